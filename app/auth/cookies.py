@@ -1,0 +1,78 @@
+"""Signed, expiring cookie sessions (itsdangerous), one salt and max age per purpose.
+
+The cookie carries who the caller is and the CSRF token; a bad or old signature reads as no
+session at all (401), never as an error.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, SignatureExpired
+
+from app.config import Settings
+from app.web import serializer
+
+
+@dataclass(frozen=True)
+class CookiePurpose:
+    name: str  # cookie name, and the serializer's salt
+    max_age_setting: str  # the Settings field that holds its lifetime in minutes
+
+
+STAFF = CookiePurpose("examhall_staff", "staff_session_minutes")
+CANDIDATE = CookiePurpose("examhall_candidate", "candidate_session_minutes")
+
+
+def _max_age(settings: Settings, purpose: CookiePurpose) -> int:
+    return int(getattr(settings, purpose.max_age_setting)) * 60
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def issue(
+    response: Response, settings: Settings, purpose: CookiePurpose, payload: dict[str, Any]
+) -> None:
+    signer = serializer(settings.secret_key.get_secret_value(), purpose.name)
+    response.set_cookie(
+        purpose.name,
+        signer.dumps(payload),
+        max_age=_max_age(settings, purpose),
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+        path="/",
+    )
+
+
+def clear(response: Response, settings: Settings, purpose: CookiePurpose) -> None:
+    response.delete_cookie(
+        purpose.name, path="/", httponly=True, samesite="lax", secure=settings.https
+    )
+
+
+def read(request: Request, settings: Settings, purpose: CookiePurpose) -> dict[str, Any] | None:
+    raw = request.cookies.get(purpose.name)
+    if not raw:
+        return None
+    signer = serializer(settings.secret_key.get_secret_value(), purpose.name)
+    try:
+        payload = signer.loads(raw, max_age=_max_age(settings, purpose))
+    except (SignatureExpired, BadSignature):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def csrf_ok(request: Request, payload: dict[str, Any]) -> bool:
+    """The CSRF rule: a cookie-authenticated unsafe request carries the session's token."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return True
+    sent = request.headers.get("x-csrf-token") or ""
+    expected = str(payload.get("csrf", ""))
+    return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())

@@ -1,0 +1,66 @@
+"""Who is calling: awarding-body bearer tokens and invigilators' cookie sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.auth import cookies, tokens
+from app.auth.models import ApiToken
+from app.centres import service as centres
+from app.deps import ClockDep, DbDep, SettingsDep
+from app.errors import Forbidden, Unauthorized
+
+
+class BearerRequired(Unauthorized):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.headers["WWW-Authenticate"] = 'Bearer realm="examhall"'
+
+
+def require_scope(scope: str) -> Callable[..., ApiToken]:
+    """A dependency: the request carries an active bearer token that grants `scope`."""
+
+    def dependency(request: Request, db: DbDep, clock: ClockDep) -> ApiToken:
+        header = request.headers.get("authorization", "")
+        kind, _, value = header.partition(" ")
+        if kind.lower() != "bearer" or not value.strip():
+            raise BearerRequired("An awarding-body bearer token is required.")
+        token = tokens.authenticate(db, value.strip(), clock.now())
+        if token is None:
+            raise BearerRequired("The bearer token is not valid or has been revoked.")
+        if not tokens.grants(token.scope_set, scope):
+            raise Forbidden(f"This token lacks the {scope!r} scope.")
+        return token
+
+    return dependency
+
+
+AdminToken = Annotated[ApiToken, Depends(require_scope(tokens.ADMIN))]
+ResultsToken = Annotated[ApiToken, Depends(require_scope(tokens.RESULTS_READ))]
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    invigilator_id: int
+    centre_id: int
+    centre_code: str
+    username: str
+
+
+def current_staff(request: Request, db: DbDep, settings: SettingsDep) -> StaffUser:
+    payload = cookies.read(request, settings, cookies.STAFF)
+    if payload is None:
+        raise Unauthorized("Sign in as an invigilator first.")
+    if not cookies.csrf_ok(request, payload):
+        raise Forbidden("The X-CSRF-Token header is missing or wrong.")
+    account = centres.get_invigilator(db, int(payload.get("sub", 0)))
+    if account is None:
+        raise Unauthorized("This invigilator account no longer exists.")
+    return StaffUser(account.id, account.centre_id, account.centre.code, account.username)
+
+
+StaffDep = Annotated[StaffUser, Depends(current_staff)]

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class InvigilatorLogin(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    centre: str = Field(min_length=1, max_length=20)
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class LoginOut(BaseModel):
+    csrf_token: str
+
+
+class StaffOut(BaseModel):
+    centre: str
+    username: str

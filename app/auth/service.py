@@ -1,0 +1,43 @@
+"""Staff sign-in, throttled per account and per address."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.auth import throttle
+from app.auth.passwords import hash_password, needs_rehash, verify_password
+from app.centres import service as centres
+from app.centres.models import Invigilator
+from app.config import Settings
+from app.errors import Unauthorized
+
+
+class InvalidCredentials(Unauthorized):
+    code = "invalid-credentials"
+    commit = True  # the failure must be counted even though the request fails
+
+
+def login_invigilator(
+    db: Session,
+    settings: Settings,
+    now: datetime,
+    *,
+    centre: str,
+    username: str,
+    password: str,
+    address: str,
+) -> Invigilator:
+    """The invigilator for these credentials, or InvalidCredentials / Throttled."""
+    account_key = throttle.account_key("invigilator", centre, username)
+    address_key = throttle.address_key(address)
+    throttle.check(db, now, account_key, address_key)
+    account = centres.find_invigilator(db, centre, username)
+    if not verify_password(account.password_hash if account else None, password) or account is None:
+        throttle.record_failures(db, settings, now, account_key, address_key)
+        raise InvalidCredentials("Centre, username or password not recognised.")
+    throttle.clear(db, account_key)
+    if needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    return account

@@ -1,0 +1,81 @@
+"""Awarding-body bearer tokens: created by the CLI, shown once, stored hashed, with scopes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.models import ApiToken
+from app.errors import Conflict, Invalid, NotFound
+
+ADMIN = "admin"
+RESULTS_READ = "results:read"
+SCOPES = (ADMIN, RESULTS_READ)
+TOKEN_PREFIX = "eh_"
+
+
+def _digest(token: str) -> str:
+    # Tokens carry 256 bits of randomness, so a fast hash is enough: there is nothing to guess.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def grants(token_scopes: frozenset[str], needed: str) -> bool:
+    return ADMIN in token_scopes or needed in token_scopes
+
+
+def create_token(db: Session, name: str, scopes: list[str], now: datetime) -> tuple[ApiToken, str]:
+    """Create a token; returns the row and the plaintext, which is never stored."""
+    name = name.strip()
+    if not name:
+        raise Invalid("A token needs a name.")
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise Invalid(
+            f"Scopes must be among {', '.join(SCOPES)}; got {', '.join(unknown) or 'none'}."
+        )
+    if active_by_name(db, name) is not None:
+        raise Conflict(f"An active token named {name!r} exists; revoke it first.")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name,
+        token_hash=_digest(plaintext),
+        prefix=plaintext[:10],
+        scopes=" ".join(sorted(set(scopes))),
+        created_at=now,
+    )
+    db.add(token)
+    db.flush()
+    return token, plaintext
+
+
+def active_by_name(db: Session, name: str) -> ApiToken | None:
+    return db.scalar(select(ApiToken).where(ApiToken.name == name, ApiToken.revoked_at.is_(None)))
+
+
+def authenticate(db: Session, plaintext: str, now: datetime) -> ApiToken | None:
+    """The active token with this value, or None."""
+    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plaintext)))
+    if token is None or token.revoked_at is not None:
+        return None
+    token.last_used_at = now
+    return token
+
+
+def list_tokens(db: Session) -> list[ApiToken]:
+    return list(db.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
+def revoke(db: Session, name_or_id: str, now: datetime) -> ApiToken:
+    """Revoke an active token by its name or numeric id."""
+    token = active_by_name(db, name_or_id)
+    if token is None and name_or_id.isdigit():
+        token = db.get(ApiToken, int(name_or_id))
+    if token is None or token.revoked_at is not None:
+        raise NotFound(f"No active token {name_or_id!r}.")
+    token.revoked_at = now
+    db.flush()
+    return token

@@ -1,0 +1,125 @@
+"""The `examhall` command."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from sqlalchemy.orm import Session
+
+from app.clock import SystemClock
+from app.config import get_settings
+from app.db import make_engine, make_sessionmaker, unit_of_work
+from app.errors import AppError
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    engine = make_engine(get_settings().database_url)
+    try:
+        yield from unit_of_work(make_sessionmaker(engine), write=True)
+    finally:
+        engine.dispose()
+
+
+def _fail(exc: AppError) -> None:
+    click.echo(f"error: {exc.detail}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+def main() -> None:
+    """examhall: online multiple-choice exam delivery."""
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the database (EXAMHALL_DATABASE_URL) to the latest schema."""
+    from app.migrate import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    click.echo(f"database at {revision}", err=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web application with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()  # fail here, clearly, on a bad configuration
+    if workers > 1 and settings.is_sqlite:
+        click.echo(
+            "note: several workers on SQLite share one writer; PostgreSQL scales further", err=True
+        )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@main.group()
+def token() -> None:
+    """Awarding-body API tokens."""
+
+
+@token.command("create")
+@click.option("--name", required=True, help="Who or what will use the token.")
+@click.option(
+    "--scope", "scopes", multiple=True, required=True, help="admin or results:read; repeatable."
+)
+def token_create(name: str, scopes: tuple[str, ...]) -> None:
+    """Create a token and print it, alone, on stdout. It is shown only this once."""
+    from app.auth import tokens
+
+    try:
+        with _session() as session:
+            _, plaintext = tokens.create_token(session, name, list(scopes), SystemClock().now())
+    except AppError as exc:
+        _fail(exc)
+    click.echo(plaintext)
+
+
+@token.command("list")
+def token_list() -> None:
+    """List tokens (never their values)."""
+    from app.auth import tokens
+
+    with _session() as session:
+        rows = tokens.list_tokens(session)
+        click.echo(f"{'id':>4}  {'name':<24} {'scopes':<22} {'prefix':<11} {'created':<20} status")
+        for t in rows:
+            status = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+            click.echo(
+                f"{t.id:>4}  {t.name:<24} {t.scopes:<22} {t.prefix:<11} "
+                f"{t.created_at:%Y-%m-%d %H:%M:%S}  {status}"
+            )
+
+
+@token.command("revoke")
+@click.argument("name_or_id")
+def token_revoke(name_or_id: str) -> None:
+    """Revoke an active token by its name or id."""
+    from app.auth import tokens
+
+    try:
+        with _session() as session:
+            revoked = tokens.revoke(session, name_or_id, SystemClock().now())
+            click.echo(f"revoked token {revoked.id} ({revoked.name})", err=True)
+    except AppError as exc:
+        _fail(exc)

@@ -1,0 +1,76 @@
+"""One typed settings object, read from EXAMHALL_* environment variables."""
+
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Used only in development, so that `make run` works with no set-up; refused anywhere else.
+DEVELOPMENT_SECRET = "development-only-secret-key-do-not-use-in-production"
+PLACEHOLDER_SECRETS = {
+    "",
+    "changeme",
+    "change-me",
+    "changethis",
+    "secret",
+    "dev",
+    "test",
+    DEVELOPMENT_SECRET,
+}
+MIN_SECRET_LENGTH = 32
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{Path.cwd() / 'examhall.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EXAMHALL_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(default_factory=_default_database_url)
+    secret_key: SecretStr = SecretStr("")
+    https: bool = False
+    banks_dir: Path = Path("question_banks")
+
+    staff_session_minutes: int = Field(default=480, ge=5)
+    candidate_session_minutes: int = Field(default=720, ge=5)
+
+    # Login throttling. Per address the limit is high: a whole exam room may share one address.
+    login_account_failures: int = Field(default=5, ge=1)
+    login_address_failures: int = Field(default=50, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    login_lockout_seconds: int = Field(default=300, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        secret = self.secret_key.get_secret_value()
+        if self.env == "development":
+            if not secret:
+                self.secret_key = SecretStr(DEVELOPMENT_SECRET)
+            return self
+        if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"EXAMHALL_SECRET_KEY must be a random value of at least {MIN_SECRET_LENGTH} "
+                f"characters when EXAMHALL_ENV={self.env} (try: python -c "
+                "'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def warn_if_unsafe(self) -> None:
+        if self.env == "development" and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET:
+            warnings.warn("examhall: development secret key in use", stacklevel=2)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

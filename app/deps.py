@@ -1,0 +1,42 @@
+"""Request-scoped dependencies shared by every domain: settings, clock, database session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.config import Settings
+from app.db import unit_of_work
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    yield from unit_of_work(
+        request.app.state.sessionmaker, write=request.method not in SAFE_METHODS
+    )
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+# scope="function": the transaction commits before the response is sent, so a 200 means stored.
+DbDep = Annotated[Session, Depends(get_db, scope="function")]
+AddressDep = Annotated[str, Depends(client_address)]

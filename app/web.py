@@ -1,0 +1,46 @@
+"""The single Jinja2 environment, and the itsdangerous serializers (one salt per purpose)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from itsdangerous import URLSafeTimedSerializer
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+# The project tree (templates, static, migrations); a container installs the code elsewhere.
+ROOT = Path(os.environ.get("EXAMHALL_HOME") or Path(__file__).resolve().parent.parent)
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.globals["service_name"] = "examhall"
+templates = Jinja2Templates(env=_env)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, name, context or {}, status_code=status_code, headers=headers
+    )
+
+
+def serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
+    """A signer for one purpose: a value signed for one purpose never verifies for another."""
+    return URLSafeTimedSerializer(secret, salt=f"examhall.{purpose}")

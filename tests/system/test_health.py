@@ -1,0 +1,45 @@
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from app.clock import MovableClock
+from app.db import make_engine
+from app.main import create_app
+from app.migrate import head_revision
+from tests.conftest import make_settings
+
+
+def test_healthz_says_the_process_is_up(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_is_ready_when_the_schema_is_at_head(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "revision": head_revision()}
+
+
+def test_readyz_is_503_on_a_database_without_the_schema(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("SELECT 1"))
+    with TestClient(create_app(make_settings(url), clock=MovableClock(), engine=engine)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "examhall db upgrade" in response.json()["detail"]
+
+
+def test_readyz_is_503_when_the_database_is_unreachable() -> None:
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
+    app = create_app(make_settings(url), clock=MovableClock())
+    with TestClient(app) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["detail"] == "The database cannot be reached."
+
+
+def test_home_page_links_to_both_entrances(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'href="/exam"' in response.text and 'href="/invigilate"' in response.text
+    assert 'class="skip-link" href="#main"' in response.text

@@ -1,0 +1,103 @@
+"""The `examhall` command, run as a user would, against a fresh database."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from app.cli import main
+from app.clock import MovableClock
+from app.config import get_settings
+from app.db import make_engine
+from app.main import create_app
+from app.migrate import current_revision, head_revision
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("EXAMHALL_DATABASE_URL", url)
+    monkeypatch.setenv("EXAMHALL_ENV", "development")
+    get_settings.cache_clear()
+    yield url  # type: ignore[misc]
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_db_upgrade_builds_the_schema(database: str) -> None:
+    code, _, _ = run("db", "upgrade")
+    assert code == 0
+    assert current_revision(make_engine(database)) == head_revision()
+
+
+def test_token_lifecycle(database: str) -> None:
+    run("db", "upgrade")
+    code, out, _ = run("token", "create", "--name", "awarding body", "--scope", "admin")
+    assert code == 0
+    token = out.strip()
+    assert out == token + "\n" and token.startswith("eh_")  # the token alone on stdout
+
+    code, out, _ = run(
+        "token", "create", "--name", "puller", "--scope", "results:read", "--scope", "admin"
+    )
+    assert code == 0
+
+    code, out, _ = run("token", "list")
+    assert "awarding body" in out and "admin results:read" in out
+    assert token not in out  # never shown again
+
+    app = create_app(make_settings(database), clock=MovableClock())
+    with TestClient(app) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        assert (
+            client.post(
+                "/api/v1/centres", json={"code": "C1", "name": "A"}, headers=headers
+            ).status_code
+            == 201
+        )
+        code, _, err = run("token", "revoke", "awarding body")
+        assert code == 0 and "revoked" in err
+        assert (
+            client.post(
+                "/api/v1/centres", json={"code": "C2", "name": "B"}, headers=headers
+            ).status_code
+            == 401
+        )
+
+
+def test_token_create_refuses_an_unknown_scope(database: str) -> None:
+    run("db", "upgrade")
+    code, out, err = run("token", "create", "--name", "x", "--scope", "root")
+    assert code != 0 and out == "" and "Scopes must be among" in err
+
+
+def test_revoke_of_an_unknown_token_fails(database: str) -> None:
+    run("db", "upgrade")
+    code, _, err = run("token", "revoke", "nobody")
+    assert code != 0 and "No active token" in err
+
+
+def test_the_console_script_is_installed() -> None:
+    exe = Path(sys.executable).parent / "examhall"
+    result = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=True)
+    for command in ("db", "serve", "token"):
+        assert command in result.stdout
+
+
+def test_serve_refuses_to_start_with_a_placeholder_secret_in_production(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "examhall"
+    env = {**os.environ, "EXAMHALL_ENV": "production", "EXAMHALL_SECRET_KEY": "changeme"}
+    result = subprocess.run(
+        [str(exe), "serve", "--port", "1"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode != 0
+    assert "EXAMHALL_SECRET_KEY" in result.stderr
