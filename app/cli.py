@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session
@@ -71,6 +72,73 @@ def serve(host: str, port: int, workers: int) -> None:
         proxy_headers=True,
         log_level="info",
     )
+
+
+@main.group()
+def banks() -> None:
+    """Qualification specifications and item banks (question_banks/)."""
+
+
+def _report(problems: list[object]) -> None:
+    for problem in problems:
+        click.echo(str(problem))
+    click.echo(f"{len(problems)} problems", err=True)
+
+
+@banks.command("validate")
+@click.argument("directory", default="question_banks", type=click.Path(path_type=Path))
+def banks_validate(directory: Path) -> None:
+    """Check every bank file; exit 0 when clean, else list each problem with file and line."""
+    from app.banks.service import check
+
+    bank, problems = check(directory)
+    if problems:
+        _report(list(problems))
+        sys.exit(1)
+    units = [u for q in bank.qualifications for u in q.units]
+    items = [i for u in units for i in u.model.items]
+    live = sum(1 for i in items if i.status == "live")
+    click.echo(
+        f"clean: {len(bank.qualifications)} qualifications, {len(units)} unit banks, "
+        f"{len(items)} items ({live} live)"
+    )
+
+
+@banks.command("load")
+@click.argument("directory", default="question_banks", type=click.Path(path_type=Path))
+def banks_load(directory: Path) -> None:
+    """Load or refresh the specifications and banks, all or nothing; idempotent."""
+    from app.banks.service import BankProblems, check, load_dir
+
+    units = sum(len(q.units) for q in check(directory)[0].qualifications)
+    try:
+        with (
+            _session() as session,
+            click.progressbar(length=units, label="loading banks", file=sys.stderr) as bar,
+        ):
+            reports = load_dir(session, directory, SystemClock().now(), lambda _: bar.update(1))
+    except BankProblems as exc:
+        _report(list(exc.problems))
+        click.echo("nothing was loaded", err=True)
+        sys.exit(1)
+    for report in reports:
+        click.echo(report.summary())
+    total = {k: sum(len(getattr(r, k)) for r in reports) for k in ("added", "changed", "retired")}
+    click.echo(
+        f"loaded: {total['added']} added, {total['changed']} changed, {total['retired']} retired"
+    )
+
+
+@banks.command("schema")
+@click.argument("directory", default="question_banks/schema", type=click.Path(path_type=Path))
+def banks_schema(directory: Path) -> None:
+    """Write the JSON Schemas of the bank file kinds (for editors and reviewers)."""
+    from app.banks.service import json_schemas
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in json_schemas().items():
+        (directory / name).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {directory / name}", err=True)
 
 
 @main.group()

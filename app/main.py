@@ -12,12 +12,14 @@ from sqlalchemy import Engine
 from starlette.middleware.base import RequestResponseEndpoint
 
 from app.auth.api import router as auth_router
+from app.candidates.api import router as candidates_router
 from app.centres.api import router as centres_router
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.home.pages import router as home_router
+from app.qualifications.api import router as qualifications_router
 from app.system.api import router as system_router
 from app.web import STATIC_DIR
 
@@ -63,7 +65,14 @@ def create_app(
         return response
 
     install_error_handlers(app)
-    for router in (system_router, home_router, auth_router, centres_router):
+    for router in (
+        system_router,
+        home_router,
+        auth_router,
+        centres_router,
+        candidates_router,
+        qualifications_router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     logging.getLogger("examhall").setLevel(logging.INFO)

@@ -1,0 +1,60 @@
+"""YAML read with the line of every key, so that problems point at file and line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+Path_ = tuple[str, ...]
+
+
+class YamlError(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def load(text: str) -> tuple[Any, dict[Path_, int], list[tuple[int, str]]]:
+    """The data, the line of each path (keys and list positions as strings), duplicate keys."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlError(mark.line + 1 if mark else 1, str(exc.problem or exc)) from exc
+    except yaml.YAMLError as exc:
+        raise YamlError(1, str(exc)) from exc
+    lines: dict[Path_, int] = {}
+    duplicates: list[tuple[int, str]] = []
+    if root is not None:
+        _walk(root, (), lines, duplicates)
+    return data, lines, duplicates
+
+
+def _walk(
+    node: Node, path: Path_, lines: dict[Path_, int], duplicates: list[tuple[int, str]]
+) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = str(key.value) if isinstance(key, ScalarNode) else "?"
+            if name in seen:
+                duplicates.append((key.start_mark.line + 1, f"duplicate key {name!r}"))
+            seen.add(name)
+            lines[(*path, name)] = key.start_mark.line + 1
+            _walk(value, (*path, name), lines, duplicates)
+    elif isinstance(node, SequenceNode):
+        for i, value in enumerate(node.value):
+            _walk(value, (*path, str(i)), lines, duplicates)
+
+
+def line_of(lines: dict[Path_, int], loc: tuple[Any, ...]) -> int:
+    """The line of the deepest known prefix of a location."""
+    path = tuple(str(part) for part in loc)
+    while path and path not in lines:
+        path = path[:-1]
+    return lines.get(path, 1)

@@ -1,0 +1,88 @@
+"""The awarding body's routes for candidates, unit results and achievement."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from app.auth.deps import AdminToken, ResultsToken
+from app.candidates import service
+from app.candidates.models import Candidate
+from app.candidates.schemas import (
+    AchievementOut,
+    CandidateIn,
+    CandidateOut,
+    HeldUnit,
+    UnitResultIn,
+    UnitResultOut,
+)
+from app.deps import ClockDep, DbDep
+
+router = APIRouter(prefix="/api/v1/candidates", tags=["awarding body"])
+
+
+def _out(candidate: Candidate) -> CandidateOut:
+    return CandidateOut(
+        candidate_number=candidate.candidate_number,
+        centre=candidate.centre.code,
+        first_name=candidate.first_name,
+        last_name=candidate.last_name,
+        extra_time_percent=candidate.extra_time_percent,
+        rest_breaks=candidate.rest_breaks,
+    )
+
+
+@router.post("", status_code=201, response_model=CandidateOut)
+def create_candidate(body: CandidateIn, db: DbDep, clock: ClockDep, _: AdminToken) -> CandidateOut:
+    return _out(service.create_candidate(db, clock.now(), **body.model_dump()))
+
+
+@router.get("/{candidate_number}", response_model=CandidateOut)
+def get_candidate(candidate_number: str, db: DbDep, _: AdminToken) -> CandidateOut:
+    return _out(service.get_candidate(db, candidate_number))
+
+
+@router.post("/{candidate_number}/unit-results", status_code=201, response_model=UnitResultOut)
+def record_unit_result(
+    candidate_number: str, body: UnitResultIn, db: DbDep, clock: ClockDep, _: AdminToken
+) -> UnitResultOut:
+    result, unit = service.record_unit_result(
+        db, clock.now(), candidate_number, body.unit, body.method, body.achieved_on
+    )
+    return UnitResultOut(
+        candidate_number=candidate_number,
+        unit=unit.urn,
+        outcome=result.outcome,
+        method=result.method,
+        achieved_on=result.achieved_on,
+    )
+
+
+@router.get("/{candidate_number}/achievement", response_model=AchievementOut)
+def get_achievement(
+    candidate_number: str,
+    db: DbDep,
+    _: ResultsToken,
+    qualification: str | None = Query(
+        default=None, description="code, e.g. 600/8065/6 or 600-8065-6"
+    ),
+) -> AchievementOut:
+    code = qualification.replace("-", "/") if qualification else None
+    a = service.achievement(db, candidate_number, code)
+    return AchievementOut(
+        qualification=a.qualification.code,
+        achieved=a.achieved,
+        credits=a.credits,
+        credits_at_level_3=a.credits_at_level,
+        units=[
+            HeldUnit(
+                unit=h.unit.urn,
+                level=h.unit.level,
+                credits=h.unit.credits,
+                group=h.group,
+                method=h.method,
+                counted=h.counted,
+            )
+            for h in a.units
+        ],
+        unmet=a.unmet,
+    )

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CANDIDATE_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"
+URN = r"^[A-Z]/\d{3}/\d{4}$"
+
+
+class CandidateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    candidate_number: str = Field(pattern=CANDIDATE_NUMBER)
+    centre: str = Field(min_length=1, max_length=20)
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    extra_time_percent: int = Field(default=0, ge=0, le=200, description="access arrangement")
+    rest_breaks: bool = Field(
+        default=False, description="access arrangement: supervised rest breaks"
+    )
+
+
+class CandidateOut(BaseModel):
+    candidate_number: str
+    centre: str
+    first_name: str
+    last_name: str
+    extra_time_percent: int
+    rest_breaks: bool
+
+
+class UnitResultIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    unit: str = Field(pattern=URN)
+    outcome: Literal["pass"]
+    method: Literal["portfolio"]
+    achieved_on: date
+
+
+class UnitResultOut(BaseModel):
+    candidate_number: str
+    unit: str
+    outcome: str
+    method: str
+    achieved_on: date
+
+
+class HeldUnit(BaseModel):
+    unit: str
+    level: int
+    credits: int
+    group: str
+    method: str
+    counted: bool
+
+
+class AchievementOut(BaseModel):
+    qualification: str
+    achieved: bool
+    credits: int
+    credits_at_level_3: int
+    units: list[HeldUnit]
+    unmet: list[str]

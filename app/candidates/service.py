@@ -1,0 +1,161 @@
+"""Candidates, the units they hold, and whether they have achieved a qualification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from app.candidates import repository
+from app.candidates.models import Candidate, UnitResult
+from app.centres import service as centres
+from app.errors import BadRequest, Conflict, NotFound
+from app.qualifications import service as qualifications
+from app.qualifications.models import Qualification, Unit
+from app.qualifications.rules import judge
+
+
+def create_candidate(
+    db: Session,
+    now: datetime,
+    *,
+    candidate_number: str,
+    centre: str,
+    first_name: str,
+    last_name: str,
+    extra_time_percent: int = 0,
+    rest_breaks: bool = False,
+) -> Candidate:
+    """Register a candidate at a centre; candidate numbers are unique."""
+    centre_row = centres.get_centre(db, centre)
+    if repository.by_number(db, candidate_number) is not None:
+        raise Conflict(f"Candidate {candidate_number} already exists.")
+    candidate = Candidate(
+        candidate_number=candidate_number,
+        centre_id=centre_row.id,
+        first_name=first_name,
+        last_name=last_name,
+        extra_time_percent=extra_time_percent,
+        rest_breaks=rest_breaks,
+        display={},
+        created_at=now,
+    )
+    db.add(candidate)
+    db.flush()
+    return candidate
+
+
+def get_candidate(db: Session, candidate_number: str) -> Candidate:
+    candidate = repository.by_number(db, candidate_number)
+    if candidate is None:
+        raise NotFound(f"No candidate {candidate_number}.")
+    return candidate
+
+
+def find_candidate(db: Session, candidate_number: str) -> Candidate | None:
+    return repository.by_number(db, candidate_number)
+
+
+def record_unit_result(
+    db: Session, now: datetime, candidate_number: str, urn: str, method: str, achieved_on: date
+) -> tuple[UnitResult, Unit]:
+    """Record a unit achieved outside an exam here (e.g. by portfolio)."""
+    candidate = get_candidate(db, candidate_number)
+    unit = qualifications.get_unit(db, urn)
+    if achieved_on > now.date():
+        raise BadRequest("achieved_on is in the future.")
+    if repository.unit_result(db, candidate.id, unit.id, method) is not None:
+        raise Conflict(f"{candidate_number} already holds {urn} by {method}.")
+    result = UnitResult(
+        candidate_id=candidate.id,
+        unit_id=unit.id,
+        outcome="pass",
+        method=method,
+        achieved_on=achieved_on,
+        created_at=now,
+    )
+    db.add(result)
+    db.flush()
+    return result, unit
+
+
+@dataclass(frozen=True)
+class Held:
+    unit: Unit
+    method: str
+    achieved_on: date
+
+
+def held_units(db: Session, candidate: Candidate) -> dict[str, Held]:
+    """Every unit the candidate holds, by URN, with how and when it was first achieved."""
+    held: dict[str, Held] = {}
+    for result in repository.unit_results(db, candidate.id):
+        unit = db.get(Unit, result.unit_id)
+        assert unit is not None
+        known = held.get(unit.urn)
+        if known is None or result.achieved_on < known.achieved_on:
+            held[unit.urn] = Held(unit, result.method, result.achieved_on)
+    return held
+
+
+@dataclass(frozen=True)
+class HeldView:
+    unit: Unit
+    group: str
+    method: str
+    counted: bool
+
+
+@dataclass(frozen=True)
+class Achievement:
+    qualification: Qualification
+    achieved: bool
+    credits: int
+    credits_at_level: int
+    units: list[HeldView]
+    unmet: list[str]
+
+
+def _choose_qualification(db: Session, code: str | None, held: dict[str, Held]) -> Qualification:
+    if code:
+        return qualifications.get_qualification(db, code)
+    loaded = qualifications.all_qualifications(db)
+    if not loaded:
+        raise NotFound("No qualification is loaded.")
+    if len(loaded) == 1:
+        return loaded[0]
+    scored = sorted(loaded, key=lambda q: -sum(m.unit.urn in held for m in q.memberships))
+    if sum(m.unit.urn in held for m in scored[0].memberships) == sum(
+        m.unit.urn in held for m in scored[1].memberships
+    ):
+        raise BadRequest("Several qualifications fit: name one with ?qualification=.")
+    return scored[0]
+
+
+def achievement(
+    db: Session, candidate_number: str, qualification_code: str | None = None
+) -> Achievement:
+    """Judge the candidate's units against the qualification's Rules of Combination."""
+    candidate = get_candidate(db, candidate_number)
+    held = held_units(db, candidate)
+    qualification = _choose_qualification(db, qualification_code, held)
+    groups = {m.unit.urn: m.group_code for m in qualification.memberships}
+    judgement = judge(qualifications.rules_of(qualification), set(held))
+    units = [
+        HeldView(
+            h.unit,
+            groups.get(urn) or qualifications.group_of(h.unit) or "",
+            h.method,
+            urn in judgement.counted,
+        )
+        for urn, h in sorted(held.items())
+    ]
+    return Achievement(
+        qualification,
+        judgement.achieved,
+        judgement.credits,
+        judgement.credits_at_level,
+        units,
+        list(judgement.unmet),
+    )

@@ -1,0 +1,25 @@
+"""Units and qualifications in URL paths: their codes with '/' written as '-'."""
+
+from __future__ import annotations
+
+import re
+
+from app.errors import NotFound
+
+_URN = re.compile(r"^[A-Za-z]-\d{3}-\d{4}$")
+_QUAL = re.compile(r"^\d{3}-\d{4}-\d$")
+
+
+def unit_urn(segment: str) -> str:
+    """'D-601-7644' -> 'D/601/7644'; anything else is a 404."""
+    if not _URN.match(segment):
+        raise NotFound(f"No unit {segment}: write a URN with '-' for '/', e.g. D-601-7644.")
+    return segment.replace("-", "/").upper()
+
+
+def qualification_code(segment: str) -> str:
+    if not _QUAL.match(segment):
+        raise NotFound(
+            f"No qualification {segment}: write its code with '-' for '/', e.g. 600-8065-6."
+        )
+    return segment.replace("-", "/")

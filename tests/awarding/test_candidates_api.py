@@ -1,0 +1,243 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.auth import tokens
+from app.clock import MovableClock
+from tests.factories import bearer
+
+
+@pytest.fixture
+def centre(client: TestClient, token: str) -> None:
+    assert (
+        client.post(
+            "/api/v1/centres", json={"code": "C0042", "name": "Leeds"}, headers=bearer(token)
+        ).status_code
+        == 201
+    )
+
+
+def candidate(client: TestClient, token: str, number: str = "N1001", **extra: Any) -> Any:
+    body = {
+        "candidate_number": number,
+        "centre": "C0042",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        **extra,
+    }
+    return client.post("/api/v1/candidates", json=body, headers=bearer(token))
+
+
+def portfolio(
+    client: TestClient, token: str, unit: str, number: str = "N1001", on: str = "2026-03-01"
+) -> Any:
+    body = {"unit": unit, "outcome": "pass", "method": "portfolio", "achieved_on": on}
+    return client.post(
+        f"/api/v1/candidates/{number}/unit-results", json=body, headers=bearer(token)
+    )
+
+
+def test_create_a_candidate_with_an_access_arrangement(
+    client: TestClient, token: str, centre: None
+) -> None:
+    response = candidate(client, token, extra_time_percent=25)
+    assert response.status_code == 201
+    assert response.json()["extra_time_percent"] == 25
+    assert (
+        client.get("/api/v1/candidates/N1001", headers=bearer(token)).json()["last_name"]
+        == "Lovelace"
+    )
+
+
+def test_candidate_numbers_are_unique(client: TestClient, token: str, centre: None) -> None:
+    assert candidate(client, token).status_code == 201
+    assert candidate(client, token).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("extra", "status"),
+    [
+        ({"centre": "NOPE"}, 404),
+        ({"extra_time_percent": -5}, 422),
+        ({"candidate_number": "has space"}, 422),
+        ({"first_name": ""}, 422),
+        ({"unexpected": 1}, 422),
+    ],
+)
+def test_bad_candidates_are_refused(
+    client: TestClient, token: str, centre: None, extra: dict[str, Any], status: int
+) -> None:
+    assert candidate(client, token, **extra).status_code == status
+
+
+def test_centres_and_invigilators(client: TestClient, token: str, centre: None) -> None:
+    assert (
+        client.post(
+            "/api/v1/centres", json={"code": "c0042", "name": "Again"}, headers=bearer(token)
+        ).status_code
+        == 409
+    )
+    ok = client.post(
+        "/api/v1/centres/C0042/invigilators",
+        json={"username": "ann", "password": "long enough pw"},
+        headers=bearer(token),
+    )
+    assert ok.status_code == 201 and ok.json() == {"centre": "C0042", "username": "ann"}
+    again = client.post(
+        "/api/v1/centres/C0042/invigilators",
+        json={"username": "ANN", "password": "long enough pw"},
+        headers=bearer(token),
+    )
+    assert again.status_code == 409
+    short = client.post(
+        "/api/v1/centres/C0042/invigilators",
+        json={"username": "bob", "password": "short"},
+        headers=bearer(token),
+    )
+    assert short.status_code == 422
+    missing = client.post(
+        "/api/v1/centres/NOPE/invigilators",
+        json={"username": "bob", "password": "long enough pw"},
+        headers=bearer(token),
+    )
+    assert missing.status_code == 404
+
+
+def test_portfolio_results_and_achievement(
+    client: TestClient, token: str, centre: None, qualification: None
+) -> None:
+    candidate(client, token)
+    for unit in ("D/601/7644", "F/503/0358", "L/503/0363", "K/503/0399"):
+        assert portfolio(client, token, unit).status_code == 201
+    body = client.get("/api/v1/candidates/N1001/achievement", headers=bearer(token)).json()
+    assert body["qualification"] == "600/8065/6"
+    assert body["achieved"] is False
+    assert (body["credits"], body["credits_at_level_3"]) == (14, 14)
+    assert body["unmet"] == [
+        "16 credits needed; 14 counted",
+        "Group B: at least 7 credits needed; 5 counted",
+    ]
+    assert portfolio(client, token, "Y/503/0396").status_code == 201
+    body = client.get("/api/v1/candidates/N1001/achievement", headers=bearer(token)).json()
+    assert body["achieved"] is True and body["unmet"] == [] and body["credits"] == 17
+    assert {u["unit"]: (u["group"], u["method"], u["counted"]) for u in body["units"]}[
+        "K/503/0399"
+    ] == (
+        "B1",
+        "portfolio",
+        True,
+    )
+
+
+def test_barred_units_are_listed_but_not_both_counted(
+    client: TestClient, token: str, centre: None, qualification: None
+) -> None:
+    candidate(client, token)
+    for unit in ("D/601/7644", "F/503/0358", "L/503/0363", "T/503/0373", "Y/503/0365"):
+        portfolio(client, token, unit)
+    body = client.get("/api/v1/candidates/N1001/achievement", headers=bearer(token)).json()
+    counted = {u["unit"]: u["counted"] for u in body["units"]}
+    assert counted["T/503/0373"] is True and counted["Y/503/0365"] is False
+    assert body["achieved"] is False and body["credits"] == 13
+
+
+def test_results_read_tokens_may_read_achievement_only(
+    client: TestClient,
+    token: str,
+    centre: None,
+    qualification: None,
+    db: Session,
+    clock: MovableClock,
+) -> None:
+    candidate(client, token)
+    _, reader = tokens.create_token(db, "puller", [tokens.RESULTS_READ], clock.now())
+    assert (
+        client.get("/api/v1/candidates/N1001/achievement", headers=bearer(reader)).status_code
+        == 200
+    )
+    assert portfolio(client, reader, "D/601/7644").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (
+            {
+                "unit": "Z/999/9999",
+                "outcome": "pass",
+                "method": "portfolio",
+                "achieved_on": "2026-01-01",
+            },
+            404,
+        ),
+        (
+            {
+                "unit": "D/601/7644",
+                "outcome": "fail",
+                "method": "portfolio",
+                "achieved_on": "2026-01-01",
+            },
+            422,
+        ),
+        (
+            {
+                "unit": "D/601/7644",
+                "outcome": "pass",
+                "method": "exam",
+                "achieved_on": "2026-01-01",
+            },
+            422,
+        ),
+        (
+            {
+                "unit": "D/601/7644",
+                "outcome": "pass",
+                "method": "portfolio",
+                "achieved_on": "2027-13-01",
+            },
+            422,
+        ),
+        (
+            {
+                "unit": "D/601/7644",
+                "outcome": "pass",
+                "method": "portfolio",
+                "achieved_on": "2099-01-01",
+            },
+            400,
+        ),
+    ],
+)
+def test_bad_unit_results_are_refused(
+    client: TestClient,
+    token: str,
+    centre: None,
+    qualification: None,
+    body: dict[str, str],
+    status: int,
+) -> None:
+    candidate(client, token)
+    response = client.post(
+        "/api/v1/candidates/N1001/unit-results", json=body, headers=bearer(token)
+    )
+    assert response.status_code == status, response.text
+
+
+def test_the_same_portfolio_unit_twice_is_a_conflict(
+    client: TestClient, token: str, centre: None, qualification: None
+) -> None:
+    candidate(client, token)
+    assert portfolio(client, token, "D/601/7644").status_code == 201
+    assert portfolio(client, token, "D/601/7644").status_code == 409
+
+
+def test_unknown_candidate(client: TestClient, token: str, qualification: None) -> None:
+    assert (
+        client.get("/api/v1/candidates/NOBODY/achievement", headers=bearer(token)).status_code
+        == 404
+    )
+    assert portfolio(client, token, "D/601/7644", number="NOBODY").status_code == 404
