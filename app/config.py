@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr("")
     https: bool = False
     banks_dir: Path = Path("question_banks")
+    sweeper: bool = True  # submit timed-out attempts in the background
 
     staff_session_minutes: int = Field(default=480, ge=5)
     candidate_session_minutes: int = Field(default=720, ge=5)

@@ -12,8 +12,6 @@ from app.clock import Clock
 from app.config import Settings
 from app.db import unit_of_work
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
 
 def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
@@ -26,9 +24,10 @@ def get_clock(request: Request) -> Clock:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    yield from unit_of_work(
-        request.app.state.sessionmaker, write=request.method not in SAFE_METHODS
-    )
+    # Every request may write (a GET can submit an attempt whose time ran out, or note that a
+    # candidate was seen), so on SQLite each takes the write lock at BEGIN rather than fail to
+    # upgrade a read snapshot later. PostgreSQL ignores the flag.
+    yield from unit_of_work(request.app.state.sessionmaker, write=True)
 
 
 def client_address(request: Request) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +20,11 @@ from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.home.pages import router as home_router
+from app.invigilation.api import router as invigilation_router
+from app.marking.api import router as marking_router
 from app.qualifications.api import router as qualifications_router
+from app.sittings import sweeper
+from app.sittings.api import router as sittings_router
 from app.system.api import router as system_router
 from app.web import STATIC_DIR
 
@@ -41,7 +46,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(sweeper.run(app)) if settings.sweeper else None
         yield
+        if task:
+            task.cancel()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -72,6 +80,9 @@ def create_app(
         centres_router,
         candidates_router,
         qualifications_router,
+        sittings_router,
+        invigilation_router,
+        marking_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -4,7 +4,10 @@ from app.auth.models import ApiToken, LoginThrottle
 from app.banks.models import Item, ItemVersion
 from app.candidates.models import Candidate, UnitResult
 from app.centres.models import Centre, Invigilator
+from app.counters import Counter
 from app.db import Base
+from app.invigilation.models import Incident
+from app.marking.models import Result
 from app.qualifications.models import (
     Criterion,
     LearningOutcome,
@@ -13,20 +16,27 @@ from app.qualifications.models import (
     TestSpec,
     Unit,
 )
+from app.sittings.models import Attempt, PaperItem, Sitting
 
 __all__ = [
     "ApiToken",
+    "Attempt",
     "Base",
     "Candidate",
     "Centre",
+    "Counter",
     "Criterion",
+    "Incident",
     "Invigilator",
     "Item",
     "ItemVersion",
     "LearningOutcome",
     "LoginThrottle",
+    "PaperItem",
     "Qualification",
     "QualificationUnit",
+    "Result",
+    "Sitting",
     "TestSpec",
     "Unit",
     "UnitResult",

@@ -94,7 +94,13 @@ def clock() -> MovableClock:
 
 
 def make_settings(url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {"env": "test", "secret_key": TEST_SECRET, "database_url": url}
+    # No background sweeper: tests share one connection and move the clock themselves.
+    values: dict[str, object] = {
+        "env": "test",
+        "secret_key": TEST_SECRET,
+        "database_url": url,
+        "sweeper": False,
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 

@@ -20,6 +20,7 @@ class Item(Base):
     status: Mapped[str] = mapped_column(String(10))  # draft | live | retired
     enemies: Mapped[list[str]] = mapped_column(JSON)
     current_version: Mapped[int] = mapped_column(Integer)
+    exposure: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # papers seen on
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     versions: Mapped[list[ItemVersion]] = relationship(

@@ -11,6 +11,7 @@ from app.candidates import repository
 from app.candidates.models import Candidate, UnitResult
 from app.centres import service as centres
 from app.errors import BadRequest, Conflict, NotFound
+from app.marking import service as marking
 from app.qualifications import service as qualifications
 from app.qualifications.models import Qualification, Unit
 from app.qualifications.rules import judge
@@ -90,6 +91,12 @@ class Held:
 def held_units(db: Session, candidate: Candidate) -> dict[str, Held]:
     """Every unit the candidate holds, by URN, with how and when it was first achieved."""
     held: dict[str, Held] = {}
+    for passed in marking.exam_passes(db, candidate.id):
+        exam_unit = db.get(Unit, passed.unit_id)
+        assert exam_unit is not None
+        day = passed.submitted_at.date()
+        if exam_unit.urn not in held or day < held[exam_unit.urn].achieved_on:
+            held[exam_unit.urn] = Held(exam_unit, "exam", day)
     for result in repository.unit_results(db, candidate.id):
         unit = db.get(Unit, result.unit_id)
         assert unit is not None

@@ -1,0 +1,121 @@
+"""The invigilator's JSON routes (cookie + CSRF), scoped to their own centre."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.auth.deps import StaffDep
+from app.deps import ClockDep, DbDep
+from app.invigilation import service
+from app.invigilation.schemas import (
+    ExtraTimeIn,
+    IncidentIn,
+    IncidentOut,
+    RegisterLineOut,
+    SessionOut,
+    SessionSummary,
+)
+
+router = APIRouter(prefix="/api/v1/sessions", tags=["invigilator"])
+
+
+def session_out(register: service.Register) -> SessionOut:
+    s = register.sitting
+    return SessionOut(
+        id=s.id,
+        centre=register.centre_code,
+        unit=register.unit.urn,
+        unit_title=register.unit.title,
+        status=s.status,
+        access_code=s.access_code,
+        scheduled_start=s.scheduled_start,
+        duration_minutes=s.duration_minutes,
+        candidates=[
+            RegisterLineOut(
+                candidate_number=line.candidate.candidate_number,
+                name=f"{line.candidate.first_name} {line.candidate.last_name}",
+                status=line.attempt.status,
+                answered=line.answered,
+                total=line.total,
+                remaining_seconds=line.remaining_seconds,
+                last_seen_at=line.attempt.last_seen_at,
+            )
+            for line in register.lines
+        ],
+    )
+
+
+@router.get("", response_model=list[SessionSummary])
+def list_sessions(staff: StaffDep, db: DbDep) -> list[SessionSummary]:
+    return [
+        SessionSummary(
+            id=s.id,
+            unit=urn,
+            status=s.status,
+            scheduled_start=s.scheduled_start,
+            candidates=len(s.attempts),
+        )
+        for s, urn in service.sittings_of(db, staff)
+    ]
+
+
+@router.get("/{session_id}", response_model=SessionOut)
+def get_session(session_id: int, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
+    return session_out(service.register(db, staff, session_id, clock.now()))
+
+
+@router.post("/{session_id}/start", response_model=SessionOut)
+def start(session_id: int, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
+    service.start(db, staff, session_id, clock.now())
+    return session_out(service.register(db, staff, session_id, clock.now()))
+
+
+@router.post("/{session_id}/close", response_model=SessionOut)
+def close(session_id: int, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
+    service.close(db, staff, session_id, clock.now())
+    return session_out(service.register(db, staff, session_id, clock.now()))
+
+
+@router.post("/{session_id}/candidates/{candidate_number}/pause", response_model=SessionOut)
+def pause(
+    session_id: int, candidate_number: str, staff: StaffDep, db: DbDep, clock: ClockDep
+) -> SessionOut:
+    service.pause(db, staff, session_id, candidate_number, clock.now())
+    return session_out(service.register(db, staff, session_id, clock.now()))
+
+
+@router.post("/{session_id}/candidates/{candidate_number}/resume", response_model=SessionOut)
+def resume(
+    session_id: int, candidate_number: str, staff: StaffDep, db: DbDep, clock: ClockDep
+) -> SessionOut:
+    service.resume(db, staff, session_id, candidate_number, clock.now())
+    return session_out(service.register(db, staff, session_id, clock.now()))
+
+
+@router.post("/{session_id}/candidates/{candidate_number}/extra-time", response_model=SessionOut)
+def extra_time(
+    session_id: int,
+    candidate_number: str,
+    body: ExtraTimeIn,
+    staff: StaffDep,
+    db: DbDep,
+    clock: ClockDep,
+) -> SessionOut:
+    service.add_time(db, staff, session_id, candidate_number, body.minutes, clock.now())
+    return session_out(service.register(db, staff, session_id, clock.now()))
+
+
+@router.post("/{session_id}/incidents", status_code=201, response_model=IncidentOut)
+def record_incident(
+    session_id: int, body: IncidentIn, staff: StaffDep, db: DbDep, clock: ClockDep
+) -> IncidentOut:
+    incident, number = service.record_incident(
+        db, staff, session_id, body.candidate_number, body.category, body.note, clock.now()
+    )
+    return IncidentOut(
+        id=incident.id,
+        candidate_number=number,
+        category=incident.category,
+        note=incident.note,
+        created_at=incident.created_at,
+    )

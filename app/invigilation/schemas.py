@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RegisterLineOut(BaseModel):
+    candidate_number: str
+    name: str
+    status: str
+    answered: int
+    total: int
+    remaining_seconds: int
+    last_seen_at: datetime | None
+
+
+class SessionOut(BaseModel):
+    id: int
+    centre: str
+    unit: str
+    unit_title: str
+    status: str
+    access_code: str
+    scheduled_start: datetime
+    duration_minutes: int
+    candidates: list[RegisterLineOut]
+
+
+class SessionSummary(BaseModel):
+    id: int
+    unit: str
+    status: str
+    scheduled_start: datetime
+    candidates: int
+
+
+class ExtraTimeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    minutes: int = Field(ge=1, le=240)
+
+
+class IncidentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    candidate_number: str | None = Field(default=None, max_length=40)
+    category: Literal[
+        "illness", "disturbance", "technical", "suspected_malpractice", "fire_alarm", "other"
+    ] = "other"
+    note: str = Field(min_length=1, max_length=4000)
+
+
+class IncidentOut(BaseModel):
+    id: int
+    candidate_number: str | None
+    category: str
+    note: str
+    created_at: datetime

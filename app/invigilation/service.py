@@ -1,0 +1,174 @@
+"""The invigilator's side: the register, starting and closing, pausing, time, incidents.
+
+Every query is scoped to the invigilator's own centre: another centre's session is a 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.auth.deps import StaffUser
+from app.candidates.models import Candidate
+from app.errors import Conflict, NotFound
+from app.invigilation.models import Incident
+from app.qualifications.models import Unit
+from app.sittings import repository, timing
+from app.sittings import service as sittings
+from app.sittings.models import Attempt, Sitting
+
+CATEGORIES = ("illness", "disturbance", "technical", "suspected_malpractice", "fire_alarm", "other")
+
+
+def get_sitting(db: Session, staff: StaffUser, sitting_id: int) -> Sitting:
+    sitting = repository.sitting_at_centre(db, sitting_id, staff.centre_id)
+    if sitting is None:
+        raise NotFound(f"No session {sitting_id} at your centre.")
+    return sitting
+
+
+def sittings_of(db: Session, staff: StaffUser) -> list[tuple[Sitting, str]]:
+    """The centre's sessions, each with its unit's URN."""
+    out = []
+    for sitting in repository.sittings_at_centre(db, staff.centre_id):
+        unit = db.get(Unit, sitting.unit_id)
+        assert unit is not None
+        out.append((sitting, unit.urn))
+    return out
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    candidate: Candidate
+    attempt: Attempt
+    answered: int
+    total: int
+    remaining_seconds: int
+
+
+@dataclass(frozen=True)
+class Register:
+    sitting: Sitting
+    unit: Unit
+    centre_code: str
+    lines: list[RegisterLine]
+
+
+def register(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> Register:
+    """The live register, after submitting any attempt whose time has run out."""
+    sitting = get_sitting(db, staff, sitting_id)
+    sittings.sweep(db, now, sitting.id)
+    counts = repository.answered_counts(db, sitting.id)
+    unit = db.get(Unit, sitting.unit_id)
+    assert unit is not None
+    lines = [
+        RegisterLine(
+            candidate,
+            attempt,
+            *counts.get(attempt.id, (0, 0)),
+            timing.remaining_seconds(attempt, now),
+        )
+        for attempt, candidate in repository.attempts_of(db, sitting.id)
+    ]
+    return Register(sitting, unit, staff.centre_code, lines)
+
+
+def start(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> None:
+    """Open the session: candidates can sign in from now until it closes."""
+    sitting = get_sitting(db, staff, sitting_id)
+    if sitting.status == "closed":
+        raise Conflict("This session is closed; it cannot be started again.")
+    if sitting.status == "scheduled":
+        sitting.status, sitting.opened_at = "open", now
+
+
+def close(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> None:
+    """Close the session, submitting every attempt in progress or paused as it stands."""
+    sitting = get_sitting(db, staff, sitting_id)
+    if sitting.status == "closed":
+        return
+    for attempt, _ in repository.attempts_of(db, sitting.id):
+        locked = repository.lock_attempt(db, attempt.id)
+        if locked is not None and locked.status in ("in_progress", "paused"):
+            sittings.submit(db, locked, now, by="invigilator")
+    sitting.status, sitting.closed_at = "closed", now
+
+
+def _attempt(
+    db: Session, staff: StaffUser, sitting_id: int, candidate_number: str, now: datetime
+) -> Attempt:
+    sitting = get_sitting(db, staff, sitting_id)
+    for attempt, candidate in repository.attempts_of(db, sitting.id):
+        if candidate.candidate_number.lower() == candidate_number.lower():
+            locked = repository.lock_attempt(db, attempt.id)
+            assert locked is not None
+            sittings.settle(db, locked, now)
+            return locked
+    raise NotFound(f"Candidate {candidate_number} is not in session {sitting_id}.")
+
+
+def pause(
+    db: Session, staff: StaffUser, sitting_id: int, candidate_number: str, now: datetime
+) -> None:
+    """Stop one candidate's clock (fire alarm, illness); their saves are refused until resumed."""
+    attempt = _attempt(db, staff, sitting_id, candidate_number, now)
+    if attempt.status == "paused":
+        return
+    if attempt.status != "in_progress":
+        raise Conflict(
+            f"Only a candidate who is sitting the exam can be paused; this one is {attempt.status}."
+        )
+    timing.pause(attempt, now)
+
+
+def resume(
+    db: Session, staff: StaffUser, sitting_id: int, candidate_number: str, now: datetime
+) -> None:
+    attempt = _attempt(db, staff, sitting_id, candidate_number, now)
+    if attempt.status == "in_progress":
+        return
+    if attempt.status != "paused":
+        raise Conflict(f"Only a paused candidate can be resumed; this one is {attempt.status}.")
+    timing.resume(attempt, now)
+
+
+def add_time(
+    db: Session,
+    staff: StaffUser,
+    sitting_id: int,
+    candidate_number: str,
+    minutes: int,
+    now: datetime,
+) -> None:
+    attempt = _attempt(db, staff, sitting_id, candidate_number, now)
+    if attempt.status == "submitted":
+        raise Conflict("This candidate's exam is already submitted.")
+    timing.add_time(attempt, minutes * 60)
+
+
+def record_incident(
+    db: Session,
+    staff: StaffUser,
+    sitting_id: int,
+    candidate_number: str | None,
+    category: str,
+    note: str,
+    now: datetime,
+) -> tuple[Incident, str | None]:
+    sitting = get_sitting(db, staff, sitting_id)
+    candidate_id = None
+    if candidate_number:
+        candidate_id = _attempt(db, staff, sitting.id, candidate_number, now).candidate_id
+    incident = Incident(
+        sitting_id=sitting.id,
+        candidate_id=candidate_id,
+        invigilator_id=staff.invigilator_id,
+        category=category,
+        note=note,
+        created_at=now,
+    )
+    db.add(incident)
+    db.flush()
+    return incident, candidate_number

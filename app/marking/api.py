@@ -1,0 +1,51 @@
+"""The awarding body pulls results by cursor, in the order they were recorded."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from app.auth.deps import ResultsToken
+from app.deps import ClockDep, DbDep
+from app.marking import service
+from app.marking.schemas import OutcomeScore, ResultOut, ResultsPage
+from app.paths import unit_urn
+from app.sittings import service as sittings
+
+router = APIRouter(prefix="/api/v1", tags=["awarding body"])
+
+
+@router.get("/results", response_model=ResultsPage)
+def list_results(
+    db: DbDep,
+    clock: ClockDep,
+    _: ResultsToken,
+    after: str | None = Query(default=None, max_length=100),
+    limit: int = Query(default=100),
+    centre: str | None = Query(default=None, max_length=20),
+    unit: str | None = Query(default=None, max_length=20),
+) -> ResultsPage:
+    sittings.sweep(db, clock.now())  # timed-out attempts appear without waiting for the sweeper
+    urn = unit_urn(unit.replace("/", "-")) if unit else None
+    rows, cursor = service.results_page(db, after, limit, centre, urn)
+    return ResultsPage(
+        results=[
+            ResultOut(
+                attempt_id=r.attempt_id,
+                candidate_number=number,
+                centre=centre_code,
+                unit=unit_code,
+                session_id=r.sitting_id,
+                score=r.score,
+                max_score=r.max_score,
+                percent=r.percent,
+                pass_mark_percent=r.pass_mark_percent,
+                outcome=r.outcome,
+                started_at=r.started_at,
+                submitted_at=r.submitted_at,
+                submitted_by=r.submitted_by,
+                by_learning_outcome=[OutcomeScore(**o) for o in r.by_learning_outcome],
+            )
+            for r, number, centre_code, unit_code in rows
+        ],
+        next_cursor=cursor,
+    )

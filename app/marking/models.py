@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime
+
+
+class Result(Base):
+    """A marked attempt: written once, in the transaction that submits the attempt."""
+
+    __tablename__ = "results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The order results were recorded in: taken under a row lock, so it is also commit order.
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), unique=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    max_score: Mapped[int] = mapped_column(Integer)
+    percent: Mapped[float] = mapped_column(Numeric(5, 2, asdecimal=False))
+    pass_mark_percent: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(4))
+    by_learning_outcome: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_by: Mapped[str] = mapped_column(String(12))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

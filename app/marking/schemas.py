@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class OutcomeScore(BaseModel):
+    number: int
+    score: int
+    max_score: int
+
+
+class ResultOut(BaseModel):
+    attempt_id: int
+    candidate_number: str
+    centre: str
+    unit: str
+    session_id: int
+    score: int
+    max_score: int
+    percent: float
+    pass_mark_percent: int
+    outcome: str
+    started_at: datetime | None
+    submitted_at: datetime
+    submitted_by: str
+    by_learning_outcome: list[OutcomeScore]
+
+
+class ResultsPage(BaseModel):
+    results: list[ResultOut]
+    next_cursor: str | None

@@ -1,0 +1,96 @@
+"""Paper assembly: a pure function of the pool, the spec's quotas, prior exposure and a seed.
+
+Each learning outcome gets its quota; within an outcome, criteria are taken round-robin (one item
+per criterion until every criterion is used), enemies never share a paper, and among equally good
+items the less exposed is preferred. Item order and option order are shuffled. The same inputs
+always give the same paper, so a stored seed rebuilds it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from app.errors import Conflict
+
+RETRIES = 20
+
+
+@dataclass(frozen=True)
+class PoolItem:
+    version_id: int
+    item_id: str
+    outcome: int
+    criterion: str
+    enemies: frozenset[str]
+    option_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PaperLine:
+    version_id: int
+    option_order: tuple[str, ...]
+
+
+class AssemblyError(Conflict):
+    code = "paper-assembly-failed"
+
+
+def assemble(
+    pool: Sequence[PoolItem], quotas: Mapping[int, int], exposure: Mapping[int, int], seed: int
+) -> list[PaperLine]:
+    """A paper meeting the quotas; AssemblyError if the pool cannot (the validator prevents it)."""
+    rng = random.Random(seed)
+    by_outcome: dict[int, dict[str, list[PoolItem]]] = defaultdict(lambda: defaultdict(list))
+    for item in sorted(pool, key=lambda i: i.version_id):
+        by_outcome[item.outcome][item.criterion].append(item)
+    for _ in range(RETRIES):
+        chosen = _try(rng, by_outcome, quotas, exposure)
+        if chosen is not None:
+            rng.shuffle(chosen)
+            return [
+                PaperLine(i.version_id, tuple(rng.sample(i.option_ids, len(i.option_ids))))
+                for i in chosen
+            ]
+    raise AssemblyError(
+        "The bank cannot meet this unit's test specification (too few compatible items)."
+    )
+
+
+def _try(
+    rng: random.Random,
+    by_outcome: Mapping[int, Mapping[str, list[PoolItem]]],
+    quotas: Mapping[int, int],
+    exposure: Mapping[int, int],
+) -> list[PoolItem] | None:
+    chosen: list[PoolItem] = []
+    ids: set[str] = set()
+    banned: set[str] = set()
+    for outcome in sorted(quotas):
+        need = quotas[outcome]
+        criteria = sorted(by_outcome.get(outcome, {}))
+        while need > 0:
+            rng.shuffle(criteria)
+            progress = False
+            for criterion in criteria:
+                if need == 0:
+                    break
+                options = [
+                    i
+                    for i in by_outcome[outcome][criterion]
+                    if i.item_id not in ids and i.item_id not in banned and not (i.enemies & ids)
+                ]
+                if not options:
+                    continue
+                least = min(exposure.get(i.version_id, 0) for i in options)
+                pick = rng.choice([i for i in options if exposure.get(i.version_id, 0) == least])
+                chosen.append(pick)
+                ids.add(pick.item_id)
+                banned |= pick.enemies
+                need -= 1
+                progress = True
+            if not progress:
+                return None
+    return chosen

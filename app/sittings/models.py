@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime
+
+
+class Sitting(Base):
+    """A scheduled exam session at a centre for one unit (the contract's 'session')."""
+
+    __tablename__ = "sittings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10))  # scheduled | open | closed
+    access_code: Mapped[str] = mapped_column(String(12), index=True)
+    scheduled_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    pass_mark_percent: Mapped[int] = mapped_column(Integer)
+    # Exposure of each item version before this session's papers were built: with the seeds, enough
+    # to rebuild every paper exactly.
+    pool: Mapped[dict[str, int]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    attempts: Mapped[list[Attempt]] = relationship(back_populates="sitting", order_by="Attempt.id")
+
+
+class Attempt(Base):
+    """One candidate's paper in one sitting, and the state of their clock."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("sitting_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    status: Mapped[str] = mapped_column(
+        String(12)
+    )  # not_started | in_progress | paused | submitted
+    seed: Mapped[int] = mapped_column(Integer)
+    allowed_seconds: Mapped[int] = mapped_column(Integer)  # duration, extra time, time added
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)  # while running
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_by: Mapped[str | None] = mapped_column(String(12))
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    sitting: Mapped[Sitting] = relationship(back_populates="attempts")
+    items: Mapped[list[PaperItem]] = relationship(
+        order_by="PaperItem.position", cascade="all, delete-orphan"
+    )
+
+
+class PaperItem(Base):
+    """A position on a candidate's paper: the frozen item version, its option order, the answer."""
+
+    __tablename__ = "paper_items"
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
+    option_order: Mapped[list[str]] = mapped_column(JSON)
+    answer: Mapped[str | None] = mapped_column(String(16))
+    answer_seq: Mapped[int] = mapped_column(Integer, default=-1)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+Index("ix_attempts_running", Attempt.status, Attempt.deadline_at)

@@ -1,0 +1,191 @@
+"""Scheduling a session: every candidate's paper is built now, not when 200 press Start at once."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.banks.models import Item, ItemVersion
+from app.candidates import service as candidates
+from app.centres import service as centres
+from app.errors import Invalid
+from app.papers.assembly import PaperLine, PoolItem, assemble
+from app.papers.spec import outcome_quotas
+from app.qualifications import service as qualifications
+from app.qualifications.models import Criterion, LearningOutcome, Unit
+from app.sittings import repository, timing
+from app.sittings.models import Attempt, PaperItem, Sitting
+
+# Read aloud and copied from a board: no 0/O, 1/I/L.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+
+
+def new_access_code(db: Session) -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not repository.code_in_use(db, code):
+            return code
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def pool_of(db: Session, unit: Unit) -> tuple[list[PoolItem], dict[int, int]]:
+    """The unit's live items at their current versions, and each version's exposure so far."""
+    rows = db.execute(
+        select(Item, ItemVersion, Criterion.ref, LearningOutcome.number)
+        .join(
+            ItemVersion,
+            (ItemVersion.item_id == Item.id) & (ItemVersion.version == Item.current_version),
+        )
+        .join(Criterion, Criterion.id == ItemVersion.criterion_id)
+        .join(LearningOutcome, LearningOutcome.id == Criterion.outcome_id)
+        .where(Item.unit_id == unit.id, Item.status == "live")
+    )
+    pool, exposure = [], {}
+    for item, version, ref, outcome in rows:
+        pool.append(
+            PoolItem(
+                version.id,
+                item.external_id,
+                outcome,
+                ref,
+                frozenset(item.enemies),
+                tuple(o["id"] for o in version.options),
+            )
+        )
+        exposure[version.id] = item.exposure
+    return pool, exposure
+
+
+def quotas_for(unit: Unit) -> dict[int, int]:
+    spec = unit.test_spec
+    if spec is None:
+        raise Invalid(f"Unit {unit.urn} has no test specification: it cannot be examined here.")
+    explicit = {int(k): v for k, v in spec.outcome_items.items()} if spec.outcome_items else None
+    return outcome_quotas(spec.items, {o.number: len(o.criteria) for o in unit.outcomes}, explicit)
+
+
+def build_papers(
+    pool: list[PoolItem], quotas: dict[int, int], exposure: dict[int, int], seeds: list[int]
+) -> list[list[PaperLine]]:
+    """Papers for the seeds in order; each one sees the exposure the ones before it added."""
+    seen = dict(exposure)
+    papers = []
+    for seed in seeds:
+        paper = assemble(pool, quotas, seen, seed)
+        for line in paper:
+            seen[line.version_id] = seen.get(line.version_id, 0) + 1
+        papers.append(paper)
+    return papers
+
+
+def schedule(
+    db: Session,
+    now: datetime,
+    *,
+    centre: str,
+    unit: str,
+    scheduled_start: datetime,
+    candidate_numbers: list[str],
+    duration_minutes: int | None,
+) -> Sitting:
+    """Schedule a sitting and build every candidate's paper."""
+    centre_row = centres.get_centre(db, centre)
+    unit_row = qualifications.get_unit(db, unit)
+    quotas = quotas_for(unit_row)
+    assert unit_row.test_spec is not None
+    if len(set(candidate_numbers)) != len(candidate_numbers):
+        raise Invalid("A candidate is listed twice.")
+    people = [candidates.get_candidate(db, n) for n in candidate_numbers]
+    strangers = [p.candidate_number for p in people if p.centre_id != centre_row.id]
+    if strangers:
+        raise Invalid(f"Not registered at {centre_row.code}: {', '.join(strangers)}.")
+    duration = duration_minutes or unit_row.test_spec.duration_minutes
+    pool, exposure = pool_of(db, unit_row)
+    sitting = Sitting(
+        centre_id=centre_row.id,
+        unit_id=unit_row.id,
+        status="scheduled",
+        access_code=new_access_code(db),
+        scheduled_start=scheduled_start,
+        duration_minutes=duration,
+        pass_mark_percent=unit_row.test_spec.pass_mark_percent,
+        pool={str(k): v for k, v in exposure.items()},
+        created_at=now,
+    )
+    db.add(sitting)
+    db.flush()
+    seeds = [secrets.randbits(31) for _ in people]
+    papers = build_papers(pool, quotas, exposure, seeds)
+    used: dict[int, int] = {}
+    for person, seed, paper in zip(people, seeds, papers, strict=True):
+        attempt = Attempt(
+            sitting_id=sitting.id,
+            candidate_id=person.id,
+            status="not_started",
+            seed=seed,
+            allowed_seconds=timing.allowed_seconds(duration, person.extra_time_percent),
+            paused_seconds=0,
+        )
+        db.add(attempt)
+        db.flush()
+        for position, line in enumerate(paper, start=1):
+            db.add(
+                PaperItem(
+                    attempt_id=attempt.id,
+                    position=position,
+                    item_version_id=line.version_id,
+                    option_order=list(line.option_order),
+                    answer_seq=-1,
+                    flagged=False,
+                )
+            )
+            used[line.version_id] = used.get(line.version_id, 0) + 1
+    _count_exposure(db, used)
+    db.flush()
+    return sitting
+
+
+def _count_exposure(db: Session, used: dict[int, int]) -> None:
+    versions = db.execute(
+        select(ItemVersion.id, ItemVersion.item_id).where(ItemVersion.id.in_(used))
+    )
+    items = {item_id: used[version_id] for version_id, item_id in versions}
+    for item in db.scalars(select(Item).where(Item.id.in_(items))):
+        item.exposure += items[item.id]
+
+
+def rebuild(db: Session, sitting: Sitting) -> list[list[PaperLine]]:
+    """Every paper of the sitting, rebuilt from the stored pool and seeds (for audit and tests)."""
+    unit_row = db.get(Unit, sitting.unit_id)
+    assert unit_row is not None
+    pool = pool_of_versions(db, [int(v) for v in sitting.pool])
+    exposure = {int(k): v for k, v in sitting.pool.items()}
+    return build_papers(pool, quotas_for(unit_row), exposure, [a.seed for a in sitting.attempts])
+
+
+def pool_of_versions(db: Session, version_ids: list[int]) -> list[PoolItem]:
+    rows = db.execute(
+        select(Item, ItemVersion, Criterion.ref, LearningOutcome.number)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .join(Criterion, Criterion.id == ItemVersion.criterion_id)
+        .join(LearningOutcome, LearningOutcome.id == Criterion.outcome_id)
+        .where(ItemVersion.id.in_(version_ids))
+    )
+    return [
+        PoolItem(
+            version.id,
+            item.external_id,
+            outcome,
+            ref,
+            frozenset(item.enemies),
+            tuple(o["id"] for o in version.options),
+        )
+        for item, version, ref, outcome in rows
+    ]

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class SessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    centre: str = Field(min_length=1, max_length=20)
+    unit: str = Field(pattern=r"^[A-Z]/\d{3}/\d{4}$")
+    scheduled_start: AwareDatetime
+    candidates: list[str] = Field(min_length=1, max_length=2000)
+    duration_minutes: int | None = Field(default=None, ge=1, le=600)
+
+
+class SessionCreated(BaseModel):
+    id: int
+    access_code: str
+    status: str
+
+
+class CandidateLogin(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    candidate_number: str = Field(min_length=1, max_length=40)
+    access_code: str = Field(min_length=1, max_length=20)
+
+
+class CandidateLoginOut(BaseModel):
+    csrf_token: str
+    attempt_id: int
+
+
+class OptionOut(BaseModel):
+    id: str
+    text: str
+
+
+class QuestionOut(BaseModel):
+    position: int
+    stem: str
+    options: list[OptionOut]
+    answer: str | None
+    flagged: bool
+
+
+class AttemptOut(BaseModel):
+    status: str
+    unit: str
+    unit_title: str
+    deadline: datetime | None
+    remaining_seconds: int
+    answered: int
+    total: int
+    items: list[QuestionOut]
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    option_id: str | None = Field(max_length=16)
+    seq: int = Field(ge=0, le=2**31 - 1)
+
+
+class SavedOut(BaseModel):
+    saved_at: datetime
+
+
+class FlagIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    flagged: bool
+
+
+class FlagOut(BaseModel):
+    position: int
+    flagged: bool
+
+
+class SubmittedOut(BaseModel):
+    status: str

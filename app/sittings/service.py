@@ -1,0 +1,223 @@
+"""The candidate's side of a sitting: sign-in, the paper, answers, flags, submission, timeouts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth import throttle
+from app.banks.models import ItemVersion
+from app.candidates.models import Candidate
+from app.config import Settings
+from app.errors import Conflict, Invalid, NotFound, Unauthorized
+from app.marking import service as marking
+from app.qualifications.models import Unit
+from app.sittings import repository, timing
+from app.sittings.models import Attempt, PaperItem, Sitting
+from app.sittings.scheduling import normalise_code
+
+SEEN_EVERY = timedelta(seconds=10)  # how often a busy page's "last seen" is written
+
+
+class SessionNotOpen(Conflict):
+    code = "session-not-open"
+
+
+class AttemptOver(Conflict):
+    code = "attempt-submitted"
+
+
+class AttemptPaused(Conflict):
+    code = "attempt-paused"
+
+
+class PastDeadline(Conflict):
+    code = "past-deadline"
+
+
+class CandidateCredentials(Unauthorized):
+    code = "invalid-credentials"
+    commit = True  # count the failure
+
+
+def login(
+    db: Session,
+    settings: Settings,
+    now: datetime,
+    *,
+    candidate_number: str,
+    access_code: str,
+    address: str,
+) -> Attempt:
+    """The attempt this candidate may sit with this code; the clock starts at the first sign-in."""
+    account = throttle.account_key("candidate", candidate_number)
+    where = throttle.address_key(address)
+    throttle.check(db, now, account, where)
+    matches = repository.for_login(db, candidate_number.strip(), normalise_code(access_code))
+    if not matches:
+        throttle.record_failures(db, settings, now, account, where)
+        raise CandidateCredentials("Candidate number or access code not recognised.")
+    attempt, sitting = next(((a, s) for a, s in matches if s.status == "open"), matches[0])
+    if sitting.status == "scheduled":
+        raise SessionNotOpen(
+            "This session has not started yet: wait for your invigilator to start it."
+        )
+    if sitting.status == "closed":
+        raise SessionNotOpen("This session has closed.")
+    throttle.clear(db, account)
+    attempt = repository.lock_attempt(db, attempt.id) or attempt
+    if attempt.status == "not_started":
+        timing.start(attempt, now)
+    settle(db, attempt, now)
+    attempt.last_seen_at = now
+    return attempt
+
+
+def settle(db: Session, attempt: Attempt, now: datetime) -> None:
+    """Submit an attempt whose time ran out (beyond the grace for saves in flight)."""
+    if timing.expired(attempt, now, timing.GRACE):
+        _finalise(db, attempt, "timeout", now)
+
+
+def _finalise(db: Session, attempt: Attempt, by: str, now: datetime) -> None:
+    """Submit as it stands and record the result, in this transaction."""
+    deadline = attempt.deadline_at
+    late = deadline is not None and now > deadline
+    attempt.submitted_by = "timeout" if late else by
+    attempt.submitted_at = deadline if late and deadline else now
+    attempt.status, attempt.paused_at, attempt.deadline_at = "submitted", None, None
+    sitting = db.get(Sitting, attempt.sitting_id)
+    assert sitting is not None
+    marking.record(db, attempt, sitting, attempt.candidate_id, now)
+
+
+def load(db: Session, attempt_id: int, now: datetime, *, lock: bool = False) -> Attempt:
+    """The signed-in candidate's attempt, settled against the clock."""
+    attempt = (
+        repository.lock_attempt(db, attempt_id) if lock else repository.attempt(db, attempt_id)
+    )
+    if attempt is None:
+        raise Unauthorized("This sign-in is no longer valid; sign in again.")
+    settle(db, attempt, now)
+    if attempt.last_seen_at is None or now - attempt.last_seen_at >= SEEN_EVERY:
+        attempt.last_seen_at = now
+    return attempt
+
+
+@dataclass(frozen=True)
+class Question:
+    position: int
+    stem: str
+    options: list[tuple[str, str]]  # (id, text) in this candidate's order
+    answer: str | None
+    flagged: bool
+    saved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    attempt: Attempt
+    unit: Unit
+    candidate: Candidate
+    deadline: datetime | None
+    remaining_seconds: int
+    questions: list[Question]
+
+
+def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
+    """The paper as the candidate sees it: never the key."""
+    sitting = db.get(Sitting, attempt.sitting_id)
+    candidate = db.get(Candidate, attempt.candidate_id)
+    assert sitting is not None and candidate is not None
+    unit = db.get(Unit, sitting.unit_id)
+    assert unit is not None
+    rows = db.execute(
+        select(PaperItem, ItemVersion)
+        .join(ItemVersion, ItemVersion.id == PaperItem.item_version_id)
+        .where(PaperItem.attempt_id == attempt.id)
+        .order_by(PaperItem.position)
+    )
+    questions = []
+    for line, version in rows:
+        texts = {o["id"]: o["text"] for o in version.options}
+        questions.append(
+            Question(
+                line.position,
+                version.stem,
+                [(oid, texts[oid]) for oid in line.option_order],
+                line.answer,
+                line.flagged,
+                line.answered_at,
+            )
+        )
+    return AttemptView(
+        attempt,
+        unit,
+        candidate,
+        timing.shown_deadline(attempt, now),
+        timing.remaining_seconds(attempt, now),
+        questions,
+    )
+
+
+def _writable(attempt: Attempt, now: datetime, grace: timedelta) -> None:
+    if attempt.status == "submitted":
+        raise AttemptOver("This exam has been submitted; answers can no longer change.")
+    if attempt.status == "paused":
+        raise AttemptPaused("Your exam is paused by the invigilator; answers are not being taken.")
+    if attempt.status != "in_progress":
+        raise Conflict("This exam has not started.")
+    if timing.expired(attempt, now, grace):
+        raise PastDeadline("Time is up for this exam.")
+
+
+def _line(db: Session, attempt: Attempt, position: int) -> PaperItem:
+    line = repository.paper_item(db, attempt.id, position)
+    if line is None:
+        raise NotFound(f"There is no question {position} on this paper.")
+    return line
+
+
+def save_answer(
+    db: Session, attempt: Attempt, now: datetime, position: int, option_id: str | None, seq: int
+) -> datetime:
+    """Store an answer if its seq is newer; a replay or older retry is acknowledged, ignored."""
+    _writable(attempt, now, timing.GRACE)
+    line = _line(db, attempt, position)
+    if option_id is not None and option_id not in line.option_order:
+        raise Invalid(f"{option_id!r} is not an option of question {position}.")
+    if repository.save_answer(db, line.id, option_id, seq, now):
+        return now
+    db.refresh(line)
+    return line.answered_at or now
+
+
+def set_flag(db: Session, attempt: Attempt, now: datetime, position: int, flagged: bool) -> None:
+    _writable(attempt, now, timedelta(0))
+    _line(db, attempt, position).flagged = flagged
+
+
+def submit(db: Session, attempt: Attempt, now: datetime, by: str = "candidate") -> Attempt:
+    """Submit once; a second submit changes nothing. The caller holds the attempt's row lock."""
+    if attempt.status == "submitted":
+        return attempt
+    if by == "candidate" and attempt.status == "paused":
+        raise AttemptPaused("Your exam is paused by the invigilator; it cannot be submitted now.")
+    if attempt.status == "not_started":
+        raise Conflict("This exam has not started.")
+    _finalise(db, attempt, by, now)
+    return attempt
+
+
+def sweep(db: Session, now: datetime, sitting_id: int | None = None) -> int:
+    """Submit every attempt whose time ran out, whether or not anything touches it again."""
+    count = 0
+    for attempt_id in repository.expired_ids(db, now - timing.GRACE, sitting_id):
+        attempt = repository.lock_attempt(db, attempt_id)
+        if attempt is not None and timing.expired(attempt, now, timing.GRACE):
+            _finalise(db, attempt, "timeout", now)
+            count += 1
+    return count

@@ -1,0 +1,71 @@
+"""The candidate's clock, kept by the server: duration x (1 + extra time) + time added, paused time
+excluded. Pure functions of an attempt and 'now'."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from app.sittings.models import Attempt
+
+# Saves already in flight when the clock reaches zero are still taken for this long.
+GRACE = timedelta(seconds=30)
+
+
+def allowed_seconds(duration_minutes: int, extra_time_percent: int) -> int:
+    return math.ceil(duration_minutes * 60 * (100 + extra_time_percent) / 100)
+
+
+def running_deadline(attempt: Attempt) -> datetime | None:
+    if attempt.started_at is None or attempt.status != "in_progress":
+        return None
+    return attempt.started_at + timedelta(seconds=attempt.allowed_seconds + attempt.paused_seconds)
+
+
+def remaining_seconds(attempt: Attempt, now: datetime) -> int:
+    if attempt.status == "submitted":
+        return 0
+    if attempt.started_at is None:
+        return attempt.allowed_seconds
+    until = attempt.paused_at if attempt.status == "paused" and attempt.paused_at else now
+    used = (until - attempt.started_at).total_seconds() - attempt.paused_seconds
+    return max(0, math.ceil(attempt.allowed_seconds - used))
+
+
+def shown_deadline(attempt: Attempt, now: datetime) -> datetime | None:
+    """When time runs out: fixed while running; while paused, if resumed now."""
+    if attempt.status == "in_progress":
+        return attempt.deadline_at
+    if attempt.status == "paused":
+        return now + timedelta(seconds=remaining_seconds(attempt, now))
+    return None
+
+
+def start(attempt: Attempt, now: datetime) -> None:
+    attempt.started_at = now
+    attempt.status = "in_progress"
+    attempt.deadline_at = running_deadline(attempt)
+
+
+def pause(attempt: Attempt, now: datetime) -> None:
+    attempt.status, attempt.paused_at, attempt.deadline_at = "paused", now, None
+
+
+def resume(attempt: Attempt, now: datetime) -> None:
+    assert attempt.paused_at is not None
+    attempt.paused_seconds += math.ceil((now - attempt.paused_at).total_seconds())
+    attempt.status, attempt.paused_at = "in_progress", None
+    attempt.deadline_at = running_deadline(attempt)
+
+
+def add_time(attempt: Attempt, seconds: int) -> None:
+    attempt.allowed_seconds += seconds
+    attempt.deadline_at = running_deadline(attempt)
+
+
+def expired(attempt: Attempt, now: datetime, grace: timedelta = timedelta(0)) -> bool:
+    return (
+        attempt.status == "in_progress"
+        and attempt.deadline_at is not None
+        and now > attempt.deadline_at + grace
+    )

@@ -1,0 +1,131 @@
+"""The invigilator's contract: register, start, pause, time, incidents, close; own centre only."""
+
+from __future__ import annotations
+
+from tests.sittings.conftest import Room
+
+
+def register(room: Room, session_id: int) -> dict[str, dict[str, object]]:
+    body = room.client.get(f"/api/v1/sessions/{session_id}").json()
+    return {c["candidate_number"]: c for c in body["candidates"]}
+
+
+def test_register_shows_every_candidate(room: Room) -> None:
+    session = room.schedule(["N001", "N002"])
+    room.invigilate()
+    body = room.client.get(f"/api/v1/sessions/{session['id']}").json()
+    assert (body["status"], body["unit"], body["centre"], body["access_code"]) == (
+        "scheduled",
+        "F/503/0358",
+        "C0042",
+        session["access_code"],
+    )
+    line = body["candidates"][0]
+    assert line["candidate_number"] == "N001" and line["name"] == "Cand Number1"
+    assert (line["status"], line["answered"], line["total"], line["remaining_seconds"]) == (
+        "not_started",
+        0,
+        15,
+        1500,
+    )
+
+
+def test_pause_stops_the_clock_and_blocks_saves(room: Room) -> None:
+    session = room.open_session(["N001"])
+    csrf_c, _ = room.sign_in("N001", session["access_code"])
+    option = room.attempt()["items"][0]["options"][0]["id"]
+    cookies = dict(room.client.cookies)
+    room.clock.advance(minutes=5)
+    staff = room.invigilate()
+    paused = room.act(staff, session["id"], "candidates/N001/pause")
+    assert paused.status_code == 200
+    assert paused.json()["candidates"][0]["status"] == "paused"
+    room.clock.advance(minutes=7)  # the fire alarm
+    assert register(room, session["id"])["N001"]["remaining_seconds"] == 20 * 60
+    room.client.cookies.clear()
+    room.client.cookies.update(cookies)
+    assert room.answer(csrf_c, 1, option, 1).status_code == 409
+    staff = room.invigilate()
+    assert room.act(staff, session["id"], "candidates/N001/resume").status_code == 200
+    room.clock.advance(minutes=1)
+    assert register(room, session["id"])["N001"]["remaining_seconds"] == 19 * 60
+    room.client.cookies.clear()
+    room.client.cookies.update(cookies)
+    assert room.answer(csrf_c, 1, option, 1).status_code == 200
+
+
+def test_extra_time(room: Room) -> None:
+    session = room.open_session(["N001"])
+    room.sign_in("N001", session["access_code"])
+    staff = room.invigilate()
+    response = room.act(staff, session["id"], "candidates/N001/extra-time", {"minutes": 10})
+    assert response.status_code == 200
+    assert response.json()["candidates"][0]["remaining_seconds"] == 35 * 60
+    assert (
+        room.act(staff, session["id"], "candidates/N001/extra-time", {"minutes": 0}).status_code
+        == 422
+    )
+    assert (
+        room.act(staff, session["id"], "candidates/NOBODY/extra-time", {"minutes": 5}).status_code
+        == 404
+    )
+
+
+def test_incidents(room: Room) -> None:
+    session = room.open_session(["N001"])
+    staff = room.invigilate()
+    response = room.act(
+        staff, session["id"], "incidents", {"candidate_number": "N001", "note": "Felt unwell"}
+    )
+    assert response.status_code == 201
+    assert (
+        response.json()["candidate_number"] == "N001" and response.json()["note"] == "Felt unwell"
+    )
+    assert (
+        room.act(
+            staff, session["id"], "incidents", {"note": "Fire alarm", "category": "fire_alarm"}
+        ).status_code
+        == 201
+    )
+    assert room.act(staff, session["id"], "incidents", {"note": ""}).status_code == 422
+
+
+def test_close_submits_everyone_sitting_as_it_stands(room: Room) -> None:
+    session = room.open_session(["N001", "N002", "N003"])
+    room.sign_in("N001", session["access_code"])
+    room.client.cookies.clear()
+    room.sign_in("N002", session["access_code"])
+    room.client.cookies.clear()
+    staff = room.invigilate()
+    room.act(staff, session["id"], "candidates/N002/pause")
+    closed = room.act(staff, session["id"], "close")
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    statuses = {c["candidate_number"]: c["status"] for c in closed.json()["candidates"]}
+    assert statuses == {"N001": "submitted", "N002": "submitted", "N003": "not_started"}
+    results = room.results()["results"]
+    assert {r["candidate_number"]: r["submitted_by"] for r in results} == {
+        "N001": "invigilator",
+        "N002": "invigilator",
+    }
+    assert room.act(staff, session["id"], "start").status_code == 409
+
+
+def test_another_centre_cannot_see_or_act(room: Room) -> None:
+    session = room.open_session(["N001"])
+    staff = room.invigilate("C0099", "yves")
+    assert room.client.get(f"/api/v1/sessions/{session['id']}").status_code == 404
+    assert room.act(staff, session["id"], "close").status_code == 404
+    assert room.act(staff, session["id"], "candidates/N001/pause").status_code == 404
+    assert room.client.get("/api/v1/sessions").json() == []
+
+
+def test_actions_need_the_csrf_header(room: Room) -> None:
+    session = room.schedule(["N001"])
+    room.invigilate()
+    assert room.client.post(f"/api/v1/sessions/{session['id']}/start").status_code == 403
+
+
+def test_pausing_someone_not_sitting_is_a_conflict(room: Room) -> None:
+    session = room.open_session(["N001"])
+    staff = room.invigilate()
+    assert room.act(staff, session["id"], "candidates/N001/pause").status_code == 409
