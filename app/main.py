@@ -25,6 +25,7 @@ from app.marking.api import router as marking_router
 from app.qualifications.api import router as qualifications_router
 from app.sittings import sweeper
 from app.sittings.api import router as sittings_router
+from app.sittings.pages import router as exam_pages
 from app.system.api import router as system_router
 from app.web import STATIC_DIR
 
@@ -83,6 +84,7 @@ def create_app(
         sittings_router,
         invigilation_router,
         marking_router,
+        exam_pages,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,27 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _env.globals["service_name"] = "examhall"
+
+
+def minutes_seconds(seconds: int) -> str:
+    """1:05:09 or 25:00, as the timer shows it."""
+    hours, rest = divmod(max(0, int(seconds)), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def minutes_words(seconds: int) -> str:
+    minutes = round(int(seconds) / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def clock_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%H:%M:%S UTC")
+
+
+_env.filters.update(
+    minutes_seconds=minutes_seconds, minutes_words=minutes_words, clock_time=clock_time
+)
 templates = Jinja2Templates(env=_env)
 
 

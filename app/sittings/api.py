@@ -7,13 +7,14 @@ from fastapi import APIRouter, Response
 from app.auth import cookies
 from app.auth.deps import AdminToken
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
-from app.sittings import scheduling, service
+from app.sittings import scheduling, service, timing
 from app.sittings.deps import AttemptDep, LockedAttemptDep
 from app.sittings.schemas import (
     AnswerIn,
     AttemptOut,
     CandidateLogin,
     CandidateLoginOut,
+    ClockOut,
     FlagIn,
     FlagOut,
     OptionOut,
@@ -109,3 +110,14 @@ def set_flag(
 @router.post("/attempt/submit", response_model=SubmittedOut, tags=["candidate"])
 def submit(attempt: LockedAttemptDep, db: DbDep, clock: ClockDep) -> SubmittedOut:
     return SubmittedOut(status=service.submit(db, attempt, clock.now()).status)
+
+
+@router.get("/attempt/clock", response_model=ClockOut, tags=["candidate"])
+def get_clock(attempt: AttemptDep, clock: ClockDep) -> ClockOut:
+    """The server's clock for this attempt: the page polls it (and so reports it is alive)."""
+    now = clock.now()
+    return ClockOut(
+        status=attempt.status,
+        remaining_seconds=timing.remaining_seconds(attempt, now),
+        deadline=timing.shown_deadline(attempt, now),
+    )

@@ -77,3 +77,9 @@ class FlagOut(BaseModel):
 
 class SubmittedOut(BaseModel):
     status: str
+
+
+class ClockOut(BaseModel):
+    status: str
+    remaining_seconds: int
+    deadline: datetime | None

@@ -221,3 +221,22 @@ def sweep(db: Session, now: datetime, sitting_id: int | None = None) -> int:
             _finalise(db, attempt, "timeout", now)
             count += 1
     return count
+
+
+TEXT_SIZES = ("100", "125", "150", "200")
+SCHEMES = ("default", "contrast", "cream", "yellow")
+
+
+def set_display(db: Session, attempt: Attempt, text_size: str, scheme: str) -> dict[str, str]:
+    """A candidate's display preferences; kept on their profile for every sitting."""
+    if text_size not in TEXT_SIZES or scheme not in SCHEMES:
+        raise Invalid("Choose a text size and a colour scheme from the lists.")
+    candidate = db.get(Candidate, attempt.candidate_id)
+    assert candidate is not None
+    candidate.display = {"text_size": text_size, "scheme": scheme}
+    return candidate.display
+
+
+def next_seq(db: Session, attempt: Attempt, position: int) -> int:
+    """For plain form posts: one more than the stored seq, so the post always applies."""
+    return _line(db, attempt, position).answer_seq + 1

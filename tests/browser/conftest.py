@@ -10,13 +10,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 
-from app.clock import SystemClock
 from app.main import create_app
 from app.migrate import upgrade
 from tests.conftest import make_settings, missing
@@ -45,17 +45,33 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class OffsetClock:
+    """Real time plus an offset the test can move: the page's countdown and the server agree."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
 class LiveServer:
-    def __init__(self, url: str, app: Any) -> None:
+    def __init__(self, url: str, app: Any, db_url: str, clock: OffsetClock) -> None:
         self.url = url
         self.app = app
+        self.db_url = db_url
+        self.clock = clock
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     db_url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
     upgrade(db_url)
-    app = create_app(make_settings(db_url), clock=SystemClock())
+    clock = OffsetClock()
+    app = create_app(make_settings(db_url, sweeper=True), clock=clock)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -65,6 +81,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         if time.monotonic() > deadline:
             raise RuntimeError("live server did not start")
         time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", app)
+    yield LiveServer(f"http://127.0.0.1:{port}", app, db_url, clock)
     server.should_exit = True
     thread.join(timeout=10)

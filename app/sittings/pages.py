@@ -1,0 +1,228 @@
+"""The candidate's exam in the browser: server-rendered pages that work as plain forms, which
+static/js/exam.js enhances with autosave, an offline outbox and a live clock."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.auth import cookies
+from app.candidates.models import Candidate
+from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
+from app.errors import AppError
+from app.sittings import repository, service
+from app.sittings.models import Attempt
+from app.web import render
+
+router = APIRouter(prefix="/exam", include_in_schema=False)
+
+TEXT_SIZE_LABELS = {"100": "Standard", "125": "Large", "150": "Larger", "200": "Largest"}
+SCHEME_LABELS = {
+    "default": "Standard (black on white)",
+    "contrast": "High contrast (yellow on black)",
+    "cream": "Cream background",
+    "yellow": "Yellow background",
+}
+
+
+def _see(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def _signed_in(request: Request, db: Any, settings: Any, now: Any) -> tuple[Attempt, str] | None:
+    payload = cookies.read(request, settings, cookies.CANDIDATE)
+    if payload is None or not isinstance(payload.get("attempt"), int):
+        return None
+    try:
+        return service.load(db, payload["attempt"], now), str(payload.get("csrf", ""))
+    except AppError:
+        return None
+
+
+async def _form(request: Request, csrf: str) -> dict[str, str]:
+    form = await request.form()
+    sent = str(form.get("csrf_token", ""))
+    if not csrf or not hmac.compare_digest(sent.encode(), csrf.encode()):
+        raise _Forbidden()
+    return {k: str(v) for k, v in form.items()}
+
+
+class _Forbidden(AppError):
+    status, code = 403, "forbidden"
+
+    def __init__(self) -> None:
+        super().__init__("This form has expired. Go back, reload the page and try again.")
+
+
+def _context(db: Any, attempt: Attempt, csrf: str, now: Any, **extra: Any) -> dict[str, Any]:
+    view = service.view(db, attempt, now)
+    candidate: Candidate = view.candidate
+    display = candidate.display or {}
+    return {
+        "view": view,
+        "attempt": attempt,
+        "csrf": csrf,
+        "text_size": display.get("text_size", "100"),
+        "scheme": display.get("scheme", "default"),
+        "text_sizes": TEXT_SIZE_LABELS,
+        "schemes": SCHEME_LABELS,
+        "answered": sum(1 for q in view.questions if q.answer is not None),
+        "flagged": sum(1 for q in view.questions if q.flagged),
+        **extra,
+    }
+
+
+@router.get("", response_class=HTMLResponse)
+def sign_in_page(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
+    if _signed_in(request, db, settings, clock.now()):
+        return _see("/exam/start")
+    return render(request, "candidate/sign_in.html", {"error": None, "values": {}})
+
+
+@router.post("", response_class=HTMLResponse)
+async def sign_in(
+    request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep, address: AddressDep
+) -> Response:
+    form = {k: str(v).strip() for k, v in (await request.form()).items()}
+    number, code = form.get("candidate_number", ""), form.get("access_code", "")
+    if not number or not code:
+        error = "Enter your candidate number and the access code."
+        return render(
+            request, "candidate/sign_in.html", {"error": error, "values": form}, status_code=422
+        )
+    try:
+        attempt = service.login(
+            db, settings, clock.now(), candidate_number=number, access_code=code, address=address
+        )
+    except AppError as exc:
+        # Answered, not raised: the request's transaction commits, so the failure is counted.
+        context = {"error": exc.detail, "values": form}
+        return render(request, "candidate/sign_in.html", context, status_code=exc.status)
+    response = _see("/exam/start")
+    cookies.issue(
+        response,
+        settings,
+        cookies.CANDIDATE,
+        {"attempt": attempt.id, "csrf": cookies.new_csrf_token()},
+    )
+    return response
+
+
+@router.get("/start", response_class=HTMLResponse)
+def instructions(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
+    found = _signed_in(request, db, settings, clock.now())
+    if found is None:
+        return _see("/exam")
+    attempt, csrf = found
+    if attempt.status == "submitted":
+        return _see("/exam/done")
+    return render(request, "candidate/instructions.html", _context(db, attempt, csrf, clock.now()))
+
+
+@router.get("/q/{position}", response_class=HTMLResponse)
+def question(
+    position: int, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    found = _signed_in(request, db, settings, clock.now())
+    if found is None:
+        return _see("/exam")
+    attempt, csrf = found
+    if attempt.status == "submitted":
+        return _see("/exam/done")
+    context = _context(db, attempt, csrf, clock.now())
+    questions = context["view"].questions
+    if not 1 <= position <= len(questions):
+        return _see("/exam/q/1")
+    line = service.next_seq(db, attempt, position) - 1
+    context.update(
+        question=questions[position - 1], position=position, total=len(questions), stored_seq=line
+    )
+    return render(request, "candidate/question.html", context)
+
+
+@router.post("/q/{position}", response_class=HTMLResponse)
+async def answer(
+    position: int, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    """The plain-form path: save the choice and the flag, then go where the button said."""
+    found = _signed_in(request, db, settings, clock.now())
+    if found is None:
+        return _see("/exam")
+    attempt, csrf = found
+    form = await _form(request, csrf)
+    now = clock.now()
+    if attempt.status == "in_progress":
+        option = form.get("option") or None
+        if option is not None:
+            service.save_answer(
+                db, attempt, now, position, option, service.next_seq(db, attempt, position)
+            )
+        service.set_flag(db, attempt, now, position, form.get("flagged") == "on")
+    go = form.get("go", "next")
+    if go == "review":
+        return _see("/exam/review")
+    target = position - 1 if go == "previous" else position + 1
+    return _see(f"/exam/q/{target}" if target >= 1 else "/exam/q/1")
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
+    found = _signed_in(request, db, settings, clock.now())
+    if found is None:
+        return _see("/exam")
+    attempt, csrf = found
+    if attempt.status == "submitted":
+        return _see("/exam/done")
+    return render(request, "candidate/review.html", _context(db, attempt, csrf, clock.now()))
+
+
+@router.get("/submit", response_class=HTMLResponse)
+def confirm(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
+    found = _signed_in(request, db, settings, clock.now())
+    if found is None:
+        return _see("/exam")
+    attempt, csrf = found
+    if attempt.status == "submitted":
+        return _see("/exam/done")
+    return render(request, "candidate/confirm.html", _context(db, attempt, csrf, clock.now()))
+
+
+@router.post("/submit", response_class=HTMLResponse)
+async def submit(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
+    found = _signed_in(request, db, settings, clock.now())
+    if found is None:
+        return _see("/exam")
+    attempt, csrf = found
+    await _form(request, csrf)
+    locked = repository.lock_attempt(db, attempt.id)
+    assert locked is not None
+    service.submit(db, locked, clock.now())
+    return _see("/exam/done")
+
+
+@router.get("/done", response_class=HTMLResponse)
+def done(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
+    found = _signed_in(request, db, settings, clock.now())
+    if found is None:
+        return _see("/exam")
+    attempt, csrf = found
+    if attempt.status != "submitted":
+        return _see("/exam/review")
+    return render(request, "candidate/done.html", _context(db, attempt, csrf, clock.now()))
+
+
+@router.post("/preferences", response_class=HTMLResponse)
+async def preferences(
+    request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    found = _signed_in(request, db, settings, clock.now())
+    if found is None:
+        return _see("/exam")
+    attempt, csrf = found
+    form = await _form(request, csrf)
+    service.set_display(db, attempt, form.get("text_size", "100"), form.get("scheme", "default"))
+    back = form.get("back", "/exam/start")
+    return _see(back if back.startswith("/exam") else "/exam/start")

@@ -1,0 +1,293 @@
+"""A candidate sits whole exams in Debian's chromium: keyboard only, offline and back, reload,
+and the clock running out. Screenshots of every candidate page land in test-artifacts/."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import select
+
+from app.candidates import service as candidates
+from app.centres import service as centres
+from app.db import make_engine, make_sessionmaker, unit_of_work
+from app.marking.models import Result
+from app.sittings import scheduling
+from app.sittings.models import Attempt, PaperItem
+from tests.browser.axe import violations
+from tests.browser.conftest import LiveServer
+from tests.sittings.conftest import load_units
+
+pytestmark = pytest.mark.browser
+_numbers = itertools.count(1)
+
+
+@dataclass
+class Seat:
+    number: str
+    code: str
+    session_id: int
+
+
+@pytest.fixture(scope="module")
+def live_db(
+    live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    engine = make_engine(live_server.db_url)
+    for db in unit_of_work(make_sessionmaker(engine), write=True):
+        load_units(db, live_server.clock, tmp_path_factory.mktemp("banks"), "F-503-0358.yaml")  # type: ignore[arg-type]
+        if centres.find_centre(db, "C0042") is None:
+            centres.create_centre(db, "C0042", "Leeds", live_server.clock.now())
+    engine.dispose()
+    yield live_server
+
+
+def seat(live: LiveServer, duration: int | None = None, extra: int = 0) -> Seat:
+    """A fresh candidate in a fresh, open session."""
+    number = f"B{next(_numbers):04d}"
+    engine = make_engine(live.db_url)
+    now = live.clock.now()
+    for db in unit_of_work(make_sessionmaker(engine), write=True):
+        candidates.create_candidate(
+            db,
+            now,
+            candidate_number=number,
+            centre="C0042",
+            first_name="Bea",
+            last_name="Browser",
+            extra_time_percent=extra,
+        )
+        sitting = scheduling.schedule(
+            db,
+            now,
+            centre="C0042",
+            unit="F/503/0358",
+            scheduled_start=now,
+            candidate_numbers=[number],
+            duration_minutes=duration,
+        )
+        sitting.status = "open"
+        found = Seat(number, sitting.access_code, sitting.id)
+    engine.dispose()
+    return found
+
+
+def stored(live: LiveServer, number: str) -> tuple[Attempt, list[PaperItem], Result | None]:
+    engine = make_engine(live.db_url)
+    for db in unit_of_work(make_sessionmaker(engine), write=False):
+        from app.candidates.models import Candidate
+
+        candidate = db.scalar(select(Candidate).where(Candidate.candidate_number == number))
+        assert candidate is not None
+        attempt = db.scalar(select(Attempt).where(Attempt.candidate_id == candidate.id))
+        assert attempt is not None
+        lines = list(
+            db.scalars(
+                select(PaperItem)
+                .where(PaperItem.attempt_id == attempt.id)
+                .order_by(PaperItem.position)
+            )
+        )
+        result = db.scalar(select(Result).where(Result.attempt_id == attempt.id))
+    engine.dispose()
+    return attempt, lines, result
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(bypass_csp=True)  # axe's injected script needs it
+    yield context
+    context.close()
+
+
+def shot(page: Page, artifacts: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts / f"candidate-{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, live: LiveServer, s: Seat) -> None:
+    page.goto(live.url + "/exam")
+    page.get_by_label("Candidate number").fill(s.number)
+    page.get_by_label("Access code").fill(s.code)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "Principles of personal and organisational"
+    )
+
+
+def test_keyboard_only_whole_exam(
+    live_db: LiveServer, context: BrowserContext, artifacts_dir: Path
+) -> None:
+    s = seat(live_db)
+    page = context.new_page()
+    page.goto(live_db.url + "/exam")
+    assert violations(page) == []
+    shot(page, artifacts_dir, "1-sign-in")
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Tab")  # brand
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Candidate number")).to_be_focused()
+    page.keyboard.type(s.number)
+    page.keyboard.press("Tab")
+    page.keyboard.type(s.code.lower())
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Principles of personal")
+    assert violations(page) == []
+    shot(page, artifacts_dir, "2-instructions")
+    page.get_by_role("link", name="Go to question 1").focus()
+    page.keyboard.press("Enter")
+    for position in range(1, 16):
+        expect(page.locator(".q-count")).to_have_text(f"Question {position} of 15")
+        first = page.locator("input[name=option]").first
+        first.focus()
+        page.keyboard.press("Space")
+        page.keyboard.press("ArrowDown")  # arrow keys move the choice within the group
+        expect(page.locator("#save-status")).to_contain_text("Saved")
+        if position == 3:
+            page.get_by_label("Flag this question to review later").focus()
+            page.keyboard.press("Space")
+            assert violations(page) == []
+            shot(page, artifacts_dir, "3-question")
+        if position < 15:
+            page.get_by_role("button", name="Next").focus()
+            page.keyboard.press("Enter")
+    page.get_by_role("button", name="Review answers").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review your answers")
+    expect(page.locator("main")).to_contain_text(
+        "You have answered 15 of 15 questions and flagged 1"
+    )
+    assert violations(page) == []
+    shot(page, artifacts_dir, "4-review")
+    page.get_by_role("link", name="Finish and submit").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Are you sure you want to submit?")
+    assert violations(page) == []
+    shot(page, artifacts_dir, "5-confirm")
+    page.get_by_role("button", name="Yes, submit my exam").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your exam has been submitted")
+    assert violations(page) == []
+    shot(page, artifacts_dir, "6-done")
+    attempt, lines, result = stored(live_db, s.number)
+    assert attempt.status == "submitted" and attempt.submitted_by == "candidate"
+    assert all(line.answer == line.option_order[1] for line in lines)  # Space then ArrowDown
+    assert [line.position for line in lines if line.flagged] == [3]
+    assert result is not None and result.max_score == 15
+
+
+def test_answers_survive_a_lost_network(
+    live_db: LiveServer, context: BrowserContext, artifacts_dir: Path
+) -> None:
+    s = seat(live_db)
+    page = context.new_page()
+    sign_in(page, live_db, s)
+    page.goto(live_db.url + "/exam/q/1")
+    options = page.locator("input[name=option]")
+    options.nth(0).check()
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    context.set_offline(True)
+    options.nth(2).check()
+    options.nth(3).check()
+    expect(page.locator("#network-status")).to_contain_text("You are offline")
+    expect(page.locator("#save-status")).to_contain_text("offline")
+    shot(page, artifacts_dir, "7-offline")
+    _, lines, _ = stored(live_db, s.number)
+    assert lines[0].answer == lines[0].option_order[0]  # the server has only the first choice
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#network-status")).to_contain_text(
+        "All your answers are saved", timeout=20_000
+    )
+    _, lines, _ = stored(live_db, s.number)
+    assert lines[0].answer == lines[0].option_order[3]  # the last choice, sent when back online
+    shot(page, artifacts_dir, "8-back-online")
+
+
+def test_a_reload_resumes_the_same_paper(live_db: LiveServer, context: BrowserContext) -> None:
+    s = seat(live_db)
+    page = context.new_page()
+    sign_in(page, live_db, s)
+    page.goto(live_db.url + "/exam/q/2")
+    page.locator("input[name=option]").nth(1).check()
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    stem = page.locator(".stem").inner_text()
+    before = page.locator("#timer").get_attribute("data-remaining")
+    page.reload()
+    expect(page.locator(".stem")).to_have_text(stem)
+    expect(page.locator("input[name=option]").nth(1)).to_be_checked()
+    assert int(page.locator("#timer").get_attribute("data-remaining") or 0) <= int(before or 0)
+    # Another device: a new browser context, the same paper and answer.
+    other = context.browser.new_context()  # type: ignore[union-attr]
+    page2 = other.new_page()
+    sign_in(page2, live_db, s)
+    page2.goto(live_db.url + "/exam/q/2")
+    expect(page2.locator(".stem")).to_have_text(stem)
+    expect(page2.locator("input[name=option]").nth(1)).to_be_checked()
+    other.close()
+
+
+def test_the_clock_warns_then_submits_at_zero(
+    live_db: LiveServer, context: BrowserContext, artifacts_dir: Path
+) -> None:
+    s = seat(live_db, duration=6)
+    page = context.new_page()
+    sign_in(page, live_db, s)
+    page.goto(live_db.url + "/exam/q/1")
+    page.locator("input[name=option]").nth(0).check()
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    live_db.clock.advance(minutes=1, seconds=30)  # 4:30 left: the 5-minute warning
+    expect(page.locator("#announcer")).to_have_text("5 minutes left.", timeout=15_000)
+    shot(page, artifacts_dir, "9-five-minutes")
+    live_db.clock.advance(minutes=4, seconds=35)  # past zero
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Your exam has been submitted", timeout=20_000
+    )
+    expect(page.locator("main")).to_contain_text("Time ran out")
+    attempt, _, result = stored(live_db, s.number)
+    assert attempt.submitted_by == "timeout" and result is not None
+    assert result.submitted_at - (attempt.started_at or result.submitted_at) == timedelta(minutes=6)
+
+
+def test_display_settings_and_accessibility_in_every_scheme(
+    live_db: LiveServer, context: BrowserContext, artifacts_dir: Path
+) -> None:
+    s = seat(live_db)
+    page = context.new_page()
+    sign_in(page, live_db, s)
+    page.goto(live_db.url + "/exam/q/1")
+    for size, scheme in (("200", "contrast"), ("150", "cream"), ("125", "yellow")):
+        page.locator("summary").click()
+        page.locator(f"#size-{size}").check()
+        page.locator(f"#scheme-{scheme}").check()
+        page.get_by_role("button", name="Apply display settings").click()
+        expect(page.locator("html")).to_have_class(f"text-{size} scheme-{scheme}")
+        assert violations(page) == []
+        shot(page, artifacts_dir, f"10-scheme-{scheme}")
+    page.get_by_role("button", name="Hide time").click()
+    expect(page.locator("#timer-value")).to_have_class("visually-hidden")
+    expect(page.get_by_role("button", name="Show time")).to_be_visible()
+
+
+def test_a_paused_candidate_sees_it_and_cannot_answer(
+    live_db: LiveServer, context: BrowserContext, artifacts_dir: Path
+) -> None:
+    s = seat(live_db)
+    page = context.new_page()
+    sign_in(page, live_db, s)
+    page.goto(live_db.url + "/exam/q/1")
+    engine = make_engine(live_db.db_url)
+    for db in unit_of_work(make_sessionmaker(engine), write=True):
+        attempt = db.scalar(select(Attempt).where(Attempt.sitting_id == s.session_id))
+        assert attempt is not None
+        from app.sittings import timing
+
+        timing.pause(attempt, live_db.clock.now())
+    engine.dispose()
+    expect(page.locator("#paused-banner")).to_be_visible(timeout=15_000)
+    expect(page.locator("input[name=option]").first).to_be_disabled()
+    shot(page, artifacts_dir, "11-paused")
