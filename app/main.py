@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.base import RequestResponseEndpoint
@@ -25,6 +26,7 @@ from app.marking.api import router as marking_router
 from app.qualifications.api import router as qualifications_router
 from app.sittings import sweeper
 from app.sittings.api import router as sittings_router
+from app.sittings.pages import Redirect
 from app.sittings.pages import router as exam_pages
 from app.system.api import router as system_router
 from app.web import STATIC_DIR
@@ -74,6 +76,11 @@ def create_app(
         return response
 
     install_error_handlers(app)
+
+    @app.exception_handler(Redirect)
+    async def _redirect(request: Request, exc: Redirect) -> Response:
+        return RedirectResponse(exc.path, status_code=303)
+
     for router in (
         system_router,
         home_router,

@@ -32,6 +32,27 @@ def _see(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
+class Redirect(Exception):
+    """Raised by a page to send the browser elsewhere (handled in app.main)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def _candidate(
+    request: Request, db: Any, settings: Any, now: Any, *, submitted: bool | None = False
+) -> tuple[Attempt, str]:
+    """The signed-in candidate's attempt and CSRF token; else off to the right page.
+    `submitted`: whether the page is for a submitted attempt (None: either)."""
+    found = _signed_in(request, db, settings, now)
+    if found is None:
+        raise Redirect("/exam")
+    if submitted is not None and (found[0].status == "submitted") != submitted:
+        raise Redirect("/exam/review" if submitted else "/exam/done")
+    return found
+
+
 def _signed_in(request: Request, db: Any, settings: Any, now: Any) -> tuple[Attempt, str] | None:
     payload = cookies.read(request, settings, cookies.CANDIDATE)
     if payload is None or not isinstance(payload.get("attempt"), int):
@@ -113,12 +134,7 @@ async def sign_in(
 
 @router.get("/start", response_class=HTMLResponse)
 def instructions(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
-    found = _signed_in(request, db, settings, clock.now())
-    if found is None:
-        return _see("/exam")
-    attempt, csrf = found
-    if attempt.status == "submitted":
-        return _see("/exam/done")
+    attempt, csrf = _candidate(request, db, settings, clock.now())
     return render(request, "candidate/instructions.html", _context(db, attempt, csrf, clock.now()))
 
 
@@ -126,12 +142,7 @@ def instructions(request: Request, db: DbDep, settings: SettingsDep, clock: Cloc
 def question(
     position: int, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
-    found = _signed_in(request, db, settings, clock.now())
-    if found is None:
-        return _see("/exam")
-    attempt, csrf = found
-    if attempt.status == "submitted":
-        return _see("/exam/done")
+    attempt, csrf = _candidate(request, db, settings, clock.now())
     context = _context(db, attempt, csrf, clock.now())
     questions = context["view"].questions
     if not 1 <= position <= len(questions):
@@ -148,10 +159,7 @@ async def answer(
     position: int, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
     """The plain-form path: save the choice and the flag, then go where the button said."""
-    found = _signed_in(request, db, settings, clock.now())
-    if found is None:
-        return _see("/exam")
-    attempt, csrf = found
+    attempt, csrf = _candidate(request, db, settings, clock.now(), submitted=None)
     form = await _form(request, csrf)
     now = clock.now()
     if attempt.status == "in_progress":
@@ -170,32 +178,19 @@ async def answer(
 
 @router.get("/review", response_class=HTMLResponse)
 def review(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
-    found = _signed_in(request, db, settings, clock.now())
-    if found is None:
-        return _see("/exam")
-    attempt, csrf = found
-    if attempt.status == "submitted":
-        return _see("/exam/done")
+    attempt, csrf = _candidate(request, db, settings, clock.now())
     return render(request, "candidate/review.html", _context(db, attempt, csrf, clock.now()))
 
 
 @router.get("/submit", response_class=HTMLResponse)
 def confirm(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
-    found = _signed_in(request, db, settings, clock.now())
-    if found is None:
-        return _see("/exam")
-    attempt, csrf = found
-    if attempt.status == "submitted":
-        return _see("/exam/done")
+    attempt, csrf = _candidate(request, db, settings, clock.now())
     return render(request, "candidate/confirm.html", _context(db, attempt, csrf, clock.now()))
 
 
 @router.post("/submit", response_class=HTMLResponse)
 async def submit(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
-    found = _signed_in(request, db, settings, clock.now())
-    if found is None:
-        return _see("/exam")
-    attempt, csrf = found
+    attempt, csrf = _candidate(request, db, settings, clock.now(), submitted=None)
     await _form(request, csrf)
     locked = repository.lock_attempt(db, attempt.id)
     assert locked is not None
@@ -205,12 +200,7 @@ async def submit(request: Request, db: DbDep, settings: SettingsDep, clock: Cloc
 
 @router.get("/done", response_class=HTMLResponse)
 def done(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
-    found = _signed_in(request, db, settings, clock.now())
-    if found is None:
-        return _see("/exam")
-    attempt, csrf = found
-    if attempt.status != "submitted":
-        return _see("/exam/review")
+    attempt, csrf = _candidate(request, db, settings, clock.now(), submitted=True)
     return render(request, "candidate/done.html", _context(db, attempt, csrf, clock.now()))
 
 
@@ -218,10 +208,7 @@ def done(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) ->
 async def preferences(
     request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
-    found = _signed_in(request, db, settings, clock.now())
-    if found is None:
-        return _see("/exam")
-    attempt, csrf = found
+    attempt, csrf = _candidate(request, db, settings, clock.now(), submitted=None)
     form = await _form(request, csrf)
     service.set_display(db, attempt, form.get("text_size", "100"), form.get("scheme", "default"))
     back = form.get("back", "/exam/start")

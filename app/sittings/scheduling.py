@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,32 +36,33 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def pool_of(db: Session, unit: Unit) -> tuple[list[PoolItem], dict[int, int]]:
-    """The unit's live items at their current versions, and each version's exposure so far."""
+def _pool(db: Session, *where: Any) -> tuple[list[PoolItem], dict[int, int]]:
     rows = db.execute(
         select(Item, ItemVersion, Criterion.ref, LearningOutcome.number)
-        .join(
-            ItemVersion,
-            (ItemVersion.item_id == Item.id) & (ItemVersion.version == Item.current_version),
-        )
+        .join(Item, Item.id == ItemVersion.item_id)
         .join(Criterion, Criterion.id == ItemVersion.criterion_id)
         .join(LearningOutcome, LearningOutcome.id == Criterion.outcome_id)
-        .where(Item.unit_id == unit.id, Item.status == "live")
+        .where(*where)
+        .order_by(ItemVersion.id)
     )
     pool, exposure = [], {}
     for item, version, ref, outcome in rows:
+        options = tuple(o["id"] for o in version.options)
         pool.append(
-            PoolItem(
-                version.id,
-                item.external_id,
-                outcome,
-                ref,
-                frozenset(item.enemies),
-                tuple(o["id"] for o in version.options),
-            )
+            PoolItem(version.id, item.external_id, outcome, ref, frozenset(item.enemies), options)
         )
         exposure[version.id] = item.exposure
     return pool, exposure
+
+
+def pool_of(db: Session, unit: Unit) -> tuple[list[PoolItem], dict[int, int]]:
+    """The unit's live items at their current versions, and each version's exposure so far."""
+    return _pool(
+        db,
+        Item.unit_id == unit.id,
+        Item.status == "live",
+        ItemVersion.version == Item.current_version,
+    )
 
 
 def quotas_for(unit: Unit) -> dict[int, int]:
@@ -171,21 +173,4 @@ def rebuild(db: Session, sitting: Sitting) -> list[list[PaperLine]]:
 
 
 def pool_of_versions(db: Session, version_ids: list[int]) -> list[PoolItem]:
-    rows = db.execute(
-        select(Item, ItemVersion, Criterion.ref, LearningOutcome.number)
-        .join(Item, Item.id == ItemVersion.item_id)
-        .join(Criterion, Criterion.id == ItemVersion.criterion_id)
-        .join(LearningOutcome, LearningOutcome.id == Criterion.outcome_id)
-        .where(ItemVersion.id.in_(version_ids))
-    )
-    return [
-        PoolItem(
-            version.id,
-            item.external_id,
-            outcome,
-            ref,
-            frozenset(item.enemies),
-            tuple(o["id"] for o in version.options),
-        )
-        for item, version, ref, outcome in rows
-    ]
+    return _pool(db, ItemVersion.id.in_(version_ids))[0]
