@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 from app.sittings.models import Attempt
 
-# Saves already in flight when the clock reaches zero are still taken for this long.
-GRACE = timedelta(seconds=30)
+# Saves already in flight when the clock reaches zero are still taken for this long (the contract
+# allows up to 30 s; a short grace lets "timeout" show everywhere almost at once).
+GRACE = timedelta(seconds=5)
 
 
 def allowed_seconds(duration_minutes: int, extra_time_percent: int) -> int:
