@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("examhall")
@@ -152,6 +153,14 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405 and detail == "Method Not Allowed":
             detail = f"{request.method} is not allowed here."
         return problem(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DataError)
+    async def _bad_value(request: Request, exc: DataError) -> Response:
+        # The database refused a value the client sent (a NUL character, a number out of range).
+        log.info(
+            "database refused a value on %s %s: %s", request.method, request.url.path, exc.orig
+        )
+        return problem(request, 400, "A value in the request cannot be stored or looked up.")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

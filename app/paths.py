@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
+
+from fastapi import Path
 
 from app.errors import NotFound
 
@@ -23,3 +26,8 @@ def qualification_code(segment: str) -> str:
             f"No qualification {segment}: write its code with '-' for '/', e.g. 600-8065-6."
         )
     return segment.replace("-", "/")
+
+
+# Integer path parameters, bounded so that no client value overflows a database integer.
+SessionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the session's id")]
+Position = Annotated[int, Path(ge=1, le=1000, description="a question's position on the paper")]

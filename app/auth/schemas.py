@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from app.schemas import Input
 
 
-class InvigilatorLogin(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class InvigilatorLogin(Input):
     centre: str = Field(min_length=1, max_length=20)
     username: str = Field(min_length=1, max_length=100)
     password: str = Field(min_length=1, max_length=1024)

@@ -5,11 +5,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas import Input
+
 CANDIDATE_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"
 URN = r"^[A-Z]/\d{3}/\d{4}$"
 
 
-class CandidateIn(BaseModel):
+class CandidateIn(Input):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     candidate_number: str = Field(pattern=CANDIDATE_NUMBER)
     centre: str = Field(min_length=1, max_length=20)
@@ -30,8 +32,7 @@ class CandidateOut(BaseModel):
     rest_breaks: bool
 
 
-class UnitResultIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UnitResultIn(Input):
     unit: str = Field(pattern=URN)
     outcome: Literal["pass"]
     method: Literal["portfolio"]

@@ -15,6 +15,7 @@ from app.invigilation.schemas import (
     SessionOut,
     SessionSummary,
 )
+from app.paths import SessionId
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["invigilator"])
 
@@ -60,25 +61,25 @@ def list_sessions(staff: StaffDep, db: DbDep) -> list[SessionSummary]:
 
 
 @router.get("/{session_id}", response_model=SessionOut)
-def get_session(session_id: int, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
+def get_session(session_id: SessionId, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
     return session_out(service.register(db, staff, session_id, clock.now()))
 
 
 @router.post("/{session_id}/start", response_model=SessionOut)
-def start(session_id: int, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
+def start(session_id: SessionId, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
     service.start(db, staff, session_id, clock.now())
     return session_out(service.register(db, staff, session_id, clock.now()))
 
 
 @router.post("/{session_id}/close", response_model=SessionOut)
-def close(session_id: int, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
+def close(session_id: SessionId, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
     service.close(db, staff, session_id, clock.now())
     return session_out(service.register(db, staff, session_id, clock.now()))
 
 
 @router.post("/{session_id}/candidates/{candidate_number}/pause", response_model=SessionOut)
 def pause(
-    session_id: int, candidate_number: str, staff: StaffDep, db: DbDep, clock: ClockDep
+    session_id: SessionId, candidate_number: str, staff: StaffDep, db: DbDep, clock: ClockDep
 ) -> SessionOut:
     service.pause(db, staff, session_id, candidate_number, clock.now())
     return session_out(service.register(db, staff, session_id, clock.now()))
@@ -86,7 +87,7 @@ def pause(
 
 @router.post("/{session_id}/candidates/{candidate_number}/resume", response_model=SessionOut)
 def resume(
-    session_id: int, candidate_number: str, staff: StaffDep, db: DbDep, clock: ClockDep
+    session_id: SessionId, candidate_number: str, staff: StaffDep, db: DbDep, clock: ClockDep
 ) -> SessionOut:
     service.resume(db, staff, session_id, candidate_number, clock.now())
     return session_out(service.register(db, staff, session_id, clock.now()))
@@ -94,7 +95,7 @@ def resume(
 
 @router.post("/{session_id}/candidates/{candidate_number}/extra-time", response_model=SessionOut)
 def extra_time(
-    session_id: int,
+    session_id: SessionId,
     candidate_number: str,
     body: ExtraTimeIn,
     staff: StaffDep,
@@ -107,7 +108,7 @@ def extra_time(
 
 @router.post("/{session_id}/incidents", status_code=201, response_model=IncidentOut)
 def record_incident(
-    session_id: int, body: IncidentIn, staff: StaffDep, db: DbDep, clock: ClockDep
+    session_id: SessionId, body: IncidentIn, staff: StaffDep, db: DbDep, clock: ClockDep
 ) -> IncidentOut:
     incident, number = service.record_incident(
         db, staff, session_id, body.candidate_number, body.category, body.note, clock.now()

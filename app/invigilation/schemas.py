@@ -3,7 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from app.schemas import Input
 
 
 class RegisterLineOut(BaseModel):
@@ -36,13 +38,11 @@ class SessionSummary(BaseModel):
     candidates: int
 
 
-class ExtraTimeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ExtraTimeIn(Input):
     minutes: int = Field(ge=1, le=240)
 
 
-class IncidentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class IncidentIn(Input):
     candidate_number: str | None = Field(default=None, max_length=40)
     category: Literal[
         "illness", "disturbance", "technical", "suspected_malpractice", "fire_alarm", "other"

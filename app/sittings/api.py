@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from app.auth import cookies
 from app.auth.deps import AdminToken
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
+from app.paths import Position
 from app.sittings import scheduling, service, timing
 from app.sittings.deps import AttemptDep, LockedAttemptDep
 from app.sittings.schemas import (
@@ -93,7 +94,7 @@ def get_attempt(attempt: AttemptDep, db: DbDep, clock: ClockDep) -> AttemptOut:
 
 @router.put("/attempt/answers/{position}", response_model=SavedOut, tags=["candidate"])
 def save_answer(
-    position: int, body: AnswerIn, attempt: AttemptDep, db: DbDep, clock: ClockDep
+    position: Position, body: AnswerIn, attempt: AttemptDep, db: DbDep, clock: ClockDep
 ) -> SavedOut:
     saved = service.save_answer(db, attempt, clock.now(), position, body.option_id, body.seq)
     return SavedOut(saved_at=saved)
@@ -101,7 +102,7 @@ def save_answer(
 
 @router.put("/attempt/flags/{position}", response_model=FlagOut, tags=["candidate"])
 def set_flag(
-    position: int, body: FlagIn, attempt: AttemptDep, db: DbDep, clock: ClockDep
+    position: Position, body: FlagIn, attempt: AttemptDep, db: DbDep, clock: ClockDep
 ) -> FlagOut:
     service.set_flag(db, attempt, clock.now(), position, body.flagged)
     return FlagOut(position=position, flagged=body.flagged)

@@ -13,6 +13,7 @@ from app.auth import cookies
 from app.candidates.models import Candidate
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
 from app.errors import AppError
+from app.paths import Position
 from app.sittings import repository, service
 from app.sittings.models import Attempt
 from app.web import render
@@ -140,7 +141,7 @@ def instructions(request: Request, db: DbDep, settings: SettingsDep, clock: Cloc
 
 @router.get("/q/{position}", response_class=HTMLResponse)
 def question(
-    position: int, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+    position: Position, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
     attempt, csrf = _candidate(request, db, settings, clock.now())
     context = _context(db, attempt, csrf, clock.now())
@@ -156,7 +157,7 @@ def question(
 
 @router.post("/q/{position}", response_class=HTMLResponse)
 async def answer(
-    position: int, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+    position: Position, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
     """The plain-form path: save the choice and the flag, then go where the button said."""
     attempt, csrf = _candidate(request, db, settings, clock.now(), submitted=None)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
+
+from app.schemas import Input
 
 
-class SessionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SessionIn(Input):
     centre: str = Field(min_length=1, max_length=20)
     unit: str = Field(pattern=r"^[A-Z]/\d{3}/\d{4}$")
     scheduled_start: AwareDatetime
@@ -20,8 +21,7 @@ class SessionCreated(BaseModel):
     status: str
 
 
-class CandidateLogin(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CandidateLogin(Input):
     candidate_number: str = Field(min_length=1, max_length=40)
     access_code: str = Field(min_length=1, max_length=20)
 
@@ -55,8 +55,7 @@ class AttemptOut(BaseModel):
     items: list[QuestionOut]
 
 
-class AnswerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AnswerIn(Input):
     option_id: str | None = Field(max_length=16)
     seq: int = Field(ge=0, le=2**31 - 1)
 
@@ -65,8 +64,7 @@ class SavedOut(BaseModel):
     saved_at: datetime
 
 
-class FlagIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class FlagIn(Input):
     flagged: bool
 
 

@@ -193,3 +193,28 @@ def test_candidate_cookie_reaches_only_its_own_attempt(room: Room) -> None:
     )
     room.client.cookies.clear()
     assert room.client.get("/api/v1/attempt").status_code == 401
+
+
+def test_hostile_values_are_4xx_never_500(room: Room) -> None:
+    session = room.open_session(["N001"])
+    csrf, _ = room.sign_in("N001", session["access_code"])
+    option = room.attempt()["items"][0]["options"][0]["id"]
+    assert room.answer(csrf, 10**30, option, 1).status_code == 422
+    assert room.answer(csrf, 0, option, 1).status_code == 422
+    assert room.answer(csrf, 1, "a\x00b", 1).status_code in (400, 422)
+    assert room.client.get("/api/v1/sessions/99999999999999999999").status_code in (401, 422)
+    body = {"candidate_number": "N\x00", "centre": "C0042", "first_name": "A\x00", "last_name": "B"}
+    assert room.client.post("/api/v1/candidates", json=body, headers=room.admin()).status_code in (
+        400,
+        422,
+    )
+    body = {"candidate_number": "N900", "centre": "C0042", "first_name": "A\x00", "last_name": "B"}
+    assert room.client.post("/api/v1/candidates", json=body, headers=room.admin()).status_code in (
+        400,
+        422,
+    )
+    assert room.client.get(
+        "/api/v1/candidates/%00/achievement", headers=room.admin()
+    ).status_code in (400, 404)
+    login = {"candidate_number": "N\x00", "access_code": "\x00"}
+    assert room.client.post("/api/v1/auth/candidate", json=login).status_code == 422

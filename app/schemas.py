@@ -1,0 +1,32 @@
+"""The base of every request body: unknown fields and control characters are refused here,
+once, rather than reaching a database that may store them (SQLite) or fail on them (PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _check(value: Any, where: str) -> None:
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise ValueError(f"{where or 'a value'} contains a control character")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check(item, f"{where}[{i}]")
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        _check(data, "")
+        return data
