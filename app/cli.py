@@ -142,6 +142,27 @@ def banks_schema(directory: Path) -> None:
 
 
 @main.group()
+def journal() -> None:
+    """The tamper-evident journal of every sitting."""
+
+
+@journal.command("verify")
+@click.option("--session", "sitting_id", type=int, default=None, help="Check one session only.")
+def journal_verify(sitting_id: int | None) -> None:
+    """Check every hash chain; exit 1 and list each break if any entry was edited or removed."""
+    from app.journal import service as journal_service
+
+    with _session() as session:
+        checked, breaches = journal_service.verify(session, sitting_id)
+    for breach in breaches:
+        click.echo(str(breach))
+    if breaches:
+        click.echo(f"journal NOT intact: {len(breaches)} problems in {checked} entries", err=True)
+        sys.exit(1)
+    click.echo(f"journal intact: {checked} entries checked")
+
+
+@main.group()
 def token() -> None:
     """Awarding-body API tokens."""
 

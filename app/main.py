@@ -22,6 +22,7 @@ from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.home.pages import router as home_router
 from app.invigilation.api import router as invigilation_router
+from app.journal.api import router as journal_router
 from app.marking.api import router as marking_router
 from app.qualifications.api import router as qualifications_router
 from app.sittings import sweeper
@@ -91,6 +92,7 @@ def create_app(
         sittings_router,
         invigilation_router,
         marking_router,
+        journal_router,
         exam_pages,
     ):
         app.include_router(router)

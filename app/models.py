@@ -7,6 +7,7 @@ from app.centres.models import Centre, Invigilator
 from app.counters import Counter
 from app.db import Base
 from app.invigilation.models import Incident
+from app.journal.models import JournalEntry, JournalHead
 from app.marking.models import Result
 from app.qualifications.models import (
     Criterion,
@@ -30,6 +31,8 @@ __all__ = [
     "Invigilator",
     "Item",
     "ItemVersion",
+    "JournalEntry",
+    "JournalHead",
     "LearningOutcome",
     "LoginThrottle",
     "PaperItem",

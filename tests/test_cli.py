@@ -101,3 +101,9 @@ def test_serve_refuses_to_start_with_a_placeholder_secret_in_production(tmp_path
     )
     assert result.returncode != 0
     assert "EXAMHALL_SECRET_KEY" in result.stderr
+
+
+def test_journal_verify(database: str) -> None:
+    run("db", "upgrade")
+    code, out, _ = run("journal", "verify")
+    assert code == 0 and "journal intact: 0 entries checked" in out

@@ -14,12 +14,30 @@ from app.auth.deps import StaffUser
 from app.candidates.models import Candidate
 from app.errors import Conflict, NotFound
 from app.invigilation.models import Incident
+from app.journal import service as journal
 from app.qualifications.models import Unit
 from app.sittings import repository, timing
 from app.sittings import service as sittings
 from app.sittings.models import Attempt, Sitting
 
 CATEGORIES = ("illness", "disturbance", "technical", "suspected_malpractice", "fire_alarm", "other")
+
+
+def actor(staff: StaffUser) -> str:
+    return f"invigilator:{staff.centre_code}/{staff.username}"
+
+
+def _log(
+    db: Session,
+    staff: StaffUser,
+    sitting: Sitting,
+    now: datetime,
+    event: str,
+    data: dict[str, object],
+) -> None:
+    journal.append(
+        db, journal.sitting_chain(sitting.id), sitting.id, now, actor(staff), event, dict(data)
+    )
 
 
 def get_sitting(db: Session, staff: StaffUser, sitting_id: int) -> Sitting:
@@ -82,6 +100,7 @@ def start(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> None
         raise Conflict("This session is closed; it cannot be started again.")
     if sitting.status == "scheduled":
         sitting.status, sitting.opened_at = "open", now
+        _log(db, staff, sitting, now, "session_started", {})
 
 
 def close(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> None:
@@ -92,8 +111,9 @@ def close(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> None
     for attempt, _ in repository.attempts_of(db, sitting.id):
         locked = repository.lock_attempt(db, attempt.id)
         if locked is not None and locked.status in ("in_progress", "paused"):
-            sittings.submit(db, locked, now, by="invigilator")
+            sittings.submit(db, locked, now, by="invigilator", actor=actor(staff))
     sitting.status, sitting.closed_at = "closed", now
+    _log(db, staff, sitting, now, "session_closed", {})
 
 
 def _attempt(
@@ -121,6 +141,7 @@ def pause(
             f"Only a candidate who is sitting the exam can be paused; this one is {attempt.status}."
         )
     timing.pause(attempt, now)
+    sittings.record(db, attempt, now, actor(staff), "paused", {})
 
 
 def resume(
@@ -132,6 +153,9 @@ def resume(
     if attempt.status != "paused":
         raise Conflict(f"Only a paused candidate can be resumed; this one is {attempt.status}.")
     timing.resume(attempt, now)
+    sittings.record(
+        db, attempt, now, actor(staff), "resumed", {"paused_seconds": attempt.paused_seconds}
+    )
 
 
 def add_time(
@@ -146,6 +170,7 @@ def add_time(
     if attempt.status == "submitted":
         raise Conflict("This candidate's exam is already submitted.")
     timing.add_time(attempt, minutes * 60)
+    sittings.record(db, attempt, now, actor(staff), "time_added", {"minutes": minutes})
 
 
 def record_incident(
@@ -171,4 +196,12 @@ def record_incident(
     )
     db.add(incident)
     db.flush()
+    _log(
+        db,
+        staff,
+        sitting,
+        now,
+        "incident",
+        {"candidate": candidate_number, "category": category, "note": note},
+    )
     return incident, candidate_number

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from app.auth import cookies
 from app.auth.deps import AdminToken
-from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
+from app.deps import AddressDep, ClockDep, DbDep, DeviceDep, SettingsDep
 from app.paths import Position
 from app.sittings import scheduling, service, timing
 from app.sittings.deps import AttemptDep, LockedAttemptDep
@@ -30,7 +30,9 @@ router = APIRouter(prefix="/api/v1")
 
 
 @router.post("/sessions", status_code=201, response_model=SessionCreated, tags=["awarding body"])
-def schedule_session(body: SessionIn, db: DbDep, clock: ClockDep, _: AdminToken) -> SessionCreated:
+def schedule_session(
+    body: SessionIn, db: DbDep, clock: ClockDep, token: AdminToken
+) -> SessionCreated:
     sitting = scheduling.schedule(
         db,
         clock.now(),
@@ -39,6 +41,7 @@ def schedule_session(body: SessionIn, db: DbDep, clock: ClockDep, _: AdminToken)
         scheduled_start=body.scheduled_start,
         candidate_numbers=body.candidates,
         duration_minutes=body.duration_minutes,
+        actor=f"awarding-body:{token.name}",
     )
     return SessionCreated(id=sitting.id, access_code=sitting.access_code, status=sitting.status)
 
@@ -51,6 +54,7 @@ def login_candidate(
     settings: SettingsDep,
     clock: ClockDep,
     address: AddressDep,
+    device: DeviceDep,
 ) -> CandidateLoginOut:
     attempt = service.login(
         db,
@@ -59,6 +63,7 @@ def login_candidate(
         candidate_number=body.candidate_number,
         access_code=body.access_code,
         address=address,
+        device=device,
     )
     csrf = cookies.new_csrf_token()
     cookies.issue(response, settings, cookies.CANDIDATE, {"attempt": attempt.id, "csrf": csrf})

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import cookies
 from app.candidates.models import Candidate
-from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
+from app.deps import AddressDep, ClockDep, DbDep, DeviceDep, SettingsDep
 from app.errors import AppError
 from app.paths import Position
 from app.sittings import repository, service
@@ -106,7 +106,12 @@ def sign_in_page(request: Request, db: DbDep, settings: SettingsDep, clock: Cloc
 
 @router.post("", response_class=HTMLResponse)
 async def sign_in(
-    request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep, address: AddressDep
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    address: AddressDep,
+    device: DeviceDep,
 ) -> Response:
     form = {k: str(v).strip() for k, v in (await request.form()).items()}
     number, code = form.get("candidate_number", ""), form.get("access_code", "")
@@ -117,7 +122,13 @@ async def sign_in(
         )
     try:
         attempt = service.login(
-            db, settings, clock.now(), candidate_number=number, access_code=code, address=address
+            db,
+            settings,
+            clock.now(),
+            candidate_number=number,
+            access_code=code,
+            address=address,
+            device=device,
         )
     except AppError as exc:
         # Answered, not raised: the request's transaction commits, so the failure is counted.

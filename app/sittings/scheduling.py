@@ -13,6 +13,7 @@ from app.banks.models import Item, ItemVersion
 from app.candidates import service as candidates
 from app.centres import service as centres
 from app.errors import Invalid
+from app.journal import service as journal
 from app.papers.assembly import PaperLine, PoolItem, assemble
 from app.papers.spec import outcome_quotas
 from app.qualifications import service as qualifications
@@ -96,6 +97,7 @@ def schedule(
     scheduled_start: datetime,
     candidate_numbers: list[str],
     duration_minutes: int | None,
+    actor: str = "awarding-body",
 ) -> Sitting:
     """Schedule a sitting and build every candidate's paper."""
     centre_row = centres.get_centre(db, centre)
@@ -123,6 +125,22 @@ def schedule(
     )
     db.add(sitting)
     db.flush()
+    journal.open_chain(db, journal.sitting_chain(sitting.id), sitting.id)
+    journal.append(
+        db,
+        journal.sitting_chain(sitting.id),
+        sitting.id,
+        now,
+        actor,
+        "session_scheduled",
+        {
+            "centre": centre_row.code,
+            "unit": unit_row.urn,
+            "scheduled_start": scheduled_start.isoformat(),
+            "duration_minutes": duration,
+            "candidates": [p.candidate_number for p in people],
+        },
+    )
     seeds = [secrets.randbits(31) for _ in people]
     papers = build_papers(pool, quotas, exposure, seeds)
     used: dict[int, int] = {}
@@ -137,6 +155,21 @@ def schedule(
         )
         db.add(attempt)
         db.flush()
+        journal.open_chain(db, journal.attempt_chain(attempt.id), sitting.id)
+        journal.append(
+            db,
+            journal.attempt_chain(attempt.id),
+            sitting.id,
+            now,
+            actor,
+            "paper_built",
+            {
+                "candidate": person.candidate_number,
+                "seed": seed,
+                "allowed_seconds": attempt.allowed_seconds,
+                "items": [line.version_id for line in paper],
+            },
+        )
         for position, line in enumerate(paper, start=1):
             db.add(
                 PaperItem(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from app.banks.models import ItemVersion
 from app.candidates.models import Candidate
 from app.config import Settings
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
+from app.journal import service as journal
 from app.marking import service as marking
 from app.qualifications.models import Unit
 from app.sittings import repository, timing
@@ -51,6 +53,7 @@ def login(
     candidate_number: str,
     access_code: str,
     address: str,
+    device: str = "",
 ) -> Attempt:
     """The attempt this candidate may sit with this code; the clock starts at the first sign-in."""
     account = throttle.account_key("candidate", candidate_number)
@@ -69,20 +72,38 @@ def login(
         raise SessionNotOpen("This session has closed.")
     throttle.clear(db, account)
     attempt = repository.lock_attempt(db, attempt.id) or attempt
-    if attempt.status == "not_started":
+    first = attempt.status == "not_started"
+    if first:
         timing.start(attempt, now)
+    record(
+        db,
+        attempt,
+        now,
+        "candidate",
+        "signed_in",
+        {"first": first, "address": address, "device": device[:200]},
+    )
     settle(db, attempt, now)
     attempt.last_seen_at = now
     return attempt
 
 
+def record(
+    db: Session, attempt: Attempt, now: datetime, actor: str, event: str, data: dict[str, Any]
+) -> None:
+    """Append an event to the attempt's journal chain."""
+    journal.append(
+        db, journal.attempt_chain(attempt.id), attempt.sitting_id, now, actor, event, data
+    )
+
+
 def settle(db: Session, attempt: Attempt, now: datetime) -> None:
     """Submit an attempt whose time ran out (beyond the grace for saves in flight)."""
     if timing.expired(attempt, now, timing.GRACE):
-        _finalise(db, attempt, "timeout", now)
+        _finalise(db, attempt, "timeout", now, "system")
 
 
-def _finalise(db: Session, attempt: Attempt, by: str, now: datetime) -> None:
+def _finalise(db: Session, attempt: Attempt, by: str, now: datetime, actor: str) -> None:
     """Submit as it stands and record the result, in this transaction."""
     deadline = attempt.deadline_at
     late = deadline is not None and now > deadline
@@ -91,7 +112,23 @@ def _finalise(db: Session, attempt: Attempt, by: str, now: datetime) -> None:
     attempt.status, attempt.paused_at, attempt.deadline_at = "submitted", None, None
     sitting = db.get(Sitting, attempt.sitting_id)
     assert sitting is not None
-    marking.record(db, attempt, sitting, attempt.candidate_id, now)
+    result = marking.record(db, attempt, sitting, attempt.candidate_id, now)
+    record(
+        db,
+        attempt,
+        now,
+        actor,
+        "submitted",
+        {"by": attempt.submitted_by, "at": attempt.submitted_at.isoformat()},
+    )
+    record(
+        db,
+        attempt,
+        now,
+        "system",
+        "marked",
+        {"score": result.score, "max_score": result.max_score, "outcome": result.outcome},
+    )
 
 
 def load(db: Session, attempt_id: int, now: datetime, *, lock: bool = False) -> Attempt:
@@ -190,6 +227,14 @@ def save_answer(
     if option_id is not None and option_id not in line.option_order:
         raise Invalid(f"{option_id!r} is not an option of question {position}.")
     if repository.save_answer(db, line.id, option_id, seq, now):
+        record(
+            db,
+            attempt,
+            now,
+            "candidate",
+            "answer_saved",
+            {"position": position, "option_id": option_id, "seq": seq},
+        )
         return now
     db.refresh(line)
     return line.answered_at or now
@@ -197,10 +242,15 @@ def save_answer(
 
 def set_flag(db: Session, attempt: Attempt, now: datetime, position: int, flagged: bool) -> None:
     _writable(attempt, now, timedelta(0))
-    _line(db, attempt, position).flagged = flagged
+    line = _line(db, attempt, position)
+    if line.flagged != flagged:
+        line.flagged = flagged
+        record(db, attempt, now, "candidate", "flagged", {"position": position, "flagged": flagged})
 
 
-def submit(db: Session, attempt: Attempt, now: datetime, by: str = "candidate") -> Attempt:
+def submit(
+    db: Session, attempt: Attempt, now: datetime, by: str = "candidate", actor: str = "candidate"
+) -> Attempt:
     """Submit once; a second submit changes nothing. The caller holds the attempt's row lock."""
     if attempt.status == "submitted":
         return attempt
@@ -208,7 +258,7 @@ def submit(db: Session, attempt: Attempt, now: datetime, by: str = "candidate") 
         raise AttemptPaused("Your exam is paused by the invigilator; it cannot be submitted now.")
     if attempt.status == "not_started":
         raise Conflict("This exam has not started.")
-    _finalise(db, attempt, by, now)
+    _finalise(db, attempt, by, now, actor)
     return attempt
 
 
@@ -218,7 +268,7 @@ def sweep(db: Session, now: datetime, sitting_id: int | None = None) -> int:
     for attempt_id in repository.expired_ids(db, now - timing.GRACE, sitting_id):
         attempt = repository.lock_attempt(db, attempt_id)
         if attempt is not None and timing.expired(attempt, now, timing.GRACE):
-            _finalise(db, attempt, "timeout", now)
+            _finalise(db, attempt, "timeout", now, "system")
             count += 1
     return count
 

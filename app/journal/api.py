@@ -1,0 +1,40 @@
+"""The awarding body fetches a session's journal, checked as it is served."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.auth.deps import AdminToken
+from app.deps import DbDep
+from app.errors import NotFound
+from app.journal import service
+from app.journal.schemas import EntryOut, JournalOut
+from app.paths import SessionId
+
+router = APIRouter(prefix="/api/v1/sessions", tags=["awarding body"])
+
+
+@router.get("/{session_id}/journal", response_model=JournalOut)
+def get_journal(session_id: SessionId, db: DbDep, _: AdminToken) -> JournalOut:
+    entries = service.entries(db, session_id)
+    if not entries:
+        raise NotFound(f"No session {session_id}.")
+    breaches = service.verify(db, session_id)[1]
+    return JournalOut(
+        session_id=session_id,
+        verified=not breaches,
+        problems=[str(b) for b in breaches],
+        entries=[
+            EntryOut(
+                chain=e.chain,
+                seq=e.seq,
+                at=e.at,
+                actor=e.actor,
+                event=e.event,
+                data=e.data,
+                prev_hash=e.prev_hash,
+                hash=e.hash,
+            )
+            for e in entries
+        ],
+    )

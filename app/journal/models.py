@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime
+
+
+class JournalEntry(Base):
+    """One event that changed a sitting. Each entry's hash covers its content and the previous
+    entry's hash, so an edit or a deletion anywhere in a chain shows."""
+
+    __tablename__ = "journal"
+    __table_args__ = (UniqueConstraint("chain", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(40))  # "sitting:7" or "attempt:42"
+    seq: Mapped[int] = mapped_column(Integer)
+    sitting_id: Mapped[int] = mapped_column(
+        ForeignKey("sittings.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(160))
+    event: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class JournalHead(Base):
+    """The last entry of each chain: anchors the tail (a deleted last entry shows) and its row
+    lock orders appends to one chain."""
+
+    __tablename__ = "journal_heads"
+
+    chain: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(
+        ForeignKey("sittings.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

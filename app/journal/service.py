@@ -1,0 +1,153 @@
+"""The tamper-evident journal of every sitting: append, read, verify, replay.
+
+Chains: one per sitting (scheduled, started, closed, incidents) and one per attempt (sign-ins,
+answers, flags, pauses, time, voiding, submission, marking), so that candidates saving at once
+never wait on each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.journal.models import JournalEntry, JournalHead
+
+GENESIS = "0" * 64
+
+
+def sitting_chain(sitting_id: int) -> str:
+    return f"sitting:{sitting_id}"
+
+
+def attempt_chain(attempt_id: int) -> str:
+    return f"attempt:{attempt_id}"
+
+
+def digest(
+    chain: str, seq: int, at: datetime, actor: str, event: str, data: dict[str, Any], prev: str
+) -> str:
+    content = json.dumps(
+        {
+            "chain": chain,
+            "seq": seq,
+            "at": at.isoformat(),
+            "actor": actor,
+            "event": event,
+            "data": data,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256((prev + content).encode()).hexdigest()
+
+
+def open_chain(db: Session, chain: str, sitting_id: int) -> None:
+    db.add(JournalHead(chain=chain, sitting_id=sitting_id, seq=0, hash=GENESIS))
+
+
+def append(
+    db: Session,
+    chain: str,
+    sitting_id: int,
+    at: datetime,
+    actor: str,
+    event: str,
+    data: dict[str, Any],
+) -> JournalEntry:
+    """Add an event at the end of its chain (the head's row lock orders concurrent appends)."""
+    head = db.scalar(select(JournalHead).where(JournalHead.chain == chain).with_for_update())
+    if head is None:
+        head = JournalHead(chain=chain, sitting_id=sitting_id, seq=0, hash=GENESIS)
+        db.add(head)
+    seq = head.seq + 1
+    entry = JournalEntry(
+        chain=chain,
+        seq=seq,
+        sitting_id=sitting_id,
+        at=at,
+        actor=actor,
+        event=event,
+        data=data,
+        prev_hash=head.hash,
+        hash=digest(chain, seq, at, actor, event, data, head.hash),
+    )
+    db.add(entry)
+    head.seq, head.hash = seq, entry.hash
+    return entry
+
+
+def entries(db: Session, sitting_id: int) -> list[JournalEntry]:
+    """A sitting's whole journal, in the order things happened."""
+    query = select(JournalEntry).where(JournalEntry.sitting_id == sitting_id)
+    return list(db.scalars(query.order_by(JournalEntry.at, JournalEntry.id)))
+
+
+@dataclass(frozen=True)
+class Breach:
+    chain: str
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.chain} #{self.seq}: {self.problem}"
+
+
+def verify(db: Session, sitting_id: int | None = None) -> tuple[int, list[Breach]]:
+    """Check every chain (or one sitting's): returns the entries checked and what is wrong."""
+    heads_query = select(JournalHead)
+    entries_query = select(JournalEntry)
+    if sitting_id is not None:
+        heads_query = heads_query.where(JournalHead.sitting_id == sitting_id)
+        entries_query = entries_query.where(JournalEntry.sitting_id == sitting_id)
+    by_chain: dict[str, list[JournalEntry]] = {}
+    for entry in db.scalars(entries_query.order_by(JournalEntry.chain, JournalEntry.seq)):
+        by_chain.setdefault(entry.chain, []).append(entry)
+    heads = {h.chain: h for h in db.scalars(heads_query)}
+    breaches: list[Breach] = []
+    for chain in sorted(set(by_chain) | set(heads)):
+        breaches.extend(_verify_chain(chain, by_chain.get(chain, []), heads.get(chain)))
+    return sum(len(v) for v in by_chain.values()), breaches
+
+
+def _verify_chain(
+    chain: str, chain_entries: list[JournalEntry], head: JournalHead | None
+) -> Iterable[Breach]:
+    prev, expected_seq = GENESIS, 1
+    for entry in chain_entries:
+        if entry.seq != expected_seq:
+            yield Breach(chain, expected_seq, f"entry missing (next found is #{entry.seq})")
+        if entry.prev_hash != prev:
+            yield Breach(chain, entry.seq, "does not follow the entry before it")
+        if (
+            digest(
+                chain, entry.seq, entry.at, entry.actor, entry.event, entry.data, entry.prev_hash
+            )
+            != entry.hash
+        ):
+            yield Breach(chain, entry.seq, "content does not match its hash (edited)")
+        prev, expected_seq = entry.hash, entry.seq + 1
+    if head is None:
+        yield Breach(chain, expected_seq - 1, "the chain has no head record")
+    elif (head.seq, head.hash) != (expected_seq - 1, prev):
+        yield Breach(
+            chain, head.seq, f"the chain ends at #{expected_seq - 1}, but its head says #{head.seq}"
+        )
+
+
+def answers_at(chain_entries: Iterable[JournalEntry], moment: datetime) -> dict[int, str | None]:
+    """An attempt's answers as they stood at a moment, replayed from its journal alone."""
+    answers: dict[int, str | None] = {}
+    for entry in sorted(chain_entries, key=lambda e: e.seq):
+        if entry.at > moment:
+            break
+        if entry.event == "answer_saved":
+            answers[int(entry.data["position"])] = entry.data["option_id"]
+    return answers

@@ -1,0 +1,135 @@
+"""The journal: every change recorded, tamper-evident, and enough to replay an attempt's answers."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from app.journal import service as journal
+from app.journal.models import JournalEntry
+from tests.sittings.conftest import Room
+
+
+def run_a_sitting(room: Room) -> dict[str, object]:
+    session = room.open_session(["N001", "N002"])
+    csrf, attempt_id = room.sign_in("N001", session["access_code"])
+    first = room.attempt()["items"][0]["options"]
+    room.answer(csrf, 1, first[0]["id"], 1)
+    room.answer(csrf, 1, first[0]["id"], 1)  # a replay: acknowledged, not journalled twice
+    room.client.put(
+        "/api/v1/attempt/flags/2", json={"flagged": True}, headers={"X-CSRF-Token": csrf}
+    )
+    room.client.cookies.clear()
+    staff = room.invigilate()
+    room.act(staff, session["id"], "candidates/N001/pause")
+    room.act(staff, session["id"], "candidates/N001/resume")
+    room.act(staff, session["id"], "candidates/N001/extra-time", {"minutes": 5})
+    room.act(
+        staff,
+        session["id"],
+        "incidents",
+        {"candidate_number": "N001", "note": "Dropped pen", "category": "disturbance"},
+    )
+    room.act(staff, session["id"], "close")
+    return {"session": session, "attempt_id": attempt_id}
+
+
+def test_every_change_is_journalled_with_its_actor(room: Room, db: Session) -> None:
+    ran = run_a_sitting(room)
+    session_id = ran["session"]["id"]  # type: ignore[index]
+    events = [(e.chain.split(":")[0], e.event, e.actor) for e in journal.entries(db, session_id)]
+    kinds = [event for _, event, _ in events]
+    assert kinds.count("paper_built") == 2 and kinds.count("answer_saved") == 1
+    for expected in (
+        "session_scheduled",
+        "session_started",
+        "signed_in",
+        "flagged",
+        "paused",
+        "resumed",
+        "time_added",
+        "incident",
+        "submitted",
+        "marked",
+        "session_closed",
+    ):
+        assert expected in kinds, expected
+    actors = {event: actor for _, event, actor in events}
+    assert actors["session_scheduled"] == "awarding-body:ab"
+    assert actors["paused"] == "invigilator:C0042/ann"
+    assert actors["answer_saved"] == "candidate"
+    assert actors["submitted"] == "invigilator:C0042/ann"
+    assert journal.verify(db, session_id)[1] == []
+
+
+def test_the_awarding_body_fetches_a_verified_journal(room: Room) -> None:
+    ran = run_a_sitting(room)
+    session_id = ran["session"]["id"]  # type: ignore[index]
+    response = room.client.get(f"/api/v1/sessions/{session_id}/journal", headers=room.admin())
+    assert response.status_code == 200
+    body = response.json()
+    assert body["verified"] is True and body["problems"] == []
+    assert body["entries"][0]["event"] == "session_scheduled"
+    assert room.client.get(f"/api/v1/sessions/{session_id}/journal").status_code == 401
+    assert (
+        room.client.get("/api/v1/sessions/987654/journal", headers=room.admin()).status_code == 404
+    )
+
+
+def test_an_edit_is_detected(room: Room, db: Session) -> None:
+    session_id = run_a_sitting(room)["session"]["id"]  # type: ignore[index]
+    db.execute(
+        update(JournalEntry)
+        .where(JournalEntry.event == "answer_saved")
+        .values(data={"position": 1, "option_id": "zzzz", "seq": 1})
+    )
+    breaches = journal.verify(db, session_id)[1]
+    assert any("edited" in str(b) for b in breaches)
+
+
+def test_a_deletion_in_the_middle_or_at_the_end_is_detected(room: Room, db: Session) -> None:
+    session_id = run_a_sitting(room)["session"]["id"]  # type: ignore[index]
+    db.execute(delete(JournalEntry).where(JournalEntry.event == "flagged"))
+    assert any(
+        "missing" in str(b) or "does not follow" in str(b)
+        for b in journal.verify(db, session_id)[1]
+    )
+
+
+def test_removing_the_last_entry_is_detected(room: Room, db: Session) -> None:
+    session_id = run_a_sitting(room)["session"]["id"]  # type: ignore[index]
+    last = db.scalar(select(JournalEntry).where(JournalEntry.event == "session_closed"))
+    assert last is not None
+    db.delete(last)
+    db.flush()
+    assert any("head says" in str(b) for b in journal.verify(db, session_id)[1])
+
+
+def test_answers_at_any_moment_are_rebuilt_from_the_journal_alone(room: Room, db: Session) -> None:
+    session = room.open_session(["N001"])
+    csrf, attempt_id = room.sign_in("N001", session["access_code"])
+    items = room.attempt()["items"]
+    rng = random.Random(7)
+    snapshots: list[tuple[datetime, dict[int, str | None]]] = []
+    for seq in range(1, 41):
+        room.clock.advance(seconds=rng.randint(1, 20))
+        q = rng.choice(items)
+        choice = rng.choice([None, *[o["id"] for o in q["options"]]])
+        assert room.answer(csrf, q["position"], choice, seq).status_code == 200
+        if rng.random() < 0.3:  # a stale retry that must change nothing
+            room.answer(csrf, q["position"], q["options"][0]["id"], seq - 1)
+        state = {
+            i["position"]: i["answer"] for i in room.attempt()["items"] if i["answer"] is not None
+        }
+        snapshots.append((room.clock.now(), state))
+    chain = list(
+        db.scalars(
+            select(JournalEntry).where(JournalEntry.chain == journal.attempt_chain(attempt_id))
+        )
+    )
+    for moment, state in snapshots:
+        replayed = {p: a for p, a in journal.answers_at(chain, moment).items() if a is not None}
+        assert replayed == state
