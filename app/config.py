@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     https: bool = False
     banks_dir: Path = Path("question_banks")
     sweeper: bool = True  # submit timed-out attempts in the background
+    # Requests working on the database at once per worker (0: chosen for the database).
+    max_concurrent_requests: int = Field(default=0, ge=0, le=1000)
 
     staff_session_minutes: int = Field(default=480, ge=5)
     candidate_session_minutes: int = Field(default=720, ge=5)

@@ -13,12 +13,12 @@ from app.config import Settings
 from app.db import unit_of_work
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
@@ -30,11 +30,11 @@ def get_db(request: Request) -> Iterator[Session]:
     yield from unit_of_work(request.app.state.sessionmaker, write=True)
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def device(request: Request) -> str:
+async def device(request: Request) -> str:
     """What the browser says it is, for the journal's record of sign-ins."""
     return request.headers.get("user-agent", "")[:200]
 

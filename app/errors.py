@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("examhall")
@@ -161,6 +161,17 @@ def install_error_handlers(app: FastAPI) -> None:
             "database refused a value on %s %s: %s", request.method, request.url.path, exc.orig
         )
         return problem(request, 400, "A value in the request cannot be stored or looked up.")
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError) -> Response:
+        # The database is unreachable or busy beyond its timeout: nothing was stored; retry.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem(
+            request,
+            503,
+            "The service is busy; nothing was changed. Try again in a moment.",
+            headers={"Retry-After": "2"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

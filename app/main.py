@@ -23,6 +23,7 @@ from app.errors import install_error_handlers
 from app.home.pages import router as home_router
 from app.invigilation.api import router as invigilation_router
 from app.journal.api import router as journal_router
+from app.limits import ConcurrencyLimit, default_limit
 from app.marking.api import router as marking_router
 from app.qualifications.api import router as qualifications_router
 from app.sittings import sweeper
@@ -76,6 +77,8 @@ def create_app(
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    limit = settings.max_concurrent_requests or default_limit(settings.is_sqlite)
+    app.add_middleware(ConcurrencyLimit, limit=limit)
     install_error_handlers(app)
 
     @app.exception_handler(Redirect)

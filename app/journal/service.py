@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from app.journal.models import JournalEntry, JournalHead
@@ -61,27 +61,41 @@ def append(
     actor: str,
     event: str,
     data: dict[str, Any],
-) -> JournalEntry:
-    """Add an event at the end of its chain (the head's row lock orders concurrent appends)."""
-    head = db.scalar(select(JournalHead).where(JournalHead.chain == chain).with_for_update())
+) -> str:
+    """Add an event at the end of its chain (the head's row lock orders concurrent appends);
+    returns the new entry's hash. Core statements: this runs on every autosave."""
+    head = db.execute(
+        select(JournalHead.seq, JournalHead.hash)
+        .where(JournalHead.chain == chain)
+        .with_for_update()
+    ).first()
     if head is None:
-        head = JournalHead(chain=chain, sitting_id=sitting_id, seq=0, hash=GENESIS)
-        db.add(head)
-    seq = head.seq + 1
-    entry = JournalEntry(
-        chain=chain,
-        seq=seq,
-        sitting_id=sitting_id,
-        at=at,
-        actor=actor,
-        event=event,
-        data=data,
-        prev_hash=head.hash,
-        hash=digest(chain, seq, at, actor, event, data, head.hash),
+        open_chain(db, chain, sitting_id)
+        db.flush()
+        seq, prev = 1, GENESIS
+    else:
+        seq, prev = head.seq + 1, head.hash
+    entry_hash = digest(chain, seq, at, actor, event, data, prev)
+    db.execute(
+        insert(JournalEntry).values(
+            chain=chain,
+            seq=seq,
+            sitting_id=sitting_id,
+            at=at,
+            actor=actor,
+            event=event,
+            data=data,
+            prev_hash=prev,
+            hash=entry_hash,
+        )
     )
-    db.add(entry)
-    head.seq, head.hash = seq, entry.hash
-    return entry
+    db.execute(
+        update(JournalHead)
+        .where(JournalHead.chain == chain)
+        .values(seq=seq, hash=entry_hash)
+        .execution_options(synchronize_session=False)
+    )
+    return entry_hash
 
 
 def entries(db: Session, sitting_id: int) -> list[JournalEntry]:

@@ -13,7 +13,7 @@ from app.sittings import service
 from app.sittings.models import Attempt
 
 
-def candidate_attempt_id(request: Request, settings: SettingsDep) -> int:
+async def candidate_attempt_id(request: Request, settings: SettingsDep) -> int:
     payload = cookies.read(request, settings, cookies.CANDIDATE)
     if payload is None or not isinstance(payload.get("attempt"), int):
         raise Unauthorized("Sign in with your candidate number and access code first.")
