@@ -22,6 +22,7 @@ from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.home.pages import router as home_router
 from app.invigilation.api import router as invigilation_router
+from app.invigilation.pages import router as invigilator_pages
 from app.journal.api import router as journal_router
 from app.limits import ConcurrencyLimit, default_limit
 from app.marking.api import router as marking_router
@@ -97,6 +98,7 @@ def create_app(
         marking_router,
         journal_router,
         exam_pages,
+        invigilator_pages,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -44,8 +44,15 @@ def clock_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%H:%M:%S UTC")
 
 
+def date_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%d %b %Y %H:%M UTC")
+
+
 _env.filters.update(
-    minutes_seconds=minutes_seconds, minutes_words=minutes_words, clock_time=clock_time
+    minutes_seconds=minutes_seconds,
+    minutes_words=minutes_words,
+    clock_time=clock_time,
+    date_time=date_time,
 )
 templates = Jinja2Templates(env=_env)
 

@@ -14,6 +14,7 @@ from app.invigilation.schemas import (
     RegisterLineOut,
     SessionOut,
     SessionSummary,
+    VoidIn,
 )
 from app.paths import SessionId
 
@@ -40,6 +41,8 @@ def session_out(register: service.Register) -> SessionOut:
                 total=line.total,
                 remaining_seconds=line.remaining_seconds,
                 last_seen_at=line.attempt.last_seen_at,
+                disconnected=line.disconnected,
+                lost_seconds=line.attempt.lost_seconds,
             )
             for line in register.lines
         ],
@@ -102,7 +105,9 @@ def extra_time(
     db: DbDep,
     clock: ClockDep,
 ) -> SessionOut:
-    service.add_time(db, staff, session_id, candidate_number, body.minutes, clock.now())
+    service.add_time(
+        db, staff, session_id, candidate_number, body.minutes, clock.now(), body.reason
+    )
     return session_out(service.register(db, staff, session_id, clock.now()))
 
 
@@ -120,3 +125,29 @@ def record_incident(
         note=incident.note,
         created_at=incident.created_at,
     )
+
+
+@router.post("/{session_id}/pause", response_model=SessionOut)
+def pause_room(session_id: SessionId, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
+    """Pause every candidate sitting the exam (a fire alarm)."""
+    service.pause_room(db, staff, session_id, clock.now())
+    return session_out(service.register(db, staff, session_id, clock.now()))
+
+
+@router.post("/{session_id}/resume", response_model=SessionOut)
+def resume_room(session_id: SessionId, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
+    service.resume_room(db, staff, session_id, clock.now())
+    return session_out(service.register(db, staff, session_id, clock.now()))
+
+
+@router.post("/{session_id}/candidates/{candidate_number}/void", response_model=SessionOut)
+def void(
+    session_id: SessionId,
+    candidate_number: str,
+    body: VoidIn,
+    staff: StaffDep,
+    db: DbDep,
+    clock: ClockDep,
+) -> SessionOut:
+    service.void(db, staff, session_id, candidate_number, body.reason, clock.now())
+    return session_out(service.register(db, staff, session_id, clock.now()))

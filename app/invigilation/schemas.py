@@ -16,6 +16,8 @@ class RegisterLineOut(BaseModel):
     total: int
     remaining_seconds: int
     last_seen_at: datetime | None
+    disconnected: bool
+    lost_seconds: int
 
 
 class SessionOut(BaseModel):
@@ -40,6 +42,11 @@ class SessionSummary(BaseModel):
 
 class ExtraTimeIn(Input):
     minutes: int = Field(ge=1, le=240)
+    reason: str = Field(default="", max_length=500)
+
+
+class VoidIn(Input):
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class IncidentIn(Input):

@@ -8,13 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.deps import StaffUser
 from app.candidates.models import Candidate
+from app.centres.models import Invigilator
 from app.errors import Conflict, NotFound
 from app.invigilation.models import Incident
 from app.journal import service as journal
+from app.marking import service as marking
 from app.qualifications.models import Unit
 from app.sittings import repository, timing
 from app.sittings import service as sittings
@@ -64,6 +67,7 @@ class RegisterLine:
     answered: int
     total: int
     remaining_seconds: int
+    disconnected: bool
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,20 @@ def register(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> R
             attempt,
             *counts.get(attempt.id, (0, 0)),
             timing.remaining_seconds(attempt, now),
+            _disconnected(attempt, now),
         )
         for attempt, candidate in repository.attempts_of(db, sitting.id)
     ]
     return Register(sitting, unit, staff.centre_code, lines)
+
+
+def _disconnected(attempt: Attempt, now: datetime) -> bool:
+    last = attempt.last_seen_at
+    return (
+        attempt.status == "in_progress"
+        and last is not None
+        and now - last > sittings.DISCONNECTED_AFTER
+    )
 
 
 def start(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> None:
@@ -165,12 +179,17 @@ def add_time(
     candidate_number: str,
     minutes: int,
     now: datetime,
+    reason: str = "",
 ) -> None:
     attempt = _attempt(db, staff, sitting_id, candidate_number, now)
     if attempt.status == "submitted":
         raise Conflict("This candidate's exam is already submitted.")
     timing.add_time(attempt, minutes * 60)
-    sittings.record(db, attempt, now, actor(staff), "time_added", {"minutes": minutes})
+    if attempt.status == "voided":
+        raise Conflict("This candidate's exam has been voided.")
+    sittings.record(
+        db, attempt, now, actor(staff), "time_added", {"minutes": minutes, "reason": reason}
+    )
 
 
 def record_incident(
@@ -205,3 +224,74 @@ def record_incident(
         {"candidate": candidate_number, "category": category, "note": note},
     )
     return incident, candidate_number
+
+
+def pause_room(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> int:
+    """Stop every running clock in the room at once (a fire alarm); returns how many."""
+    sitting = get_sitting(db, staff, sitting_id)
+    paused = 0
+    for attempt, _ in repository.attempts_of(db, sitting.id):
+        locked = repository.lock_attempt(db, attempt.id)
+        assert locked is not None
+        sittings.settle(db, locked, now)
+        if locked.status == "in_progress":
+            timing.pause(locked, now)
+            sittings.record(db, locked, now, actor(staff), "paused", {"room": True})
+            paused += 1
+    _log(db, staff, sitting, now, "room_paused", {"candidates": paused})
+    return paused
+
+
+def resume_room(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> int:
+    """Restart every paused clock in the room."""
+    sitting = get_sitting(db, staff, sitting_id)
+    resumed = 0
+    for attempt, _ in repository.attempts_of(db, sitting.id):
+        locked = repository.lock_attempt(db, attempt.id)
+        assert locked is not None
+        if locked.status == "paused":
+            timing.resume(locked, now)
+            data = {"room": True, "paused_seconds": locked.paused_seconds}
+            sittings.record(db, locked, now, actor(staff), "resumed", data)
+            resumed += 1
+    _log(db, staff, sitting, now, "room_resumed", {"candidates": resumed})
+    return resumed
+
+
+def void(
+    db: Session,
+    staff: StaffUser,
+    sitting_id: int,
+    candidate_number: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Void an attempt (e.g. malpractice): it stops, and any result is kept but no longer counts."""
+    attempt = _attempt(db, staff, sitting_id, candidate_number, now)
+    if attempt.status == "voided":
+        return
+    previous = attempt.status
+    attempt.status, attempt.voided_at, attempt.void_reason = "voided", now, reason
+    attempt.deadline_at, attempt.paused_at = None, None
+    marking.void(db, attempt.id)
+    sittings.record(db, attempt, now, actor(staff), "voided", {"reason": reason, "was": previous})
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    incident: Incident
+    candidate_number: str | None
+    recorded_by: str
+
+
+def incidents(db: Session, staff: StaffUser, sitting_id: int) -> list[IncidentView]:
+    """The session's incidents in the order they were recorded."""
+    sitting = get_sitting(db, staff, sitting_id)
+    rows = db.execute(
+        select(Incident, Candidate.candidate_number, Invigilator.username)
+        .outerjoin(Candidate, Candidate.id == Incident.candidate_id)
+        .join(Invigilator, Invigilator.id == Incident.invigilator_id)
+        .where(Incident.sitting_id == sitting.id)
+        .order_by(Incident.created_at, Incident.id)
+    )
+    return [IncidentView(i, number, username) for i, number, username in rows]

@@ -44,6 +44,7 @@ def list_results(
                 submitted_at=r.submitted_at,
                 submitted_by=r.submitted_by,
                 by_learning_outcome=[OutcomeScore(**o) for o in r.by_learning_outcome],
+                voided=r.voided,
             )
             for r, number, centre_code, unit_code in rows
         ],

@@ -46,7 +46,11 @@ def page(
 def exam_passes(db: Session, candidate_id: int) -> list[Result]:
     return list(
         db.scalars(
-            select(Result).where(Result.candidate_id == candidate_id, Result.outcome == "pass")
+            select(Result).where(
+                Result.candidate_id == candidate_id,
+                Result.outcome == "pass",
+                Result.voided.is_(False),
+            )
         )
     )
 

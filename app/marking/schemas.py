@@ -26,6 +26,7 @@ class ResultOut(BaseModel):
     submitted_at: datetime
     submitted_by: str
     by_learning_outcome: list[OutcomeScore]
+    voided: bool
 
 
 class ResultsPage(BaseModel):

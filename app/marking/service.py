@@ -84,3 +84,10 @@ def exam_passes(db: Session, candidate_id: int) -> list[Result]:
 
 def result_of(db: Session, attempt_id: int) -> Result | None:
     return repository.for_attempt(db, attempt_id)
+
+
+def void(db: Session, attempt_id: int) -> None:
+    """A voided attempt's result stays on record, marked void, and no longer counts."""
+    result = repository.for_attempt(db, attempt_id)
+    if result is not None:
+        result.voided = True

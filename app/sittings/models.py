@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime
@@ -42,7 +42,7 @@ class Attempt(Base):
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
     status: Mapped[str] = mapped_column(
         String(12)
-    )  # not_started | in_progress | paused | submitted
+    )  # not_started|in_progress|paused|submitted|voided
     seed: Mapped[int] = mapped_column(Integer)
     allowed_seconds: Mapped[int] = mapped_column(Integer)  # duration, extra time, time added
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
@@ -52,6 +52,11 @@ class Attempt(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_by: Mapped[str | None] = mapped_column(String(12))
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Time the page stopped reporting while the clock ran: shown to the invigilator, never
+    # credited silently (they may add it back as extra time).
+    lost_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    void_reason: Mapped[str | None] = mapped_column(Text)
 
     sitting: Mapped[Sitting] = relationship(back_populates="attempts")
     items: Mapped[list[PaperItem]] = relationship(

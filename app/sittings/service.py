@@ -22,6 +22,8 @@ from app.sittings.models import Attempt, PaperItem, Sitting
 from app.sittings.scheduling import normalise_code
 
 SEEN_EVERY = timedelta(seconds=10)  # how often a busy page's "last seen" is written
+# The page reports every 10 s; silence longer than this is a disconnection.
+DISCONNECTED_AFTER = timedelta(seconds=45)
 
 
 class SessionNotOpen(Conflict):
@@ -71,6 +73,8 @@ def login(
     if sitting.status == "closed":
         raise SessionNotOpen("This session has closed.")
     throttle.clear(db, account)
+    if attempt.status == "voided":
+        raise SessionNotOpen("Your exam has been stopped by the invigilator. Speak to them.")
     attempt = repository.lock_attempt(db, attempt.id) or attempt
     first = attempt.status == "not_started"
     if first:
@@ -84,7 +88,7 @@ def login(
         {"first": first, "address": address, "device": device[:200]},
     )
     settle(db, attempt, now)
-    attempt.last_seen_at = now
+    seen(db, attempt, now)
     return attempt
 
 
@@ -139,9 +143,20 @@ def load(db: Session, attempt_id: int, now: datetime, *, lock: bool = False) -> 
     if attempt is None:
         raise Unauthorized("This sign-in is no longer valid; sign in again.")
     settle(db, attempt, now)
-    if attempt.last_seen_at is None or now - attempt.last_seen_at >= SEEN_EVERY:
-        attempt.last_seen_at = now
+    seen(db, attempt, now)
     return attempt
+
+
+def seen(db: Session, attempt: Attempt, now: datetime) -> None:
+    """Note that the candidate's page is alive; a long silence while the clock ran is lost time."""
+    last = attempt.last_seen_at
+    if last is not None and now - last < SEEN_EVERY:
+        return
+    if attempt.status == "in_progress" and last is not None and now - last > DISCONNECTED_AFTER:
+        gap = int((now - max(last, attempt.started_at or last)).total_seconds())
+        attempt.lost_seconds += gap
+        record(db, attempt, now, "system", "reconnected", {"silent_seconds": gap})
+    attempt.last_seen_at = now
 
 
 @dataclass(frozen=True)
@@ -205,6 +220,8 @@ def _writable(attempt: Attempt, now: datetime, grace: timedelta) -> None:
         raise AttemptOver("This exam has been submitted; answers can no longer change.")
     if attempt.status == "paused":
         raise AttemptPaused("Your exam is paused by the invigilator; answers are not being taken.")
+    if attempt.status == "voided":
+        raise AttemptOver("This exam has been stopped by the invigilator.")
     if attempt.status != "in_progress":
         raise Conflict("This exam has not started.")
     if timing.expired(attempt, now, grace):
@@ -252,7 +269,7 @@ def submit(
     db: Session, attempt: Attempt, now: datetime, by: str = "candidate", actor: str = "candidate"
 ) -> Attempt:
     """Submit once; a second submit changes nothing. The caller holds the attempt's row lock."""
-    if attempt.status == "submitted":
+    if attempt.status in ("submitted", "voided"):
         return attempt
     if by == "candidate" and attempt.status == "paused":
         raise AttemptPaused("Your exam is paused by the invigilator; it cannot be submitted now.")

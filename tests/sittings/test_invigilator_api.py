@@ -129,3 +129,72 @@ def test_pausing_someone_not_sitting_is_a_conflict(room: Room) -> None:
     session = room.open_session(["N001"])
     staff = room.invigilate()
     assert room.act(staff, session["id"], "candidates/N001/pause").status_code == 409
+
+
+def test_room_pause_and_resume(room: Room) -> None:
+    session = room.open_session(["N001", "N002", "N003"])
+    for n in ("N001", "N002"):
+        room.sign_in(n, session["access_code"])
+        room.client.cookies.clear()
+    staff = room.invigilate()
+    paused = room.act(staff, session["id"], "pause")
+    assert paused.status_code == 200
+    assert [c["status"] for c in paused.json()["candidates"]] == ["paused", "paused", "not_started"]
+    room.clock.advance(minutes=10)
+    resumed = room.act(staff, session["id"], "resume").json()["candidates"]
+    assert [c["status"] for c in resumed] == ["in_progress", "in_progress", "not_started"]
+    assert resumed[0]["remaining_seconds"] == 25 * 60
+
+
+def test_void_stops_an_attempt_and_a_voided_result_no_longer_counts(room: Room) -> None:
+    session = room.open_session(["N001", "N002"])
+    csrf, _ = room.sign_in("N001", session["access_code"])
+    keys = room.keys()
+    for q in room.attempt()["items"]:
+        room.answer(csrf, q["position"], keys[q["options"][0]["id"]], 1)
+    room.client.post("/api/v1/attempt/submit", headers={"X-CSRF-Token": csrf})
+    room.client.cookies.clear()
+    room.sign_in("N002", session["access_code"])
+    room.client.cookies.clear()
+    staff = room.invigilate()
+    assert room.act(staff, session["id"], "candidates/N002/void", {"reason": ""}).status_code == 422
+    body = room.act(staff, session["id"], "candidates/N002/void", {"reason": "Phone in use"}).json()
+    assert {c["candidate_number"]: c["status"] for c in body["candidates"]}["N002"] == "voided"
+    room.act(staff, session["id"], "candidates/N001/void", {"reason": "Notes found after the exam"})
+    results = room.results()["results"]
+    assert [(r["candidate_number"], r["voided"]) for r in results] == [
+        ("N001", True)
+    ]  # N002: no result
+    achievement = room.client.get(
+        "/api/v1/candidates/N001/achievement", headers=room.admin()
+    ).json()
+    assert achievement["units"] == []
+    room.client.cookies.clear()
+    login = {"candidate_number": "N002", "access_code": session["access_code"]}
+    assert room.client.post("/api/v1/auth/candidate", json=login).status_code == 409
+
+
+def test_time_lost_to_a_disconnection_is_shown_not_credited(room: Room) -> None:
+    session = room.open_session(["N001"])
+    room.sign_in("N001", session["access_code"])
+    cookies = dict(room.client.cookies)
+    room.clock.advance(minutes=2)  # the page went quiet
+    room.client.cookies.clear()
+    staff = room.invigilate()
+    line = room.client.get(f"/api/v1/sessions/{session['id']}").json()["candidates"][0]
+    assert line["disconnected"] is True and line["remaining_seconds"] == 23 * 60
+    room.client.cookies.clear()
+    room.client.cookies.update(cookies)
+    assert (
+        room.client.get("/api/v1/attempt/clock").json()["remaining_seconds"] == 23 * 60
+    )  # not credited
+    room.client.cookies.clear()
+    staff = room.invigilate()
+    response = room.client.get(f"/api/v1/sessions/{session['id']}")
+    assert response.status_code == 200, response.text
+    line = response.json()["candidates"][0]
+    assert line["disconnected"] is False and line["lost_seconds"] == 120
+    extra = room.act(
+        staff, session["id"], "candidates/N001/extra-time", {"minutes": 2, "reason": "lost network"}
+    )
+    assert extra.json()["candidates"][0]["remaining_seconds"] == 25 * 60

@@ -24,7 +24,9 @@ def test_requests_over_the_cap_wait_and_all_complete() -> None:
         await asyncio.gather(*calls)
         assert (state["peak"], state["done"]) == (3, 20)
         state["peak"] = 0
-        await asyncio.gather(*[app({"type": "http", "path": "/healthz"}, None, None) for _ in range(10)])
+        await asyncio.gather(
+            *[app({"type": "http", "path": "/healthz"}, None, None) for _ in range(10)]
+        )
         assert state["peak"] == 10  # probes are never held back
 
     asyncio.run(main())

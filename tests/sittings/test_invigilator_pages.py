@@ -1,0 +1,125 @@
+"""The invigilator's pages as plain forms."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from tests.factories import PASSWORD
+from tests.sittings.conftest import Room
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+def sign_in(room: Room, centre: str = "C0042", username: str = "ann") -> str:
+    page = room.client.post(
+        "/invigilate", data={"centre": centre, "username": username, "password": PASSWORD}
+    )
+    assert page.status_code == 200 and "Sessions at centre" in page.text
+    return csrf_of(page.text)
+
+
+def test_running_a_session_from_the_pages(room: Room) -> None:
+    session = room.schedule(["N001", "N002"])
+    assert (
+        room.client.get("/invigilate/sessions", follow_redirects=False).headers["location"]
+        == "/invigilate"
+    )
+    bad = room.client.post(
+        "/invigilate", data={"centre": "C0042", "username": "ann", "password": "wrong-one-x"}
+    )
+    assert bad.status_code == 401 and "not recognised" in bad.text
+    token = sign_in(room)
+    url = f"/invigilate/sessions/{session['id']}"
+    page = room.client.get(url)
+    assert session["access_code"] in page.text and "Start the session" in page.text
+    started = room.client.post(url, data={"csrf_token": token, "action": "start"})
+    assert "Session started" in started.text and "Pause everyone" in started.text
+    cookies = dict(room.client.cookies)
+    room.client.cookies.clear()
+    room.sign_in("N001", session["access_code"])
+    room.client.cookies.clear()
+    room.client.cookies.update(cookies)
+    paused = room.client.post(
+        url, data={"csrf_token": token, "action": "pause", "candidate_number": "N001"}
+    )
+    assert "Candidate paused." in paused.text and "status-paused" in paused.text
+    no_reason = room.client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "action": "extra_time",
+            "candidate_number": "N001",
+            "minutes": "5",
+            "reason": "",
+        },
+    )
+    assert no_reason.status_code == 422 and "Give a reason" in no_reason.text
+    room.client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "action": "extra_time",
+            "candidate_number": "N001",
+            "minutes": "5",
+            "reason": "Fire alarm",
+        },
+    )
+    room.client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "action": "incident",
+            "category": "fire_alarm",
+            "candidate_number": "",
+            "note": "Alarm 10:05 to 10:12",
+        },
+    )
+    forged = room.client.post(url, data={"csrf_token": "nope", "action": "close"})
+    assert forged.status_code == 403
+    confirm = room.client.get(f"{url}/confirm?action=close")
+    assert "This cannot be undone" in confirm.text
+    closed = room.client.post(url, data={"csrf_token": token, "action": "close"})
+    assert "Session closed" in closed.text
+    printable = room.client.get(f"{url}/print")
+    assert (
+        "Attendance register and incident report" in printable.text
+        and "Alarm 10:05 to 10:12" in printable.text
+    )
+    sheet = room.client.get(f"{url}/register.csv")
+    assert sheet.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(sheet.text)))
+    assert [(r["candidate_number"], r["status"], r["submitted_by"]) for r in rows] == [
+        ("N001", "submitted", "invigilator"),
+        ("N002", "not_started", ""),
+    ]
+
+
+def test_another_centres_invigilator_cannot_open_the_page(room: Room) -> None:
+    session = room.schedule(["N001"])
+    sign_in(room, "C0099", "yves")
+    assert room.client.get(f"/invigilate/sessions/{session['id']}").status_code == 404
+    listing = room.client.get("/invigilate/sessions").text
+    assert f'href="/invigilate/sessions/{session["id"]}"' not in listing
+
+
+def test_csv_cells_cannot_become_formulas(room: Room, db, clock) -> None:  # type: ignore[no-untyped-def]
+    from app.candidates import service as candidates
+
+    candidates.create_candidate(
+        db,
+        clock.now(),
+        candidate_number="N777",
+        centre="C0042",
+        first_name='=HYPERLINK("x")',
+        last_name="Evil",
+    )
+    session = room.schedule(["N777"])
+    sign_in(room)
+    sheet = room.client.get(f"/invigilate/sessions/{session['id']}/register.csv").text
+    assert "'=HYPERLINK" in sheet
