@@ -9,6 +9,7 @@ Requests over the cap wait here, in the event loop, costing nothing.
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -18,13 +19,22 @@ UNLIMITED_PREFIXES = ("/static/", "/healthz")
 class ConcurrencyLimit:
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
-        self.semaphore = asyncio.Semaphore(limit)
+        self.limit = limit
+        # One semaphore per event loop: like the thread pool it protects, the cap is per loop
+        # (a server has one; tests may drive one app from several).
+        self._semaphores: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, asyncio.Semaphore
+        ] = weakref.WeakKeyDictionary()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(UNLIMITED_PREFIXES):
             await self.app(scope, receive, send)
             return
-        async with self.semaphore:
+        loop = asyncio.get_running_loop()
+        semaphore = self._semaphores.get(loop)
+        if semaphore is None:
+            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.limit)
+        async with semaphore:
             await self.app(scope, receive, send)
 
 

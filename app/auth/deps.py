@@ -54,6 +54,8 @@ class StaffUser:
 def current_staff(request: Request, db: DbDep, settings: SettingsDep) -> StaffUser:
     payload = cookies.read(request, settings, cookies.STAFF)
     if payload is None:
+        if cookies.read(request, settings, cookies.CANDIDATE) is not None:
+            raise Forbidden("Candidates cannot use the invigilator's routes.")
         raise Unauthorized("Sign in as an invigilator first.")
     if not cookies.csrf_ok(request, payload):
         raise Forbidden("The X-CSRF-Token header is missing or wrong.")

@@ -186,7 +186,7 @@ def test_a_late_submit_counts_as_timeout(room: Room) -> None:
 def test_candidate_cookie_reaches_only_its_own_attempt(room: Room) -> None:
     session = room.open_session(["N001", "N002"])
     csrf, _ = room.sign_in("N001", session["access_code"])
-    assert room.client.get(f"/api/v1/sessions/{session['id']}").status_code == 401
+    assert room.client.get(f"/api/v1/sessions/{session['id']}").status_code == 403
     assert (
         room.client.post("/api/v1/sessions", json={}, headers={"X-CSRF-Token": csrf}).status_code
         == 401
@@ -202,7 +202,7 @@ def test_hostile_values_are_4xx_never_500(room: Room) -> None:
     assert room.answer(csrf, 10**30, option, 1).status_code == 422
     assert room.answer(csrf, 0, option, 1).status_code == 422
     assert room.answer(csrf, 1, "a\x00b", 1).status_code in (400, 422)
-    assert room.client.get("/api/v1/sessions/99999999999999999999").status_code in (401, 422)
+    assert room.client.get("/api/v1/sessions/99999999999999999999").status_code in (403, 422)
     body = {"candidate_number": "N\x00", "centre": "C0042", "first_name": "A\x00", "last_name": "B"}
     assert room.client.post("/api/v1/candidates", json=body, headers=room.admin()).status_code in (
         400,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from app.limits import ConcurrencyLimit
@@ -29,4 +30,6 @@ def test_requests_over_the_cap_wait_and_all_complete() -> None:
         )
         assert state["peak"] == 10  # probes are never held back
 
-    asyncio.run(main())
+    # A thread of its own: the browser tests' Playwright keeps a loop running on this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, main()).result()
