@@ -107,3 +107,43 @@ def test_journal_verify(database: str) -> None:
     run("db", "upgrade")
     code, out, _ = run("journal", "verify")
     assert code == 0 and "journal intact: 0 entries checked" in out
+
+
+def test_journal_verify_finds_an_edit(database: str, tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from app.candidates import service as candidates
+    from app.centres import service as centres
+    from app.db import make_sessionmaker, unit_of_work
+    from app.sittings import scheduling
+    from tests.sittings.conftest import load_units
+
+    run("db", "upgrade")
+    engine = make_engine(database)
+    clock = MovableClock()
+    for db in unit_of_work(make_sessionmaker(engine), write=True):
+        load_units(db, clock, tmp_path, "F-503-0358.yaml")
+        centres.create_centre(db, "C1", "Leeds", clock.now())
+        candidates.create_candidate(
+            db, clock.now(), candidate_number="J1", centre="C1", first_name="A", last_name="B"
+        )
+        scheduling.schedule(
+            db,
+            clock.now(),
+            centre="C1",
+            unit="F/503/0358",
+            scheduled_start=clock.now(),
+            candidate_numbers=["J1"],
+            duration_minutes=None,
+        )
+    code, out, _ = run("journal", "verify")
+    assert code == 0 and "journal intact: 2 entries checked" in out
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE journal SET actor = 'someone else' WHERE seq = 1 AND chain LIKE 'sitting:%'"
+            )
+        )
+    engine.dispose()
+    code, out, err = run("journal", "verify")
+    assert code == 1 and "edited" in out and "NOT intact" in err
