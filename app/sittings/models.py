@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,9 +22,8 @@ class Sitting(Base):
     scheduled_start: Mapped[datetime] = mapped_column(UTCDateTime())
     duration_minutes: Mapped[int] = mapped_column(Integer)
     pass_mark_percent: Mapped[int] = mapped_column(Integer)
-    # Exposure of each item version before this session's papers were built: with the seeds, enough
-    # to rebuild every paper exactly.
-    pool: Mapped[dict[str, int]] = mapped_column(JSON)
+    # What assembly saw (see scheduling._snapshot): with the seeds, rebuilds every paper exactly.
+    pool: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -120,7 +121,7 @@ def schedule(
         scheduled_start=scheduled_start,
         duration_minutes=duration,
         pass_mark_percent=unit_row.test_spec.pass_mark_percent,
-        pool={str(k): v for k, v in exposure.items()},
+        pool=_snapshot(pool, exposure, quotas),
         created_at=now,
     )
     db.add(sitting)
@@ -196,13 +197,29 @@ def _count_exposure(db: Session, used: dict[int, int]) -> None:
         item.exposure += items[item.id]
 
 
+def _snapshot(
+    pool: list[PoolItem], exposure: dict[int, int], quotas: dict[int, int]
+) -> dict[str, Any]:
+    """What assembly saw: each version's exposure and enemies, and the quotas. With the seeds,
+    enough to rebuild every paper even after the bank or the test spec has changed."""
+    return {
+        "quotas": {str(k): v for k, v in quotas.items()},
+        "items": {
+            str(i.version_id): [exposure.get(i.version_id, 0), sorted(i.enemies)] for i in pool
+        },
+    }
+
+
 def rebuild(db: Session, sitting: Sitting) -> list[list[PaperLine]]:
-    """Every paper of the sitting, rebuilt from the stored pool and seeds (for audit and tests)."""
-    unit_row = db.get(Unit, sitting.unit_id)
-    assert unit_row is not None
-    pool = pool_of_versions(db, [int(v) for v in sitting.pool])
-    exposure = {int(k): v for k, v in sitting.pool.items()}
-    return build_papers(pool, quotas_for(unit_row), exposure, [a.seed for a in sitting.attempts])
+    """Every paper of the sitting, rebuilt from the stored snapshot and seeds (audit, tests)."""
+    items = sitting.pool["items"]
+    pool = [
+        replace(item, enemies=frozenset(items[str(item.version_id)][1]))
+        for item in pool_of_versions(db, [int(v) for v in items])
+    ]
+    exposure = {int(k): v[0] for k, v in items.items()}
+    quotas = {int(k): v for k, v in sitting.pool["quotas"].items()}
+    return build_papers(pool, quotas, exposure, [a.seed for a in sitting.attempts])
 
 
 def pool_of_versions(db: Session, version_ids: list[int]) -> list[PoolItem]:

@@ -79,3 +79,21 @@ def test_duration_override(room: Room) -> None:
     session = room.open_session(["N001"], duration_minutes=45)
     room.sign_in("N001", session["access_code"])
     assert room.attempt()["remaining_seconds"] == 45 * 60
+
+
+def test_papers_rebuild_even_after_the_bank_and_spec_change(room: Room, db: Session) -> None:
+    session = room.schedule([f"N{n:03d}" for n in range(1, 5)])
+    built = papers(db, session["id"])
+    for item in db.scalars(select(Item)):
+        item.enemies = []  # an edited bank
+    sitting = db.get(Sitting, session["id"])
+    assert sitting is not None
+    from app.qualifications.models import TestSpec
+
+    for spec in db.scalars(select(TestSpec)):
+        spec.items = 10  # and a changed test spec
+    db.flush()
+    rebuilt = [
+        [(line.version_id, line.option_order) for line in paper] for paper in rebuild(db, sitting)
+    ]
+    assert rebuilt == built
