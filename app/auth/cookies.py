@@ -76,3 +76,14 @@ def csrf_ok(request: Request, payload: dict[str, Any]) -> bool:
     sent = request.headers.get("x-csrf-token") or ""
     expected = str(payload.get("csrf", ""))
     return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
+
+
+async def signed_form(request: Request, csrf: str) -> dict[str, str]:
+    """A posted HTML form, refused unless it carries the session's CSRF token (field csrf_token)."""
+    from app.errors import Forbidden  # local: errors renders pages through web, which we avoid
+
+    form = await request.form()
+    sent = str(form.get("csrf_token", ""))
+    if not csrf or not hmac.compare_digest(sent.encode(), csrf.encode()):
+        raise Forbidden("This form has expired. Go back, reload the page and try again.")
+    return {k: str(v).strip() for k, v in form.items()}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
 
-from app.auth.deps import StaffDep
+from fastapi import APIRouter
+from sqlalchemy.orm import Session
+
+from app.auth.deps import StaffDep, StaffUser
 from app.deps import ClockDep, DbDep
 from app.invigilation import service
 from app.invigilation.schemas import (
@@ -49,6 +52,11 @@ def session_out(register: service.Register) -> SessionOut:
     )
 
 
+def _state(db: Session, staff: StaffUser, session_id: int, now: datetime) -> SessionOut:
+    """Every action answers with the session's register as it now stands."""
+    return session_out(service.register(db, staff, session_id, now))
+
+
 @router.get("", response_model=list[SessionSummary])
 def list_sessions(staff: StaffDep, db: DbDep) -> list[SessionSummary]:
     return [
@@ -65,35 +73,40 @@ def list_sessions(staff: StaffDep, db: DbDep) -> list[SessionSummary]:
 
 @router.get("/{session_id}", response_model=SessionOut)
 def get_session(session_id: SessionId, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
-    return session_out(service.register(db, staff, session_id, clock.now()))
+    now = clock.now()
+    return _state(db, staff, session_id, now)
 
 
 @router.post("/{session_id}/start", response_model=SessionOut)
 def start(session_id: SessionId, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
-    service.start(db, staff, session_id, clock.now())
-    return session_out(service.register(db, staff, session_id, clock.now()))
+    now = clock.now()
+    service.start(db, staff, session_id, now)
+    return _state(db, staff, session_id, now)
 
 
 @router.post("/{session_id}/close", response_model=SessionOut)
 def close(session_id: SessionId, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
-    service.close(db, staff, session_id, clock.now())
-    return session_out(service.register(db, staff, session_id, clock.now()))
+    now = clock.now()
+    service.close(db, staff, session_id, now)
+    return _state(db, staff, session_id, now)
 
 
 @router.post("/{session_id}/candidates/{candidate_number}/pause", response_model=SessionOut)
 def pause(
     session_id: SessionId, candidate_number: str, staff: StaffDep, db: DbDep, clock: ClockDep
 ) -> SessionOut:
-    service.pause(db, staff, session_id, candidate_number, clock.now())
-    return session_out(service.register(db, staff, session_id, clock.now()))
+    now = clock.now()
+    service.pause(db, staff, session_id, candidate_number, now)
+    return _state(db, staff, session_id, now)
 
 
 @router.post("/{session_id}/candidates/{candidate_number}/resume", response_model=SessionOut)
 def resume(
     session_id: SessionId, candidate_number: str, staff: StaffDep, db: DbDep, clock: ClockDep
 ) -> SessionOut:
-    service.resume(db, staff, session_id, candidate_number, clock.now())
-    return session_out(service.register(db, staff, session_id, clock.now()))
+    now = clock.now()
+    service.resume(db, staff, session_id, candidate_number, now)
+    return _state(db, staff, session_id, now)
 
 
 @router.post("/{session_id}/candidates/{candidate_number}/extra-time", response_model=SessionOut)
@@ -105,10 +118,9 @@ def extra_time(
     db: DbDep,
     clock: ClockDep,
 ) -> SessionOut:
-    service.add_time(
-        db, staff, session_id, candidate_number, body.minutes, clock.now(), body.reason
-    )
-    return session_out(service.register(db, staff, session_id, clock.now()))
+    now = clock.now()
+    service.add_time(db, staff, session_id, candidate_number, body.minutes, now, body.reason)
+    return _state(db, staff, session_id, now)
 
 
 @router.post("/{session_id}/incidents", status_code=201, response_model=IncidentOut)
@@ -130,14 +142,16 @@ def record_incident(
 @router.post("/{session_id}/pause", response_model=SessionOut)
 def pause_room(session_id: SessionId, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
     """Pause every candidate sitting the exam (a fire alarm)."""
-    service.pause_room(db, staff, session_id, clock.now())
-    return session_out(service.register(db, staff, session_id, clock.now()))
+    now = clock.now()
+    service.pause_room(db, staff, session_id, now)
+    return _state(db, staff, session_id, now)
 
 
 @router.post("/{session_id}/resume", response_model=SessionOut)
 def resume_room(session_id: SessionId, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
-    service.resume_room(db, staff, session_id, clock.now())
-    return session_out(service.register(db, staff, session_id, clock.now()))
+    now = clock.now()
+    service.resume_room(db, staff, session_id, now)
+    return _state(db, staff, session_id, now)
 
 
 @router.post("/{session_id}/candidates/{candidate_number}/void", response_model=SessionOut)
@@ -149,5 +163,6 @@ def void(
     db: DbDep,
     clock: ClockDep,
 ) -> SessionOut:
-    service.void(db, staff, session_id, candidate_number, body.reason, clock.now())
-    return session_out(service.register(db, staff, session_id, clock.now()))
+    now = clock.now()
+    service.void(db, staff, session_id, candidate_number, body.reason, now)
+    return _state(db, staff, session_id, now)

@@ -4,7 +4,6 @@ and a printable register and incident report (HTML and CSV)."""
 from __future__ import annotations
 
 import csv
-import hmac
 import io
 from typing import Any
 
@@ -16,7 +15,7 @@ from app.auth import service as auth
 from app.auth.deps import StaffUser
 from app.centres import service as centres
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
-from app.errors import AppError, Forbidden, Invalid
+from app.errors import AppError, Invalid
 from app.invigilation import service
 from app.invigilation.service import CATEGORIES
 from app.paths import SessionId
@@ -52,14 +51,6 @@ def _staff(request: Request, db: Any, settings: Any) -> tuple[StaffUser, str]:
         raise Redirect("/invigilate")
     staff = StaffUser(account.id, account.centre_id, account.centre.code, account.username)
     return staff, str(payload.get("csrf", ""))
-
-
-async def _form(request: Request, csrf: str) -> dict[str, str]:
-    form = await request.form()
-    sent = str(form.get("csrf_token", ""))
-    if not csrf or not hmac.compare_digest(sent.encode(), csrf.encode()):
-        raise Forbidden("This form has expired. Go back, reload the page and try again.")
-    return {k: str(v).strip() for k, v in form.items()}
 
 
 def _see(path: str) -> RedirectResponse:
@@ -103,7 +94,7 @@ async def sign_in(
 @router.post("/sign-out", response_class=HTMLResponse)
 async def sign_out(request: Request, db: DbDep, settings: SettingsDep) -> Response:
     _, csrf = _staff(request, db, settings)
-    await _form(request, csrf)
+    await cookies.signed_form(request, csrf)
     response = _see("/invigilate")
     cookies.clear(response, settings, cookies.STAFF)
     return response
@@ -173,7 +164,7 @@ async def act(
     session_id: SessionId, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
     staff, csrf = _staff(request, db, settings)
-    form = await _form(request, csrf)
+    form = await cookies.signed_form(request, csrf)
     action, number, now = form.get("action", ""), form.get("candidate_number", ""), clock.now()
     try:
         with db.begin_nested():  # a refused action leaves no trace

@@ -24,17 +24,5 @@ def get_journal(session_id: SessionId, db: DbDep, _: AdminToken) -> JournalOut:
         session_id=session_id,
         verified=not breaches,
         problems=[str(b) for b in breaches],
-        entries=[
-            EntryOut(
-                chain=e.chain,
-                seq=e.seq,
-                at=e.at,
-                actor=e.actor,
-                event=e.event,
-                data=e.data,
-                prev_hash=e.prev_hash,
-                hash=e.hash,
-            )
-            for e in entries
-        ],
+        entries=[EntryOut.model_validate(e) for e in entries],
     )

@@ -3,10 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class EntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     chain: str
     seq: int
     at: datetime

@@ -3,7 +3,6 @@ static/js/exam.js enhances with autosave, an offline outbox and a live clock."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -62,21 +61,6 @@ def _signed_in(request: Request, db: Any, settings: Any, now: Any) -> tuple[Atte
         return service.load(db, payload["attempt"], now), str(payload.get("csrf", ""))
     except AppError:
         return None
-
-
-async def _form(request: Request, csrf: str) -> dict[str, str]:
-    form = await request.form()
-    sent = str(form.get("csrf_token", ""))
-    if not csrf or not hmac.compare_digest(sent.encode(), csrf.encode()):
-        raise _Forbidden()
-    return {k: str(v) for k, v in form.items()}
-
-
-class _Forbidden(AppError):
-    status, code = 403, "forbidden"
-
-    def __init__(self) -> None:
-        super().__init__("This form has expired. Go back, reload the page and try again.")
 
 
 def _context(db: Any, attempt: Attempt, csrf: str, now: Any, **extra: Any) -> dict[str, Any]:
@@ -172,7 +156,7 @@ async def answer(
 ) -> Response:
     """The plain-form path: save the choice and the flag, then go where the button said."""
     attempt, csrf = _candidate(request, db, settings, clock.now(), submitted=None)
-    form = await _form(request, csrf)
+    form = await cookies.signed_form(request, csrf)
     now = clock.now()
     if attempt.status == "in_progress":
         option = form.get("option") or None
@@ -203,7 +187,7 @@ def confirm(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep)
 @router.post("/submit", response_class=HTMLResponse)
 async def submit(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
     attempt, csrf = _candidate(request, db, settings, clock.now(), submitted=None)
-    await _form(request, csrf)
+    await cookies.signed_form(request, csrf)
     locked = repository.lock_attempt(db, attempt.id)
     assert locked is not None
     service.submit(db, locked, clock.now())
@@ -221,7 +205,7 @@ async def preferences(
     request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
     attempt, csrf = _candidate(request, db, settings, clock.now(), submitted=None)
-    form = await _form(request, csrf)
+    form = await cookies.signed_form(request, csrf)
     service.set_display(db, attempt, form.get("text_size", "100"), form.get("scheme", "default"))
     back = form.get("back", "/exam/start")
     return _see(back if back.startswith("/exam") else "/exam/start")
