@@ -241,7 +241,7 @@ def serve(url: str, workdir: Path, *, sweeper: bool = True, threads: int = 0) ->
 
 
 def _wait_ready(server: Server, timeout: float = 30.0) -> None:
-    import httpx
+    import httpx2 as httpx
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 from _common import (
     describe_errors,
     seed,
