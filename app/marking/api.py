@@ -7,7 +7,8 @@ from fastapi import APIRouter, Query
 from app.auth.deps import ResultsToken
 from app.deps import ClockDep, DbDep
 from app.marking import service
-from app.marking.schemas import OutcomeScore, ResultOut, ResultsPage
+from app.marking.models import Result
+from app.marking.schemas import CorrectionOut, CorrectionsPage, OutcomeScore, ResultOut, ResultsPage
 from app.paths import unit_urn
 from app.sittings import service as sittings
 
@@ -28,25 +29,52 @@ def list_results(
     urn = unit_urn(unit.replace("/", "-")) if unit else None
     rows, cursor = service.results_page(db, after, limit, centre, urn)
     return ResultsPage(
-        results=[
-            ResultOut(
-                attempt_id=r.attempt_id,
-                candidate_number=number,
-                centre=centre_code,
-                unit=unit_code,
-                session_id=r.sitting_id,
-                score=r.score,
-                max_score=r.max_score,
-                percent=r.percent,
-                pass_mark_percent=r.pass_mark_percent,
-                outcome=r.outcome,
-                started_at=r.started_at,
-                submitted_at=r.submitted_at,
-                submitted_by=r.submitted_by,
-                by_learning_outcome=[OutcomeScore(**o) for o in r.by_learning_outcome],
-                voided=r.voided,
+        results=[result_out(r, number, c, u) for r, number, c, u in rows], next_cursor=cursor
+    )
+
+
+@router.get("/results/corrections", response_model=CorrectionsPage)
+def list_corrections(
+    db: DbDep,
+    _: ResultsToken,
+    after: str | None = Query(default=None, max_length=100),
+    limit: int = Query(default=100),
+    centre: str | None = Query(default=None, max_length=20),
+    unit: str | None = Query(default=None, max_length=20),
+) -> CorrectionsPage:
+    """Changes to results already recorded (a result voided after an appeal or for
+    malpractice), by their own cursor, so a puller who has the result can act on it."""
+    urn = unit_urn(unit.replace("/", "-")) if unit else None
+    rows, cursor = service.corrections_page(db, after, limit, centre, urn)
+    return CorrectionsPage(
+        corrections=[
+            CorrectionOut(
+                kind=k.kind,
+                reason=k.reason,
+                recorded_at=k.recorded_at,
+                result=result_out(r, number, c, u),
             )
-            for r, number, centre_code, unit_code in rows
+            for k, r, number, c, u in rows
         ],
         next_cursor=cursor,
+    )
+
+
+def result_out(r: Result, candidate_number: str, centre: str, unit: str) -> ResultOut:
+    return ResultOut(
+        attempt_id=r.attempt_id,
+        candidate_number=candidate_number,
+        centre=centre,
+        unit=unit,
+        session_id=r.sitting_id,
+        score=r.score,
+        max_score=r.max_score,
+        percent=r.percent,
+        pass_mark_percent=r.pass_mark_percent,
+        outcome=r.outcome,
+        started_at=r.started_at,
+        submitted_at=r.submitted_at,
+        submitted_by=r.submitted_by,
+        by_learning_outcome=[OutcomeScore(**o) for o in r.by_learning_outcome],
+        voided=r.voided,
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -33,3 +33,19 @@ class Result(Base):
     submitted_by: Mapped[str] = mapped_column(String(12))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     voided: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class ResultCorrection(Base):
+    """A change to a result already recorded (it was voided), for pullers who have it already.
+
+    Numbered like results, from a counter taken under a row lock, so the corrections feed
+    follows commit order too."""
+
+    __tablename__ = "result_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # voided
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

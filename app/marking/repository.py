@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import TypeVarTuple
+
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.banks.models import ItemVersion
 from app.candidates.models import Candidate
 from app.centres.models import Centre
-from app.marking.models import Result
+from app.marking.models import Result, ResultCorrection
 from app.qualifications.models import Criterion, LearningOutcome, Unit
 from app.sittings.models import PaperItem
 
@@ -24,23 +26,40 @@ def lines(db: Session, attempt_id: int) -> list[tuple[int, str, str | None]]:
     return [(n, k, a) for n, k, a in rows]
 
 
-def page(
-    db: Session, after: int, limit: int, centre: str | None, unit: str | None
-) -> list[tuple[Result, str, str, str]]:
+Row = TypeVarTuple("Row")
+
+
+def _with_names(query: Select[*Row], centre: str | None, unit: str | None) -> Select[*Row]:
+    """Join a query over results to the names a puller sees, and filter by them."""
     query = (
-        select(Result, Candidate.candidate_number, Centre.code, Unit.urn)
-        .join(Candidate, Candidate.id == Result.candidate_id)
+        query.join(Candidate, Candidate.id == Result.candidate_id)
         .join(Centre, Centre.id == Result.centre_id)
         .join(Unit, Unit.id == Result.unit_id)
-        .where(Result.seq > after)
-        .order_by(Result.seq)
-        .limit(limit)
     )
     if centre:
         query = query.where(Centre.code == centre)
     if unit:
         query = query.where(Unit.urn == unit)
-    return [(r, n, c, u) for r, n, c, u in db.execute(query)]
+    return query
+
+
+def page(
+    db: Session, after: int, limit: int, centre: str | None, unit: str | None
+) -> list[tuple[Result, str, str, str]]:
+    query = select(Result, Candidate.candidate_number, Centre.code, Unit.urn)
+    query = _with_names(query, centre, unit).where(Result.seq > after)
+    rows = db.execute(query.order_by(Result.seq).limit(limit))
+    return [(r, n, c, u) for r, n, c, u in rows]
+
+
+def corrections(
+    db: Session, after: int, limit: int, centre: str | None, unit: str | None
+) -> list[tuple[ResultCorrection, Result, str, str, str]]:
+    query = select(ResultCorrection, Result, Candidate.candidate_number, Centre.code, Unit.urn)
+    query = query.join(Result, Result.id == ResultCorrection.result_id)
+    query = _with_names(query, centre, unit).where(ResultCorrection.seq > after)
+    rows = db.execute(query.order_by(ResultCorrection.seq).limit(limit))
+    return [(k, r, n, c, u) for k, r, n, c, u in rows]
 
 
 def exam_passes(db: Session, candidate_id: int) -> list[Result]:

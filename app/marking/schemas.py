@@ -32,3 +32,15 @@ class ResultOut(BaseModel):
 class ResultsPage(BaseModel):
     results: list[ResultOut]
     next_cursor: str | None
+
+
+class CorrectionOut(BaseModel):
+    kind: str  # "voided": the result no longer counts
+    reason: str
+    recorded_at: datetime
+    result: ResultOut  # the result as it now stands
+
+
+class CorrectionsPage(BaseModel):
+    corrections: list[CorrectionOut]
+    next_cursor: str | None

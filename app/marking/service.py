@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app import counters
-from app.errors import BadRequest
+from app.errors import BadRequest, Invalid
 from app.marking import repository
-from app.marking.models import Result
+from app.marking.models import Result, ResultCorrection
 from app.marking.scoring import Line, mark
 from app.sittings.models import Attempt, Sitting
 
@@ -51,15 +51,18 @@ def record(
     return result
 
 
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"r1:{seq}".encode()).decode().rstrip("=")
+RESULTS, CORRECTIONS = "r1", "c1"  # cursor kinds: one feed's cursor is refused by the other
 
 
-def decode_cursor(cursor: str) -> int:
+def encode_cursor(seq: int, kind: str = RESULTS) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kind: str = RESULTS) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = raw.partition(":")
-        if prefix != "r1" or not value.isdigit():
+        if prefix != kind or not value.isdigit() or len(value) > 18:
             raise ValueError(raw)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
@@ -70,12 +73,28 @@ def results_page(
     db: Session, after: str | None, limit: int, centre: str | None, unit: str | None
 ) -> tuple[list[tuple[Result, str, str, str]], str | None]:
     """A page of results in recording order, and the cursor to pass back for the next one."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise BadRequest(f"limit must be between 1 and {MAX_PAGE}.")
+    _check_limit(limit)
     start = decode_cursor(after) if after else 0
     rows = repository.page(db, start, limit, centre, unit)
     next_cursor = encode_cursor(rows[-1][0].seq) if rows else after
     return rows, next_cursor
+
+
+def corrections_page(
+    db: Session, after: str | None, limit: int, centre: str | None, unit: str | None
+) -> tuple[list[tuple[ResultCorrection, Result, str, str, str]], str | None]:
+    """A page of corrections to results already recorded, in the order they were made."""
+    _check_limit(limit)
+    start = decode_cursor(after, CORRECTIONS) if after else 0
+    rows = repository.corrections(db, start, limit, centre, unit)
+    next_cursor = encode_cursor(rows[-1][0].seq, CORRECTIONS) if rows else after
+    return rows, next_cursor
+
+
+def _check_limit(limit: int) -> None:
+    if not 1 <= limit <= MAX_PAGE:
+        message = f"limit must be between 1 and {MAX_PAGE}."
+        raise Invalid(message, extra={"errors": [{"field": "limit", "message": message}]})
 
 
 def exam_passes(db: Session, candidate_id: int) -> list[Result]:
@@ -86,8 +105,19 @@ def result_of(db: Session, attempt_id: int) -> Result | None:
     return repository.for_attempt(db, attempt_id)
 
 
-def void(db: Session, attempt_id: int) -> None:
-    """A voided attempt's result stays on record, marked void, and no longer counts."""
+def void(db: Session, attempt_id: int, reason: str, now: datetime) -> None:
+    """A voided attempt's result stays on record, marked void, and no longer counts; the
+    corrections feed tells pullers who already have it."""
     result = repository.for_attempt(db, attempt_id)
-    if result is not None:
-        result.voided = True
+    if result is None or result.voided:
+        return
+    result.voided = True
+    db.add(
+        ResultCorrection(
+            seq=counters.next_value(db, "result_corrections"),
+            result_id=result.id,
+            kind="voided",
+            reason=reason,
+            recorded_at=now,
+        )
+    )

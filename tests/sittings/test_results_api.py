@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.auth import tokens
+from tests.factories import bearer
 from tests.sittings.conftest import Room
 
 
@@ -46,11 +52,11 @@ def test_filters(room: Room) -> None:
     assert room.results(unit="D/601/7644")["results"] == []
 
 
-def test_bad_parameters_are_400_or_404(room: Room) -> None:
+def test_bad_parameters_are_4xx_problems(room: Room) -> None:
     for params, status in (
         ({"after": "garbage!"}, 400),
-        ({"limit": 0}, 400),
-        ({"limit": 1001}, 400),
+        ({"limit": 0}, 422),
+        ({"limit": 1001}, 422),
         ({"limit": "x"}, 422),
         ({"unit": "nonsense"}, 404),
     ):
@@ -76,3 +82,64 @@ def test_a_passed_exam_counts_towards_achievement(room: Room) -> None:
             "counted": True,
         }
     ]
+
+
+def corrections(room: Room, **params: Any) -> dict[str, Any]:
+    response = room.client.get("/api/v1/results/corrections", params=params, headers=room.admin())
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_a_result_voided_after_it_was_pulled_comes_through_the_corrections_feed(
+    room: Room,
+) -> None:
+    session = room.open_session(["N001", "N002", "N003"])
+    for n in ("N001", "N002", "N003"):
+        sit_and_submit(room, session["access_code"], n)
+    pulled = room.results()
+    assert [r["voided"] for r in pulled["results"]] == [False, False, False]
+    assert corrections(room) == {"corrections": [], "next_cursor": None}
+
+    staff = room.invigilate()
+    for n, reason in (("N002", "Notes found after the exam"), ("N001", "Impersonation")):
+        assert room.act(staff, session["id"], f"candidates/{n}/void", {"reason": reason}).is_success
+    room.act(staff, session["id"], "candidates/N002/void", {"reason": "again"})  # no-op
+    room.client.cookies.clear()
+
+    # The results feed does not repeat them; the corrections feed carries the change, in order.
+    assert room.results(after=pulled["next_cursor"])["results"] == []
+    page = corrections(room, limit=1)
+    first = page["corrections"]
+    assert [(c["kind"], c["reason"], c["result"]["candidate_number"]) for c in first] == [
+        ("voided", "Notes found after the exam", "N002")
+    ]
+    assert first[0]["result"]["voided"] is True and first[0]["recorded_at"]
+    rest = corrections(room, after=page["next_cursor"])
+    assert [c["result"]["candidate_number"] for c in rest["corrections"]] == ["N001"]
+    empty = corrections(room, after=rest["next_cursor"])
+    assert empty == {"corrections": [], "next_cursor": rest["next_cursor"]}
+    assert corrections(room, centre="C0099")["corrections"] == []
+    assert len(corrections(room, unit="F-503-0358")["corrections"]) == 2
+
+
+def test_the_corrections_feed_refuses_bad_parameters(room: Room) -> None:
+    results_cursor = "cjE6MQ"  # "r1:1": a results cursor is not a corrections cursor
+    for params, status in (
+        ({"after": results_cursor}, 400),
+        ({"after": "garbage!"}, 400),
+        ({"limit": 0}, 422),
+        ({"limit": "x"}, 422),
+        ({"unit": "nonsense"}, 404),
+    ):
+        response = room.client.get(
+            "/api/v1/results/corrections", params=params, headers=room.admin()
+        )
+        assert response.status_code == status, params
+        assert response.headers["content-type"].startswith("application/problem+json")
+    assert room.client.get("/api/v1/results/corrections").status_code == 401
+
+
+def test_a_results_reader_may_pull_corrections(room: Room, db: Session) -> None:
+    _, reader = tokens.create_token(db, "puller", [tokens.RESULTS_READ], room.clock.now())
+    response = room.client.get("/api/v1/results/corrections", headers=bearer(reader))
+    assert response.status_code == 200 and response.json()["corrections"] == []
