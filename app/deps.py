@@ -34,7 +34,7 @@ async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def device(request: Request) -> str:
+async def user_agent(request: Request) -> str:
     """What the browser says it is, for the journal's record of sign-ins."""
     return request.headers.get("user-agent", "")[:200]
 
@@ -44,4 +44,4 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 # scope="function": the transaction commits before the response is sent, so a 200 means stored.
 DbDep = Annotated[Session, Depends(get_db, scope="function")]
 AddressDep = Annotated[str, Depends(client_address)]
-DeviceDep = Annotated[str, Depends(device)]
+UserAgentDep = Annotated[str, Depends(user_agent)]

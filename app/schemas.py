@@ -4,9 +4,9 @@ once, rather than reaching a database that may store them (SQLite) or fail on th
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -30,3 +30,8 @@ class Input(BaseModel):
     def _no_control_characters(cls, data: Any) -> Any:
         _check(data, "")
         return data
+
+
+# Free text that must say something: surrounding spaces are trimmed before the length check.
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]

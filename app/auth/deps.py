@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from app.auth import cookies, tokens
 from app.auth.models import ApiToken
@@ -21,15 +23,24 @@ class BearerRequired(Unauthorized):
         self.headers["WWW-Authenticate"] = 'Bearer realm="examhall"'
 
 
+def _bearer_value(request: Request) -> str:
+    kind, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if kind.lower() == "bearer" else ""
+
+
+def _bearer(request: Request, db: Session, now: datetime) -> ApiToken | None:
+    """The active token the request carries, if any."""
+    value = _bearer_value(request)
+    return tokens.authenticate(db, value, now) if value else None
+
+
 def require_scope(scope: str) -> Callable[..., ApiToken]:
     """A dependency: the request carries an active bearer token that grants `scope`."""
 
     def dependency(request: Request, db: DbDep, clock: ClockDep) -> ApiToken:
-        header = request.headers.get("authorization", "")
-        kind, _, value = header.partition(" ")
-        if kind.lower() != "bearer" or not value.strip():
+        if not _bearer_value(request):
             raise BearerRequired("An awarding-body bearer token is required.")
-        token = tokens.authenticate(db, value.strip(), clock.now())
+        token = _bearer(request, db, clock.now())
         if token is None:
             raise BearerRequired("The bearer token is not valid or has been revoked.")
         if not tokens.grants(token.scope_set, scope):
@@ -51,11 +62,14 @@ class StaffUser:
     username: str
 
 
-def current_staff(request: Request, db: DbDep, settings: SettingsDep) -> StaffUser:
+def current_staff(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> StaffUser:
     payload = cookies.read(request, settings, cookies.STAFF)
     if payload is None:
+        # Authenticated as someone else: 403, as the contract says; otherwise 401.
         if cookies.read(request, settings, cookies.CANDIDATE) is not None:
             raise Forbidden("Candidates cannot use the invigilator's routes.")
+        if _bearer(request, db, clock.now()) is not None:
+            raise Forbidden("This route is for an invigilator signed in at their centre.")
         raise Unauthorized("Sign in as an invigilator first.")
     if not cookies.csrf_ok(request, payload):
         raise Forbidden("The X-CSRF-Token header is missing or wrong.")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.candidates import repository
 from app.candidates.models import Candidate, UnitResult
 from app.centres import service as centres
-from app.errors import BadRequest, Conflict, NotFound
+from app.errors import BadRequest, Conflict, Invalid, NotFound
 from app.marking import service as marking
 from app.qualifications import service as qualifications
 from app.qualifications.models import Qualification, Unit
@@ -65,7 +65,8 @@ def record_unit_result(
     candidate = get_candidate(db, candidate_number)
     unit = qualifications.get_unit(db, urn)
     if achieved_on > now.date():
-        raise BadRequest("achieved_on is in the future.")
+        message = "achieved_on is in the future."
+        raise Invalid(message, extra={"errors": [{"field": "achieved_on", "message": message}]})
     if repository.unit_result(db, candidate.id, unit.id, method) is not None:
         raise Conflict(f"{candidate_number} already holds {urn} by {method}.")
     result = UnitResult(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from app.auth import cookies
 from app.auth.deps import AdminToken
-from app.deps import AddressDep, ClockDep, DbDep, DeviceDep, SettingsDep
+from app.deps import AddressDep, ClockDep, DbDep, SettingsDep, UserAgentDep
 from app.paths import Position
-from app.sittings import scheduling, service, timing
-from app.sittings.deps import AttemptDep, LockedAttemptDep
+from app.sittings import devices, scheduling, service, tickets, timing
+from app.sittings.deps import AttemptDep, LockedAttemptDep, TicketDep
 from app.sittings.schemas import (
     AnswerIn,
     AttemptOut,
@@ -49,24 +48,31 @@ def schedule_session(
 @router.post("/auth/candidate", response_model=CandidateLoginOut, tags=["candidate"])
 def login_candidate(
     body: CandidateLogin,
+    request: Request,
     response: Response,
     db: DbDep,
     settings: SettingsDep,
     clock: ClockDep,
     address: AddressDep,
-    device: DeviceDep,
+    user_agent: UserAgentDep,
 ) -> CandidateLoginOut:
-    attempt = service.login(
-        db,
-        settings,
-        clock.now(),
-        candidate_number=body.candidate_number,
-        access_code=body.access_code,
-        address=address,
-        device=device,
-    )
-    csrf = cookies.new_csrf_token()
-    cookies.issue(response, settings, cookies.CANDIDATE, {"attempt": attempt.id, "csrf": csrf})
+    device = devices.device_id(request)
+    try:
+        attempt = service.login(
+            db,
+            settings,
+            clock.now(),
+            candidate_number=body.candidate_number,
+            access_code=body.access_code,
+            address=address,
+            device=device,
+            user_agent=user_agent,
+        )
+    except devices.OpenElsewhere as exc:
+        # Keep this device's id, so a re-admission can give the paper to it.
+        exc.headers["set-cookie"] = devices.cookie_header(settings, device)
+        raise
+    csrf = tickets.issue(response, settings, attempt, device)
     return CandidateLoginOut(csrf_token=csrf, attempt_id=attempt.id)
 
 
@@ -119,9 +125,14 @@ def submit(attempt: LockedAttemptDep, db: DbDep, clock: ClockDep) -> SubmittedOu
 
 
 @router.get("/attempt/clock", response_model=ClockOut, tags=["candidate"])
-def get_clock(attempt: AttemptDep, clock: ClockDep) -> ClockOut:
-    """The server's clock for this attempt: the page polls it (and so reports it is alive)."""
+def get_clock(
+    request: Request, attempt: AttemptDep, ticket: TicketDep, clock: ClockDep
+) -> ClockOut:
+    """The server's clock for this attempt. The exam page polls it with the page header, and
+    so reports that it is open (see devices)."""
     now = clock.now()
+    if request.headers.get(devices.PAGE_HEADER):
+        devices.page_seen(attempt, ticket.device_hash, now)
     return ClockOut(
         status=attempt.status,
         remaining_seconds=timing.remaining_seconds(attempt, now),

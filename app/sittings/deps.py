@@ -1,4 +1,4 @@
-"""The signed-in candidate: a signed cookie bound to one attempt."""
+"""The signed-in candidate: a signed cookie bound to one attempt on one device."""
 
 from __future__ import annotations
 
@@ -9,29 +9,29 @@ from fastapi import Depends, Request
 from app.auth import cookies
 from app.deps import ClockDep, DbDep, SettingsDep
 from app.errors import Forbidden, Unauthorized
-from app.sittings import service
+from app.sittings import service, tickets
 from app.sittings.models import Attempt
 
 
-async def candidate_attempt_id(request: Request, settings: SettingsDep) -> int:
-    payload = cookies.read(request, settings, cookies.CANDIDATE)
-    if payload is None or not isinstance(payload.get("attempt"), int):
+async def candidate_ticket(request: Request, settings: SettingsDep) -> tickets.Ticket:
+    ticket = tickets.read(request, settings)
+    if ticket is None:
         raise Unauthorized("Sign in with your candidate number and access code first.")
-    if not cookies.csrf_ok(request, payload):
+    if not cookies.csrf_ok(request, {"csrf": ticket.csrf}):
         raise Forbidden("The X-CSRF-Token header is missing or wrong.")
-    return int(payload["attempt"])
+    return ticket
 
 
-AttemptIdDep = Annotated[int, Depends(candidate_attempt_id)]
+TicketDep = Annotated[tickets.Ticket, Depends(candidate_ticket)]
 
 
-def current_attempt(attempt_id: AttemptIdDep, db: DbDep, clock: ClockDep) -> Attempt:
-    return service.load(db, attempt_id, clock.now())
+def current_attempt(ticket: TicketDep, db: DbDep, clock: ClockDep) -> Attempt:
+    return service.load(db, ticket, clock.now())
 
 
-def locked_attempt(attempt_id: AttemptIdDep, db: DbDep, clock: ClockDep) -> Attempt:
+def locked_attempt(ticket: TicketDep, db: DbDep, clock: ClockDep) -> Attempt:
     """For submitting: the attempt's row stays locked until the request's transaction ends."""
-    return service.load(db, attempt_id, clock.now(), lock=True)
+    return service.load(db, ticket, clock.now(), lock=True)
 
 
 AttemptDep = Annotated[Attempt, Depends(current_attempt)]

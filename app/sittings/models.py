@@ -3,7 +3,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime
@@ -57,6 +67,14 @@ class Attempt(Base):
     lost_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(Text)
+    # The one device the paper is open on (see sittings.devices): a hash of its cookie, the
+    # last time its exam page reported, and the admission number its sign-in cookie must carry.
+    device_hash: Mapped[str | None] = mapped_column(String(64))
+    page_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    admission: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    readmitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # awaiting sign-in
+    refused_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refused_device_hash: Mapped[str | None] = mapped_column(String(64))
 
     sitting: Mapped[Sitting] = relationship(back_populates="attempts")
     items: Mapped[list[PaperItem]] = relationship(
@@ -76,7 +94,7 @@ class PaperItem(Base):
     item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
     option_order: Mapped[list[str]] = mapped_column(JSON)
     answer: Mapped[str | None] = mapped_column(String(16))
-    answer_seq: Mapped[int] = mapped_column(Integer, default=-1)
+    answer_seq: Mapped[int] = mapped_column(BigInteger, default=-1)  # clients may use ms clocks
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import cookies
 from app.candidates.models import Candidate
-from app.deps import AddressDep, ClockDep, DbDep, DeviceDep, SettingsDep
+from app.deps import AddressDep, ClockDep, DbDep, SettingsDep, UserAgentDep
 from app.errors import AppError
 from app.paths import Position
-from app.sittings import repository, service
+from app.sittings import devices, repository, service, tickets
 from app.sittings.models import Attempt
 from app.web import render
 
@@ -54,13 +54,18 @@ def _candidate(
 
 
 def _signed_in(request: Request, db: Any, settings: Any, now: Any) -> tuple[Attempt, str] | None:
-    payload = cookies.read(request, settings, cookies.CANDIDATE)
-    if payload is None or not isinstance(payload.get("attempt"), int):
+    """The attempt behind the sign-in cookie; a page load is the exam page reporting."""
+    ticket = tickets.read(request, settings)
+    if ticket is None:
         return None
     try:
-        return service.load(db, payload["attempt"], now), str(payload.get("csrf", ""))
+        attempt = service.load(db, ticket, now)
+    except devices.MovedElsewhere:
+        raise Redirect("/exam?moved=1") from None
     except AppError:
         return None
+    devices.page_seen(attempt, ticket.device_hash, now)
+    return attempt, ticket.csrf
 
 
 def _context(db: Any, attempt: Attempt, csrf: str, now: Any, **extra: Any) -> dict[str, Any]:
@@ -83,9 +88,11 @@ def _context(db: Any, attempt: Attempt, csrf: str, now: Any, **extra: Any) -> di
 
 @router.get("", response_class=HTMLResponse)
 def sign_in_page(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
-    if _signed_in(request, db, settings, clock.now()):
+    moved = request.query_params.get("moved") == "1"
+    if not moved and _signed_in(request, db, settings, clock.now()):
         return _see("/exam/start")
-    return render(request, "candidate/sign_in.html", {"error": None, "values": {}})
+    context: dict[str, Any] = {"error": None, "values": {}, "moved": moved}
+    return render(request, "candidate/sign_in.html", context)
 
 
 @router.post("", response_class=HTMLResponse)
@@ -95,7 +102,7 @@ async def sign_in(
     settings: SettingsDep,
     clock: ClockDep,
     address: AddressDep,
-    device: DeviceDep,
+    user_agent: UserAgentDep,
 ) -> Response:
     form = {k: str(v).strip() for k, v in (await request.form()).items()}
     number, code = form.get("candidate_number", ""), form.get("access_code", "")
@@ -104,6 +111,7 @@ async def sign_in(
         return render(
             request, "candidate/sign_in.html", {"error": error, "values": form}, status_code=422
         )
+    device = devices.device_id(request)
     try:
         attempt = service.login(
             db,
@@ -113,18 +121,17 @@ async def sign_in(
             access_code=code,
             address=address,
             device=device,
+            user_agent=user_agent,
+            exclusive=True,
         )
     except AppError as exc:
         # Answered, not raised: the request's transaction commits, so the failure is counted.
         context = {"error": exc.detail, "values": form}
-        return render(request, "candidate/sign_in.html", context, status_code=exc.status)
+        page = render(request, "candidate/sign_in.html", context, status_code=exc.status)
+        devices.remember(page, settings, device)  # a re-admission can then name this device
+        return page
     response = _see("/exam/start")
-    cookies.issue(
-        response,
-        settings,
-        cookies.CANDIDATE,
-        {"attempt": attempt.id, "csrf": cookies.new_csrf_token()},
-    )
+    tickets.issue(response, settings, attempt, device)
     return response
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.candidates.models import Candidate
@@ -13,8 +13,26 @@ from app.sittings.models import Attempt, PaperItem, Sitting
 
 
 def lock_attempt(db: Session, attempt_id: int) -> Attempt | None:
-    """The attempt, row-locked until commit (PostgreSQL; SQLite write transactions are serial)."""
-    return db.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+    """The attempt, row-locked until commit (PostgreSQL; SQLite write transactions are serial).
+
+    populate_existing: an attempt this session read before the lock is refreshed from the
+    locked row, so a rule never decides on what another transaction has since changed."""
+    query = select(Attempt).where(Attempt.id == attempt_id).with_for_update()
+    return db.scalar(query.execution_options(populate_existing=True))
+
+
+def lock_attempts(db: Session, *where: ColumnElement[bool]) -> list[Attempt]:
+    """Every attempt matching, row-locked in id order before any is changed.
+
+    An action over many attempts must hold them all before it writes anything else: submitting
+    takes the results counter, and a candidate submitting at that moment holds their attempt
+    and waits for the same counter (a deadlock, if the attempts were locked one by one)."""
+    query = select(Attempt).where(*where).order_by(Attempt.id).with_for_update()
+    return list(db.scalars(query.execution_options(populate_existing=True)))
+
+
+def lock_attempts_of(db: Session, sitting_id: int) -> list[Attempt]:
+    return lock_attempts(db, Attempt.sitting_id == sitting_id)
 
 
 def attempt(db: Session, attempt_id: int) -> Attempt | None:
@@ -35,15 +53,36 @@ def paper_item(db: Session, attempt_id: int, position: int) -> PaperItem | None:
     )
 
 
+_lines: Table = PaperItem.__table__  # type: ignore[assignment]
+# Built once, Core on the table: this runs on every autosave.
+_SAVE = (
+    update(_lines)
+    .where(_lines.c.id == bindparam("line"), _lines.c.answer_seq < bindparam("seq"))
+    .values(answer=bindparam("answer"), answer_seq=bindparam("seq"), answered_at=bindparam("at"))
+)
+
+
+_LINE_TO_SAVE = select(_lines.c.id, _lines.c.option_order).where(
+    _lines.c.attempt_id == bindparam("attempt"), _lines.c.position == bindparam("position")
+)
+_SAVED_AT = select(_lines.c.answered_at).where(_lines.c.id == bindparam("line"))
+
+
+def line_to_save(db: Session, attempt_id: int, position: int) -> tuple[int, list[str]] | None:
+    """(id, option order) of one position of a paper."""
+    params = {"attempt": attempt_id, "position": position}
+    row = db.connection().execute(_LINE_TO_SAVE, params).first()
+    return None if row is None else (row.id, row.option_order)
+
+
+def saved_at(db: Session, line_id: int) -> datetime | None:
+    return db.connection().execute(_SAVED_AT, {"line": line_id}).scalar()
+
+
 def save_answer(db: Session, item_id: int, option_id: str | None, seq: int, now: datetime) -> bool:
     """Store the answer only if seq is newer than the stored one; True when it was applied."""
-    result = db.execute(
-        update(PaperItem)
-        .where(PaperItem.id == item_id, PaperItem.answer_seq < seq)
-        .values(answer=option_id, answer_seq=seq, answered_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    params = {"line": item_id, "seq": seq, "answer": option_id, "at": now}
+    return bool(db.connection().execute(_SAVE, params).rowcount)
 
 
 def for_login(
@@ -105,8 +144,8 @@ def answered_counts(db: Session, sitting_id: int) -> dict[int, tuple[int, int]]:
     return {attempt_id: (answered, total) for attempt_id, answered, total in rows}
 
 
-def expired_ids(db: Session, before: datetime, sitting_id: int | None = None) -> list[int]:
-    query = select(Attempt.id).where(Attempt.status == "in_progress", Attempt.deadline_at < before)
+def lock_expired(db: Session, before: datetime, sitting_id: int | None = None) -> list[Attempt]:
+    where = [Attempt.status == "in_progress", Attempt.deadline_at < before]
     if sitting_id is not None:
-        query = query.where(Attempt.sitting_id == sitting_id)
-    return list(db.scalars(query.order_by(Attempt.deadline_at)))
+        where.append(Attempt.sitting_id == sitting_id)
+    return lock_attempts(db, *where)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, StrictBool
 
 from app.schemas import Input
 
@@ -57,7 +57,7 @@ class AttemptOut(BaseModel):
 
 class AnswerIn(Input):
     option_id: str | None = Field(max_length=16)
-    seq: int = Field(ge=0, le=2**31 - 1)
+    seq: int = Field(ge=0, le=2**63 - 1)
 
 
 class SavedOut(BaseModel):
@@ -65,7 +65,7 @@ class SavedOut(BaseModel):
 
 
 class FlagIn(Input):
-    flagged: bool
+    flagged: StrictBool  # "no" is not false: a flag is true or false, nothing else
 
 
 class FlagOut(BaseModel):

@@ -17,13 +17,13 @@ from app.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.journal import service as journal
 from app.marking import service as marking
 from app.qualifications.models import Unit
-from app.sittings import repository, timing
+from app.sittings import devices, repository, timing
+from app.sittings.devices import DISCONNECTED_AFTER, SEEN_EVERY
 from app.sittings.models import Attempt, PaperItem, Sitting
 from app.sittings.scheduling import normalise_code
+from app.sittings.tickets import Ticket
 
-SEEN_EVERY = timedelta(seconds=10)  # how often a busy page's "last seen" is written
-# The page reports every 10 s; silence longer than this is a disconnection.
-DISCONNECTED_AFTER = timedelta(seconds=45)
+REFUSALS_LOGGED_EVERY = timedelta(minutes=1)
 
 
 class SessionNotOpen(Conflict):
@@ -55,9 +55,12 @@ def login(
     candidate_number: str,
     access_code: str,
     address: str,
-    device: str = "",
+    device: str,
+    user_agent: str = "",
+    exclusive: bool = False,
 ) -> Attempt:
-    """The attempt this candidate may sit with this code; the clock starts at the first sign-in."""
+    """The attempt this candidate may sit with this code, on this device (see devices;
+    `exclusive` for the exam's own sign-in form); the clock starts at the first sign-in."""
     account = throttle.account_key("candidate", candidate_number)
     where = throttle.address_key(address)
     throttle.check(db, now, account, where)
@@ -76,18 +79,31 @@ def login(
     if attempt.status == "voided":
         raise SessionNotOpen("Your exam has been stopped by the invigilator. Speak to them.")
     attempt = repository.lock_attempt(db, attempt.id) or attempt
+    settle(db, attempt, now)
+    device_hash = devices.digest(device)
+    where_from = {
+        "address": address,
+        "device": devices.fingerprint(device_hash),
+        "user_agent": user_agent[:200],
+    }
+    readmitted = attempt.readmitted_at is not None
+    refused_before, refused_at = attempt.refused_device_hash, attempt.refused_sign_in_at
+    try:
+        moved_from = devices.claim(attempt, device_hash, now, exclusive=exclusive)
+    except devices.OpenElsewhere:
+        # A device retrying within a minute of its last refusal is not journalled again.
+        recent = refused_at is not None and now - refused_at < REFUSALS_LOGGED_EVERY
+        if not (recent and refused_before == device_hash):
+            held = {"held_by": devices.fingerprint(attempt.device_hash)}
+            record(db, attempt, now, "candidate", "sign_in_refused", {**where_from, **held})
+        raise
     first = attempt.status == "not_started"
     if first:
         timing.start(attempt, now)
-    record(
-        db,
-        attempt,
-        now,
-        "candidate",
-        "signed_in",
-        {"first": first, "address": address, "device": device[:200]},
-    )
-    settle(db, attempt, now)
+    event: dict[str, Any] = {"first": first, **where_from}
+    if moved_from is not None or readmitted:
+        event.update(moved_from=devices.fingerprint(moved_from), readmitted=readmitted)
+    record(db, attempt, now, "candidate", "signed_in", event)
     seen(db, attempt, now)
     return attempt
 
@@ -114,6 +130,7 @@ def _finalise(db: Session, attempt: Attempt, by: str, now: datetime, actor: str)
     attempt.submitted_by = "timeout" if late else by
     attempt.submitted_at = deadline if late and deadline else now
     attempt.status, attempt.paused_at, attempt.deadline_at = "submitted", None, None
+    devices.clear_flags(attempt)
     sitting = db.get(Sitting, attempt.sitting_id)
     assert sitting is not None
     result = marking.record(db, attempt, sitting, attempt.candidate_id, now)
@@ -135,13 +152,15 @@ def _finalise(db: Session, attempt: Attempt, by: str, now: datetime, actor: str)
     )
 
 
-def load(db: Session, attempt_id: int, now: datetime, *, lock: bool = False) -> Attempt:
+def load(db: Session, ticket: Ticket, now: datetime, *, lock: bool = False) -> Attempt:
     """The signed-in candidate's attempt, settled against the clock."""
+    attempt_id = ticket.attempt_id
     attempt = (
         repository.lock_attempt(db, attempt_id) if lock else repository.attempt(db, attempt_id)
     )
     if attempt is None:
         raise Unauthorized("This sign-in is no longer valid; sign in again.")
+    devices.admitted(attempt, ticket.admission)
     settle(db, attempt, now)
     seen(db, attempt, now)
     return attempt
@@ -240,10 +259,16 @@ def save_answer(
 ) -> datetime:
     """Store an answer if its seq is newer; a replay or older retry is acknowledged, ignored."""
     _writable(attempt, now, timing.GRACE)
-    line = _line(db, attempt, position)
-    if option_id is not None and option_id not in line.option_order:
+    # Write what is pending on the attempt (last seen) now, as the ORM's autoflush would: every
+    # path locks the attempt row before a paper line, so two requests never deadlock.
+    db.flush()
+    line = repository.line_to_save(db, attempt.id, position)
+    if line is None:
+        raise NotFound(f"There is no question {position} on this paper.")
+    line_id, options = line
+    if option_id is not None and option_id not in options:
         raise Invalid(f"{option_id!r} is not an option of question {position}.")
-    if repository.save_answer(db, line.id, option_id, seq, now):
+    if repository.save_answer(db, line_id, option_id, seq, now):
         record(
             db,
             attempt,
@@ -253,8 +278,9 @@ def save_answer(
             {"position": position, "option_id": option_id, "seq": seq},
         )
         return now
-    db.refresh(line)
-    return line.answered_at or now
+    # A replay or an older retry: the stored answer's time, read after the update waited for
+    # any save of the same line still in flight.
+    return repository.saved_at(db, line_id) or now
 
 
 def set_flag(db: Session, attempt: Attempt, now: datetime, position: int, flagged: bool) -> None:
@@ -282,9 +308,8 @@ def submit(
 def sweep(db: Session, now: datetime, sitting_id: int | None = None) -> int:
     """Submit every attempt whose time ran out, whether or not anything touches it again."""
     count = 0
-    for attempt_id in repository.expired_ids(db, now - timing.GRACE, sitting_id):
-        attempt = repository.lock_attempt(db, attempt_id)
-        if attempt is not None and timing.expired(attempt, now, timing.GRACE):
+    for attempt in repository.lock_expired(db, now - timing.GRACE, sitting_id):
+        if timing.expired(attempt, now, timing.GRACE):
             _finalise(db, attempt, "timeout", now, "system")
             count += 1
     return count

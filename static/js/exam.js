@@ -57,21 +57,39 @@
     });
   }
 
-  /* Send queued answers in order; stop at the first network failure and retry later. */
+  /* Send queued answers and flags in order. A network failure, a busy server (5xx) or a
+     throttle (429) keeps the item and retries with backoff: nothing the candidate chose is
+     dropped for a passing fault. */
+  function send(item) {
+    if (item.kind === "flag") return request("PUT", "/api/v1/attempt/flags/" + item.position, { flagged: item.flagged });
+    return request("PUT", "/api/v1/attempt/answers/" + item.position, { option_id: item.option_id, seq: item.seq });
+  }
+  function retryLater(status, text) {
+    flushing = false;
+    showNetwork(text);
+    setStatus(status);
+    setTimeout(flush, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 15000);
+  }
   function flush() {
     if (flushing) return;
     var items = readOutbox();
     if (!items.length) return;
     flushing = true;
     var item = items[0];
-    request("PUT", "/api/v1/attempt/answers/" + item.position, { option_id: item.option_id, seq: item.seq })
+    send(item)
       .then(function (response) {
+        if (response.status >= 500 || response.status === 429) {
+          retryLater("Waiting to save: the server is busy",
+            "The exam server is busy. Keep going: your answers are kept on this computer and will be sent in a moment.");
+          return;
+        }
         flushing = false;
         if (response.ok) {
           return response.json().then(function (data) {
             writeOutbox(readOutbox().filter(function (x) { return x.key !== item.key; }));
             retryDelay = 1000;
-            if (form && String(item.position) === form.dataset.position) setStatus("Saved " + timeText(data.saved_at));
+            if (item.kind !== "flag" && form && String(item.position) === form.dataset.position) setStatus("Saved " + timeText(data.saved_at));
             if (!readOutbox().length) showNetwork(networkEl && !networkEl.hidden ? "Connection restored. All your answers are saved." : "");
             flush();
           });
@@ -81,23 +99,20 @@
           window.location.reload();
           return;
         }
-        /* 4xx that will never succeed: drop it, keep the rest moving. */
+        /* Any other 4xx will never succeed: drop it, keep the rest moving. */
         writeOutbox(readOutbox().filter(function (x) { return x.key !== item.key; }));
         flush();
       })
       .catch(function () {
-        flushing = false;
-        showNetwork("You are offline. Keep going: your answers are kept on this computer and will be sent when the connection returns.");
-        setStatus("Waiting to save: you are offline");
-        setTimeout(flush, retryDelay);
-        retryDelay = Math.min(retryDelay * 2, 15000);
+        retryLater("Waiting to save: you are offline",
+          "You are offline. Keep going: your answers are kept on this computer and will be sent when the connection returns.");
       });
   }
 
   function queueAnswer(position, optionId) {
-    var items = readOutbox().filter(function (x) { return x.position !== position; });
+    var items = readOutbox().filter(function (x) { return x.kind === "flag" || x.position !== position; });
     var seq = nextSeq(form ? parseInt(form.dataset.seq, 10) : 0);
-    items.push({ key: position + ":" + seq, position: position, option_id: optionId, seq: seq });
+    items.push({ kind: "answer", key: position + ":" + seq, position: position, option_id: optionId, seq: seq });
     writeOutbox(items);
     setStatus("Saving\u2026");
     markNavigator(position, true, null);
@@ -108,6 +123,11 @@
     var position = parseInt(form.dataset.position, 10);
     /* A queued answer for this question wins over what the server last acknowledged. */
     readOutbox().forEach(function (item) {
+      if (item.kind === "flag") {
+        if (item.position === position) document.getElementById("flagged").checked = item.flagged;
+        markNavigator(item.position, null, item.flagged);
+        return;
+      }
       if (item.position === position) {
         var radio = document.getElementById("opt-" + item.option_id);
         if (radio) radio.checked = true;
@@ -120,7 +140,10 @@
       if (target.name === "option") queueAnswer(position, target.value);
       if (target.name === "flagged") {
         markNavigator(position, null, target.checked);
-        request("PUT", "/api/v1/attempt/flags/" + position, { flagged: target.checked }).catch(function () {});
+        var queued = readOutbox().filter(function (x) { return !(x.kind === "flag" && x.position === position); });
+        queued.push({ kind: "flag", key: "flag:" + position, position: position, flagged: target.checked });
+        writeOutbox(queued);
+        flush();
       }
     });
     /* With the script running, buttons navigate: answers already travel through the outbox. */
@@ -192,7 +215,8 @@
     }
   }
   function sync() {
-    fetch("/api/v1/attempt/clock", { credentials: "same-origin" }).then(function (response) {
+    /* The header says this is the exam page itself: it keeps the paper on this computer. */
+    fetch("/api/v1/attempt/clock", { credentials: "same-origin", headers: { "X-Examhall-Page": "1" } }).then(function (response) {
       if (response.status === 401) { window.location.href = "/exam"; return null; }
       return response.ok ? response.json() : null;
     }).then(function (data) {

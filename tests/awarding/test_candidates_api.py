@@ -208,7 +208,7 @@ def test_results_read_tokens_may_read_achievement_only(
                 "method": "portfolio",
                 "achieved_on": "2099-01-01",
             },
-            400,
+            422,
         ),
     ],
 )

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from sqlalchemy import select
 
 from app.candidates import service as candidates
@@ -208,6 +208,42 @@ def test_answers_survive_a_lost_network(
     shot(page, artifacts_dir, "8-back-online")
 
 
+def test_answers_and_flags_wait_out_a_busy_server(
+    live_db: LiveServer, context: BrowserContext
+) -> None:
+    """A 503 (or any 5xx, or a 429) is a passing fault: the choice stays queued and is sent
+    again, never dropped."""
+    s = seat(live_db)
+    page = context.new_page()
+    sign_in(page, live_db, s)
+    page.goto(live_db.url + "/exam/q/1")
+    busy = {"left": 3}
+
+    def overloaded(route: Route) -> None:
+        if busy["left"] > 0:
+            busy["left"] -= 1
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/problem+json"},
+                body='{"type":"about:blank","title":"Service unavailable","status":503}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/attempt/answers/*", overloaded)
+    page.route("**/api/v1/attempt/flags/*", overloaded)
+    page.locator("input[name=option]").nth(2).check()
+    expect(page.locator("#save-status")).to_contain_text("server is busy")
+    page.get_by_label("Flag this question to review later").check()
+    expect(page.locator("#save-status")).to_contain_text("Saved", timeout=20_000)
+    expect(page.locator("#network-status")).to_contain_text("All your answers are saved")
+    outbox = "Object.keys(localStorage).find(k => k.startsWith('examhall.outbox.'))"
+    page.wait_for_function(f"!JSON.parse(localStorage.getItem({outbox}) || '[]').length")
+    _, lines, _ = stored(live_db, s.number)
+    assert busy["left"] == 0
+    assert lines[0].answer == lines[0].option_order[2] and lines[0].flagged is True
+
+
 def test_a_reload_resumes_the_same_paper(live_db: LiveServer, context: BrowserContext) -> None:
     s = seat(live_db)
     page = context.new_page()
@@ -221,7 +257,10 @@ def test_a_reload_resumes_the_same_paper(live_db: LiveServer, context: BrowserCo
     expect(page.locator(".stem")).to_have_text(stem)
     expect(page.locator("input[name=option]").nth(1)).to_be_checked()
     assert int(page.locator("#timer").get_attribute("data-remaining") or 0) <= int(before or 0)
-    # Another device: a new browser context, the same paper and answer.
+    # Another device, once the first has gone quiet (it crashed): the same paper and answer.
+    # While the first page is still reporting, the invigilator re-admits (see test_invigilator).
+    page.close()
+    live_db.clock.advance(seconds=46)
     other = context.browser.new_context()  # type: ignore[union-attr]
     page2 = other.new_page()
     sign_in(page2, live_db, s)

@@ -88,6 +88,20 @@ def test_answers_are_saved_once_per_seq(room: Room) -> None:
     assert room.attempt()["answered"] == 0
 
 
+def test_a_millisecond_clock_is_a_good_seq(room: Room) -> None:
+    """Some clients number saves by Date.now(): 13 digits, past 32 bits."""
+    session = room.open_session(["N001"])
+    csrf, _ = room.sign_in("N001", session["access_code"])
+    first = room.attempt()["items"][0]
+    a, b = first["options"][0]["id"], first["options"][1]["id"]
+    assert room.answer(csrf, 1, a, 1_795_000_000_001).status_code == 200
+    assert room.answer(csrf, 1, b, 1_795_000_000_000).status_code == 200  # older: ignored
+    assert room.attempt()["items"][0]["answer"] == a
+    assert room.answer(csrf, 1, b, 2**63 - 1).status_code == 200
+    assert room.attempt()["items"][0]["answer"] == b
+    assert room.answer(csrf, 1, a, 2**63).status_code == 422
+
+
 def test_bad_saves_are_refused_and_change_nothing(room: Room) -> None:
     session = room.open_session(["N001"])
     csrf, _ = room.sign_in("N001", session["access_code"])
@@ -115,6 +129,12 @@ def test_flags(room: Room) -> None:
         "/api/v1/attempt/flags/3", json={"flagged": True}, headers={"X-CSRF-Token": csrf}
     )
     assert response.status_code == 200 and response.json() == {"position": 3, "flagged": True}
+    assert room.attempt()["items"][2]["flagged"] is True
+    for loose in ("no", "yes", 0, 1, None):
+        refused = room.client.put(
+            "/api/v1/attempt/flags/3", json={"flagged": loose}, headers={"X-CSRF-Token": csrf}
+        )
+        assert refused.status_code == 422, loose
     assert room.attempt()["items"][2]["flagged"] is True
 
 

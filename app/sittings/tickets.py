@@ -1,0 +1,48 @@
+"""The candidate's sign-in cookie: which attempt, from which device, under which admission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request, Response
+
+from app.auth import cookies
+from app.config import Settings
+from app.sittings import devices
+from app.sittings.models import Attempt
+
+
+@dataclass(frozen=True)
+class Ticket:
+    attempt_id: int
+    csrf: str
+    admission: int
+    device_hash: str | None
+
+
+def read(request: Request, settings: Settings) -> Ticket | None:
+    payload = cookies.read(request, settings, cookies.CANDIDATE)
+    if payload is None or not isinstance(payload.get("attempt"), int):
+        return None
+    admission = payload.get("admission", 0)
+    device = payload.get("device")
+    return Ticket(
+        payload["attempt"],
+        str(payload.get("csrf", "")),
+        admission if isinstance(admission, int) else 0,
+        device if isinstance(device, str) else None,
+    )
+
+
+def issue(response: Response, settings: Settings, attempt: Attempt, device: str) -> str:
+    """Sign the candidate in on this device; returns the CSRF token for the session."""
+    csrf = cookies.new_csrf_token()
+    payload = {
+        "attempt": attempt.id,
+        "csrf": csrf,
+        "admission": attempt.admission,
+        "device": devices.digest(device),
+    }
+    cookies.issue(response, settings, cookies.CANDIDATE, payload)
+    devices.remember(response, settings, device)
+    return csrf
