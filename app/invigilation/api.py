@@ -14,6 +14,7 @@ from app.invigilation.schemas import (
     ExtraTimeIn,
     IncidentIn,
     IncidentOut,
+    ReadmitIn,
     RegisterLineOut,
     SessionOut,
     SessionSummary,
@@ -46,6 +47,9 @@ def session_out(register: service.Register) -> SessionOut:
                 last_seen_at=line.attempt.last_seen_at,
                 disconnected=line.disconnected,
                 lost_seconds=line.attempt.lost_seconds,
+                device=line.device,
+                readmitted_at=line.attempt.readmitted_at,
+                refused_sign_in_at=line.attempt.refused_sign_in_at,
             )
             for line in register.lines
         ],
@@ -165,4 +169,19 @@ def void(
 ) -> SessionOut:
     now = clock.now()
     service.void(db, staff, session_id, candidate_number, body.reason, now)
+    return _state(db, staff, session_id, now)
+
+
+@router.post("/{session_id}/candidates/{candidate_number}/readmit", response_model=SessionOut)
+def readmit(
+    session_id: SessionId,
+    candidate_number: str,
+    body: ReadmitIn,
+    staff: StaffDep,
+    db: DbDep,
+    clock: ClockDep,
+) -> SessionOut:
+    """Re-admit a candidate on another device: the device holding the paper is signed out."""
+    now = clock.now()
+    service.readmit(db, staff, session_id, candidate_number, body.reason, now)
     return _state(db, staff, session_id, now)

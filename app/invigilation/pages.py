@@ -3,8 +3,6 @@ and a printable register and incident report (HTML and CSV)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,7 +14,7 @@ from app.auth.deps import StaffUser
 from app.centres import service as centres
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
 from app.errors import AppError, Invalid
-from app.invigilation import service
+from app.invigilation import reports, service
 from app.invigilation.service import CATEGORIES
 from app.paths import SessionId
 from app.sittings.pages import Redirect
@@ -144,6 +142,7 @@ ACTIONS = (
     "resume",
     "extra_time",
     "void",
+    "readmit",
     "incident",
 )
 DONE = {
@@ -155,8 +154,12 @@ DONE = {
     "resume": "Candidate resumed.",
     "extra_time": "Time added.",
     "void": "Attempt voided.",
+    "readmit": "Candidate re-admitted: they can now sign in on another computer.",
     "incident": "Incident recorded.",
 }
+
+
+CONFIRMED = ("start", "close", "extra_time", "void", "readmit")
 
 
 @router.post("/sessions/{session_id}", response_class=HTMLResponse)
@@ -210,6 +213,10 @@ def _do(
         if not form.get("reason"):
             raise Invalid("Give a reason for voiding the attempt.")
         service.void(db, staff, session_id, number, form["reason"][:2000], now)
+    elif action == "readmit":
+        if not form.get("reason"):
+            raise Invalid("Give a reason for re-admitting the candidate.")
+        service.readmit(db, staff, session_id, number, form["reason"][:2000], now)
     elif action == "incident":
         category = form.get("category", "other")
         if category not in CATEGORIES or not form.get("note"):
@@ -223,13 +230,19 @@ def _do(
 def confirm(
     session_id: SessionId, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
-    """A confirmation for the actions that cannot be undone: closing, voiding."""
+    """A confirmation for the actions that cannot be undone."""
     staff, csrf = _staff(request, db, settings)
-    action = request.query_params.get("action", "")
-    if action not in ("close", "void"):
+    query = request.query_params
+    action = query.get("action", "")
+    if action not in CONFIRMED:
         return _see(f"/invigilate/sessions/{session_id}")
     context = _register_context(db, staff, csrf, session_id, clock.now())
-    context.update(action=action, candidate_number=request.query_params.get("candidate", ""))
+    context.update(
+        action=action,
+        candidate_number=query.get("candidate", "")[:40],
+        minutes=query.get("minutes", "")[:3],
+        reason=query.get("reason", "")[:500],
+    )
     return render(request, "invigilator/confirm.html", context)
 
 
@@ -249,52 +262,22 @@ def register_csv(
 ) -> Response:
     staff, _ = _staff(request, db, settings)
     register = service.register(db, staff, session_id, clock.now())
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "session",
-            "unit",
-            "candidate_number",
-            "first_name",
-            "last_name",
-            "status",
-            "answered",
-            "total",
-            "started_at",
-            "submitted_at",
-            "submitted_by",
-            "lost_seconds",
-            "void_reason",
-        ]
-    )
-    for line in register.lines:
-        a, c = line.attempt, line.candidate
-        writer.writerow(
-            [
-                register.sitting.id,
-                register.unit.urn,
-                c.candidate_number,
-                _safe(c.first_name),
-                _safe(c.last_name),
-                a.status,
-                line.answered,
-                line.total,
-                a.started_at.isoformat() if a.started_at else "",
-                a.submitted_at.isoformat() if a.submitted_at else "",
-                a.submitted_by or "",
-                a.lost_seconds,
-                _safe(a.void_reason or ""),
-            ]
-        )
-    filename = f"register-session-{register.sitting.id}.csv"
+    return _csv(reports.register_csv(register), f"register-session-{session_id}.csv")
+
+
+@router.get("/sessions/{session_id}/incidents.csv")
+def incidents_csv(
+    session_id: SessionId, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    staff, _ = _staff(request, db, settings)
+    register = service.register(db, staff, session_id, clock.now())
+    text = reports.incidents_csv(register, service.incidents(db, staff, session_id))
+    return _csv(text, f"incidents-session-{session_id}.csv")
+
+
+def _csv(text: str, filename: str) -> Response:
     return Response(
-        out.getvalue(),
+        text,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _safe(text: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: quote them."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

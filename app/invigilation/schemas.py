@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas import Input
+from app.schemas import Input, Note, Reason
 
 
 class RegisterLineOut(BaseModel):
@@ -18,6 +18,11 @@ class RegisterLineOut(BaseModel):
     last_seen_at: datetime | None
     disconnected: bool
     lost_seconds: int
+    device: str | None = Field(description="Short name of the device holding the paper")
+    readmitted_at: datetime | None = Field(description="Re-admitted; waiting for the sign-in")
+    refused_sign_in_at: datetime | None = Field(
+        description="Last sign-in refused because the paper was open on another device"
+    )
 
 
 class SessionOut(BaseModel):
@@ -45,8 +50,12 @@ class ExtraTimeIn(Input):
     reason: str = Field(default="", max_length=500)
 
 
+class ReadmitIn(Input):
+    reason: Reason
+
+
 class VoidIn(Input):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class IncidentIn(Input):
@@ -54,7 +63,7 @@ class IncidentIn(Input):
     category: Literal[
         "illness", "disturbance", "technical", "suspected_malpractice", "fire_alarm", "other"
     ] = "other"
-    note: str = Field(min_length=1, max_length=4000)
+    note: Note
 
 
 class IncidentOut(BaseModel):

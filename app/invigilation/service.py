@@ -19,7 +19,7 @@ from app.invigilation.models import Incident
 from app.journal import service as journal
 from app.marking import service as marking
 from app.qualifications.models import Unit
-from app.sittings import repository, timing
+from app.sittings import devices, repository, timing
 from app.sittings import service as sittings
 from app.sittings.models import Attempt, Sitting
 
@@ -68,6 +68,7 @@ class RegisterLine:
     total: int
     remaining_seconds: int
     disconnected: bool
+    device: str | None  # the fingerprint of the device holding the paper
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def register(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> R
             *counts.get(attempt.id, (0, 0)),
             timing.remaining_seconds(attempt, now),
             _disconnected(attempt, now),
+            devices.fingerprint(attempt.device_hash),
         )
         for attempt, candidate in repository.attempts_of(db, sitting.id)
     ]
@@ -103,7 +105,7 @@ def _disconnected(attempt: Attempt, now: datetime) -> bool:
     return (
         attempt.status == "in_progress"
         and last is not None
-        and now - last > sittings.DISCONNECTED_AFTER
+        and now - last > devices.DISCONNECTED_AFTER
     )
 
 
@@ -122,9 +124,8 @@ def close(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> None
     sitting = get_sitting(db, staff, sitting_id)
     if sitting.status == "closed":
         return
-    for attempt, _ in repository.attempts_of(db, sitting.id):
-        locked = repository.lock_attempt(db, attempt.id)
-        if locked is not None and locked.status in ("in_progress", "paused"):
+    for locked in repository.lock_attempts_of(db, sitting.id):
+        if locked.status in ("in_progress", "paused"):
             sittings.submit(db, locked, now, by="invigilator", actor=actor(staff))
     sitting.status, sitting.closed_at = "closed", now
     _log(db, staff, sitting, now, "session_closed", {})
@@ -230,9 +231,7 @@ def pause_room(db: Session, staff: StaffUser, sitting_id: int, now: datetime) ->
     """Stop every running clock in the room at once (a fire alarm); returns how many."""
     sitting = get_sitting(db, staff, sitting_id)
     paused = 0
-    for attempt, _ in repository.attempts_of(db, sitting.id):
-        locked = repository.lock_attempt(db, attempt.id)
-        assert locked is not None
+    for locked in repository.lock_attempts_of(db, sitting.id):
         sittings.settle(db, locked, now)
         if locked.status == "in_progress":
             timing.pause(locked, now)
@@ -246,9 +245,7 @@ def resume_room(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -
     """Restart every paused clock in the room."""
     sitting = get_sitting(db, staff, sitting_id)
     resumed = 0
-    for attempt, _ in repository.attempts_of(db, sitting.id):
-        locked = repository.lock_attempt(db, attempt.id)
-        assert locked is not None
+    for locked in repository.lock_attempts_of(db, sitting.id):
         if locked.status == "paused":
             timing.resume(locked, now)
             data = {"room": True, "paused_seconds": locked.paused_seconds}
@@ -256,6 +253,32 @@ def resume_room(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -
             resumed += 1
     _log(db, staff, sitting, now, "room_resumed", {"candidates": resumed})
     return resumed
+
+
+def readmit(
+    db: Session,
+    staff: StaffUser,
+    sitting_id: int,
+    candidate_number: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Let a candidate carry on on another computer: the device holding the paper is signed out
+    at once, and the paper is kept for the computer whose sign-in was refused (if none was,
+    for the candidate's next sign-in)."""
+    attempt = _attempt(db, staff, sitting_id, candidate_number, now)
+    if attempt.status not in devices.UNDER_WAY:
+        raise Conflict(
+            "Only a candidate whose exam is under way can be re-admitted; "
+            f"this one is {attempt.status.replace('_', ' ')}."
+        )
+    released, kept_for = devices.readmit(attempt, now)
+    data = {
+        "reason": reason,
+        "released": devices.fingerprint(released),
+        "kept_for": devices.fingerprint(kept_for),
+    }
+    sittings.record(db, attempt, now, actor(staff), "readmitted", data)
 
 
 def void(
@@ -273,7 +296,8 @@ def void(
     previous = attempt.status
     attempt.status, attempt.voided_at, attempt.void_reason = "voided", now, reason
     attempt.deadline_at, attempt.paused_at = None, None
-    marking.void(db, attempt.id)
+    devices.clear_flags(attempt)
+    marking.void(db, attempt.id, reason, now)
     sittings.record(db, attempt, now, actor(staff), "voided", {"reason": reason, "was": previous})
 
 

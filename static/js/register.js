@@ -37,6 +37,9 @@
         status.className = cls;
         status.textContent = labels[c.status] || c.status;
         row.querySelector(".disconnected").hidden = !c.disconnected;
+        row.querySelector(".refused").hidden = !c.refused_sign_in_at;
+        row.querySelector(".refused-at").textContent = c.refused_sign_in_at ? time(c.refused_sign_in_at) : "";
+        row.querySelector(".readmitted").hidden = !c.readmitted_at;
         row.querySelector(".col-answered").textContent = c.answered + " / " + c.total;
         row.querySelector(".col-remaining").textContent = clock(c.remaining_seconds);
         row.querySelector(".col-seen").textContent = time(c.last_seen_at);

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from app.centres import service as centres
 from app.db import make_engine, make_sessionmaker, unit_of_work
@@ -67,6 +67,17 @@ def test_the_live_register_and_its_actions(
     ).click()
     expect(candidate.locator("#paused-banner")).to_be_hidden(timeout=15_000)
 
+    row.get_by_text("Add time").first.click()
+    row.get_by_label("Minutes").fill("7")
+    row.get_by_label("Reason").fill("Lost 7 minutes to the alarm")
+    row.get_by_role("button", name=f"Add time for {s.number}").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        f"Add 7 minutes to candidate {s.number}"
+    )
+    assert violations(page) == []
+    page.get_by_role("button", name="Yes, add the time").click()
+    expect(page.get_by_role("status").first).to_contain_text("Time added.")
+
     page.get_by_role("link", name="Close the session").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Close session")
     assert violations(page) == []
@@ -80,3 +91,59 @@ def test_the_live_register_and_its_actions(
     assert violations(page) == []
     page.screenshot(path=str(artifacts_dir / "invigilator-3-print.png"), full_page=True)
     candidate_context.close()
+
+
+def _staff_page(context: BrowserContext, live: LiveServer, session_id: int) -> Page:
+    page = context.new_page()
+    page.goto(live.url + "/invigilate")
+    page.get_by_label("Centre code").fill("C0042")
+    page.get_by_label("Username").fill("ivy")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name=f"Session {session_id}", exact=True).click()
+    return page
+
+
+def test_readmitting_a_candidate_on_another_computer(
+    live_db: LiveServer, staff_context: BrowserContext, browser: Browser, artifacts_dir: Path
+) -> None:
+    s = seat(live_db)
+    desk_4, desk_9 = browser.new_context(), browser.new_context()
+    first = desk_4.new_page()
+    sign_in(first, live_db, s)
+    first.goto(live_db.url + "/exam/q/1")
+    first.locator("input[name=option]").nth(1).check()
+    expect(first.locator("#save-status")).to_contain_text("Saved", timeout=10_000)
+
+    # The paper is open at desk 4: signing in at desk 9 is refused, and the register says so.
+    second = desk_9.new_page()
+    second.goto(live_db.url + "/exam")
+    second.get_by_label("Candidate number").fill(s.number)
+    second.get_by_label("Access code").fill(s.code)
+    second.get_by_role("button", name="Sign in").click()
+    expect(second.get_by_role("alert")).to_contain_text("open on another computer")
+    assert violations(second) == []
+
+    page = _staff_page(staff_context, live_db, s.session_id)
+    row = page.locator(f'tr[data-candidate="{s.number}"]')
+    expect(row.locator(".refused")).to_be_visible()
+    row.get_by_role("link", name=f"Re-admit on another computer ({s.number})").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Re-admit candidate {s.number}")
+    assert violations(page) == []
+    page.screenshot(path=str(artifacts_dir / "invigilator-4-confirm-readmit.png"), full_page=True)
+    page.get_by_label("Reason").fill("Screen at desk 4 failed; moved to desk 9")
+    page.get_by_role("button", name="Yes, re-admit on another computer").click()
+    expect(page.get_by_role("status").first).to_contain_text("Candidate re-admitted")
+    expect(row.locator(".readmitted")).to_be_visible()
+
+    # Desk 4 is told at its next contact with the server; desk 9 carries on with the answer.
+    first.locator("input[name=option]").nth(2).check()
+    expect(first.get_by_role("alert")).to_contain_text("moved to another computer", timeout=15_000)
+    assert violations(first) == []
+    first.screenshot(path=str(artifacts_dir / "exam-moved-away.png"), full_page=True)
+    second.get_by_role("button", name="Sign in").click()
+    second.goto(live_db.url + "/exam/q/1")
+    expect(second.locator("input[name=option]").nth(1)).to_be_checked()
+    expect(row.locator(".readmitted")).to_be_hidden(timeout=15_000)
+    desk_4.close()
+    desk_9.close()

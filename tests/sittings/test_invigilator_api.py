@@ -119,6 +119,16 @@ def test_another_centre_cannot_see_or_act(room: Room) -> None:
     assert room.client.get("/api/v1/sessions").json() == []
 
 
+def test_an_awarding_body_token_is_not_an_invigilator(room: Room) -> None:
+    session = room.schedule(["N001"])
+    url = f"/api/v1/sessions/{session['id']}"
+    assert room.client.get(url, headers=room.admin()).status_code == 403
+    assert room.client.post(f"{url}/start", headers=room.admin()).status_code == 403
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert room.client.get(url, headers=bad).status_code == 401
+    assert room.client.get(url).status_code == 401
+
+
 def test_actions_need_the_csrf_header(room: Room) -> None:
     session = room.schedule(["N001"])
     room.invigilate()

@@ -38,6 +38,14 @@ def test_running_a_session_from_the_pages(room: Room) -> None:
     url = f"/invigilate/sessions/{session['id']}"
     page = room.client.get(url)
     assert session["access_code"] in page.text and "Start the session" in page.text
+    confirm_start = room.client.get(f"{url}/confirm?action=start")
+    assert "Start session" in confirm_start.text and "cannot go back" in confirm_start.text
+    confirm_time = room.client.get(
+        f"{url}/confirm?action=extra_time&candidate=N001&minutes=7&reason=Fire+alarm"
+    )
+    assert "Add 7 minutes to candidate N001" in confirm_time.text
+    assert 'name="reason" value="Fire alarm"' in confirm_time.text
+    assert room.client.get(f"{url}/confirm?action=nonsense").url.path == url
     started = room.client.post(url, data={"csrf_token": token, "action": "start"})
     assert "Session started" in started.text and "Pause everyone" in started.text
     cookies = dict(room.client.cookies)
@@ -123,3 +131,33 @@ def test_csv_cells_cannot_become_formulas(room: Room, db, clock) -> None:  # typ
     sign_in(room)
     sheet = room.client.get(f"/invigilate/sessions/{session['id']}/register.csv").text
     assert "'=HYPERLINK" in sheet
+
+
+def test_incident_report_as_csv(room: Room) -> None:
+    session = room.schedule(["N001", "N002"])
+    token = sign_in(room)
+    url = f"/invigilate/sessions/{session['id']}"
+    for candidate, category, note in (
+        ("", "fire_alarm", "Alarm at 10:05; room evacuated"),
+        ("N002", "illness", "=cmd|' /C calc'!A0"),
+    ):
+        room.client.post(
+            url,
+            data={
+                "csrf_token": token,
+                "action": "incident",
+                "candidate_number": candidate,
+                "category": category,
+                "note": note,
+            },
+        )
+    sheet = room.client.get(f"{url}/incidents.csv")
+    assert sheet.headers["content-type"].startswith("text/csv")
+    assert "incidents-session" in sheet.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(sheet.text)))
+    assert [(r["category"], r["candidate_number"], r["note"], r["recorded_by"]) for r in rows] == [
+        ("fire_alarm", "", "Alarm at 10:05; room evacuated", "ann"),
+        ("illness", "N002", "'=cmd|' /C calc'!A0", "ann"),
+    ]
+    sign_in(room, "C0099", "yves")
+    assert room.client.get(f"{url}/incidents.csv").status_code == 404
