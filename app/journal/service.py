@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.journal.models import JournalEntry, JournalHead
@@ -53,6 +53,23 @@ def open_chain(db: Session, chain: str, sitting_id: int) -> None:
     db.add(JournalHead(chain=chain, sitting_id=sitting_id, seq=0, hash=GENESIS))
 
 
+# Built once: on every autosave, statement construction and cache keys would cost more than
+# the round trips. Core on the tables, not ORM statements, for the same reason.
+_entries: Table = JournalEntry.__table__  # type: ignore[assignment]
+_heads: Table = JournalHead.__table__  # type: ignore[assignment]
+_LOCK_HEAD = (
+    select(_heads.c.seq, _heads.c.hash)
+    .where(_heads.c.chain == bindparam("chain"))
+    .with_for_update()
+)
+_INSERT_ENTRY = insert(_entries)
+_MOVE_HEAD = (
+    update(_heads)
+    .where(_heads.c.chain == bindparam("head"))
+    .values(seq=bindparam("seq"), hash=bindparam("hash"))
+)
+
+
 def append(
     db: Session,
     chain: str,
@@ -63,12 +80,10 @@ def append(
     data: dict[str, Any],
 ) -> str:
     """Add an event at the end of its chain (the head's row lock orders concurrent appends);
-    returns the new entry's hash. Core statements: this runs on every autosave."""
-    head = db.execute(
-        select(JournalHead.seq, JournalHead.hash)
-        .where(JournalHead.chain == chain)
-        .with_for_update()
-    ).first()
+    returns the new entry's hash. This runs on every autosave."""
+    db.flush()  # what the ORM would autoflush: a chain opened but not yet written, say
+    connection = db.connection()
+    head = connection.execute(_LOCK_HEAD, {"chain": chain}).first()
     if head is None:
         open_chain(db, chain, sitting_id)
         db.flush()
@@ -76,25 +91,21 @@ def append(
     else:
         seq, prev = head.seq + 1, head.hash
     entry_hash = digest(chain, seq, at, actor, event, data, prev)
-    db.execute(
-        insert(JournalEntry).values(
-            chain=chain,
-            seq=seq,
-            sitting_id=sitting_id,
-            at=at,
-            actor=actor,
-            event=event,
-            data=data,
-            prev_hash=prev,
-            hash=entry_hash,
-        )
+    connection.execute(
+        _INSERT_ENTRY,
+        {
+            "chain": chain,
+            "seq": seq,
+            "sitting_id": sitting_id,
+            "at": at,
+            "actor": actor,
+            "event": event,
+            "data": data,
+            "prev_hash": prev,
+            "hash": entry_hash,
+        },
     )
-    db.execute(
-        update(JournalHead)
-        .where(JournalHead.chain == chain)
-        .values(seq=seq, hash=entry_hash)
-        .execution_options(synchronize_session=False)
-    )
+    connection.execute(_MOVE_HEAD, {"head": chain, "seq": seq, "hash": entry_hash})
     return entry_hash
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.engine import make_url
 
 from app.auth import tokens
@@ -151,3 +154,250 @@ def test_a_puller_misses_and_repeats_nothing_while_results_are_written(
         recorded = list(conn.scalars(select(Result.attempt_id)))
     assert len(pulled) == len(set(pulled)) == N
     assert sorted(pulled) == sorted(recorded)
+
+
+def test_invigilator_actions_racing_submissions_leave_every_attempt_consistent(
+    live: tuple[FastAPI, str, str], fresh: Engine
+) -> None:
+    """A pause racing a candidate's submit, and a close racing the rest: whichever wins, a
+    submitted attempt stays submitted with one result, and the session closes."""
+    app, code, _ = live
+    staff = TestClient(app)
+    login = {"centre": "C1", "username": "ann", "password": PASSWORD}
+    csrf = staff.post("/api/v1/auth/invigilator", json=login).json()["csrf_token"]
+    header = {"X-CSRF-Token": csrf}
+    sitters = [signed_in(app, f"K{n:03d}", code) for n in range(N)]
+
+    def race(n: int) -> tuple[int, int]:
+        client, token = sitters[n]
+        barrier = threading.Barrier(2)
+
+        def submit() -> int:
+            barrier.wait()
+            return client.post(
+                "/api/v1/attempt/submit", headers={"X-CSRF-Token": token}
+            ).status_code
+
+        def pause() -> int:
+            barrier.wait()
+            url = f"/api/v1/sessions/1/candidates/K{n:03d}/pause"
+            return staff.post(url, headers=header).status_code
+
+        with ThreadPoolExecutor(2) as pool:
+            submitted, paused = pool.submit(submit), pool.submit(pause)
+            return submitted.result(), paused.result()
+
+    for n in range(N // 2):
+        submitted, paused = race(n)
+        assert (submitted, paused) in ((200, 409), (409, 200)), (n, submitted, paused)
+        status = sitters[n][0].get("/api/v1/attempt").json()["status"]
+        assert status == ("submitted" if submitted == 200 else "paused")
+
+    def submit_rest(n: int) -> int:
+        client, token = sitters[n]
+        return client.post("/api/v1/attempt/submit", headers={"X-CSRF-Token": token}).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        rest = [pool.submit(submit_rest, n) for n in range(N // 2, N)]
+        closed = staff.post("/api/v1/sessions/1/close", headers=header)
+        assert closed.status_code == 200, closed.text
+        assert {f.result() for f in rest} <= {200}
+    with fresh.connect() as conn:
+        results = list(conn.scalars(select(Result.attempt_id)))
+    assert len(results) == len(set(results)) == N
+
+
+def test_the_sweeper_racing_late_submissions_does_not_deadlock(
+    live: tuple[FastAPI, str, str], fresh: Engine
+) -> None:
+    """Time is up: the sweeper, two results pulls (which sweep too) and every candidate's own
+    late submit all finalise at once; each attempt ends with one result and nobody gets a 503."""
+    from app.sittings import sweeper
+
+    app, code, token = live
+    sitters = [signed_in(app, f"K{n:03d}", code) for n in range(N)]
+    app.state.clock.advance(hours=3)
+    barrier = threading.Barrier(N + 3)
+
+    def submit(n: int) -> int:
+        client, csrf = sitters[n]
+        barrier.wait()
+        return client.post("/api/v1/attempt/submit", headers={"X-CSRF-Token": csrf}).status_code
+
+    def pull() -> int:
+        barrier.wait()
+        bearer = {"Authorization": f"Bearer {token}"}
+        return TestClient(app).get("/api/v1/results", headers=bearer).status_code
+
+    def sweep() -> int:
+        barrier.wait()
+        sweeper.sweep_once(app)
+        return 200
+
+    with ThreadPoolExecutor(N + 3) as pool:
+        jobs = [pool.submit(submit, n) for n in range(N)]
+        jobs += [pool.submit(pull), pool.submit(pull), pool.submit(sweep)]
+        statuses = [job.result() for job in jobs]
+    assert set(statuses) == {200}, statuses
+    with fresh.connect() as conn:
+        results = list(conn.scalars(select(Result.attempt_id)))
+    assert len(results) == len(set(results)) == N
+
+
+def test_the_attempt_lock_reads_the_row_as_it_is_now(
+    live: tuple[FastAPI, str, str], fresh: Engine
+) -> None:
+    """A rule decided under the lock must see changes committed since this session first read
+    the attempt. PostgreSQL only: on SQLite every request holds the write lock from BEGIN."""
+    from app.sittings import repository
+    from app.sittings.models import Attempt
+
+    if fresh.dialect.name == "sqlite":
+        pytest.skip("SQLite: write transactions are serial (BEGIN IMMEDIATE)")
+    maker = make_sessionmaker(fresh)
+    with maker() as first:
+        attempt = first.scalars(select(Attempt).order_by(Attempt.id)).first()
+        assert attempt is not None and attempt.admission == 0
+        with maker() as second:
+            second.execute(update(Attempt).where(Attempt.id == attempt.id).values(admission=7))
+            second.commit()
+        locked = repository.lock_attempt(first, attempt.id)
+        assert locked is attempt and locked.admission == 7
+
+
+def _sitting_line(live: tuple[FastAPI, str, str], fresh: Engine) -> tuple[Any, int, Any, list[str]]:
+    from app.sittings.models import Attempt, PaperItem
+
+    app, code, _ = live
+    signed_in(app, "K000", code)
+    maker = make_sessionmaker(fresh)
+    with maker() as db:
+        attempt = db.scalars(select(Attempt).where(Attempt.status == "in_progress")).one()
+        line = db.scalars(
+            select(PaperItem).where(PaperItem.attempt_id == attempt.id, PaperItem.position == 1)
+        ).one()
+        return maker, attempt.id, attempt.last_seen_at, list(line.option_order)
+
+
+def test_an_autosave_and_a_flag_on_one_question_do_not_deadlock(
+    live: tuple[FastAPI, str, str], fresh: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both requests also write the attempt's last-seen time: every path must lock the attempt
+    before the paper line (PostgreSQL; on SQLite writers are serial)."""
+    from app.sittings import repository, service
+
+    if fresh.dialect.name == "sqlite":
+        pytest.skip("SQLite: write transactions are serial (BEGIN IMMEDIATE)")
+    maker, attempt_id, seen_at, options = _sitting_line(live, fresh)
+    now = seen_at + timedelta(seconds=20)  # both requests are due to write last_seen_at
+    line_locked, flag_started = threading.Event(), threading.Event()
+    real_save = repository.save_answer
+
+    def slow_save(*args: Any) -> bool:
+        applied = real_save(*args)  # the line is locked from here to the commit
+        line_locked.set()
+        flag_started.wait(5)
+        time.sleep(0.5)  # let the flag reach its own locks first
+        return applied
+
+    monkeypatch.setattr(repository, "save_answer", slow_save)
+    errors: list[BaseException] = []
+
+    def autosave() -> None:
+        with maker() as db:
+            db.execute(text("SET lock_timeout = '5s'"))
+            attempt = repository.attempt(db, attempt_id)
+            assert attempt is not None
+            service.seen(db, attempt, now)
+            try:
+                service.save_answer(db, attempt, now, 1, options[0], 1)
+                db.commit()
+            except BaseException as exc:
+                errors.append(exc)
+                line_locked.set()
+
+    def flag() -> None:
+        with maker() as db:
+            db.execute(text("SET lock_timeout = '5s'"))
+            attempt = repository.attempt(db, attempt_id)
+            assert attempt is not None
+            service.seen(db, attempt, now)
+            line_locked.wait(5)
+            flag_started.set()
+            try:
+                service.set_flag(db, attempt, now, 1, True)
+                db.commit()
+            except BaseException as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=autosave), threading.Thread(target=flag)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+
+
+def test_a_replay_reports_when_the_answer_was_really_saved(
+    live: tuple[FastAPI, str, str], fresh: Engine
+) -> None:
+    """A retry of a save still in flight waits for it, then reports the stored time."""
+    from app.sittings import repository, service
+
+    if fresh.dialect.name == "sqlite":
+        pytest.skip("SQLite: write transactions are serial (BEGIN IMMEDIATE)")
+    maker, attempt_id, seen_at, options = _sitting_line(live, fresh)
+    first_at, retry_at = seen_at + timedelta(seconds=1), seen_at + timedelta(seconds=3)
+    reported: list[Any] = []
+    with maker() as first:
+        attempt = repository.attempt(first, attempt_id)
+        assert attempt is not None
+        assert service.save_answer(first, attempt, first_at, 1, options[0], 5) == first_at
+
+        def retry() -> None:
+            with maker() as db:
+                again = repository.attempt(db, attempt_id)
+                assert again is not None
+                reported.append(service.save_answer(db, again, retry_at, 1, options[0], 5))
+                db.commit()
+
+        thread = threading.Thread(target=retry)
+        thread.start()
+        time.sleep(1)
+        assert thread.is_alive()  # waiting on the line's row lock
+        first.commit()
+        thread.join(10)
+    assert reported == [first_at]
+
+
+def test_results_voided_before_the_corrections_feed_are_backfilled(
+    live: tuple[FastAPI, str, str], fresh: Engine
+) -> None:
+    """The migration that adds the feed turns results already voided into its first entries."""
+    from alembic import command
+
+    from app.marking.models import ResultCorrection
+    from app.migrate import alembic_config
+
+    app, code, token = live
+    client, csrf = signed_in(app, "K000", code)
+    assert client.post("/api/v1/attempt/submit", headers={"X-CSRF-Token": csrf}).is_success
+    staff = TestClient(app)
+    login = {"centre": "C1", "username": "ann", "password": PASSWORD}
+    header = {
+        "X-CSRF-Token": staff.post("/api/v1/auth/invigilator", json=login).json()["csrf_token"]
+    }
+    void = {"reason": "Notes found in the toilets"}
+    assert staff.post(
+        "/api/v1/sessions/1/candidates/K000/void", json=void, headers=header
+    ).is_success
+    url = fresh.url.render_as_string(hide_password=False)
+    command.downgrade(alembic_config(url), "-2")  # before the feed (and the 64-bit seq)
+    upgrade(url)
+    with fresh.connect() as conn:
+        rows = conn.execute(select(ResultCorrection.seq, ResultCorrection.reason)).all()
+    assert [tuple(r) for r in rows] == [(1, "Notes found in the toilets")]
+    feed = TestClient(app).get(
+        "/api/v1/results/corrections", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert [c["reason"] for c in feed.json()["corrections"]] == ["Notes found in the toilets"]
