@@ -70,6 +70,11 @@ class Conflict(AppError):
 class Invalid(AppError):
     status, code = 422, "validation-failed"
 
+    @classmethod
+    def field(cls, name: str, message: str) -> Invalid:
+        """A failure of one named field, shaped like the request validator's."""
+        return cls(message, extra={"errors": [{"field": name, "message": message}]})
+
 
 class Throttled(AppError):
     status, code = 429, "too-many-requests"

@@ -69,13 +69,15 @@ def read(request: Request, settings: Settings, purpose: CookiePurpose) -> dict[s
     return payload if isinstance(payload, dict) else None
 
 
-def csrf_ok(request: Request, payload: dict[str, Any]) -> bool:
+def _same_token(sent: str, expected: str) -> bool:
+    return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
+
+
+def csrf_ok(request: Request, expected: str) -> bool:
     """The CSRF rule: a cookie-authenticated unsafe request carries the session's token."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return True
-    sent = request.headers.get("x-csrf-token") or ""
-    expected = str(payload.get("csrf", ""))
-    return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
+    return _same_token(request.headers.get("x-csrf-token") or "", expected)
 
 
 async def signed_form(request: Request, csrf: str) -> dict[str, str]:
@@ -83,7 +85,6 @@ async def signed_form(request: Request, csrf: str) -> dict[str, str]:
     from app.errors import Forbidden  # local: errors renders pages through web, which we avoid
 
     form = await request.form()
-    sent = str(form.get("csrf_token", ""))
-    if not csrf or not hmac.compare_digest(sent.encode(), csrf.encode()):
+    if not _same_token(str(form.get("csrf_token", "")), csrf):
         raise Forbidden("This form has expired. Go back, reload the page and try again.")
     return {k: str(v).strip() for k, v in form.items()}

@@ -38,9 +38,10 @@ def require_scope(scope: str) -> Callable[..., ApiToken]:
     """A dependency: the request carries an active bearer token that grants `scope`."""
 
     def dependency(request: Request, db: DbDep, clock: ClockDep) -> ApiToken:
-        if not _bearer_value(request):
+        value = _bearer_value(request)
+        if not value:
             raise BearerRequired("An awarding-body bearer token is required.")
-        token = _bearer(request, db, clock.now())
+        token = tokens.authenticate(db, value, clock.now())
         if token is None:
             raise BearerRequired("The bearer token is not valid or has been revoked.")
         if not tokens.grants(token.scope_set, scope):
@@ -71,7 +72,7 @@ def current_staff(request: Request, db: DbDep, settings: SettingsDep, clock: Clo
         if _bearer(request, db, clock.now()) is not None:
             raise Forbidden("This route is for an invigilator signed in at their centre.")
         raise Unauthorized("Sign in as an invigilator first.")
-    if not cookies.csrf_ok(request, payload):
+    if not cookies.csrf_ok(request, str(payload.get("csrf", ""))):
         raise Forbidden("The X-CSRF-Token header is missing or wrong.")
     account = centres.get_invigilator(db, int(payload.get("sub", 0)))
     if account is None:

@@ -65,8 +65,7 @@ def record_unit_result(
     candidate = get_candidate(db, candidate_number)
     unit = qualifications.get_unit(db, urn)
     if achieved_on > now.date():
-        message = "achieved_on is in the future."
-        raise Invalid(message, extra={"errors": [{"field": "achieved_on", "message": message}]})
+        raise Invalid.field("achieved_on", "achieved_on is in the future.")
     if repository.unit_result(db, candidate.id, unit.id, method) is not None:
         raise Conflict(f"{candidate_number} already holds {urn} by {method}.")
     result = UnitResult(

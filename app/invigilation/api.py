@@ -77,8 +77,7 @@ def list_sessions(staff: StaffDep, db: DbDep) -> list[SessionSummary]:
 
 @router.get("/{session_id}", response_model=SessionOut)
 def get_session(session_id: SessionId, staff: StaffDep, db: DbDep, clock: ClockDep) -> SessionOut:
-    now = clock.now()
-    return _state(db, staff, session_id, now)
+    return _state(db, staff, session_id, clock.now())
 
 
 @router.post("/{session_id}/start", response_model=SessionOut)

@@ -26,7 +26,7 @@ def list_results(
     unit: str | None = Query(default=None, max_length=20),
 ) -> ResultsPage:
     sittings.sweep(db, clock.now())  # timed-out attempts appear without waiting for the sweeper
-    urn = unit_urn(unit.replace("/", "-")) if unit else None
+    urn = _unit_filter(unit)
     rows, cursor = service.results_page(db, after, limit, centre, urn)
     return ResultsPage(
         results=[result_out(r, number, c, u) for r, number, c, u in rows], next_cursor=cursor
@@ -44,7 +44,7 @@ def list_corrections(
 ) -> CorrectionsPage:
     """Changes to results already recorded (a result voided after an appeal or for
     malpractice), by their own cursor, so a puller who has the result can act on it."""
-    urn = unit_urn(unit.replace("/", "-")) if unit else None
+    urn = _unit_filter(unit)
     rows, cursor = service.corrections_page(db, after, limit, centre, urn)
     return CorrectionsPage(
         corrections=[
@@ -78,3 +78,8 @@ def result_out(r: Result, candidate_number: str, centre: str, unit: str) -> Resu
         by_learning_outcome=[OutcomeScore(**o) for o in r.by_learning_outcome],
         voided=r.voided,
     )
+
+
+def _unit_filter(unit: str | None) -> str | None:
+    """?unit= takes the URN written either way: D/601/7644 or D-601-7644."""
+    return unit_urn(unit.replace("/", "-")) if unit else None

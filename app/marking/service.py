@@ -93,8 +93,7 @@ def corrections_page(
 
 def _check_limit(limit: int) -> None:
     if not 1 <= limit <= MAX_PAGE:
-        message = f"limit must be between 1 and {MAX_PAGE}."
-        raise Invalid(message, extra={"errors": [{"field": "limit", "message": message}]})
+        raise Invalid.field("limit", f"limit must be between 1 and {MAX_PAGE}.")
 
 
 def exam_passes(db: Session, candidate_id: int) -> list[Result]:

@@ -17,7 +17,7 @@ async def candidate_ticket(request: Request, settings: SettingsDep) -> tickets.T
     ticket = tickets.read(request, settings)
     if ticket is None:
         raise Unauthorized("Sign in with your candidate number and access code first.")
-    if not cookies.csrf_ok(request, {"csrf": ticket.csrf}):
+    if not cookies.csrf_ok(request, ticket.csrf):
         raise Forbidden("The X-CSRF-Token header is missing or wrong.")
     return ticket
 
