@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import SystemClock
 from app.config import get_settings
-from app.db import make_engine, make_sessionmaker, unit_of_work
+from app.db import make_engine, make_sessionmaker, transaction
 from app.errors import AppError
 
 
@@ -20,7 +20,8 @@ from app.errors import AppError
 def _session() -> Iterator[Session]:
     engine = make_engine(get_settings().database_url)
     try:
-        yield from unit_of_work(make_sessionmaker(engine), write=True)
+        with transaction(make_sessionmaker(engine)) as session:
+            yield session
     finally:
         engine.dispose()
 

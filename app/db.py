@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -76,6 +77,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session], write: bool = True) -> Iterator[Session]:
+    """unit_of_work outside a request: `with transaction(f) as db:` commits when the block is
+    left normally, a `return` included. (A `return` inside `for db in unit_of_work(...)` closes
+    the generator instead, which rolls the work back.)"""
+    yield from unit_of_work(factory, write)
 
 
 def unit_of_work(factory: sessionmaker[Session], write: bool) -> Iterator[Session]:

@@ -9,7 +9,7 @@ import logging
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from app.db import unit_of_work
+from app.db import transaction
 from app.sittings import service
 
 log = logging.getLogger("examhall.sweeper")
@@ -17,9 +17,8 @@ INTERVAL_SECONDS = 5.0
 
 
 def sweep_once(app: FastAPI) -> int:
-    for db in unit_of_work(app.state.sessionmaker, write=True):
+    with transaction(app.state.sessionmaker) as db:
         return service.sweep(db, app.state.clock.now())
-    return 0
 
 
 async def run(app: FastAPI, interval: float = INTERVAL_SECONDS) -> None:

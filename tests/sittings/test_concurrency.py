@@ -207,6 +207,23 @@ def test_invigilator_actions_racing_submissions_leave_every_attempt_consistent(
     assert len(results) == len(set(results)) == N
 
 
+def test_the_sweeper_stores_what_it_submits(live: tuple[FastAPI, str, str], fresh: Engine) -> None:
+    """Nothing touches the attempts again: the background sweep alone must commit them."""
+    from app.sittings import sweeper
+    from app.sittings.models import Attempt
+
+    app, code, _ = live
+    for n in range(3):
+        signed_in(app, f"K{n:03d}", code)
+    app.state.clock.advance(hours=3)
+    assert sweeper.sweep_once(app) == 3
+    assert sweeper.sweep_once(app) == 0
+    with fresh.connect() as conn:
+        statuses = conn.execute(select(Attempt.status, Attempt.submitted_by)).all()
+        assert sorted(statuses)[-3:] == [("submitted", "timeout")] * 3
+        assert conn.scalar(select(func.count()).select_from(Result)) == 3
+
+
 def test_the_sweeper_racing_late_submissions_does_not_deadlock(
     live: tuple[FastAPI, str, str], fresh: Engine
 ) -> None:
