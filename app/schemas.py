@@ -4,9 +4,17 @@ once, rather than reaching a database that may store them (SQLite) or fail on th
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    model_validator,
+)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -35,3 +43,14 @@ class Input(BaseModel):
 # Free text that must say something: surrounding spaces are trimmed before the length check.
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is a valid RFC 3339 time before year 1 UTC
+        raise ValueError("the time is outside the range of dates that can be stored") from None
+
+
+# A moment in time, with its zone, as UTC: every time a client sends comes through here.
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]

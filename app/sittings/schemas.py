@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, Field, StrictBool
+from pydantic import BaseModel, Field, StrictBool
 
-from app.schemas import Input
+from app.schemas import Input, Instant
 
 
 class SessionIn(Input):
     centre: str = Field(min_length=1, max_length=20)
     unit: str = Field(pattern=r"^[A-Z]/\d{3}/\d{4}$")
-    scheduled_start: AwareDatetime
+    scheduled_start: Instant
     candidates: list[str] = Field(min_length=1, max_length=2000)
     duration_minutes: int | None = Field(default=None, ge=1, le=600)
 

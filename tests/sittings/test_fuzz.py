@@ -89,8 +89,10 @@ def _plausible(spec: dict[str, Any], schema: dict[str, Any], rng: random.Random)
         return 1.5
     if kind == "boolean":
         return rng.random() < 0.5
-    if schema.get("format") == "date-time":
-        return "2026-06-01T09:00:00Z"
+    if schema.get("format") == "date-time":  # extreme offsets fall outside the year range in UTC
+        return rng.choice(
+            ["2026-06-01T09:00:00Z", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"]
+        )
     if schema.get("format") == "date":
         return "2026-06-01"
     return rng.choice(["N001", "C0042", "F/503/0358", "600/8065/6", "ann", "portfolio", "pass"])

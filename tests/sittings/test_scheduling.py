@@ -71,6 +71,8 @@ def test_bad_schedules_are_refused(room: Room) -> None:
     assert post(candidates=["NOBODY"]) == 404
     assert post(candidates=[]) == 422
     assert post(scheduled_start="2026-06-01T09:00:00") == 422  # no time zone
+    assert post(scheduled_start="0001-01-01T00:00:00+14:00") == 422  # before year 1 in UTC
+    assert post(scheduled_start="9999-12-31T23:59:59-14:00") == 422  # after year 9999 in UTC
     assert post(duration_minutes=0) == 422
     assert post() == 201
 
