@@ -8,6 +8,7 @@
   var attemptId = (document.querySelector('meta[name="attempt-id"]') || {}).content || "x";
   var OUTBOX = "examhall.outbox." + attemptId;
   var SEQ = "examhall.seq." + attemptId;
+  var RELOADED = "examhall.reloaded." + attemptId;
   var statusEl = document.getElementById("save-status");
   var networkEl = document.getElementById("network-status");
   var announcer = document.getElementById("announcer");
@@ -97,6 +98,19 @@
         if (response.status === 409 || response.status === 401) {
           writeOutbox([]);  /* paused, submitted or signed out: the page will say which */
           window.location.reload();
+          return;
+        }
+        if (response.status === 403) {
+          /* The session's token changed (signed in again in this browser): reload for the new
+             one and send the same outbox. Once only: a second refusal waits for a person. */
+          var last = parseInt(sessionStorage.getItem(RELOADED) || "0", 10);
+          if (Date.now() - last > 60000) {
+            sessionStorage.setItem(RELOADED, String(Date.now()));
+            window.location.reload();
+            return;
+          }
+          retryLater("Not saved yet: tell your invigilator",
+            "Your answers cannot be saved from this page. They are kept on this computer: tell your invigilator.");
           return;
         }
         /* Any other 4xx will never succeed: drop it, keep the rest moving. */

@@ -244,6 +244,23 @@ def test_answers_and_flags_wait_out_a_busy_server(
     assert lines[0].answer == lines[0].option_order[2] and lines[0].flagged is True
 
 
+def test_signing_in_again_in_this_browser_loses_no_answer(
+    live_db: LiveServer, context: BrowserContext
+) -> None:
+    """Signing in again in the same browser gives the session a new CSRF token; the open page's
+    next save is refused 403, so it reloads for the new token and sends the answer again."""
+    s = seat(live_db)
+    first = context.new_page()
+    sign_in(first, live_db, s)
+    first.goto(live_db.url + "/exam/q/1")
+    again = {"candidate_number": s.number, "access_code": s.code}
+    assert context.request.post(live_db.url + "/api/v1/auth/candidate", data=again).ok
+    first.locator("input[name=option]").nth(3).check()
+    expect(first.locator("#save-status")).to_contain_text("Saved", timeout=20_000)
+    _, lines, _ = stored(live_db, s.number)
+    assert lines[0].answer == lines[0].option_order[3]
+
+
 def test_a_reload_resumes_the_same_paper(live_db: LiveServer, context: BrowserContext) -> None:
     s = seat(live_db)
     page = context.new_page()
