@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import cookies, tokens
 from app.auth.models import ApiToken
-from app.centres import service as centres
+from app.auth.service import staff_account
 from app.deps import ClockDep, DbDep, SettingsDep
 from app.errors import Forbidden, Unauthorized
 
@@ -74,9 +74,9 @@ def current_staff(request: Request, db: DbDep, settings: SettingsDep, clock: Clo
         raise Unauthorized("Sign in as an invigilator first.")
     if not cookies.csrf_ok(request, str(payload.get("csrf", ""))):
         raise Forbidden("The X-CSRF-Token header is missing or wrong.")
-    account = centres.get_invigilator(db, int(payload.get("sub", 0)))
+    account = staff_account(db, payload)
     if account is None:
-        raise Unauthorized("This invigilator account no longer exists.")
+        raise Unauthorized("This sign-in has ended (signed out, or the account is gone).")
     return StaffUser(account.id, account.centre_id, account.centre.code, account.username)
 
 
