@@ -37,9 +37,15 @@ def _bearer(request: Request, db: Session, now: datetime) -> ApiToken | None:
 def require_scope(scope: str) -> Callable[..., ApiToken]:
     """A dependency: the request carries an active bearer token that grants `scope`."""
 
-    def dependency(request: Request, db: DbDep, clock: ClockDep) -> ApiToken:
+    def dependency(request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep) -> ApiToken:
         value = _bearer_value(request)
         if not value:
+            if cookies.read(request, settings, cookies.STAFF) or cookies.read(
+                request, settings, cookies.CANDIDATE
+            ):
+                # Signed in, but as an invigilator or a candidate: not allowed, as the
+                # contract says (403), rather than not authenticated.
+                raise Forbidden("This route is for the awarding body's bearer tokens.")
             raise BearerRequired("An awarding-body bearer token is required.")
         token = tokens.authenticate(db, value, clock.now())
         if token is None:
