@@ -17,6 +17,7 @@ from app.invigilation import reports, service
 from app.invigilation.service import CATEGORIES
 from app.paths import SessionId
 from app.sittings.pages import Redirect
+from app.sittings.status import AttemptStatus
 from app.web import render
 
 router = APIRouter(prefix="/invigilate", include_in_schema=False)
@@ -30,11 +31,11 @@ CATEGORY_LABELS = {
     "other": "Other",
 }
 STATUS_LABELS = {
-    "not_started": "Not started",
-    "in_progress": "Sitting",
-    "paused": "Paused",
-    "submitted": "Submitted",
-    "voided": "Voided",
+    AttemptStatus.NOT_STARTED: "Not started",
+    AttemptStatus.IN_PROGRESS: "Sitting",
+    AttemptStatus.PAUSED: "Paused",
+    AttemptStatus.SUBMITTED: "Submitted",
+    AttemptStatus.VOIDED: "Voided",
 }
 
 
