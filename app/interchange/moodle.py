@@ -49,7 +49,7 @@ def read(root: etree._Element, source: str) -> Reading:
         if kind == "category":
             category = formats.category_path(_text(child(question, "category")))
             continue
-        name = text.collapse(_text(child(question, "name")))
+        name = text.html_text(_text(child(question, "name")))
         idnumber = text.collapse(_text(child(question, "idnumber")))
         source_id = name or idnumber or f"question at line {question.sourceline}"
         line = question.sourceline
