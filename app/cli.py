@@ -147,7 +147,10 @@ def banks_schema(directory: Path) -> None:
 @click.option("--unit", required=True, help="The unit's URN, e.g. D/601/7644.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The bank file.")
 @click.option(
-    "--format", "fmt", default="auto", show_default=True,
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
     type=click.Choice(["auto", "qti3", "qti21", "moodle", "gift"]),
 )
 @click.option("--map", "map_file", type=click.Path(path_type=Path), help="Mapping file (YAML).")

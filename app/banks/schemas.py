@@ -131,7 +131,9 @@ class ItemFile(_Strict):
         "its mapping file gives one",
     )
     status: Literal["draft", "live", "retired"]
-    stem: str = Field(min_length=1, max_length=4000, description="plain text, at least 10 characters")
+    stem: str = Field(
+        min_length=1, max_length=4000, description="plain text, at least 10 characters"
+    )
     stem_html: str | None = Field(
         default=None,
         max_length=20000,
@@ -141,7 +143,9 @@ class ItemFile(_Strict):
     images: list[ImageFile] = Field(default_factory=list, max_length=10)
     options: list[OptionFile] = Field(min_length=2, max_length=10, description="3 to 5 options")
     key: str
-    rationale: str | None = Field(default=None, description="required before the item can be loaded")
+    rationale: str | None = Field(
+        default=None, description="required before the item can be loaded"
+    )
     enemies: list[str] = Field(default_factory=list)
     source: SourceFile | None = None
 

@@ -7,7 +7,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
-from app.banks import richtext
+from app.banks import media, richtext
 from app.banks.reader import BankSet, Problem, QualificationBank, UnitBank
 from app.banks.schemas import GroupFile, ItemFile, UnitFile
 from app.errors import Invalid
@@ -213,7 +213,8 @@ def _coverage(bank: UnitBank, unit: UnitFile, live: list[ItemFile]) -> Iterator[
     live_per_outcome: defaultdict[int, list[ItemFile]] = defaultdict(list)
     outcome_of = {c.ref: o.number for o in unit.learning_outcomes for c in o.criteria}
     for item in live:
-        live_per_outcome[outcome_of[item.criterion]].append(item)
+        if item.criterion is not None:  # live items without one are named in _item
+            live_per_outcome[outcome_of[item.criterion]].append(item)
     for number, quota in quotas.items():
         if _greedy_pick(live_per_outcome[number]) < quota:
             yield bank.problem(
@@ -276,6 +277,16 @@ def _rich(bank: UnitBank, at: tuple[str | int, ...], item: ItemFile) -> Iterator
         path = (folder / image.file).resolve()
         if not path.is_relative_to(folder) or not path.is_file():
             yield bank.problem((*where, "file"), f"{item.id}: picture {image.file} is not there")
+        elif path.stat().st_size > media.MAX_IMAGE_BYTES:
+            yield bank.problem(
+                (*where, "file"),
+                f"{item.id}: picture {image.file} is larger than "
+                f"{media.MAX_IMAGE_BYTES // 2**20} MB",
+            )
+        elif media.content_type(path.read_bytes()[:16]) is None:
+            yield bank.problem(
+                (*where, "file"), f"{item.id}: {image.file} is not a PNG, JPEG, GIF or WebP picture"
+            )
         if not (image.alt or "").strip():
             yield bank.problem(
                 where, f"{item.id}: picture {image.file} needs alt text (what it shows)"

@@ -55,9 +55,9 @@ def option_ids(question: Question, item: str) -> list[str]:
         for c in question.choices
         if (c.source_id or "").startswith(EXPORT_OPTION_PREFIX)
     ]
-    if len(own) == len(question.choices) and all(_OPTION.match(i) for i in own):
-        if len(set(own)) == len(own):
-            return own
+    whole = len(own) == len(question.choices) and len(set(own)) == len(own)
+    if whole and all(_OPTION.match(i) for i in own):
+        return own
     salt = 0
     while True:
         ids = []
@@ -109,9 +109,7 @@ def build(
             images.append(image)
         if images:
             item["images"] = images
-        item["options"] = [
-            {"id": i, "text": c.text} for i, c in zip(ids, q.choices, strict=True)
-        ]
+        item["options"] = [{"id": i, "text": c.text} for i, c in zip(ids, q.choices, strict=True)]
         item["key"] = ids[q.key]
         if q.feedback:
             item["rationale"] = q.feedback

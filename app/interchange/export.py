@@ -46,7 +46,7 @@ def item_xml(item: ExportItem, lang: str = "en-GB") -> bytes:
     q = f"{{{NS}}}"
     root = etree.Element(
         q + "qti-assessment-item",
-        nsmap={None: NS, "xsi": NS_XSI},
+        nsmap={None: NS, "xsi": NS_XSI},  # type: ignore[dict-item]
         attrib={
             f"{{{NS_XSI}}}schemaLocation": f"{NS} {ITEM_XSD}",
             "identifier": identifier(item.id),
@@ -101,7 +101,7 @@ def manifest_xml(urn: str, hrefs: list[tuple[str, str]]) -> bytes:
     c = f"{{{NS_CP}}}"
     root = etree.Element(
         c + "manifest",
-        nsmap={None: NS_CP, "xsi": NS_XSI},
+        nsmap={None: NS_CP, "xsi": NS_XSI},  # type: ignore[dict-item]
         attrib={
             "identifier": "MANIFEST-" + urn.replace("/", "-"),
             f"{{{NS_XSI}}}schemaLocation": f"{NS_CP} {CP_XSD}",

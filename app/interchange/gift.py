@@ -58,9 +58,7 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
                 f"0x{data[exc2.start]:02x}); save the file as UTF-8",
                 data.count(b"\n", 0, exc2.start) + 1,
             ) from exc2
-        return decoded, (
-            f"{source}: not UTF-8 (first at line {bad_line}); read as Windows-1252"
-        )
+        return decoded, (f"{source}: not UTF-8 (first at line {bad_line}); read as Windows-1252")
 
 
 def _blocks(content: str) -> list[_Block]:
@@ -144,7 +142,9 @@ def _question(s: str, block: _Block, source: str) -> Question | Skipped:
     fmt, _ = _split_format(s, "moodle")
     if start < 0:
         source_id = title or _default_name(_plain(_split_format(s, fmt)[1], fmt))
-        return Skipped(source, source_id, "description", "no answer block: not a question", block.line)
+        return Skipped(
+            source, source_id, "description", "no answer block: not a question", block.line
+        )
     finish = s.find("}", start)
     if finish < 0:
         raise Unreadable(source, "a '{' without its closing '}'", block.line)
@@ -152,8 +152,7 @@ def _question(s: str, block: _Block, source: str) -> Question | Skipped:
     fmt, before = _split_format(before, "moodle")
     stem_markup = before + (f" {BLANK} " + after if after.strip() else "")
     stem = _plain(stem_markup, fmt)
-    source_id = title or (block.identifiers[0] if block.identifiers else None)
-    source_id = source_id or _default_name(stem)
+    source_id = title or (block.identifiers[0] if block.identifiers else "") or _default_name(stem)
 
     def skip(kind: str, reason: str) -> Skipped:
         return Skipped(source, source_id, kind, reason, block.line)
@@ -195,7 +194,11 @@ def _question(s: str, block: _Block, source: str) -> Question | Skipped:
                 f"an answer worth {weight:g}%: partial credit on a single-answer question",
             )
         choices.append(
-            Choice(None, _plain(answer, answer_fmt), formats.rich(_show(answer), _moodle_format(answer_fmt)))
+            Choice(
+                None,
+                _plain(answer, answer_fmt),
+                formats.rich(_show(answer), _moodle_format(answer_fmt)),
+            )
         )
     if not correct:
         return skip("no correct option", "no answer is worth 100%")

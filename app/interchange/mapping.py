@@ -93,6 +93,8 @@ def load(path: Path, unit: str) -> Mapping:
         raise Unreadable(label, f"{where}: {error['msg']}", yamlfile.line_of(lines, loc)) from exc
     if model.unit is not None and model.unit != unit:
         raise Unreadable(
-            label, f"the mapping is for {model.unit}, not {unit}", yamlfile.line_of(lines, ("unit",))
+            label,
+            f"the mapping is for {model.unit}, not {unit}",
+            yamlfile.line_of(lines, ("unit",)),
         )
     return Mapping(model.map)

@@ -10,7 +10,7 @@ import urllib.parse
 
 from lxml import etree
 
-from app.interchange import formats, text
+from app.interchange import formats, safexml, text
 from app.interchange.model import Choice, Media, Question, Reading, Skipped, Unreadable
 from app.interchange.safexml import child, children
 
@@ -51,8 +51,8 @@ def read(root: etree._Element, source: str) -> Reading:
             continue
         name = text.html_text(_text(child(question, "name")))
         idnumber = text.collapse(_text(child(question, "idnumber")))
-        source_id = name or idnumber or f"question at line {question.sourceline}"
-        line = question.sourceline
+        source_id = name or idnumber or f"question at line {safexml.line(question)}"
+        line = safexml.line(question)
         if kind != "multichoice":
             reason = OTHER_KINDS.get(kind, f"Moodle question type {kind!r} is not supported")
             reading.skipped.append(Skipped(source, source_id, kind or "unknown", reason, line))
@@ -77,7 +77,9 @@ def _text(element: etree._Element | None) -> str:
         return ""
     inner = child(element, "text")
     target = inner if inner is not None else element
-    return "".join(target.itertext()) if inner is not None else (target.text or "")
+    if inner is not None:
+        return "".join(str(t) for t in target.itertext())
+    return str(target.text or "")
 
 
 def _files(element: etree._Element | None, source: str) -> dict[str, bytes]:
@@ -87,17 +89,31 @@ def _files(element: etree._Element | None, source: str) -> dict[str, bytes]:
     for f in children(element, "file"):
         name = f.get("name") or ""
         if (f.get("encoding") or "base64") != "base64":
-            raise Unreadable(source, f"file {name!r}: only base64 files are read", f.sourceline)
+            raise Unreadable(source, f"file {name!r}: only base64 files are read", safexml.line(f))
         raw = "".join((f.text or "").split())
         if len(raw) * 3 // 4 > MAX_FILE_BYTES:
-            raise Unreadable(source, f"file {name!r} is larger than 10 MB", f.sourceline)
+            raise Unreadable(source, f"file {name!r} is larger than 10 MB", safexml.line(f))
         try:
             data = base64.b64decode(raw, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise Unreadable(source, f"file {name!r} is not valid base64", f.sourceline) from exc
+            raise Unreadable(source, f"file {name!r} is not valid base64", safexml.line(f)) from exc
         path = (f.get("path") or "/").strip("/")
         out[posixpath.join(path, name) if path else name] = data
     return out
+
+
+def _legacy_image(question: etree._Element, source: str) -> tuple[str, bytes] | None:
+    name = _text(child(question, "image")).strip()
+    encoded = "".join(_text(child(question, "image_base64")).split())
+    if not name or not encoded:
+        return None
+    line = safexml.line(question)
+    if len(encoded) * 3 // 4 > MAX_FILE_BYTES:
+        raise Unreadable(source, f"image {name!r} is larger than 10 MB", line)
+    try:
+        return name, base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise Unreadable(source, f"image {name!r} is not valid base64", line) from exc
 
 
 def _multichoice(
@@ -123,7 +139,9 @@ def _multichoice(
             fractions.append(float(answer.get("fraction") or "0"))
         except ValueError:
             return skip("multichoice", f"answer grade {answer.get('fraction')!r} is not a number")
-        choices.append(Choice(None, formats.plain(markup, answer_fmt), formats.rich(markup, answer_fmt)))
+        choices.append(
+            Choice(None, formats.plain(markup, answer_fmt), formats.rich(markup, answer_fmt))
+        )
         for src, _alt in text.html_images(markup):
             reading.notes.append(f"{source}: {source_id}: image {src} in an answer is not kept")
     full = [i for i, f in enumerate(fractions) if f >= 100 - 1e-6]
@@ -153,14 +171,9 @@ def _multichoice(
         format="moodle",
     )
     files = _files(questiontext, source)
-    for image in child(question, "image"), :
-        if image is not None and (image.text or "").strip():  # Moodle 1.9's picture
-            data_el = child(question, "image_base64")
-            if data_el is not None and (data_el.text or "").strip():
-                files[(image.text or "").strip()] = base64.b64decode("".join(data_el.text.split()))
-                result.media.append(
-                    Media(posixpath.basename((image.text or "").strip()), files[(image.text or "").strip()], None)
-                )
+    legacy = _legacy_image(question, source)  # Moodle 1.9's <image> and <image_base64>
+    if legacy is not None:
+        result.media.append(Media(posixpath.basename(legacy[0]), legacy[1], None))
     for src, alt in text.html_images(stem_markup):
         name = urllib.parse.unquote(src.removeprefix(PLUGINFILE))
         data = files.get(name)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from app.interchange import text
+from app.interchange import safexml, text
 from app.interchange.model import Choice, Media, Question, Reading, Skipped
 
 NS_QTI21 = "http://www.imsglobal.org/xsd/imsqti_v2p1"
@@ -108,7 +108,7 @@ def read_item(root: etree._Element, source: str, media: MediaLoader | None = Non
     """One item: a Question, or a Skipped saying what it is and why it cannot be imported."""
     reading = Reading()
     source_id = _attr(root, "identifier") or "(no identifier)"
-    line = root.sourceline
+    line = safexml.line(root)
 
     def skip(kind: str, reason: str) -> Reading:
         reading.skipped.append(Skipped(source, source_id, kind, reason, line))
@@ -195,7 +195,7 @@ def _key(
     processing = _find(root, "responseprocessing")
     template = ""
     if processing is not None:
-        template = (_attr(processing, "template") or _attr(processing, "templatelocation") or "")
+        template = _attr(processing, "template") or _attr(processing, "templatelocation") or ""
     template_name = posixpath.basename(template.rstrip("/")).removesuffix(".xml").lower()
     mapping = next(iter(_kids(declaration, "mapping")), None)
     if template_name == "map_response" or (not correct and mapping is not None):

@@ -87,3 +87,9 @@ def child(element: etree._Element, name: str) -> etree._Element | None:
 
 def descendants(element: etree._Element, name: str) -> list[etree._Element]:
     return [e for e in element.iter() if local(e) == name]
+
+
+def line(element: etree._Element) -> int | None:
+    """The element's line in its source, when lxml knows it."""
+    number = element.sourceline
+    return number if isinstance(number, int) else None

@@ -111,7 +111,7 @@ def _read_tree(prefix: str, load: Loader, names: list[str], fmt: str) -> Reading
 
 def _manifest_items(root: etree._Element, label: str) -> list[tuple[str, int | None]]:
     if safexml.local(root) != "manifest":
-        raise Unreadable(label, "imsmanifest.xml does not hold a <manifest>", root.sourceline)
+        raise Unreadable(label, "imsmanifest.xml does not hold a <manifest>", safexml.line(root))
     out: list[tuple[str, int | None]] = []
     for resources in safexml.children(root, "resources"):
         base = resources.get("{http://www.w3.org/XML/1998/namespace}base") or ""
@@ -123,12 +123,14 @@ def _manifest_items(root: etree._Element, label: str) -> list[tuple[str, int | N
                 files = safexml.children(resource, "file")
                 href = files[0].get("href") if files else None
             if not href:
-                raise Unreadable(label, "an item resource without an href", resource.sourceline)
+                raise Unreadable(label, "an item resource without an href", safexml.line(resource))
             rbase = resource.get("{http://www.w3.org/XML/1998/namespace}base") or ""
             joined = safezip.safe_name(posixpath.join(base, rbase, href))
             if joined is None:
-                raise Unreadable(label, f"item {href!r} points outside the package", resource.sourceline)
-            out.append((joined, resource.sourceline))
+                raise Unreadable(
+                    label, f"item {href!r} points outside the package", safexml.line(resource)
+                )
+            out.append((joined, safexml.line(resource)))
     return out
 
 
@@ -144,17 +146,20 @@ def _read_one(label: str, name: str, data: bytes, load: Loader, fmt: str) -> Rea
             raise Unreadable(label, f"a Moodle XML file, not {fmt}")
         return moodle.read(root, label)
     if fmt == "moodle":
-        raise Unreadable(label, f"not a Moodle XML file (<{kind}>)", root.sourceline)
+        raise Unreadable(label, f"not a Moodle XML file (<{kind}>)", safexml.line(root))
     if qti.is_item(root):
         return _read_item_xml(label, name, data, load, fmt, root)
     if qti.qnorm(kind) == "assessmenttest":
         return _read_test(label, name, root, load, fmt)
     if kind == "manifest":
         directory = posixpath.dirname(name)
-        return _read_tree(label[: len(label) - len(name)] + (directory + "/" if directory else ""),
-                          lambda n: load(posixpath.join(directory, n) if directory else n),
-                          ["imsmanifest.xml"], fmt)
-    raise Unreadable(label, f"<{kind}> is not a question format examhall reads", root.sourceline)
+        return _read_tree(
+            label[: len(label) - len(name)] + (directory + "/" if directory else ""),
+            lambda n: load(posixpath.join(directory, n) if directory else n),
+            ["imsmanifest.xml"],
+            fmt,
+        )
+    raise Unreadable(label, f"<{kind}> is not a question format examhall reads", safexml.line(root))
 
 
 def _read_test(label: str, name: str, root: etree._Element, load: Loader, fmt: str) -> Reading:
@@ -168,13 +173,13 @@ def _read_test(label: str, name: str, root: etree._Element, load: Loader, fmt: s
             continue
         href = safezip.safe_name(posixpath.join(directory, ref.get("href") or ""))
         if href is None:
-            raise Unreadable(label, f"item {ref.get('href')!r} points outside", ref.sourceline)
+            raise Unreadable(label, f"item {ref.get('href')!r} points outside", safexml.line(ref))
         if href in seen:
             continue
         seen.add(href)
         data = load(href)
         if data is None:
-            raise Unreadable(label, f"item {ref.get('href')!r} is not there", ref.sourceline)
+            raise Unreadable(label, f"item {ref.get('href')!r} is not there", safexml.line(ref))
         reading.extend(_read_item_xml(prefix + href, href, data, load, fmt))
     return reading
 
@@ -190,10 +195,10 @@ def _read_item_xml(
     if root is None:
         root = safexml.parse(data, label)
     if not qti.is_item(root):
-        raise Unreadable(label, f"<{safexml.local(root)}> is not a QTI item", root.sourceline)
+        raise Unreadable(label, f"<{safexml.local(root)}> is not a QTI item", safexml.line(root))
     found = qti.version(root)
     if fmt not in ("auto", found):
-        raise Unreadable(label, f"a {found} item, not {fmt}", root.sourceline)
+        raise Unreadable(label, f"a {found} item, not {fmt}", safexml.line(root))
     directory = posixpath.dirname(name)
 
     def media(src: str) -> bytes | None:

@@ -23,9 +23,7 @@ BLOCK = {
 }  # fmt: skip
 DROP = {"script", "style", "head", "title", "object", "embed", "iframe", "audio", "video", "math"}
 _SPACE = re.compile(r"\s+")
-_STRUCTURE = re.compile(
-    r"<(?:" + "|".join(sorted(richtext.STRUCTURE_TAGS)) + r")[\s>/]"
-)
+_STRUCTURE = re.compile(r"<(?:" + "|".join(sorted(richtext.STRUCTURE_TAGS)) + r")[\s>/]")
 
 
 def collapse(text: str) -> str:
@@ -62,7 +60,9 @@ def element_text(element: etree._Element, skip: frozenset[str] = frozenset()) ->
 
 def _fragment(markup: str) -> etree._Element:
     parser = html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
-    root = html.fragment_fromstring(markup or "", create_parent="div", parser=parser)
+    root: etree._Element = html.fragment_fromstring(
+        markup or "", create_parent="div", parser=parser
+    )
     return root
 
 
@@ -77,9 +77,7 @@ def html_images(markup: str) -> list[tuple[str, str | None]]:
     """(src, alt) of every image in an HTML fragment, in order."""
     if "<img" not in markup.lower():
         return []
-    return [
-        (str(img.get("src") or ""), img.get("alt")) for img in _fragment(markup).iter("img")
-    ]
+    return [(str(img.get("src") or ""), img.get("alt")) for img in _fragment(markup).iter("img")]
 
 
 def rich(markup: str) -> str | None:
@@ -100,7 +98,7 @@ def xml_to_html(element: etree._Element, skip: frozenset[str] = frozenset()) -> 
         if not name or name in skip:
             return
         attrs = "".join(
-            f' {_local(k)}="{_escape(v)}"' for k, v in node.attrib.items() if _local(k)
+            f' {_local(k)}="{_escape(str(v))}"' for k, v in node.attrib.items() if _local(k)
         )
         out.append(f"<{name}{attrs}>")
         out.append(_escape(node.text or ""))
@@ -114,4 +112,6 @@ def xml_to_html(element: etree._Element, skip: frozenset[str] = frozenset()) -> 
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from app.banks.models import ItemMedia, ItemVersion
 from app.candidates.models import Candidate
 from app.sittings.models import Attempt, PaperItem, Sitting
 
@@ -149,3 +150,16 @@ def lock_expired(db: Session, before: datetime, sitting_id: int | None = None) -
     if sitting_id is not None:
         where.append(Attempt.sitting_id == sitting_id)
     return lock_attempts(db, *where)
+
+
+def paper_picture(db: Session, attempt_id: int, sha256: str) -> tuple[str, bytes] | None:
+    """A picture shown by an item version on this attempt's paper, and only then."""
+    versions = db.scalars(
+        select(ItemVersion.images)
+        .join(PaperItem, PaperItem.item_version_id == ItemVersion.id)
+        .where(PaperItem.attempt_id == attempt_id, ItemVersion.images.is_not(None))
+    )
+    if not any(image["sha256"] == sha256 for images in versions for image in images or ()):
+        return None
+    media = db.get(ItemMedia, sha256)
+    return None if media is None else (media.content_type, media.data)

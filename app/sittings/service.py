@@ -186,6 +186,8 @@ class Question:
     answer: str | None
     flagged: bool
     saved_at: datetime | None
+    stem_html: str | None = None  # rich text as stored; cleaned again where it is rendered
+    images: tuple[tuple[str, str], ...] = ()  # (sha256, alt)
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,8 @@ def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
                 line.answer,
                 line.flagged,
                 line.answered_at,
+                version.stem_html,
+                tuple((i["sha256"], i["alt"]) for i in version.images or ()),
             )
         )
     return AttemptView(
@@ -332,3 +336,11 @@ def set_display(db: Session, attempt: Attempt, text_size: str, scheme: str) -> d
 def next_seq(db: Session, attempt: Attempt, position: int) -> int:
     """For plain form posts: one more than the stored seq, so the post always applies."""
     return _line(db, attempt, position).answer_seq + 1
+
+
+def picture(db: Session, attempt: Attempt, sha256: str) -> tuple[str, bytes]:
+    """A picture on this candidate's own paper (content type, bytes); NotFound otherwise."""
+    found = repository.paper_picture(db, attempt.id, sha256)
+    if found is None:
+        raise NotFound("No such picture on this paper.")
+    return found

@@ -192,8 +192,9 @@ def test_pictures_beside_the_bank_with_alt_text_are_clean_and_none_may_escape(
 ) -> None:
     folder = tmp_path / builder.CODE.replace("/", "-")
     (folder / "units" / "media").mkdir(parents=True)
-    (folder / "units" / "media" / "chart.png").write_bytes(b"\x89PNG\r\n")
-    (folder / "secret.png").write_bytes(b"\x89PNG\r\n")  # exists, but outside the bank's folder
+    (folder / "units" / "media" / "chart.png").write_bytes(builder.PNG)
+    (folder / "units" / "media" / "page.png").write_bytes(b"<svg onload='x()'/>")
+    (folder / "secret.png").write_bytes(builder.PNG)  # exists, but outside the bank's folder
     bank = builder.unit_bank(builder.UNIT_A)
     bank["items"][0]["images"] = [{"file": "media/chart.png", "alt": "A bar chart of calls"}]
     bank["items"][0]["stem_html"] = (
@@ -202,4 +203,8 @@ def test_pictures_beside_the_bank_with_alt_text_are_clean_and_none_may_escape(
     )
     assert problems_for(tmp_path, bank) == []
     bank["items"][0]["images"] = [{"file": "media/../../secret.png", "alt": "x"}]
-    assert any("picture media/../../secret.png is not there" in p for p in problems_for(tmp_path, bank))
+    assert any(
+        "picture media/../../secret.png is not there" in p for p in problems_for(tmp_path, bank)
+    )
+    bank["items"][0]["images"] = [{"file": "media/page.png", "alt": "x"}]
+    assert any("is not a PNG, JPEG, GIF or WebP picture" in p for p in problems_for(tmp_path, bank))

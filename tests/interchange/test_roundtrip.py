@@ -68,8 +68,16 @@ def test_item_structure_is_qti3_choice_with_match_correct() -> None:
     assert root.get("identifier") == "D6017644-001"
     declaration = root.find("q:qti-response-declaration", NS)
     assert declaration is not None
-    assert (declaration.get("cardinality"), declaration.get("base-type")) == ("single", "identifier")
-    assert root.findtext("q:qti-response-declaration/q:qti-correct-response/q:qti-value", namespaces=NS) == "opt-qqfw"
+    assert (declaration.get("cardinality"), declaration.get("base-type")) == (
+        "single",
+        "identifier",
+    )
+    assert (
+        root.findtext(
+            "q:qti-response-declaration/q:qti-correct-response/q:qti-value", namespaces=NS
+        )
+        == "opt-qqfw"
+    )
     interaction = root.find("q:qti-item-body/q:qti-choice-interaction", NS)
     assert interaction is not None
     assert interaction.get("max-choices") == "1"
@@ -104,7 +112,19 @@ def test_identifiers_are_ncnames_even_for_digit_ids() -> None:
 
 
 def test_package_has_a_manifest_listing_every_item(tmp_path: Path) -> None:
-    data = export.package("D/601/7644", [_item(), export.ExportItem("D6017644-002", "01.02", "Second?", [("abcd", "a"), ("efgh", "b"), ("ijkm", "c")], "abcd")])
+    data = export.package(
+        "D/601/7644",
+        [
+            _item(),
+            export.ExportItem(
+                "D6017644-002",
+                "01.02",
+                "Second?",
+                [("abcd", "a"), ("efgh", "b"), ("ijkm", "c")],
+                "abcd",
+            ),
+        ],
+    )
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = sorted(archive.namelist())
         manifest = etree.fromstring(archive.read("imsmanifest.xml"))
@@ -119,7 +139,9 @@ def test_package_has_a_manifest_listing_every_item(tmp_path: Path) -> None:
     assert all(r.find("cp:file", NS) is not None for r in resources)
 
 
-@pytest.mark.parametrize("stem", ["Tom & Jerry: who <wins>?", "A  stem with ünïcode – and “quotes”"])
+@pytest.mark.parametrize(
+    "stem", ["Tom & Jerry: who <wins>?", "A  stem with ünïcode \u2013 and \u201cquotes\u201d"]
+)
 def test_text_that_needs_escaping_survives(tmp_path: Path, stem: str) -> None:
     out = tmp_path / "p.zip"
     out.write_bytes(export.package("D/601/7644", [_item(stem)]))
