@@ -10,9 +10,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from lxml import etree
+from lxml import etree, html
 from sqlalchemy.orm import Session
 
+from app.banks import richtext
+from app.banks import service as banks
 from app.interchange.bankfile import EXPORT_ITEM_PREFIX, EXPORT_OPTION_PREFIX
 from app.paths import unit_urn
 from app.qualifications import service as qualifications
@@ -34,6 +36,15 @@ class ExportItem:
     stem: str
     options: list[tuple[str, str]]  # (id, text), in authored order
     key: str
+    stem_html: str | None = None  # the safe subset; exported in place of the plain prompt
+    pictures: tuple[Picture, ...] = ()
+
+
+@dataclass(frozen=True)
+class Picture:
+    name: str  # file name inside the package, beside the item (media/<digest>.<ext>)
+    data: bytes
+    alt: str
 
 
 def identifier(item_id: str) -> str:
@@ -86,7 +97,16 @@ def item_xml(item: ExportItem, lang: str = "en-GB") -> bytes:
             "min-choices": "1",
         },
     )
-    etree.SubElement(interaction, q + "qti-prompt").text = item.stem
+    if item.stem_html:
+        stem = etree.Element(q + "div", attrib={"class": "stem"})
+        _copy_html(richtext.clean(item.stem_html), stem, q)
+        interaction.addprevious(stem)
+    for picture in item.pictures:
+        holder = etree.Element(q + "p")
+        etree.SubElement(holder, q + "img", src=picture.name, alt=picture.alt)
+        interaction.addprevious(holder)
+    if not item.stem_html:
+        etree.SubElement(interaction, q + "qti-prompt").text = item.stem
     for option_id, text in item.options:
         choice = etree.SubElement(
             interaction, q + "qti-simple-choice", identifier=EXPORT_OPTION_PREFIX + option_id
@@ -96,7 +116,24 @@ def item_xml(item: ExportItem, lang: str = "en-GB") -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
-def manifest_xml(urn: str, hrefs: list[tuple[str, str]]) -> bytes:
+def _copy_html(markup: str, parent: etree._Element, q: str) -> None:
+    """Cleaned HTML rebuilt as elements of the QTI namespace (its content model is XHTML's)."""
+    holder = html.fragment_fromstring(markup, create_parent="div")
+    parent.text = holder.text
+
+    def copy(source: etree._Element, target: etree._Element) -> None:
+        for child in source:
+            if not isinstance(child.tag, str):
+                continue
+            attrib = {str(k): str(v) for k, v in child.attrib.items()}
+            made = etree.SubElement(target, q + child.tag, attrib=attrib)
+            made.text, made.tail = child.text, child.tail
+            copy(child, made)
+
+    copy(holder, parent)
+
+
+def manifest_xml(urn: str, hrefs: list[tuple[str, list[str]]]) -> bytes:
     """imsmanifest.xml listing each item as an imsqti_item_xmlv3p0 resource."""
     c = f"{{{NS_CP}}}"
     root = etree.Element(
@@ -112,15 +149,16 @@ def manifest_xml(urn: str, hrefs: list[tuple[str, str]]) -> bytes:
     etree.SubElement(metadata, c + "schemaversion").text = "3.0.0"
     etree.SubElement(root, c + "organizations")
     resources = etree.SubElement(root, c + "resources")
-    for ident, href in hrefs:
+    for ident, files in hrefs:
         resource = etree.SubElement(
             resources,
             c + "resource",
             identifier=ident,
             type="imsqti_item_xmlv3p0",
-            href=href,
+            href=files[0],
         )
-        etree.SubElement(resource, c + "file", href=href)
+        for href in files:
+            etree.SubElement(resource, c + "file", href=href)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
@@ -128,11 +166,17 @@ def package(urn: str, items: list[ExportItem]) -> bytes:
     """The content package as zip bytes."""
     buffer = io.BytesIO()
     hrefs = []
+    written: set[str] = set()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in items:
             href = f"items/{identifier(item.id)}.xml"
-            hrefs.append((identifier(item.id), href))
+            files = [href] + [f"items/{p.name}" for p in item.pictures]
+            hrefs.append((identifier(item.id), files))
             archive.writestr(href, item_xml(item))
+            for picture in item.pictures:
+                if picture.name not in written:  # a picture shared by items is stored once
+                    archive.writestr(f"items/{picture.name}", picture.data)
+                    written.add(picture.name)
         archive.writestr("imsmanifest.xml", manifest_xml(urn, hrefs))
     return buffer.getvalue()
 
@@ -147,6 +191,11 @@ def export_unit(db: Session, urn: str, out: Path) -> int:
             stem=version.stem,
             options=[(o["id"], o["text"]) for o in version.options],
             key=version.key,
+            stem_html=version.stem_html,
+            pictures=tuple(
+                Picture(f"media/{sha}.{kind.removeprefix('image/')}", data, alt)
+                for sha, kind, data, alt in banks.pictures(db, version)
+            ),
         )
         for item, version, ref in qualifications.live_items(db, canonical)
     ]

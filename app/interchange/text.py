@@ -23,6 +23,10 @@ BLOCK = {
 }  # fmt: skip
 DROP = {"script", "style", "head", "title", "object", "embed", "iframe", "audio", "video", "math"}
 _SPACE = re.compile(r"\s+")
+_AROUND_BLOCK = re.compile(
+    r"\s*(</?(?:p|ul|ol|li|table|caption|thead|tbody|tfoot|tr|th|td|blockquote)\b[^>]*>)\s*"
+)
+_EMPTY_P = re.compile(r"<p>(?:\s|<br>)*</p>")
 _STRUCTURE = re.compile(r"<(?:" + "|".join(sorted(richtext.STRUCTURE_TAGS)) + r")[\s>/]")
 
 
@@ -82,8 +86,9 @@ def html_images(markup: str) -> list[tuple[str, str | None]]:
 
 def rich(markup: str) -> str | None:
     """The safe subset of an HTML fragment, or None when it has no structure worth keeping."""
-    cleaned = richtext.clean(markup)
-    cleaned = collapse(cleaned)
+    cleaned = collapse(richtext.clean(markup))
+    cleaned = _AROUND_BLOCK.sub(r"\1", cleaned)  # layout whitespace between blocks means nothing
+    cleaned = _EMPTY_P.sub("", cleaned)
     if not _STRUCTURE.search(cleaned):
         return None
     return cleaned

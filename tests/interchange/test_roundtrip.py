@@ -149,3 +149,36 @@ def test_text_that_needs_escaping_survives(tmp_path: Path, stem: str) -> None:
     assert question.stem == " ".join(stem.split())
     assert [c.text for c in question.choices] == ["One & <two>", "Two", "Three"]
     assert question.choices[question.key].source_id == "opt-qqfw"
+
+
+def test_rich_stem_and_pictures_travel_in_the_package(tmp_path: Path) -> None:
+    png = (Path(__file__).parent.parent / "fixtures/interop/qti30/kennisnet-2/resources"
+           / "203508eb206cc636da22758c573a1a1b.png").read_bytes()  # fmt: skip
+    rich = "<p>Calls by <em>team</em>:</p><ul><li>Blue: 10<sup>2</sup></li></ul>"
+    item = export.ExportItem(
+        id="D6017644-070",
+        criterion="01.01",
+        stem="Calls by team: Blue: 102",
+        options=[("95m5", "One"), ("qqfw", "Two"), ("suej", "Three")],
+        key="suej",
+        stem_html=rich,
+        pictures=(export.Picture("media/abc.png", png, "A bar chart of calls"),),
+    )
+    data = export.package("D/601/7644", [item])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.read("items/media/abc.png") == png
+        manifest = etree.fromstring(archive.read("imsmanifest.xml"))
+        body = etree.fromstring(archive.read("items/D6017644-070.xml"))
+    files = [f.get("href") for f in manifest.iterfind("cp:resources/cp:resource/cp:file", NS)]
+    assert files == ["items/D6017644-070.xml", "items/media/abc.png"]
+    # rich text as QTI-namespace XHTML in the body, the picture with its alt text
+    assert body.find("q:qti-item-body/q:div/q:ul/q:li/q:sup", NS) is not None
+    img = body.find("q:qti-item-body/q:p/q:img", NS)
+    assert img is not None and img.get("alt") == "A bar chart of calls"
+    out = tmp_path / "rich.zip"
+    out.write_bytes(data)
+    question = read_path(out, "qti3").questions[0]
+    assert question.stem == "Calls by team: Blue: 102"
+    assert question.stem_html == rich
+    assert [(m.data, m.alt) for m in question.media] == [(png, "A bar chart of calls")]
+    assert question.choices[question.key].text == "Three"
