@@ -1,7 +1,7 @@
 """item_rich_content: rich stems and pictures on item versions, pictures stored once
 
 Revision ID: 4f1c2a7b9e31
-Revises: 30b0843fbfea
+Revises: a10f00000001
 Create Date: 2026-12-04 23:45:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import app.db
 
 
 revision: str = '4f1c2a7b9e31'
-down_revision: str | None = '30b0843fbfea'
+down_revision: str | None = 'a10f00000001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

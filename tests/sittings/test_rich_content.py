@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.banks.models import ItemMedia, ItemVersion
 from app.clock import MovableClock
 from tests.banks.builder import PNG
-from tests.sittings.conftest import Room, make_room
+from tests.sittings.conftest import Room, code, make_room
 
 RICH = (
     "<p>Calls answered by <em>each team</em>:</p>"
@@ -50,7 +50,7 @@ def test_the_loader_keeps_rich_text_and_stores_each_picture_once(
 
 def test_the_page_renders_rich_text_and_the_picture_with_its_alt(rich_room: Room) -> None:
     session = rich_room.open_session(["N001"])
-    rich_room.sign_in("N001", session["access_code"])
+    rich_room.sign_in("N001", code(session, "N001"))
     page = rich_room.client.get("/exam/q/1").text
     assert '<div class="stem stem-rich" id="stem"><p>Calls answered by <em>each team</em>' in page
     assert "<caption>Calls</caption>" in page and "10<sup>2</sup>" in page
@@ -78,7 +78,7 @@ def test_markup_outside_the_subset_never_reaches_the_page(rich_room: Room, db: S
     db.execute(update(ItemVersion).values(stem_html=hostile))
     db.flush()
     session = rich_room.open_session(["N001"])
-    rich_room.sign_in("N001", session["access_code"])
+    rich_room.sign_in("N001", code(session, "N001"))
     page = rich_room.client.get("/exam/q/1").text
     stem = page[page.index('id="stem"') : page.index("</div>", page.index('id="stem"'))]
     assert "<p>Pick <b>one</b></p>" in stem
