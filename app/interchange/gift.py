@@ -119,8 +119,12 @@ def read(data: bytes, source: str) -> Reading:
     for block in _blocks(content):
         raw = "\n".join(block.lines).strip()
         if raw.startswith("$CATEGORY:"):
-            category = formats.category_path(raw.splitlines()[0][len("$CATEGORY:") :])
-            continue
+            first, _, rest = raw.partition("\n")
+            category = formats.category_path(first[len("$CATEGORY:") :])
+            raw = rest.strip()  # a question straight after the line is read, not lost
+            block.line += 1
+            if not raw:
+                continue
         result = _question(_hide(raw), block, source)
         if isinstance(result, Skipped):
             reading.skipped.append(result)

@@ -49,16 +49,15 @@ INTERACTIONS = {
     "endattemptinteraction": "end attempt",
 }
 #: left out of a stem: the interaction itself and feedback shown only after answering
+# (text.element_text compares lower-cased local names: QTI 2.1's and QTI 3.0's spellings)
 NOT_STEM = frozenset(
-    {"choiceInteraction", "qti-choice-interaction", "feedbackBlock", "qti-feedback-block",
-     "feedbackInline", "qti-feedback-inline", "modalFeedback", "qti-modal-feedback",
-     "templateBlock", "qti-template-block", "templateInline", "qti-template-inline",
-     "rubricBlock", "qti-rubric-block", "choiceinteraction", "feedbackblock", "feedbackinline",
-     "modalfeedback", "templateblock", "templateinline", "rubricblock"}
+    {"choiceinteraction", "qti-choice-interaction", "feedbackblock", "qti-feedback-block",
+     "feedbackinline", "qti-feedback-inline", "modalfeedback", "qti-modal-feedback",
+     "templateblock", "qti-template-block", "templateinline", "qti-template-inline",
+     "rubricblock", "qti-rubric-block"}
 )  # fmt: skip
 NOT_CHOICE = frozenset(
-    {"feedbackInline", "qti-feedback-inline", "feedbackinline", "templateInline",
-     "qti-template-inline", "templateinline"}
+    {"feedbackinline", "qti-feedback-inline", "templateinline", "qti-template-inline"}
 )  # fmt: skip
 
 MediaLoader = Callable[[str], bytes | None]
@@ -128,7 +127,10 @@ def read_item(root: etree._Element, source: str, media: MediaLoader | None = Non
         )
     interaction = interactions[0]
     if kinds[0] != "choice":
-        return skip(kinds[0], f"a {kinds[0]} interaction is not single-answer multiple choice")
+        article = "an" if kinds[0][0] in "aeiou" else "a"
+        return skip(
+            kinds[0], f"{article} {kinds[0]} interaction is not single-answer multiple choice"
+        )
     response_id = _attr(interaction, "responseidentifier")
     declaration = next(
         (d for d in _all(root, "responsedeclaration") if _attr(d, "identifier") == response_id),
@@ -234,10 +236,10 @@ def _key(
 
 
 def _inner_html(element: etree._Element, skip: frozenset[str]) -> str:
-    parts = [text._escape(element.text or "")]
+    parts = [text.escape(element.text or "")]
     for child in element:
         parts.append(text.xml_to_html(child, skip))
-        parts.append(text._escape(child.tail or ""))
+        parts.append(text.escape(child.tail or ""))
     return "".join(parts)
 
 

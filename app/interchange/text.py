@@ -103,20 +103,20 @@ def xml_to_html(element: etree._Element, skip: frozenset[str] = frozenset()) -> 
         if not name or name in skip:
             return
         attrs = "".join(
-            f' {_local(k)}="{_escape(str(v))}"' for k, v in node.attrib.items() if _local(k)
+            f' {_local(k)}="{escape(str(v))}"' for k, v in node.attrib.items() if _local(k)
         )
         out.append(f"<{name}{attrs}>")
-        out.append(_escape(node.text or ""))
+        out.append(escape(node.text or ""))
         for child in node:
             walk(child)
-            out.append(_escape(child.tail or ""))
+            out.append(escape(child.tail or ""))
         out.append(f"</{name}>")
 
     walk(element)
     return "".join(out)
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )

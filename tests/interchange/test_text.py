@@ -97,3 +97,9 @@ def test_gift_kinds_that_are_skipped(tmp_path: Path, content: str, kind: str) ->
 def test_gift_negative_weight_on_a_wrong_answer_keeps_the_key(tmp_path: Path) -> None:
     q = _one(tmp_path, "Which? {=right ~%-50%wrong ~other}\n")
     assert isinstance(q, Question) and q.choices[q.key].text == "right"
+
+
+def test_gift_question_right_after_a_category_line_is_not_lost(tmp_path: Path) -> None:
+    q = _one(tmp_path, "$CATEGORY: $course$/top/Unit 1: Law\n::L1:: Which act? {=ERA ~DPA ~HSWA}\n")
+    assert isinstance(q, Question)
+    assert q.category == "Unit 1: Law" and q.source_id == "L1" and q.line == 2
