@@ -103,3 +103,37 @@ def test_gift_question_right_after_a_category_line_is_not_lost(tmp_path: Path) -
     q = _one(tmp_path, "$CATEGORY: $course$/top/Unit 1: Law\n::L1:: Which act? {=ERA ~DPA ~HSWA}\n")
     assert isinstance(q, Question)
     assert q.category == "Unit 1: Law" and q.source_id == "L1" and q.line == 2
+
+
+MOODLE = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="category"><category><text>$course$/top/Law/Privacy</text></category></question>
+  <question type="multichoice">
+    <name><text>GDPR basis</text></name>
+    <questiontext format="html"><text><![CDATA[<p>Which is a <em>lawful</em> basis?</p>]]></text></questiontext>
+    <idnumber>LAW-7</idnumber>
+    <single>true</single>
+    <answer fraction="0"><text>Curiosity</text></answer>
+    <answer fraction="100"><text>Consent &amp; contract</text></answer>
+    <answer fraction="-33.3"><text>Habit</text></answer>
+    <tags><tag><text>gdpr</text></tag><tag><text>data</text></tag></tags>
+  </question>
+</quiz>
+"""
+
+
+def test_moodle_category_tags_idnumber_and_a_negative_wrong_answer(tmp_path: Path) -> None:
+    from app.interchange.sources import read_path
+
+    source = tmp_path / "quiz.xml"
+    source.write_text(MOODLE, encoding="utf-8")
+    reading = read_path(source, "moodle")
+    [q] = reading.questions
+    assert (q.source_id, q.category, q.tags) == ("GDPR basis", "Law/Privacy", ["gdpr", "data"])
+    assert q.identifiers == ["LAW-7", "GDPR basis"] and q.line == 4
+    assert (
+        q.stem == "Which is a lawful basis?"
+        and q.stem_html == "<p>Which is a <em>lawful</em> basis?</p>"
+    )
+    assert [c.text for c in q.choices] == ["Curiosity", "Consent & contract", "Habit"]
+    assert q.key == 1
