@@ -110,7 +110,9 @@ MOODLE = """<?xml version="1.0" encoding="UTF-8"?>
   <question type="category"><category><text>$course$/top/Law/Privacy</text></category></question>
   <question type="multichoice">
     <name><text>GDPR basis</text></name>
-    <questiontext format="html"><text><![CDATA[<p>Which is a <em>lawful</em> basis?</p>]]></text></questiontext>
+    <questiontext format="html">
+      <text><![CDATA[<p>Which is a <em>lawful</em> basis?</p>]]></text>
+    </questiontext>
     <idnumber>LAW-7</idnumber>
     <single>true</single>
     <answer fraction="0"><text>Curiosity</text></answer>
@@ -131,6 +133,7 @@ def test_moodle_category_tags_idnumber_and_a_negative_wrong_answer(tmp_path: Pat
     [q] = reading.questions
     assert (q.source_id, q.category, q.tags) == ("GDPR basis", "Law/Privacy", ["gdpr", "data"])
     assert q.identifiers == ["LAW-7", "GDPR basis"] and q.line == 4
+    html = "<p>Which is a <em>lawful</em> basis?</p>"
     assert (
         q.stem == "Which is a lawful basis?"
         and q.stem_html == "<p>Which is a <em>lawful</em> basis?</p>"
