@@ -133,10 +133,7 @@ def test_moodle_category_tags_idnumber_and_a_negative_wrong_answer(tmp_path: Pat
     [q] = reading.questions
     assert (q.source_id, q.category, q.tags) == ("GDPR basis", "Law/Privacy", ["gdpr", "data"])
     assert q.identifiers == ["LAW-7", "GDPR basis"] and q.line == 4
-    html = "<p>Which is a <em>lawful</em> basis?</p>"
-    assert (
-        q.stem == "Which is a lawful basis?"
-        and q.stem_html == "<p>Which is a <em>lawful</em> basis?</p>"
-    )
+    assert q.stem == "Which is a lawful basis?"
+    assert q.stem_html == "<p>Which is a <em>lawful</em> basis?</p>"
     assert [c.text for c in q.choices] == ["Curiosity", "Consent & contract", "Habit"]
     assert q.key == 1
