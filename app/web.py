@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from app.banks import richtext
+from app.sittings.status import AttemptStatus, SittingStatus
 
 # The project tree (templates, static, migrations); a container installs the code elsewhere.
 ROOT = Path(os.environ.get("EXAMHALL_HOME") or Path(__file__).resolve().parent.parent)
@@ -64,6 +65,8 @@ _env.filters.update(
     clock_time=clock_time,
     date_time=date_time,
 )
+# Templates compare states by these names, never by bare strings (AttemptStatus.PAUSED).
+_env.globals.update(AttemptStatus=AttemptStatus, SittingStatus=SittingStatus)
 templates = Jinja2Templates(env=_env)
 
 
