@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from app.banks.models import ItemVersion
+from app.banks.models import ItemMedia, ItemVersion
 from app.candidates.models import Candidate
 from app.sittings.models import Attempt, PaperItem, ServiceBeat, Sitting
 from app.sittings.status import AttemptStatus, SittingStatus
@@ -187,3 +187,16 @@ def under_way() -> list[ColumnElement[bool]]:
 def last_beat(db: Session) -> ServiceBeat | None:
     """The service's heartbeat row, locked: one instance at a time reads and moves it."""
     return db.scalar(select(ServiceBeat).where(ServiceBeat.id == 1).with_for_update())
+
+
+def paper_picture(db: Session, attempt_id: int, sha256: str) -> tuple[str, bytes] | None:
+    """A picture shown by an item version on this attempt's paper, and only then."""
+    versions = db.scalars(
+        select(ItemVersion.images)
+        .join(PaperItem, PaperItem.item_version_id == ItemVersion.id)
+        .where(PaperItem.attempt_id == attempt_id, ItemVersion.images.is_not(None))
+    )
+    if not any(image["sha256"] == sha256 for images in versions for image in images or ()):
+        return None
+    media = db.get(ItemMedia, sha256)
+    return None if media is None else (media.content_type, media.data)
