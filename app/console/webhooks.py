@@ -1,0 +1,7 @@
+"""Webhooks: placeholder until the webhooks service is merged (see the report)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/webhooks")
