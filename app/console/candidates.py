@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.candidates import importer
@@ -74,7 +75,7 @@ async def upload(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep)
     data = await file.read(importer.MAX_BYTES + 1)
     try:
         with db.begin_nested():  # all or nothing, even inside this request
-            imported = candidates.import_csv(db, clock.now(), data)
+            imported = await run_in_threadpool(candidates.import_csv, db, clock.now(), data)
     except candidates.ImportRefused as exc:
         return _upload_page(request, user, summary=exc.detail, problems=exc.problems, filename=file.filename)
     return _upload_page(

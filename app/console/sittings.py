@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.candidates import service as candidates
 from app.centres import service as centres
@@ -103,7 +104,9 @@ async def schedule(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDe
                 raise Invalid.field("candidates", "Choose at least one candidate.")
             if not values.get("unit"):
                 raise Invalid.field("unit", "Choose the unit.")
-            sitting = scheduling.schedule(
+            # Building every paper takes a while for a big room: off the event loop.
+            sitting = await run_in_threadpool(
+                scheduling.schedule,
                 db,
                 clock.now(),
                 centre=values.get("centre", ""),
