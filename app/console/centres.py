@@ -28,8 +28,8 @@ def _list(request: Request, db: Any, user: ConsoleUser, **extra: Any) -> Respons
         values={},
         message=request.query_params.get("done") and "Centre added.",
     )
+    status = int(extra.pop("status_code", 200))
     context.update(extra)
-    status = 422 if context["errors"] else 200
     return render(request, "console/centres.html", context, status_code=status)
 
 
@@ -48,7 +48,7 @@ async def add_centre(request: Request, user: ConsoleDep, db: DbDep, clock: Clock
             body = form_errors(CentreIn, {"code": values.get("code", ""), "name": values.get("name", "")})
             centres.create_centre(db, body.code, body.name, clock.now())
     except AppError as exc:
-        return _list(request, db, user, errors=_by_field(exc, "code"), values=values)
+        return _list(request, db, user, errors=_by_field(exc, "code"), values=values, status_code=exc.status)
     return see("/console/centres?done=1")
 
 
@@ -68,8 +68,8 @@ def _centre_page(request: Request, db: Any, user: ConsoleUser, code: str, **extr
         values={},
         message=request.query_params.get("done") and "Invigilator account created.",
     )
+    status = int(extra.pop("status_code", 200))
     context.update(extra)
-    status = 422 if context["errors"] else 200
     return render(request, "console/centre.html", context, status_code=status)
 
 
@@ -94,5 +94,5 @@ async def add_invigilator(
             centres.create_invigilator(db, code, body.username, body.password, clock.now())
     except AppError as exc:
         kept = {"username": values.get("username", "")}
-        return _centre_page(request, db, user, code, errors=_by_field(exc, "username"), values=kept)
+        return _centre_page(request, db, user, code, errors=_by_field(exc, "username"), values=kept, status_code=exc.status)
     return see(f"/console/centres/{centres.get_centre(db, code).code}?done=1")
