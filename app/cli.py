@@ -327,7 +327,8 @@ def _demo_lines(made: object, url: str) -> list[str]:
     ]
     lines += [
         f"  {p.candidate_number:<10} code {made.codes[p.candidate_number]:<10} "
-        f"{p.first_name} {p.last_name}" + (f" (+{p.extra_time_percent}% time)" if p.extra_time_percent else "")
+        f"{p.first_name} {p.last_name}"
+        + (f" (+{p.extra_time_percent}% time)" if p.extra_time_percent else "")
         for p in made.people
     ]
     lines += ["", f"API documentation: {url}/docs"]

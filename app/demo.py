@@ -49,12 +49,8 @@ class Demo:
 
 
 def first_examinable_unit(db: Session) -> Unit:
-    units = sorted(
-        (m.unit for q in qualifications.all_qualifications(db) for m in q.memberships),
-        key=lambda u: u.urn,
-    )
-    for unit in units:
-        if unit.test_spec is not None and scheduling.pool_of(db, unit)[0]:
+    for unit in qualifications.examinable_units(db):
+        if scheduling.pool_of(db, unit)[0]:
             return unit
     raise NotFound("No unit with a test and live items is loaded: run `examhall banks load`.")
 

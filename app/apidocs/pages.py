@@ -7,11 +7,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi import routing
+from fastapi import APIRouter, FastAPI, Request, routing
 from fastapi.openapi.utils import _get_api_route_for_openapi, get_openapi
 from fastapi.responses import HTMLResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from app.apidocs.problems import document
@@ -26,9 +24,10 @@ def docs(request: Request) -> Response:
     return render(request, "docs.html")
 
 
-def api_routes(app: FastAPI) -> list[APIRoute]:
-    """Every JSON route with its full path, as FastAPI's own OpenAPI generator walks them
-    (included routers are wrapped since FastAPI 0.16x)."""
+def api_routes(app: FastAPI) -> list[Any]:
+    """Every JSON route as FastAPI's own OpenAPI generator sees it: with its full path, its
+    methods and its dependencies (since FastAPI 0.16x included routers are not copied, so
+    app.routes alone does not reach them). tests/system/test_docs.py notices if this changes."""
     found = (_get_api_route_for_openapi(c) for c in routing.iter_route_contexts(app.routes))
     return [route for route in found if route is not None]
 

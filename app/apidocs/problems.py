@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.routing import APIRoute
-
 from app.errors import (
     PROBLEM_BASE,
     TITLES,
@@ -17,8 +15,8 @@ from app.errors import (
     Conflict,
     Forbidden,
     Invalid,
-    ServiceUnavailable,
     NotFound,
+    ServiceUnavailable,
     Throttled,
     Unauthorized,
 )
@@ -46,14 +44,42 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 
 # What each status means for a client, with the error class a handler raises for it.
 _CASES: dict[int, tuple[type[AppError], str, str]] = {
-    400: (BadRequest, "The request cannot be read (malformed JSON, a bad cursor).", "The request body is not valid JSON."),
-    401: (Unauthorized, "Not authenticated: no valid token or session.", "An awarding-body bearer token is required."),
-    403: (Forbidden, "Authenticated but not allowed (scope, role, another centre, or a missing X-CSRF-Token).", "This token lacks the 'admin' scope."),
+    400: (
+        BadRequest,
+        "The request cannot be read (malformed JSON, a bad cursor).",
+        "The request body is not valid JSON.",
+    ),
+    401: (
+        Unauthorized,
+        "Not authenticated: no valid token or session.",
+        "An awarding-body bearer token is required.",
+    ),
+    403: (
+        Forbidden,
+        "Authenticated but not allowed (scope, role, another centre, or a missing X-CSRF-Token).",
+        "This token lacks the 'admin' scope.",
+    ),
     404: (NotFound, "No such resource (or not visible to this caller).", "No session 42."),
-    409: (Conflict, "The resource's state does not allow this now.", "This session is closed; it cannot be started again."),
-    422: (Invalid, "A value failed validation; `errors` lists each field.", "scheduled_start: Input should be a valid datetime"),
-    503: (ServiceUnavailable, "The database is busy or unreachable; nothing was changed. Retry.", "The service is busy; nothing was changed. Try again in a moment."),
-    429: (Throttled, "Too many failed sign-ins; wait `retry_after` seconds.", "Too many failed sign-in attempts. Try again in 300 seconds."),
+    409: (
+        Conflict,
+        "The resource's state does not allow this now.",
+        "This session is closed; it cannot be started again.",
+    ),
+    422: (
+        Invalid,
+        "A value failed validation; `errors` lists each field.",
+        "scheduled_start: Input should be a valid datetime",
+    ),
+    503: (
+        ServiceUnavailable,
+        "The database is busy or unreachable; nothing was changed. Retry.",
+        "The service is busy; nothing was changed. Try again in a moment.",
+    ),
+    429: (
+        Throttled,
+        "Too many failed sign-ins; wait `retry_after` seconds.",
+        "Too many failed sign-in attempts. Try again in 300 seconds.",
+    ),
 }
 
 
@@ -67,7 +93,9 @@ def example(status: int, path: str = "/api/v1/...") -> dict[str, Any]:
         "instance": path,
     }
     if status == 422:
-        body["errors"] = [{"field": "scheduled_start", "message": "Input should be a valid datetime"}]
+        body["errors"] = [
+            {"field": "scheduled_start", "message": "Input should be a valid datetime"}
+        ]
     if status == 429:
         body["retry_after"] = 300
     return body
@@ -77,7 +105,7 @@ def example(status: int, path: str = "/api/v1/...") -> dict[str, Any]:
 AUTHENTICATING = {"dependency", "current_staff", "candidate_ticket", "bearer_or_staff"}
 
 
-def statuses_for(route: APIRoute) -> list[int]:
+def statuses_for(route: Any) -> list[int]:
     """The problems a route can answer with, from what it takes and who may call it."""
     found = {400, 422, 503}  # every route parses its input and uses the database
     if _dependency_names(route) & AUTHENTICATING:
@@ -92,7 +120,7 @@ def statuses_for(route: APIRoute) -> list[int]:
     return sorted(found)
 
 
-def _dependency_names(route: APIRoute) -> set[str]:
+def _dependency_names(route: Any) -> set[str]:
     names: set[str] = set()
     stack = list(route.dependant.dependencies)
     while stack:
@@ -103,7 +131,7 @@ def _dependency_names(route: APIRoute) -> set[str]:
     return names
 
 
-def document(schema: dict[str, Any], routes: list[APIRoute]) -> dict[str, Any]:
+def document(schema: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
     """Add the Problem schema and each route's problem responses to an OpenAPI document."""
     schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     ref = {"$ref": "#/components/schemas/Problem"}

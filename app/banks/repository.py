@@ -20,5 +20,7 @@ def items_with_versions(db: Session, unit_id: int) -> list[Item]:
 
 def item_counts(db: Session) -> dict[tuple[int, str], int]:
     """How many items each unit has in each status, keyed by (unit id, status)."""
-    rows = db.execute(select(Item.unit_id, Item.status, func.count()).group_by(Item.unit_id, Item.status))
+    rows = db.execute(
+        select(Item.unit_id, Item.status, func.count()).group_by(Item.unit_id, Item.status)
+    )
     return {(unit_id, status): int(n) for unit_id, status, n in rows}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
-
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import AdminToken, ResultsToken

@@ -85,7 +85,11 @@ def parse(data: bytes) -> Parsed:
 
 def _header_problems(header: list[str]) -> list[RowProblem]:
     if not header:
-        return [RowProblem(1, "", f"The file is empty: the first row names the columns {', '.join(REQUIRED)}.")]
+        return [
+            RowProblem(
+                1, "", f"The file is empty: the first row names the columns {', '.join(REQUIRED)}."
+            )
+        ]
     problems = [
         RowProblem(1, name, "This column is missing.") for name in REQUIRED if name not in header
     ]
@@ -114,7 +118,9 @@ def _row(number: int, header: list[str], record: list[str]) -> CandidateIn | lis
         if raw.isdigit():
             values["extra_time_percent"] = int(raw)
         else:
-            problems.append(RowProblem(number, "extra_time_percent", "Give a whole number, 0 to 200."))
+            problems.append(
+                RowProblem(number, "extra_time_percent", "Give a whole number, 0 to 200.")
+            )
             del values["extra_time_percent"]
     if "rest_breaks" in values:
         flag = values["rest_breaks"].lower()

@@ -38,11 +38,15 @@ def search(
     if centre_id is not None:
         where.append(Candidate.centre_id == centre_id)
     if text:
-        like = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = (
+            "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
         where.append(
             or_(
                 func.lower(Candidate.candidate_number).like(like, escape="\\"),
-                func.lower(Candidate.first_name + " " + Candidate.last_name).like(like, escape="\\"),
+                func.lower(Candidate.first_name + " " + Candidate.last_name).like(
+                    like, escape="\\"
+                ),
             )
         )
     total = db.scalar(select(func.count()).select_from(Candidate).where(*where)) or 0

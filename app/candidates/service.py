@@ -179,7 +179,9 @@ class ImportRefused(Invalid):
             f"Nothing was imported: {len(problems)} problem{'s' if len(problems) != 1 else ''} "
             "in the file.",
             extra={
-                "errors": [{"row": p.row, "column": p.column, "message": p.message} for p in problems]
+                "errors": [
+                    {"row": p.row, "column": p.column, "message": p.message} for p in problems
+                ]
             },
         )
         self.problems = problems
@@ -197,7 +199,9 @@ def import_csv(db: Session, now: datetime, data: bytes) -> list[Candidate]:
             problems.append(RowProblem(number, "centre", f"No centre {row.centre}."))
         if row.candidate_number in taken:
             problems.append(
-                RowProblem(number, "candidate_number", f"{row.candidate_number} is registered already.")
+                RowProblem(
+                    number, "candidate_number", f"{row.candidate_number} is registered already."
+                )
             )
     if problems:
         raise ImportRefused(sorted(problems, key=lambda p: (p.row, p.column)))
@@ -221,7 +225,9 @@ def search(
 ) -> tuple[list[Candidate], int]:
     """Candidates matching a number or name, optionally at one centre; and how many match."""
     centre_id = centres.get_centre(db, centre).id if centre else None
-    return repository.search(db, text=(text or "").strip() or None, centre_id=centre_id, limit=limit)
+    return repository.search(
+        db, text=(text or "").strip() or None, centre_id=centre_id, limit=limit
+    )
 
 
 def at_centre(db: Session, centre: str) -> list[Candidate]:

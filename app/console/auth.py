@@ -47,8 +47,14 @@ async def sign_in(
         )
     except AppError as exc:
         # Answered, not raised: the transaction commits, so the failure counts towards throttling.
-        context = {"error": exc.detail, "values": {"username": form.get("username", "")}, "next": next_path}
-        return render(request, "console/sign_in.html", context, status_code=exc.status, headers=exc.headers)
+        context = {
+            "error": exc.detail,
+            "values": {"username": form.get("username", "")},
+            "next": next_path,
+        }
+        return render(
+            request, "console/sign_in.html", context, status_code=exc.status, headers=exc.headers
+        )
     response = see(next_path)
     cookies.issue(
         response, settings, cookies.CONSOLE, {"sub": account.id, "csrf": cookies.new_csrf_token()}

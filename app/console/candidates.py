@@ -69,21 +69,27 @@ async def upload(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep)
     _, form = await posted(request, user)
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
-        return _upload_page(request, user, summary="Choose a CSV file to upload.", problems=[
-            importer.RowProblem(0, "", "No file was chosen.")
-        ])
+        return _upload_page(
+            request,
+            user,
+            summary="Choose a CSV file to upload.",
+            problems=[importer.RowProblem(0, "", "No file was chosen.")],
+        )
     data = await file.read(importer.MAX_BYTES + 1)
     try:
         with db.begin_nested():  # all or nothing, even inside this request
             imported = await run_in_threadpool(candidates.import_csv, db, clock.now(), data)
     except candidates.ImportRefused as exc:
-        return _upload_page(request, user, summary=exc.detail, problems=exc.problems, filename=file.filename)
+        return _upload_page(
+            request, user, summary=exc.detail, problems=exc.problems, filename=file.filename
+        )
     return _upload_page(
         request,
         user,
         imported=imported,
         filename=file.filename,
-        message=f"Imported {len(imported)} candidate{'s' if len(imported) != 1 else ''} from {file.filename}.",
+        message=f"Imported {len(imported)} candidate{'s' if len(imported) != 1 else ''} "
+        f"from {file.filename}.",
     )
 
 

@@ -45,10 +45,14 @@ async def add_centre(request: Request, user: ConsoleDep, db: DbDep, clock: Clock
     values, _ = await posted(request, user)
     try:
         with db.begin_nested():
-            body = form_errors(CentreIn, {"code": values.get("code", ""), "name": values.get("name", "")})
+            body = form_errors(
+                CentreIn, {"code": values.get("code", ""), "name": values.get("name", "")}
+            )
             centres.create_centre(db, body.code, body.name, clock.now())
     except AppError as exc:
-        return _list(request, db, user, errors=_by_field(exc, "code"), values=values, status_code=exc.status)
+        return _list(
+            request, db, user, errors=_by_field(exc, "code"), values=values, status_code=exc.status
+        )
     return see("/console/centres?done=1")
 
 
@@ -94,5 +98,13 @@ async def add_invigilator(
             centres.create_invigilator(db, code, body.username, body.password, clock.now())
     except AppError as exc:
         kept = {"username": values.get("username", "")}
-        return _centre_page(request, db, user, code, errors=_by_field(exc, "username"), values=kept, status_code=exc.status)
+        return _centre_page(
+            request,
+            db,
+            user,
+            code,
+            errors=_by_field(exc, "username"),
+            values=kept,
+            status_code=exc.status,
+        )
     return see(f"/console/centres/{centres.get_centre(db, code).code}?done=1")

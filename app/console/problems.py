@@ -13,7 +13,9 @@ M = TypeVar("M", bound=BaseModel)
 _PLAIN = {
     "string_too_short": "Fill this in.",
     "missing": "Fill this in.",
-    "string_pattern_mismatch": "Use letters, digits and - _ . @ only, starting with a letter or digit.",
+    "string_pattern_mismatch": (
+        "Use letters, digits and - _ . @ only, starting with a letter or digit."
+    ),
 }
 
 

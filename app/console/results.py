@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, Response
 from app.centres import service as centres
 from app.console.deps import ConsoleDep, base_context
 from app.console.forms import day_range
-from app.console.sittings import examinable_units
 from app.deps import ClockDep, DbDep
 from app.errors import AppError
 from app.invigilation.reports import to_csv
 from app.marking import service as marking
+from app.qualifications import service as qualifications
 from app.sittings import service as sittings
 from app.web import render
 
@@ -80,7 +80,7 @@ def results(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep) -> R
         error=error,
         export_query=query,
         centres=[c for c, _ in centres.all_centres(db)],
-        units=examinable_units(db),
+        units=qualifications.examinable_units(db),
         outcomes=marking.OUTCOMES,
     )
     return render(request, "console/results.html", context, status_code=422 if error else 200)

@@ -18,22 +18,10 @@ from app.invigilation import service as invigilation
 from app.journal import service as journal
 from app.paths import SessionId
 from app.qualifications import service as qualifications
-from app.qualifications.models import Unit
 from app.sittings import listing, scheduling
 from app.web import render
 
 router = APIRouter(prefix="/sittings")
-
-
-def examinable_units(db: Any) -> list[Unit]:
-    """Units that have a test specification, by URN."""
-    units = {
-        m.unit.urn: m.unit
-        for q in qualifications.all_qualifications(db)
-        for m in q.memberships
-        if m.unit.test_spec is not None
-    }
-    return [units[urn] for urn in sorted(units)]
 
 
 @router.get("", response_class=HTMLResponse)
@@ -61,20 +49,22 @@ def list_sittings(request: Request, user: ConsoleDep, db: DbDep) -> Response:
         filters=filters,
         error=error,
         centres=[c for c, _ in centres.all_centres(db)],
-        units=examinable_units(db),
+        units=qualifications.examinable_units(db),
         statuses=listing.STATUSES,
     )
     return render(request, "console/sittings.html", context, status_code=422 if error else 200)
 
 
-def _new_page(request: Request, db: Any, user: ConsoleUser, values: dict[str, Any], **extra: Any) -> Response:
+def _new_page(
+    request: Request, db: Any, user: ConsoleUser, values: dict[str, Any], **extra: Any
+) -> Response:
     centre_code = str(values.get("centre", ""))
     centre = centres.find_centre(db, centre_code) if centre_code else None
     context = base_context(
         user,
         "sittings",
         centres=[c for c, _ in centres.all_centres(db)],
-        units=examinable_units(db),
+        units=qualifications.examinable_units(db),
         centre=centre,
         people=candidates.at_centre(db, centre.code) if centre else [],
         values=values,
@@ -113,7 +103,10 @@ async def schedule(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDe
                 unit=values.get("unit", ""),
                 scheduled_start=moment(values.get("scheduled_start", ""), "scheduled_start"),
                 candidate_numbers=chosen,
-                duration_minutes=whole(values.get("duration_minutes", ""), "duration_minutes", 1, 600, 0) or None,
+                duration_minutes=whole(
+                    values.get("duration_minutes", ""), "duration_minutes", 1, 600, 0
+                )
+                or None,
                 actor=user.actor(),
             )
     except AppError as exc:
@@ -136,6 +129,7 @@ def sitting_page(
         entries=journal.entries(db, session_id),
         checked=checked,
         breaches=breaches,
-        message=request.query_params.get("done") == "scheduled" and "Sitting scheduled: every candidate's paper is built.",
+        message=request.query_params.get("done") == "scheduled"
+        and "Sitting scheduled: every candidate's paper is built.",
     )
     return render(request, "console/sitting.html", context)

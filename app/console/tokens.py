@@ -32,7 +32,13 @@ def _page(request: Request, db: Any, user: ConsoleUser, **extra: Any) -> Respons
     context.update(extra)
     status = 422 if context["error"] else 201 if context["created"] else 200
     # The page that shows a new token's value must not be kept by the browser or a proxy.
-    return render(request, "console/tokens.html", context, status_code=status, headers={"Cache-Control": "no-store"})
+    return render(
+        request,
+        "console/tokens.html",
+        context,
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.get("", response_class=HTMLResponse)
@@ -48,14 +54,18 @@ async def create(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep)
     scopes = [str(s) for s in form.getlist("scopes")]
     try:
         with db.begin_nested():
-            token, plaintext = tokens.create_token(db, values.get("name", "")[:100], scopes, clock.now())
+            token, plaintext = tokens.create_token(
+                db, values.get("name", "")[:100], scopes, clock.now()
+            )
     except AppError as exc:
         return _page(request, db, user, error=exc.detail, values=values)
     return _page(request, db, user, created=(token, plaintext))
 
 
 @router.post("/{token_id}/revoke", response_class=HTMLResponse)
-async def revoke(token_id: int, request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep) -> Response:
+async def revoke(
+    token_id: int, request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep
+) -> Response:
     user.require("tokens:manage")
     await posted(request, user)
     tokens.revoke(db, str(token_id), clock.now())

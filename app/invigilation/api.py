@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import Literal
 
 from fastapi import APIRouter, Query
@@ -85,14 +84,21 @@ def list_sessions(
     centre's, latest first. Signed in as an invigilator: your own centre's only (a `centre`
     filter cannot leave it), earliest first."""
     urn = unit_urn(unit.replace("/", "-")) if unit else None
-    filters = {"unit": urn, "status": status, "start_from": start_from, "start_to": start_to}
-    if isinstance(caller, StaffUser):
-        if centre and centre.lower() != caller.centre_code.lower():
-            return []
-        rows = listing.find(db, centre_id=caller.centre_id, limit=limit, **filters)
+    if isinstance(caller, StaffUser) and centre and centre.lower() != caller.centre_code.lower():
+        return []
+    own = isinstance(caller, StaffUser)
+    rows = listing.find(
+        db,
+        centre=None if own else centre,
+        centre_id=caller.centre_id if isinstance(caller, StaffUser) else None,
+        unit=urn,
+        status=status,
+        start_from=start_from,
+        start_to=start_to,
+        limit=limit,
+    )
+    if own:
         rows.sort(key=lambda r: (r.sitting.scheduled_start, r.sitting.id))
-    else:
-        rows = listing.find(db, centre=centre, limit=limit, **filters)
     return [
         SessionSummary(
             id=r.sitting.id,

@@ -92,8 +92,11 @@ def search(
     """Results matching the filters in recording order, with the candidate's number and name,
     the centre's code and the unit's URN; and how many match in all."""
     query = select(
-        Result, Candidate.candidate_number, Candidate.first_name + " " + Candidate.last_name,
-        Centre.code, Unit.urn,
+        Result,
+        Candidate.candidate_number,
+        Candidate.first_name + " " + Candidate.last_name,
+        Centre.code,
+        Unit.urn,
     )
     query = _with_names(query, centre, unit)
     if submitted_from is not None:

@@ -189,3 +189,14 @@ def rules_of(qualification: Qualification) -> Rules:
         qualification.min_credits_level,
         qualification.min_credits_at_level,
     )
+
+
+def examinable_units(db: Session) -> list[Unit]:
+    """Every loaded unit that has a test specification (so it can be sat here), by URN."""
+    units = {
+        m.unit.urn: m.unit
+        for q in all_qualifications(db)
+        for m in q.memberships
+        if m.unit.test_spec is not None
+    }
+    return [units[urn] for urn in sorted(units)]

@@ -25,9 +25,7 @@ Permission = Literal[
     "webhooks:manage",
 ]
 
-_EVERYONE: frozenset[Permission] = frozenset(
-    {"centres:view", "candidates:view", "sittings:view"}
-)
+_EVERYONE: frozenset[Permission] = frozenset({"centres:view", "candidates:view", "sittings:view"})
 GRANTS: dict[str, frozenset[Permission]] = {
     "administrator": frozenset(
         {

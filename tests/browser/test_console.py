@@ -73,8 +73,12 @@ def staff_sign_in(page: Page, live: LiveServer, username: str) -> None:
 
 
 def test_from_the_console_to_a_results_csv(
-    live_db: LiveServer, admin: str, context: BrowserContext, browser: Browser,
-    artifacts_dir: Path, tmp_path: Path,
+    live_db: LiveServer,
+    admin: str,
+    context: BrowserContext,
+    browser: Browser,
+    artifacts_dir: Path,
+    tmp_path: Path,
 ) -> None:
     live = live_db
     tag = secrets.token_hex(2).upper()
@@ -238,7 +242,9 @@ def test_every_other_console_page_passes_axe(
     shot(page, artifacts_dir, "7-bank")
 
 
-def test_docs_render_with_the_network_off(live_db: LiveServer, browser: Browser, artifacts_dir: Path) -> None:
+def test_docs_render_with_the_network_off(
+    live_db: LiveServer, browser: Browser, artifacts_dir: Path
+) -> None:
     context = browser.new_context()  # the app's own policy applies: no bypass
     outside: list[str] = []
 
@@ -253,7 +259,9 @@ def test_docs_render_with_the_network_off(live_db: LiveServer, browser: Browser,
     context.route("**/*", only_this_service)
     page = context.new_page()
     refused: list[str] = []
-    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None
+    )
     page.goto(live_db.url + "/docs")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("examhall", timeout=15_000)
     page.get_by_text("/api/v1/sessions", exact=True).first.click()

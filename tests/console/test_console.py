@@ -36,9 +36,12 @@ def test_pages_send_a_stranger_to_the_sign_in_and_back(room: Room, console: Sign
     page = client.get("/console/sittings?status=open", follow_redirects=False)
     assert page.status_code == 303
     assert page.headers["location"] == "/console/sign-in?next=%2Fconsole%2Fsittings%3Fstatus%3Dopen"
-    assert client.get("/console/sign-in?next=https://evil.example/").text.count(
-        'name="next" value="/console"'
-    ) == 1  # never an open redirect
+    assert (
+        client.get("/console/sign-in?next=https://evil.example/").text.count(
+            'name="next" value="/console"'
+        )
+        == 1
+    )  # never an open redirect
 
 
 def test_sign_in_refuses_a_wrong_password_and_throttles(
@@ -69,21 +72,36 @@ def test_an_invigilator_cookie_is_not_a_console_session(room: Room) -> None:
     [
         (
             "administrator",
-            ["/console/centres", "/console/sittings/new", "/console/results", "/console/tokens",
-             "/console/banks", "/console/candidates/upload"],
+            [
+                "/console/centres",
+                "/console/sittings/new",
+                "/console/results",
+                "/console/tokens",
+                "/console/banks",
+                "/console/candidates/upload",
+            ],
             [],
         ),
         (
             "exam_officer",
-            ["/console/centres", "/console/sittings/new", "/console/candidates/upload",
-             "/console/banks"],
+            [
+                "/console/centres",
+                "/console/sittings/new",
+                "/console/candidates/upload",
+                "/console/banks",
+            ],
             ["/console/results", "/console/results.csv", "/console/tokens"],
         ),
         (
             "results_officer",
             ["/console/results", "/console/results.csv", "/console/sittings"],
-            ["/console/sittings/new", "/console/candidates/upload", "/console/tokens",
-             "/console/banks", "/console/banks/F-503-0358"],
+            [
+                "/console/sittings/new",
+                "/console/candidates/upload",
+                "/console/tokens",
+                "/console/banks",
+                "/console/banks/F-503-0358",
+            ],
         ),
     ],
 )
@@ -100,7 +118,9 @@ def test_each_role_sees_its_own_pages(
 
 def test_a_role_cannot_post_what_it_cannot_see(room: Room, console: SignIn) -> None:
     csrf = console("results_officer")
-    page = room.client.post("/console/centres", data={"csrf_token": csrf, "code": "X1", "name": "X"})
+    page = room.client.post(
+        "/console/centres", data={"csrf_token": csrf, "code": "X1", "name": "X"}
+    )
     assert page.status_code == 403
     assert "X1" not in room.client.get("/console/centres").text
 
@@ -114,11 +134,17 @@ def test_a_form_without_the_csrf_token_changes_nothing(room: Room, console: Sign
 
 def test_centres_and_invigilators(room: Room, console: SignIn) -> None:
     csrf = console("administrator")
-    bad = room.client.post("/console/centres", data={"csrf_token": csrf, "code": "no spaces", "name": ""})
+    bad = room.client.post(
+        "/console/centres", data={"csrf_token": csrf, "code": "no spaces", "name": ""}
+    )
     assert bad.status_code == 422 and 'href="#code"' in bad.text and 'href="#name"' in bad.text
-    added = room.client.post("/console/centres", data={"csrf_token": csrf, "code": "C0100", "name": "Hull"})
+    added = room.client.post(
+        "/console/centres", data={"csrf_token": csrf, "code": "C0100", "name": "Hull"}
+    )
     assert added.status_code == 200 and "Centre added." in added.text and "Hull" in added.text
-    taken = room.client.post("/console/centres", data={"csrf_token": csrf, "code": "c0100", "name": "X"})
+    taken = room.client.post(
+        "/console/centres", data={"csrf_token": csrf, "code": "c0100", "name": "X"}
+    )
     assert taken.status_code == 409 and "already exists" in taken.text
     made = room.client.post(
         "/console/centres/C0100",
@@ -126,7 +152,8 @@ def test_centres_and_invigilators(room: Room, console: SignIn) -> None:
     )
     assert made.status_code == 200 and "Invigilator account created." in made.text
     signed = room.client.post(
-        "/api/v1/auth/invigilator", json={"centre": "C0100", "username": "ivy", "password": PASSWORD}
+        "/api/v1/auth/invigilator",
+        json={"centre": "C0100", "username": "ivy", "password": PASSWORD},
     )
     assert signed.status_code == 200
 
@@ -137,15 +164,24 @@ def test_scheduling_a_sitting_from_the_console(room: Room, console: SignIn, db: 
     assert "N006" in form.text and "Y001" not in form.text  # only the centre's candidates
     refused = room.client.post(
         "/console/sittings/new",
-        data={"csrf_token": csrf, "centre": "C0042", "unit": "F/503/0358",
-              "scheduled_start": "2026-06-01T09:00"},
+        data={
+            "csrf_token": csrf,
+            "centre": "C0042",
+            "unit": "F/503/0358",
+            "scheduled_start": "2026-06-01T09:00",
+        },
     )
     assert refused.status_code == 422 and "at least one candidate" in refused.text
     assert listing.find(db) == []
     done = room.client.post(
         "/console/sittings/new",
-        data={"csrf_token": csrf, "centre": "C0042", "unit": "F/503/0358",
-              "scheduled_start": "2026-06-01T09:00", "candidates": ["N001", "N006"]},
+        data={
+            "csrf_token": csrf,
+            "centre": "C0042",
+            "unit": "F/503/0358",
+            "scheduled_start": "2026-06-01T09:00",
+            "candidates": ["N001", "N006"],
+        },
         follow_redirects=False,
     )
     assert done.status_code == 303
@@ -158,12 +194,15 @@ def test_scheduling_a_sitting_from_the_console(room: Room, console: SignIn, db: 
     assert row.sitting.scheduled_start.isoformat() == "2026-06-01T09:00:00+00:00"
     listed = room.client.get("/console/sittings?centre=C0042&status=scheduled")
     assert f"/console/sittings/{row.sitting.id}" in listed.text
-    assert f"/console/sittings/{row.sitting.id}" not in room.client.get(
-        "/console/sittings?status=closed"
-    ).text
+    assert (
+        f"/console/sittings/{row.sitting.id}"
+        not in room.client.get("/console/sittings?status=closed").text
+    )
 
 
-def test_a_bad_upload_is_refused_whole_with_every_row(room: Room, console: SignIn, db: Session) -> None:
+def test_a_bad_upload_is_refused_whole_with_every_row(
+    room: Room, console: SignIn, db: Session
+) -> None:
     csrf = console("exam_officer")
     page = room.client.post(
         "/console/candidates/upload",
@@ -213,7 +252,11 @@ def test_the_import_api_refuses_a_bad_file_and_changes_nothing(room: Room, db: S
 def test_searching_candidates_and_their_arrangements(room: Room, console: SignIn) -> None:
     csrf = console("exam_officer")
     found = room.client.get("/console/candidates?q=number6")
-    assert "1 candidate found" in found.text and "N006" in found.text and "25% extra time" in found.text
+    assert (
+        "1 candidate found" in found.text
+        and "N006" in found.text
+        and "25% extra time" in found.text
+    )
     assert "0 candidates found" in room.client.get("/console/candidates?q=%25").text  # literal %
     assert "Y001" not in room.client.get("/console/candidates?centre=C0042").text
     saved = room.client.post(
@@ -282,12 +325,18 @@ def test_tokens_are_shown_once_and_revoked(room: Room, console: SignIn) -> None:
     assert made.status_code == 201 and made.headers["cache-control"] == "no-store"
     value = made.text.split('id="new-token" readonly value="')[1].split('"')[0]
     assert value.startswith("eh_")
-    assert room.client.get("/api/v1/results", headers={"Authorization": f"Bearer {value}"}).status_code == 200
+    assert (
+        room.client.get("/api/v1/results", headers={"Authorization": f"Bearer {value}"}).status_code
+        == 200
+    )
     listing_page = room.client.get("/console/tokens")
     assert value not in listing_page.text and "feed" in listing_page.text
     token_id = listing_page.text.split('action="/console/tokens/')[-1].split("/revoke")[0]
     room.client.post(f"/console/tokens/{token_id}/revoke", data={"csrf_token": csrf})
-    assert room.client.get("/api/v1/results", headers={"Authorization": f"Bearer {value}"}).status_code == 401
+    assert (
+        room.client.get("/api/v1/results", headers={"Authorization": f"Bearer {value}"}).status_code
+        == 401
+    )
     none = room.client.post("/console/tokens", data={"csrf_token": csrf, "name": "x"})
     assert none.status_code == 422
 

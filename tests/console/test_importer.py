@@ -17,7 +17,9 @@ def test_a_clean_file_reads_every_row() -> None:
         ("\ufeff" + HEADER + "A1,C1,Ada,Lovelace,25%,yes\nA2,C1,Alan,Turing,,\n\n").encode()
     )
     assert parsed.problems == []
-    assert [(n, r.candidate_number, r.extra_time_percent, r.rest_breaks) for n, r in parsed.rows] == [
+    assert [
+        (n, r.candidate_number, r.extra_time_percent, r.rest_breaks) for n, r in parsed.rows
+    ] == [
         (2, "A1", 25, True),
         (3, "A2", 0, False),
     ]

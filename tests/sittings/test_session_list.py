@@ -14,8 +14,12 @@ def test_the_awarding_body_lists_every_centre_with_filters(room: Room, db: Sessi
     second = room.schedule(["N003"], scheduled_start="2026-06-03T09:00:00Z")
     york = room.client.post(
         "/api/v1/sessions",
-        json={"centre": "C0099", "unit": "F/503/0358", "scheduled_start": "2026-06-02T09:00:00Z",
-              "candidates": ["Y001"]},
+        json={
+            "centre": "C0099",
+            "unit": "F/503/0358",
+            "scheduled_start": "2026-06-02T09:00:00Z",
+            "candidates": ["Y001"],
+        },
         headers=room.admin(),
     ).json()
     csrf = room.invigilate()
@@ -52,8 +56,12 @@ def test_an_invigilator_still_sees_only_their_centre(room: Room) -> None:
     second = room.schedule(["N002"], scheduled_start="2026-06-01T09:00:00Z")
     room.client.post(
         "/api/v1/sessions",
-        json={"centre": "C0099", "unit": "F/503/0358", "scheduled_start": "2026-06-02T09:00:00Z",
-              "candidates": ["Y001"]},
+        json={
+            "centre": "C0099",
+            "unit": "F/503/0358",
+            "scheduled_start": "2026-06-02T09:00:00Z",
+            "candidates": ["Y001"],
+        },
         headers=room.admin(),
     )
     room.invigilate()
@@ -62,7 +70,8 @@ def test_an_invigilator_still_sees_only_their_centre(room: Room) -> None:
     assert {s["unit"] for s in mine} == {"F/503/0358"}
     assert room.client.get("/api/v1/sessions?centre=C0099").json() == []
     assert [s["id"] for s in room.client.get("/api/v1/sessions?status=scheduled").json()] == [
-        second["id"], first["id"]
+        second["id"],
+        first["id"],
     ]
     room.client.cookies.clear()
     assert room.client.get("/api/v1/sessions").status_code == 401

@@ -67,9 +67,10 @@ def test_compose_runs_the_service_on_postgresql() -> None:
     assert app["build"] == "."
     assert app["depends_on"]["db"]["condition"] == "service_healthy"
     env = app["environment"]
-    assert env["EXAMHALL_DATABASE_URL"].startswith("postgresql+psycopg://") and "@db:5432/" in env[
-        "EXAMHALL_DATABASE_URL"
-    ]
+    assert (
+        env["EXAMHALL_DATABASE_URL"].startswith("postgresql+psycopg://")
+        and "@db:5432/" in env["EXAMHALL_DATABASE_URL"]
+    )
     assert env["EXAMHALL_ENV"] == "production"
     assert ":?" in env["EXAMHALL_SECRET_KEY"]  # compose refuses to start without a real secret
     assert all(p.startswith("127.0.0.1:") for p in app["ports"])

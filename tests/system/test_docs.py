@@ -6,8 +6,8 @@ import re
 
 from fastapi.testclient import TestClient
 
-from app.apidocs.problems import statuses_for
 from app.apidocs.pages import api_routes
+from app.apidocs.problems import statuses_for
 
 
 def test_docs_load_everything_from_this_service(client: TestClient) -> None:
