@@ -84,20 +84,20 @@ def list_sessions(
     centre's, latest first. Signed in as an invigilator: your own centre's only (a `centre`
     filter cannot leave it), earliest first."""
     urn = unit_urn(unit.replace("/", "-")) if unit else None
-    if isinstance(caller, StaffUser) and centre and centre.lower() != caller.centre_code.lower():
+    staff = caller if isinstance(caller, StaffUser) else None
+    if staff and centre and centre.lower() != staff.centre_code.lower():
         return []
-    own = isinstance(caller, StaffUser)
     rows = listing.find(
         db,
-        centre=None if own else centre,
-        centre_id=caller.centre_id if isinstance(caller, StaffUser) else None,
+        centre=None if staff else centre,
+        centre_id=staff.centre_id if staff else None,
         unit=urn,
         status=status,
         start_from=start_from,
         start_to=start_to,
         limit=limit,
     )
-    if own:
+    if staff:  # as the invigilator's list always was: earliest first
         rows.sort(key=lambda r: (r.sitting.scheduled_start, r.sitting.id))
     return [
         SessionSummary(
