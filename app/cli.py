@@ -323,13 +323,14 @@ def _demo_lines(made: object, url: str) -> list[str]:
         f"password {demo_data.INVIGILATOR_PASSWORD}",
         f"  then open session {sitting.id}: {url}/invigilate/sessions/{sitting.id}",
         "",
-        f"Candidates: {url}/exam (candidate number and access code)",
+        f"Candidates: {url}/exam (candidate number and their own access code)",
     ]
     lines += [
         f"  {p.candidate_number:<10} code {made.codes[p.candidate_number]:<10} "
         f"{p.first_name} {p.last_name}"
         + (f" (+{p.extra_time_percent}% time)" if p.extra_time_percent else "")
         for p in made.people
+        if p.candidate_number in made.codes
     ]
     lines += ["", f"API documentation: {url}/docs"]
     return lines

@@ -43,8 +43,8 @@ CANDIDATES = (
 class Demo:
     sitting: Sitting
     unit: Unit
-    people: list[Candidate]
-    codes: dict[str, str]  # candidate number -> the code they sign in with
+    people: list[Candidate]  # those with a paper in the sitting
+    codes: dict[str, str]  # candidate number -> their own access code for the sitting
     created: bool
 
 
@@ -103,5 +103,5 @@ def load(db: Session, now: datetime) -> Demo:
         )
     invigilator = StaffUser(account.id, centre.id, centre.code, account.username)
     invigilation.start(db, invigilator, sitting.id, now)
-    codes = {p.candidate_number: sitting.access_code for p in people}
+    codes = dict(scheduling.codes_of(db, sitting))
     return Demo(sitting, unit, people, codes, created)

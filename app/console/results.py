@@ -16,7 +16,7 @@ from app.errors import AppError
 from app.invigilation.reports import to_csv
 from app.marking import service as marking
 from app.qualifications import service as qualifications
-from app.sittings import service as sittings
+from app.sittings import lifecycle
 from app.web import render
 
 router = APIRouter(prefix="/results")
@@ -61,7 +61,7 @@ def _search(db: Any, filters: dict[str, str], limit: int | None) -> tuple[list[A
 @router.get("", response_class=HTMLResponse)
 def results(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep) -> Response:
     user.require("results:view")
-    sittings.sweep(db, clock.now())  # results of papers whose time ran out appear at once
+    lifecycle.sweep(db, clock.now())  # results of papers whose time ran out appear at once
     filters = _filters(request)
     rows: list[Any] = []
     total, error = 0, None
@@ -90,7 +90,7 @@ def results(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep) -> R
 def export(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep) -> Response:
     """Every result matching the filters (no page limit), safe to open in a spreadsheet."""
     user.require("results:view")
-    sittings.sweep(db, clock.now())
+    lifecycle.sweep(db, clock.now())
     rows, _ = _search(db, _filters(request), None)
     lines = [
         (

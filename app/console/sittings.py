@@ -103,6 +103,7 @@ async def schedule(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDe
                 unit=values.get("unit", ""),
                 scheduled_start=moment(values.get("scheduled_start", ""), "scheduled_start"),
                 candidate_numbers=chosen,
+                approve_admission=values.get("approve_admission") == "yes",
                 duration_minutes=whole(
                     values.get("duration_minutes", ""), "duration_minutes", 1, 600, 0
                 )
@@ -133,3 +134,14 @@ def sitting_page(
         and "Sitting scheduled: every candidate's paper is built.",
     )
     return render(request, "console/sitting.html", context)
+
+
+@router.get("/{session_id}/slips", response_class=HTMLResponse)
+def slips(
+    session_id: SessionId, request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep
+) -> Response:
+    """One slip per candidate with their own access code, to print and hand out in the room."""
+    user.require("sittings:view")
+    register = invigilation.register_for_awarding_body(db, session_id, clock.now())
+    context = base_context(user, "sittings", register=register, printed_at=clock.now())
+    return render(request, "console/slips.html", context)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
@@ -25,6 +24,7 @@ from app.invigilation.schemas import (
 from app.paths import SessionId, unit_urn
 from app.schemas import Instant
 from app.sittings import listing
+from app.sittings.status import AttemptStatus, SittingStatus
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["invigilator"])
 
@@ -36,15 +36,19 @@ def session_out(register: service.Register) -> SessionOut:
         centre=register.centre_code,
         unit=register.unit.urn,
         unit_title=register.unit.title,
-        status=s.status,
+        status=SittingStatus(s.status),
         access_code=s.access_code,
+        approve_admission=s.approve_admission,
         scheduled_start=s.scheduled_start,
         duration_minutes=s.duration_minutes,
         candidates=[
             RegisterLineOut(
                 candidate_number=line.candidate.candidate_number,
                 name=f"{line.candidate.first_name} {line.candidate.last_name}",
-                status=line.attempt.status,
+                status=AttemptStatus(line.attempt.status),
+                access_code=line.attempt.access_code,
+                admission=service.admission(line.attempt),
+                credited_seconds=line.attempt.credited_seconds,
                 answered=line.answered,
                 total=line.total,
                 remaining_seconds=line.remaining_seconds,
@@ -71,7 +75,7 @@ def list_sessions(
     db: DbDep,
     centre: str | None = Query(default=None, max_length=20, description="a centre's code"),
     unit: str | None = Query(default=None, max_length=20, description="D/601/7644 or D-601-7644"),
-    status: Literal["scheduled", "open", "closed"] | None = Query(default=None),
+    status: SittingStatus | None = Query(default=None),
     start_from: Instant | None = Query(
         default=None, alias="from", description="scheduled to start at or after (RFC 3339)"
     ),
@@ -105,7 +109,7 @@ def list_sessions(
             centre=r.centre,
             unit=r.unit,
             unit_title=r.unit_title,
-            status=r.sitting.status,
+            status=SittingStatus(r.sitting.status),
             scheduled_start=r.sitting.scheduled_start,
             duration_minutes=r.sitting.duration_minutes,
             candidates=r.candidates,
@@ -140,6 +144,16 @@ def pause(
 ) -> SessionOut:
     now = clock.now()
     service.pause(db, staff, session_id, candidate_number, now)
+    return _state(db, staff, session_id, now)
+
+
+@router.post("/{session_id}/candidates/{candidate_number}/admit", response_model=SessionOut)
+def admit(
+    session_id: SessionId, candidate_number: str, staff: StaffDep, db: DbDep, clock: ClockDep
+) -> SessionOut:
+    """Approve a candidate's first sign-in (sessions that approve admissions): the clock starts."""
+    now = clock.now()
+    service.admit(db, staff, session_id, candidate_number, now)
     return _state(db, staff, session_id, now)
 
 

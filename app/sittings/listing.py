@@ -13,8 +13,9 @@ from app.errors import Invalid
 from app.qualifications import service as qualifications
 from app.sittings import repository
 from app.sittings.models import Sitting
+from app.sittings.status import SittingStatus
 
-STATUSES = ("scheduled", "open", "closed")
+STATUSES = tuple(SittingStatus)
 MAX_LIST = 1000
 
 

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from app.auth import service as auth
 from app.auth import throttle
-from app.auth.passwords import check_strength, hash_password, needs_rehash, verify_password
+from app.auth.passwords import check_strength, hash_password, verify_password
 from app.auth.service import InvalidCredentials
 from app.config import Settings
 from app.errors import Conflict, Invalid
@@ -62,17 +63,12 @@ def login(
 ) -> StaffAccount:
     """The staff account for these credentials, or InvalidCredentials / Throttled.
 
-    The same rules as an invigilator's sign-in: failures counted per account and per address."""
-    account_key = throttle.account_key("staff", username)
-    address_key = throttle.address_key(address)
-    throttle.check(db, now, account_key, address_key)
+    The same rules as an invigilator's sign-in: guesses reserved per account and per address."""
+    keys = auth.reserve_sign_in(db, settings, now, throttle.account_key("staff", username), address)
     account = repository.by_username(db, username)
     usable = account is not None and account.disabled_at is None
     if not verify_password(account.password_hash if account else None, password) or not usable:
-        throttle.record_failures(db, settings, now, account_key, address_key)
         raise InvalidCredentials("Username or password not recognised.")
     assert account is not None
-    throttle.clear(db, account_key)
-    if needs_rehash(account.password_hash):
-        account.password_hash = hash_password(password)
+    auth.signed_in(db, keys, account, password)
     return account

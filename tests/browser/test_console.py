@@ -149,6 +149,12 @@ def test_from_the_console_to_a_results_csv(
     checked(page)
     sitting_id = page.url.rsplit("/", 1)[1].split("?")[0]
     expect(page.locator("table").first).to_contain_text(numbers[1])
+    page.get_by_role("link", name="Print candidate slips").click()
+    slip = page.locator(".slip").filter(has_text=numbers[0])
+    code = slip.locator(".slip-code").inner_text().strip()
+    assert len(code) >= 8
+    checked(page)
+    shot(page, artifacts_dir, "3b-slips")
 
     # The invigilator starts it.
     room = browser.new_context()
@@ -162,7 +168,6 @@ def test_from_the_console_to_a_results_csv(
     invigilator.get_by_role("link", name="Start the session").click()
     invigilator.get_by_role("button", name="Yes, start the session").click()
     expect(invigilator.locator("#session-status")).to_have_text("Open")
-    code = invigilator.locator(".access-code .code").inner_text().strip()
 
     # A candidate sits the paper (the other never turns up).
     desk = browser.new_context()

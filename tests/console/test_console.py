@@ -15,7 +15,7 @@ from app.sittings import listing
 from app.staff import service as staff
 from tests.console.conftest import SignIn, csrf_of
 from tests.factories import PASSWORD
-from tests.sittings.conftest import Room
+from tests.sittings.conftest import Room, code
 
 GOOD_CSV = (
     "candidate_number,centre,first_name,last_name,extra_time_percent,rest_breaks\n"
@@ -273,7 +273,7 @@ def test_searching_candidates_and_their_arrangements(room: Room, console: SignIn
 
 def _sit_and_close(room: Room) -> dict[str, object]:
     session = room.open_session(["N001", "N002"])
-    csrf, _ = room.sign_in("N001", session["access_code"])
+    csrf, _ = room.sign_in("N001", code(session, "N001"))
     keys = room.keys()
     paper = room.attempt()
     for item in paper["items"]:
@@ -281,7 +281,7 @@ def _sit_and_close(room: Room) -> dict[str, object]:
         room.answer(csrf, item["position"], key, 1)
     room.client.post("/api/v1/attempt/submit", headers={"X-CSRF-Token": csrf})
     room.client.cookies.clear()
-    room.sign_in("N002", session["access_code"])  # answers nothing; the close submits it
+    room.sign_in("N002", code(session, "N002"))  # answers nothing; the close submits it
     room.attempt()
     room.client.cookies.clear()
     inv = room.invigilate()
