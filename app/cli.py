@@ -269,6 +269,20 @@ def staff_password(username: str, password_stdin: bool) -> None:
     click.echo(f"password changed for {username}", err=True)
 
 
+@staff.command("disable")
+@click.option("--username", required=True)
+def staff_disable(username: str) -> None:
+    """Stop a staff account signing in; any console session it has ends at once."""
+    from app.staff import service as staff_service
+
+    try:
+        with _session() as session:
+            staff_service.disable(session, SystemClock().now(), username=username)
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"disabled {username}", err=True)
+
+
 @staff.command("list")
 def staff_list() -> None:
     """List staff accounts and their roles."""

@@ -184,6 +184,13 @@ def test_staff_accounts_from_the_cli(database: str) -> None:
             "/console/sign-in", data={"username": "pat", "password": "a long enough password"}
         )
         assert page.status_code == 200 and "Results officer" in page.text
+        code, _, _ = run("staff", "disable", "--username", "pat")
+        assert code == 0
+        assert client.get("/console", follow_redirects=False).status_code == 303  # session ended
+        again = client.post(
+            "/console/sign-in", data={"username": "pat", "password": "a long enough password"}
+        )
+        assert again.status_code == 401
 
 
 def test_demo_loads_once_and_prints_every_sign_in(database: str) -> None:

@@ -49,6 +49,17 @@ def set_password(db: Session, *, username: str, password: str) -> StaffAccount:
     return account
 
 
+def disable(db: Session, now: datetime, *, username: str) -> StaffAccount:
+    """Stop an account signing in (someone who has left); its console session ends at once."""
+    account = repository.by_username(db, username)
+    if account is None:
+        raise Invalid.field("username", f"No staff account {username!r}.")
+    if account.disabled_at is None:
+        account.disabled_at = now
+        db.flush()
+    return account
+
+
 def get_active(db: Session, account_id: int) -> StaffAccount | None:
     account = repository.by_id(db, account_id)
     return account if account is not None and account.disabled_at is None else None
