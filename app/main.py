@@ -15,6 +15,7 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from app.apidocs import pages as apidocs
 from app.auth.api import router as auth_router
+from app.candidates import importer
 from app.candidates.api import router as candidates_router
 from app.centres.api import router as centres_router
 from app.clock import Clock, SystemClock
@@ -86,8 +87,14 @@ def create_app(
     app.state.load = Stats(limit)
     app.add_middleware(ConcurrencyLimit, limit=limit, stats=app.state.load)
     # Outermost: a body is read, and bounded, before its request may take a database slot.
+    # Candidate files are larger than any JSON body: their two routes get the file's own limit
+    # (and room for the multipart envelope); the importer refuses more than that itself.
+    upload = importer.MAX_BYTES + 64 * 1024
     app.add_middleware(
-        BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_timeout_seconds,
+        larger={"/api/v1/candidates/import": upload, "/console/candidates/upload": upload},
     )
     install_error_handlers(app)
 

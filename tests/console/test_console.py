@@ -357,3 +357,21 @@ def test_sign_out(room: Room, console: SignIn) -> None:
     assert out.status_code == 303
     assert room.client.get("/console", follow_redirects=False).status_code == 303
     assert csrf_of is not None
+
+
+def test_a_file_larger_than_json_bodies_reaches_the_importer(room: Room, db: Session) -> None:
+    rows = "".join(f"L{n:06d},C0042,Long,File{n},0,no\n" for n in range(40_000))
+    data = "candidate_number,centre,first_name,last_name,extra_time_percent,rest_breaks\n" + rows
+    assert 1_000_000 < len(data) < 2_000_000  # over the JSON limit, under the file limit
+    response = room.client.post(
+        "/api/v1/candidates/import", content=data.encode(), headers=room.admin()
+    )
+    assert response.status_code == 422  # read in full: refused for its 40,000 rows, not its size
+    assert response.json()["errors"] == [
+        {"row": 10_002, "column": "", "message": "More than 10,000 rows."}
+    ]
+    assert candidates.find_candidate(db, "L000001") is None
+    huge = room.client.post(
+        "/api/v1/candidates/import", content=b"x" * 2_200_000, headers=room.admin()
+    )
+    assert huge.status_code == 413

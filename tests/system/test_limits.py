@@ -98,9 +98,7 @@ def test_a_body_that_stops_arriving_is_a_408() -> None:
 def _post(port: int, body: bytes) -> tuple[int, str, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
-        conn.request(
-            "POST", "/api/v1/auth/candidate", body, {"Content-Type": "application/json"}
-        )
+        conn.request("POST", "/api/v1/auth/candidate", body, {"Content-Type": "application/json"})
     except (BrokenPipeError, ConnectionResetError):
         pass  # the server answered before reading it all
     response = conn.getresponse()
