@@ -12,9 +12,10 @@ from app.candidates import service as candidates
 from app.centres import service as centres
 from app.console.deps import ConsoleDep, ConsoleUser, base_context, see
 from app.console.forms import day_range, moment, posted, whole
-from app.deps import ClockDep, DbDep
+from app.deps import ClockDep, DbDep, SettingsDep
 from app.errors import AppError, Invalid
 from app.invigilation import service as invigilation
+from app.journal import audit, seals
 from app.journal import service as journal
 from app.paths import SessionId
 from app.qualifications import service as qualifications
@@ -117,11 +118,18 @@ async def schedule(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDe
 
 @router.get("/{session_id}", response_class=HTMLResponse)
 def sitting_page(
-    session_id: SessionId, request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep
+    session_id: SessionId,
+    request: Request,
+    user: ConsoleDep,
+    db: DbDep,
+    clock: ClockDep,
+    settings: SettingsDep,
 ) -> Response:
     user.require("sittings:view")
     register = invigilation.register_for_awarding_body(db, session_id, clock.now())
-    checked, breaches = journal.verify(db, session_id)
+    # Everything the journal proves, as the API's journal route checks it: chains, seals, and
+    # every answer and result following from them.
+    checked, breaches = audit.verify(db, seals.key_of(settings), session_id)
     context = base_context(
         user,
         "sittings",
