@@ -134,7 +134,7 @@ def sitting_page(
         user,
         "sittings",
         register=register,
-        incidents=invigilation.incidents_of(db, session_id),
+        incidents=invigilation.incidents_of(db, register.sitting),
         entries=journal.entries(db, session_id),
         checked=checked,
         breaches=breaches,
