@@ -287,3 +287,138 @@ def token_revoke(name_or_id: str) -> None:
             click.echo(f"revoked token {revoked.id} ({revoked.name})", err=True)
     except AppError as exc:
         _fail(exc)
+
+
+@main.group()
+def staff() -> None:
+    """The awarding body's staff accounts (the console at /console)."""
+
+
+def _new_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+
+
+@staff.command("create")
+@click.option("--username", required=True)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["administrator", "exam_officer", "results_officer"]),
+    help="administrator: everything; exam_officer: candidates and sittings; "
+    "results_officer: results and achievement.",
+)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+def staff_create(username: str, role: str, password_stdin: bool) -> None:
+    """Create a staff account. The password is prompted for (never given on the command line)."""
+    from app.staff import service as staff_service
+
+    password = _new_password(password_stdin)
+    try:
+        with _session() as session:
+            account = staff_service.create(
+                session, SystemClock().now(), username=username, role=role, password=password
+            )
+            click.echo(f"created staff account {account.username} ({account.role})", err=True)
+    except AppError as exc:
+        _fail(exc)
+
+
+@staff.command("password")
+@click.option("--username", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read it from the first line of stdin.")
+def staff_password(username: str, password_stdin: bool) -> None:
+    """Set a new password for a staff account."""
+    from app.staff import service as staff_service
+
+    password = _new_password(password_stdin)
+    try:
+        with _session() as session:
+            staff_service.set_password(session, username=username, password=password)
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"password changed for {username}", err=True)
+
+
+@staff.command("disable")
+@click.option("--username", required=True)
+def staff_disable(username: str) -> None:
+    """Stop a staff account signing in; any console session it has ends at once."""
+    from app.staff import service as staff_service
+
+    try:
+        with _session() as session:
+            staff_service.disable(session, SystemClock().now(), username=username)
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"disabled {username}", err=True)
+
+
+@staff.command("list")
+def staff_list() -> None:
+    """List staff accounts and their roles."""
+    from app.staff import service as staff_service
+
+    with _session() as session:
+        for account in staff_service.list_accounts(session):
+            state = "disabled" if account.disabled_at else "active"
+            click.echo(f"{account.username:<32} {account.role:<16} {state}")
+
+
+@main.command()
+@click.option(
+    "--base-url", default="http://127.0.0.1:8000", show_default=True, help="Where it is served."
+)
+def demo(base_url: str) -> None:
+    """Load a demo centre, invigilator, staff, candidates and an open sitting; print where to
+    sign in as each. Idempotent. Refused in production (the demo passwords are published)."""
+    from app import demo as demo_data
+
+    if get_settings().env == "production":
+        click.echo("error: the demo is not for production (its passwords are public)", err=True)
+        sys.exit(1)
+    try:
+        with _session() as session:
+            made = demo_data.load(session, SystemClock().now())
+            lines = _demo_lines(made, base_url.rstrip("/"))
+    except AppError as exc:
+        _fail(exc)
+    click.echo("\n".join(lines))
+
+
+def _demo_lines(made: object, url: str) -> list[str]:
+    from app import demo as demo_data
+
+    assert isinstance(made, demo_data.Demo)
+    sitting = made.sitting
+    state = "created and started" if made.created else "already there; started"
+    lines = [
+        f"Demo sitting {sitting.id}: {made.unit.urn} {made.unit.title} ({state})",
+        "",
+        f"Awarding body staff: {url}/console",
+    ]
+    lines += [
+        f"  {username:<16} password {password:<22} ({role.replace('_', ' ')})"
+        for username, role, password in demo_data.STAFF
+    ]
+    lines += [
+        "",
+        f"Invigilator: {url}/invigilate",
+        f"  centre {demo_data.CENTRE}  username {demo_data.INVIGILATOR}  "
+        f"password {demo_data.INVIGILATOR_PASSWORD}",
+        f"  then open session {sitting.id}: {url}/invigilate/sessions/{sitting.id}",
+        "",
+        f"Candidates: {url}/exam (candidate number and their own access code)",
+    ]
+    lines += [
+        f"  {p.candidate_number:<10} code {made.codes[p.candidate_number]:<10} "
+        f"{p.first_name} {p.last_name}"
+        + (f" (+{p.extra_time_percent}% time)" if p.extra_time_percent else "")
+        for p in made.people
+        if p.candidate_number in made.codes
+    ]
+    lines += ["", f"API documentation: {url}/docs"]
+    return lines

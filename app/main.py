@@ -14,11 +14,14 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import RequestResponseEndpoint
 
+from app.apidocs import pages as apidocs
 from app.auth.api import router as auth_router
+from app.candidates import importer
 from app.candidates.api import router as candidates_router
 from app.centres.api import router as centres_router
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
+from app.console.router import router as console_router
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.home.pages import router as home_router
@@ -69,6 +72,8 @@ def create_app(
         version="1",
         description="Online multiple-choice exam delivery for awarding organisations.",
         lifespan=lifespan,
+        docs_url=None,  # served by app.apidocs: no CDN, under the same policy as every page
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
@@ -80,7 +85,7 @@ def create_app(
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.url.path.startswith("/api/"):
+        if request.url.path.startswith(("/api/", "/console")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -88,8 +93,14 @@ def create_app(
     app.state.load = Stats(limit)
     app.add_middleware(ConcurrencyLimit, limit=limit, stats=app.state.load)
     # Outermost: a body is read, and bounded, before its request may take a database slot.
+    # Candidate files are larger than any JSON body: their two routes get the file's own limit
+    # (and room for the multipart envelope); the importer refuses more than that itself.
+    upload = importer.MAX_BYTES + 64 * 1024
     app.add_middleware(
-        BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_timeout_seconds,
+        larger={"/api/v1/candidates/import": upload, "/console/candidates/upload": upload},
     )
     install_error_handlers(app)
 
@@ -110,8 +121,10 @@ def create_app(
         journal_router,
         exam_pages,
         invigilator_pages,
+        console_router,
     ):
         app.include_router(router)
+    apidocs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     logging.getLogger("examhall").setLevel(logging.INFO)
     return app

@@ -18,6 +18,7 @@ from app.qualifications.models import (
     Unit,
 )
 from app.sittings.models import Attempt, PaperItem, Sitting
+from app.staff.models import StaffAccount
 
 __all__ = [
     "ApiToken",
@@ -40,6 +41,7 @@ __all__ = [
     "QualificationUnit",
     "Result",
     "Sitting",
+    "StaffAccount",
     "TestSpec",
     "Unit",
     "UnitResult",

@@ -120,3 +120,30 @@ def void(db: Session, attempt_id: int, reason: str, now: datetime) -> None:
             recorded_at=now,
         )
     )
+
+
+OUTCOMES = ("pass", "fail", "void")
+
+
+def search(
+    db: Session,
+    *,
+    centre: str | None = None,
+    unit: str | None = None,
+    submitted_from: datetime | None = None,
+    submitted_to: datetime | None = None,
+    outcome: str | None = None,
+    limit: int | None = 500,
+) -> tuple[list[tuple[Result, str, str, str, str]], int]:
+    """Results for the console and its CSV export (limit None: all of them)."""
+    if outcome and outcome not in OUTCOMES:
+        raise Invalid.field("outcome", f"outcome is one of {', '.join(OUTCOMES)}.")
+    return repository.search(
+        db,
+        centre=centre,
+        unit=unit,
+        submitted_from=submitted_from,
+        submitted_to=submitted_to,
+        outcome=outcome,
+        limit=limit,
+    )

@@ -198,3 +198,14 @@ def live_items(db: Session, urn: str) -> list[tuple[Item, ItemVersion, str]]:
     rows = [(i, v) for i, v in repository.current_items(db, unit.id) if i.status == "live"]
     refs = repository.criterion_refs(db, {v.criterion_id for _, v in rows})
     return [(i, v, refs[v.criterion_id]) for i, v in rows]
+
+
+def examinable_units(db: Session) -> list[Unit]:
+    """Every loaded unit that has a test specification (so it can be sat here), by URN."""
+    units = {
+        m.unit.urn: m.unit
+        for q in all_qualifications(db)
+        for m in q.memberships
+        if m.unit.test_spec is not None
+    }
+    return [units[urn] for urn in sorted(units)]
