@@ -8,7 +8,7 @@ from app.counters import Counter
 from app.db import Base
 from app.invigilation.models import Incident
 from app.journal.models import JournalEntry, JournalHead
-from app.marking.models import Result
+from app.marking.models import Result, ResultCorrection
 from app.qualifications.models import (
     Criterion,
     LearningOutcome,
@@ -17,7 +17,9 @@ from app.qualifications.models import (
     TestSpec,
     Unit,
 )
+from app.signing.models import SigningKey
 from app.sittings.models import Attempt, PaperItem, Sitting
+from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "ApiToken",
@@ -39,8 +41,13 @@ __all__ = [
     "Qualification",
     "QualificationUnit",
     "Result",
+    "ResultCorrection",
+    "SigningKey",
     "Sitting",
     "TestSpec",
     "Unit",
     "UnitResult",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]
