@@ -13,10 +13,10 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.base import RequestResponseEndpoint
 
+from app import secretbox
 from app.auth.api import router as auth_router
 from app.candidates.api import router as candidates_router
 from app.centres.api import router as centres_router
-from app import secretbox
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker

@@ -126,4 +126,3 @@ def list_keys(db: Session) -> list[KeyInfo]:
         KeyInfo(k.kid, k.alg, k.created_at, k.retired_at, counts.get(k.kid, 0))
         for k in repository.all_keys(db)
     ]
-

@@ -9,13 +9,13 @@ from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 
 def active(db: Session) -> list[Webhook]:
-    return list(db.scalars(select(Webhook).where(Webhook.deleted_at.is_(None)).order_by(Webhook.id)))
+    return list(
+        db.scalars(select(Webhook).where(Webhook.deleted_at.is_(None)).order_by(Webhook.id))
+    )
 
 
 def get_active(db: Session, webhook_id: int) -> Webhook | None:
-    return db.scalar(
-        select(Webhook).where(Webhook.id == webhook_id, Webhook.deleted_at.is_(None))
-    )
+    return db.scalar(select(Webhook).where(Webhook.id == webhook_id, Webhook.deleted_at.is_(None)))
 
 
 def get(db: Session, webhook_id: int) -> Webhook | None:

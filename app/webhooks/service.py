@@ -235,5 +235,6 @@ def backoff(attempts: int, first: timedelta, rand: random.Random | None = None) 
     """The wait after the n-th failed attempt: doubling from `first`, at most MAX_DELAY, with
     jitter (between half and all of it) so that receivers coming back are not stampeded."""
     exponent = min(attempts - 1, 30)
-    full = min(first * (2**exponent), MAX_DELAY)
-    return full * (0.5 + (rand or random).random() / 2)
+    full: timedelta = min(first * (2**exponent), MAX_DELAY)
+    jitter: float = (rand or random).random()
+    return full * (0.5 + jitter / 2)

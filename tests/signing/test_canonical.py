@@ -25,7 +25,9 @@ def test_keys_are_sorted_by_utf16_code_units_and_text_is_raw_utf8() -> None:
     # code points: the canonical order is UTF-16's
     payload = {"\ufb01": 1, "\U0001f600": 2, "b": 3, "a": 4}
     assert canonical(payload) == '{"a":4,"b":3,"\U0001f600":2,"\ufb01":1}'.encode()
-    assert canonical({"n": "Zoë \u2028 \"q\" \\ \t"}) == '{"n":"Zoë \u2028 \\"q\\" \\\\ \\t"}'.encode()
+    assert (
+        canonical({"n": 'Zoë \u2028 "q" \\ \t'}) == '{"n":"Zoë \u2028 \\"q\\" \\\\ \\t"}'.encode()
+    )
 
 
 def test_nested_objects_and_arrays_keep_array_order() -> None:

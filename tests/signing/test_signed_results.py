@@ -114,7 +114,7 @@ def test_rotation_keeps_old_results_verifiable(room: Room, db: Session) -> None:
 
 def test_private_keys_are_sealed_and_need_the_configured_key(db: Session) -> None:
     clock = MovableClock()
-    token, kid = signing.sign(db, {"a": 1}, clock.now())
+    _, kid = signing.sign(db, {"a": 1}, clock.now())
     stored = db.scalar(select(SigningKey).where(SigningKey.kid == kid))
     assert stored is not None
     assert "PRIVATE KEY" not in stored.private_key and stored.private_key.startswith("v1.")

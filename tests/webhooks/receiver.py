@@ -50,7 +50,9 @@ def receiver(*answers: int) -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             with state.lock:
-                state.received.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
+                state.received.append(
+                    Received({k.lower(): v for k, v in self.headers.items()}, body)
+                )
             status = state.answer()
             self.send_response(status)
             if 300 <= status < 400:

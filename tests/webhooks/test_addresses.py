@@ -39,8 +39,10 @@ def test_non_public_addresses_are_refused(url: str) -> None:
 
 
 def test_names_are_refused_when_they_resolve_to_a_private_address() -> None:
-    with pytest.raises(addresses.Refused, match="10.0.0.7"):
-        addresses.check("https://hooks.example.org/x", allow_private=False, resolve=resolver("10.0.0.7"))
+    with pytest.raises(addresses.Refused, match=r"10\.0\.0\.7"):
+        addresses.check(
+            "https://hooks.example.org/x", allow_private=False, resolve=resolver("10.0.0.7")
+        )
     # one private address among public ones is enough to refuse
     with pytest.raises(addresses.Refused):
         addresses.check(
@@ -85,7 +87,9 @@ def test_malformed_urls_are_refused(url: str, why: str) -> None:
 
 def test_a_delivery_connects_to_the_address_it_checked() -> None:
     target = addresses.pin(
-        "https://hooks.example.org:8443/in?x=1", allow_private=False, resolve=resolver("93.184.215.14")
+        "https://hooks.example.org:8443/in?x=1",
+        allow_private=False,
+        resolve=resolver("93.184.215.14"),
     )
     assert target.url == "https://93.184.215.14:8443/in?x=1"
     assert target.host_header == "hooks.example.org:8443"
@@ -98,5 +102,5 @@ def test_dns_rebinding_is_caught_at_delivery() -> None:
     """Public when registered, private when sent: the delivery is refused, not sent."""
     url = "https://hooks.example.org/in"
     assert addresses.check(url, allow_private=False, resolve=resolver("93.184.215.14"))
-    with pytest.raises(addresses.Refused, match="169.254.169.254"):
+    with pytest.raises(addresses.Refused, match=r"169\.254\.169\.254"):
         addresses.pin(url, allow_private=False, resolve=resolver("169.254.169.254"))

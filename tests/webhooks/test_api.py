@@ -62,7 +62,9 @@ def test_only_admin_tokens_manage_webhooks(room: Room, db: Session) -> None:
     _, reader = tokens.create_token(db, "puller", [tokens.RESULTS_READ], room.clock.now())
     body = {"url": URL, "events": ["result.recorded"]}
     assert room.client.post("/api/v1/webhooks", json=body).status_code == 401
-    assert room.client.post("/api/v1/webhooks", json=body, headers=bearer(reader)).status_code == 403
+    assert (
+        room.client.post("/api/v1/webhooks", json=body, headers=bearer(reader)).status_code == 403
+    )
     assert room.client.get("/api/v1/webhooks", headers=bearer(reader)).status_code == 403
     assert room.client.delete("/api/v1/webhooks/1", headers=bearer(reader)).status_code == 403
 

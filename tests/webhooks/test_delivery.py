@@ -4,6 +4,7 @@ under one webhook-id, listed with their attempts, replayed."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from app.webhooks.worker import Worker
 from tests.signing import verify
 from tests.signing.test_signed_results import jwks, sit
 from tests.sittings.conftest import Room
-from tests.webhooks.receiver import Receiver, free_port, receiver
+from tests.webhooks.receiver import free_port, receiver
 
 BOTH = ["result.recorded", "result.corrected"]
 
@@ -71,9 +72,7 @@ def verified(secret: str, sent: Any) -> dict[str, Any]:
     return dict(message)
 
 
-def test_a_recorded_result_is_delivered_signed_and_verifiable(
-    room: Room, app: FastAPI
-) -> None:
+def test_a_recorded_result_is_delivered_signed_and_verifiable(room: Room, app: FastAPI) -> None:
     with receiver() as rx:
         hook = register(room, rx.url)
         only_corrections = register(room, rx.url, ["result.corrected"])
@@ -104,9 +103,7 @@ def test_a_recorded_result_is_delivered_signed_and_verifiable(
         assert worker(app, room).run_once() == 0  # nothing more is due
 
 
-def test_failures_are_retried_with_backoff_under_one_webhook_id(
-    room: Room, app: FastAPI
-) -> None:
+def test_failures_are_retried_with_backoff_under_one_webhook_id(room: Room, app: FastAPI) -> None:
     with receiver(500, 503, 302, 404) as rx:
         hook = register(room, rx.url, ["result.recorded"])
         session = room.open_session(["N001"])
@@ -161,7 +158,7 @@ def test_a_receiver_that_stays_down_is_retried_for_the_whole_window_then_replaye
     log = detail(room, hook["id"], row["id"])["attempt_log"]
     span = _when(log[-1]["attempted_at"]) - first
     assert span >= timedelta(hours=settings.webhook_retry_hours) >= timedelta(hours=24)
-    gaps = [_when(b["attempted_at"]) - _when(a["attempted_at"]) for a, b in zip(log, log[1:])]
+    gaps = [_when(b["attempted_at"]) - _when(a["attempted_at"]) for a, b in itertools.pairwise(log)]
     assert max(gaps) <= timedelta(hours=6)
     assert all(a["status_code"] is None and "ConnectError" in a["error"] for a in log)
     assert sender.run_once() == 0  # given up: not sent again by itself
@@ -210,9 +207,9 @@ def test_a_correction_is_delivered_as_result_corrected(room: Room, app: FastAPI)
         assert message["type"] == "result.corrected"
         assert message["correction"]["kind"] == "voided"
         assert message["correction"]["reason"] == void["reason"]
-        (correction,) = room.client.get(
-            "/api/v1/results/corrections", headers=room.admin()
-        ).json()["corrections"]
+        (correction,) = room.client.get("/api/v1/results/corrections", headers=room.admin()).json()[
+            "corrections"
+        ]
         assert message["data"] == correction["result"] and message["data"]["voided"] is True
         verify.both(message["data"], jwks(room))
 

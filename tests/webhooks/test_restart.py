@@ -83,9 +83,7 @@ def test_a_delivery_survives_a_killed_worker_and_completes_in_a_new_app(
                 return row.status, row.attempts
 
         # A worker process sends, fails, and is killed (no chance to tidy up) before it succeeds.
-        first = subprocess.Popen(
-            [str(EXE), "webhooks", "work"], env=env, stderr=subprocess.DEVNULL
-        )
+        first = subprocess.Popen([str(EXE), "webhooks", "work"], env=env, stderr=subprocess.DEVNULL)
         try:
             wait_for(lambda: status()[1] >= 1, 60, "the first worker's first attempt")
         finally:
