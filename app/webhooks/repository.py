@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
@@ -76,5 +76,17 @@ def due(db: Session, now: datetime, limit: int) -> list[WebhookDelivery]:
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def any_due(db: Session, now: datetime) -> bool:
+    return bool(
+        db.scalar(
+            select(
+                exists().where(
+                    WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now
+                )
+            )
         )
     )

@@ -177,6 +177,11 @@ class Claim:
     message: Message
 
 
+def any_due(db: Session, now: datetime) -> bool:
+    """Whether a claim would find anything (a read, so an idle worker takes no write lock)."""
+    return repository.any_due(db, now)
+
+
 def claim_due(db: Session, now: datetime, *, limit: int, lease: timedelta) -> list[Claim]:
     """Take up to `limit` due deliveries: each is pushed `lease` into the future, so no other
     worker takes it while it is being sent, and one whose worker died is taken again after."""

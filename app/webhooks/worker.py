@@ -47,6 +47,9 @@ class Worker:
 
     def run_once(self) -> int:
         """One round: claim, send, record. How many deliveries were attempted."""
+        with transaction(self.factory, write=False) as db:
+            if not service.any_due(db, self.clock.now()):
+                return 0
         with transaction(self.factory) as db:
             claims = service.claim_due(db, self.clock.now(), limit=BATCH, lease=self.lease)
         if not claims:
