@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class OutcomeScore(BaseModel):
@@ -12,7 +12,14 @@ class OutcomeScore(BaseModel):
 
 
 class ResultBody(BaseModel):
-    """A result as signed: everything the feed shows but its signature."""
+    """A result as signed: everything the feed shows but its signature.
+
+    A correction's result is rebuilt from its signed payload; extra="allow" keeps a member
+    that a later version no longer has. A member added here changes what is signed: it needs a
+    default (old payloads lack it), and signatures made before it no longer match what the feeds
+    show until the results are signed again."""
+
+    model_config = ConfigDict(extra="allow")
 
     attempt_id: int
     candidate_number: str

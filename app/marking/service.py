@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app import counters
-from app.clock import as_utc
+from app.clock import as_utc, rfc3339
 from app.errors import BadRequest, Invalid
 from app.marking import repository
 from app.marking.models import Result, ResultCorrection
@@ -188,12 +188,8 @@ def correct(db: Session, result: Result, *, kind: str, reason: str, now: datetim
         webhooks.RESULT_CORRECTED,
         data,
         now,
-        extra={"correction": {"kind": kind, "reason": reason, "recorded_at": _rfc3339(now)}},
+        extra={"correction": {"kind": kind, "reason": reason, "recorded_at": rfc3339(now)}},
     )
-
-
-def _rfc3339(moment: datetime) -> str:
-    return as_utc(moment).isoformat().replace("+00:00", "Z")
 
 
 def sign_unsigned(db: Session, now: datetime) -> int:

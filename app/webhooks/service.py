@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app import secretbox
-from app.clock import as_utc
+from app.clock import as_utc, rfc3339
 from app.errors import Invalid, NotFound
 from app.webhooks import addresses, repository
 from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
@@ -32,10 +32,6 @@ SEALED = "webhook-secret"
 SECRET_BYTES = 32
 MAX_DELAY = timedelta(hours=6)  # between two attempts, once the backoff has grown
 MAX_PAGE = 200
-
-
-def _rfc3339(moment: datetime) -> str:
-    return as_utc(moment).isoformat().replace("+00:00", "Z")
 
 
 # Registration -----------------------------------------------------------------------------
@@ -102,7 +98,7 @@ def enqueue(
     hooks = [h for h in repository.active(db) if event_type in h.events]
     if not hooks:
         return 0
-    message = {"type": event_type, "timestamp": _rfc3339(now), "data": data, **(extra or {})}
+    message = {"type": event_type, "timestamp": rfc3339(now), "data": data, **(extra or {})}
     body = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
     for hook in hooks:
         db.add(
