@@ -6,7 +6,7 @@ this revision stay unsigned until `examhall keys sign-unsigned` (run it once aft
 a migration has no business holding the key that seals signing keys.
 
 Revision ID: 5e1f0c3a9b27
-Revises: 30b0843fbfea
+Revises: a10f00000001
 Create Date: 2026-12-04 23:32:43.270984
 """
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ import app.db
 
 
 revision: str = '5e1f0c3a9b27'
-down_revision: str | None = '30b0843fbfea'
+down_revision: str | None = 'a10f00000001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

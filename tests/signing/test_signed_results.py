@@ -15,13 +15,13 @@ from app.marking.models import Result
 from app.signing import service as signing
 from app.signing.models import SigningKey
 from tests.signing import verify
-from tests.sittings.conftest import Room
+from tests.sittings.conftest import Room, code
 
 
-def sit(room: Room, code: str, number: str, right: int) -> None:
+def sit(room: Room, session: dict[str, Any], number: str, right: int) -> None:
     """Sign in, answer the first `right` questions correctly and the rest wrongly, submit."""
     room.client.cookies.clear()
-    csrf, _ = room.sign_in(number, code)
+    csrf, _ = room.sign_in(number, code(session, number))
     keys = room.keys()
     for q in room.attempt()["items"]:
         ids = [o["id"] for o in q["options"]]
@@ -48,7 +48,7 @@ def corrections(room: Room) -> list[dict[str, Any]]:
 def test_every_result_and_correction_verifies_against_the_jwks(room: Room) -> None:
     session = room.open_session(["N001", "N002", "N003"])
     for number, right in (("N001", 0), ("N002", 7), ("N003", 10)):
-        sit(room, session["access_code"], number, right)
+        sit(room, session, number, right)
     results = room.results()["results"]
     assert len(results) == 3
     keys = jwks(room)
@@ -73,7 +73,7 @@ def test_every_result_and_correction_verifies_against_the_jwks(room: Room) -> No
 def test_a_changed_result_no_longer_verifies(room: Room, db: Session) -> None:
     """What the signature is for: a result edited in the database is caught."""
     session = room.open_session(["N001"])
-    sit(room, session["access_code"], "N001", 3)
+    sit(room, session, "N001", 3)
     db.execute(update(Result).values(score=Result.score + 5, outcome="pass"))
     (result,) = room.results()["results"]
     with pytest.raises(AssertionError, match="payload"):
@@ -84,14 +84,14 @@ def test_a_changed_result_no_longer_verifies(room: Room, db: Session) -> None:
 
 def test_rotation_keeps_old_results_verifiable(room: Room, db: Session) -> None:
     session = room.open_session(["N001", "N002"])
-    sit(room, session["access_code"], "N001", 4)
+    sit(room, session, "N001", 4)
     (first,) = room.results()["results"]
     old_kid = verify.both(first, jwks(room))
 
     new_key = signing.rotate(db, room.clock.now())
     unused = signing.rotate(db, room.clock.now())  # retired before it signed anything
     assert unused.kid != new_key.kid
-    sit(room, session["access_code"], "N002", 9)
+    sit(room, session, "N002", 9)
     first_again, second = room.results()["results"]
     keys = jwks(room)
     published = {k["kid"] for k in keys["keys"]}
@@ -131,7 +131,7 @@ def test_results_recorded_before_signing_are_signed_by_the_backfill(
     room: Room, db: Session
 ) -> None:
     session = room.open_session(["N001"])
-    sit(room, session["access_code"], "N001", 5)
+    sit(room, session, "N001", 5)
     db.execute(update(Result).values(signature=None, signing_kid=None))
     (unsigned,) = room.results()["results"]
     assert unsigned["signature"] is None

@@ -16,13 +16,13 @@ from standardwebhooks.webhooks import Webhook
 
 from app.config import Settings
 from app.marking.models import Result
-from app.sittings import service as sittings
+from app.sittings import lifecycle
 from app.webhooks import service
 from app.webhooks.models import WebhookDelivery
 from app.webhooks.worker import Worker
 from tests.signing import verify
 from tests.signing.test_signed_results import jwks, sit
-from tests.sittings.conftest import Room
+from tests.sittings.conftest import Room, code
 from tests.webhooks.receiver import free_port, receiver
 
 BOTH = ["result.recorded", "result.corrected"]
@@ -77,7 +77,7 @@ def test_a_recorded_result_is_delivered_signed_and_verifiable(room: Room, app: F
         hook = register(room, rx.url)
         only_corrections = register(room, rx.url, ["result.corrected"])
         session = room.open_session(["N001"])
-        sit(room, session["access_code"], "N001", 6)
+        sit(room, session, "N001", 6)
         # queued with the result, but nothing is sent inside the candidate's request
         assert rx.received == []
         (queued,) = deliveries(room, hook["id"])
@@ -107,7 +107,7 @@ def test_failures_are_retried_with_backoff_under_one_webhook_id(room: Room, app:
     with receiver(500, 503, 302, 404) as rx:
         hook = register(room, rx.url, ["result.recorded"])
         session = room.open_session(["N001"])
-        sit(room, session["access_code"], "N001", 2)
+        sit(room, session, "N001", 2)
         sender = worker(app, room)
         waits = []
         while True:
@@ -145,7 +145,7 @@ def test_a_receiver_that_stays_down_is_retried_for_the_whole_window_then_replaye
     url = f"http://127.0.0.1:{free_port()}/nobody-listens"
     hook = register(room, url, ["result.recorded"])
     session = room.open_session(["N001"])
-    sit(room, session["access_code"], "N001", 2)
+    sit(room, session, "N001", 2)
     sender = worker(app, room)
     first = room.clock.now()
     for _ in range(100):
@@ -196,7 +196,7 @@ def test_a_correction_is_delivered_as_result_corrected(room: Room, app: FastAPI)
     with receiver() as rx:
         hook = register(room, rx.url, ["result.corrected"])
         session = room.open_session(["N001"])
-        sit(room, session["access_code"], "N001", 8)
+        sit(room, session, "N001", 8)
         staff = room.invigilate()
         void = {"reason": "Phone found in the toilets"}
         assert room.act(staff, session["id"], "candidates/N001/void", void).status_code == 200
@@ -217,7 +217,7 @@ def test_a_correction_is_delivered_as_result_corrected(room: Room, app: FastAPI)
 def test_a_rolled_back_result_queues_nothing(room: Room, app: FastAPI, db: Session) -> None:
     register(room, "http://127.0.0.1:9/x", ["result.recorded"])
     session = room.open_session(["N001"])
-    room.sign_in("N001", session["access_code"])
+    room.sign_in("N001", code(session, "N001"))
     room.client.cookies.clear()
     room.clock.advance(hours=3)  # the paper's time has run out: the next sweep records it
 
@@ -229,7 +229,7 @@ def test_a_rolled_back_result_queues_nothing(room: Room, app: FastAPI, db: Sessi
 
     # A transaction that records the result and then fails: neither result nor delivery stays.
     savepoint = db.begin_nested()
-    assert sittings.sweep(db, room.clock.now()) == 1
+    assert lifecycle.sweep(db, room.clock.now()) == 1
     assert counts() == (1, 1)
     savepoint.rollback()
     assert counts() == (0, 0)
@@ -248,7 +248,7 @@ def test_a_worker_that_died_mid_send_is_taken_over_after_its_lease(
     with receiver() as rx:
         hook = register(room, rx.url, ["result.recorded"])
         session = room.open_session(["N001"])
-        sit(room, session["access_code"], "N001", 1)
+        sit(room, session, "N001", 1)
         dead = worker(app, room)
         # The first worker claims the delivery, sends it, and dies before noting the answer.
         from app.db import transaction
@@ -272,7 +272,7 @@ def test_deleting_a_webhook_cancels_what_it_has_not_yet_sent(room: Room, app: Fa
     with receiver() as rx:
         hook = register(room, rx.url, ["result.recorded"])
         session = room.open_session(["N001"])
-        sit(room, session["access_code"], "N001", 1)
+        sit(room, session, "N001", 1)
         room.client.delete(f"/api/v1/webhooks/{hook['id']}", headers=room.admin())
         assert worker(app, room).run_once() == 0 and rx.received == []
         (row,) = deliveries(room, hook["id"])  # the history stays readable
@@ -287,7 +287,7 @@ def test_a_private_address_is_refused_at_delivery_too(room: Room, app: FastAPI) 
     with receiver() as rx:
         hook = register(room, rx.url, ["result.recorded"])
         session = room.open_session(["N001"])
-        sit(room, session["access_code"], "N001", 1)
+        sit(room, session, "N001", 1)
         strict = app.state.settings.model_copy(update={"webhook_allow_private": False})
         assert Worker(app.state.sessionmaker, room.clock, strict).run_once() == 1
         assert rx.received == []
