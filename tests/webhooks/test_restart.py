@@ -10,14 +10,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, delete
 from standardwebhooks.webhooks import Webhook
 
-from app.db import make_sessionmaker, transaction
+from app.db import WRITE, make_sessionmaker, transaction
 from app.webhooks import service
 from app.webhooks.models import Webhook as WebhookRow
 from app.webhooks.models import WebhookAttempt, WebhookDelivery
@@ -115,3 +115,35 @@ def test_a_delivery_survives_a_killed_worker_and_completes_in_a_new_app(
         (row,) = db.query(WebhookDelivery).filter_by(webhook_id=hook.id).all()
         codes = [a.status_code for a in db.query(WebhookAttempt).filter_by(delivery_id=row.id)]
     assert codes == [500, 503, 500, 200]
+
+
+def test_two_workers_never_claim_the_same_delivery(engine: Engine, committed: list[int]) -> None:
+    """On PostgreSQL a second worker skips the rows the first holds (FOR UPDATE SKIP LOCKED)
+    while the first is still claiming; on SQLite claims take turns. Either way the leases
+    split the work."""
+    factory = make_sessionmaker(engine)
+    now = datetime.now(UTC)
+    with transaction(factory) as db:
+        hook, _ = service.create(
+            db, url="http://127.0.0.1:9/x", events=["result.recorded"], now=now, allow_private=True
+        )
+        committed.append(hook.id)
+        for n in range(10):
+            service.enqueue(db, "result.recorded", {"n": n}, now)
+    lease = timedelta(minutes=1)
+    first = factory()
+    first.connection(execution_options=WRITE)
+    try:
+        mine = service.claim_due(first, now, limit=6, lease=lease)
+        if engine.dialect.name == "sqlite":  # one writer at a time: the first commits, then
+            first.commit()
+        with transaction(factory) as other:
+            theirs = service.claim_due(other, now, limit=10, lease=lease)
+        first.commit()
+    finally:
+        first.close()
+    mine_ids = {c.delivery_id for c in mine}
+    theirs_ids = {c.delivery_id for c in theirs}
+    assert len(mine_ids) == 6 and len(theirs_ids) == 4 and not mine_ids & theirs_ids
+    with transaction(factory) as db:
+        assert service.claim_due(db, now, limit=10, lease=lease) == []  # all leased
