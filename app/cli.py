@@ -422,3 +422,90 @@ def _demo_lines(made: object, url: str) -> list[str]:
     ]
     lines += ["", f"API documentation: {url}/docs"]
     return lines
+
+
+@main.group()
+def keys() -> None:
+    """The keys that sign results (public halves at /.well-known/jwks.json)."""
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """Every signing key: status, whether it is published, how many signatures name it."""
+    from app.signing import service as signing
+
+    with _session() as session:
+        rows = signing.list_keys(session)
+    click.echo(f"{'kid':<44} {'alg':<6} {'created':<17} {'status':<24} {'published':<9} signatures")
+    for k in rows:
+        status = f"retired {k.retired_at:%Y-%m-%d %H:%M}" if k.retired_at else "active (signs)"
+        click.echo(
+            f"{k.kid:<44} {k.alg:<6} {k.created_at:%Y-%m-%d %H:%M} {status:<24} "
+            f"{'yes' if k.published else 'no':<9} {k.signatures}"
+        )
+    if not rows:
+        click.echo("no keys yet: the first is made when the first result is signed", err=True)
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Make a new signing key; the old ones stop signing but stay published while any stored
+    signature names them. Prints the new key's kid."""
+    from app.signing import service as signing
+
+    with _session() as session:
+        key = signing.rotate(session, SystemClock().now())
+    click.echo(key.kid)
+
+
+@keys.command("jwks")
+def keys_jwks() -> None:
+    """Print every public key ever made, as a JWKS, for an archive kept beside the results."""
+    import json
+
+    from app.signing import service as signing
+
+    with _session() as session:
+        click.echo(json.dumps(signing.archive_jwks(session), indent=2))
+
+
+@keys.command("sign-unsigned")
+def keys_sign_unsigned() -> None:
+    """Sign the results and corrections recorded before signing existed (once, after upgrading)."""
+    from app.marking import service as marking
+
+    with _session() as session:
+        signed = marking.sign_unsigned(session, SystemClock().now())
+    click.echo(f"signed {signed} results and corrections", err=True)
+
+
+@main.group()
+def webhooks() -> None:
+    """Webhook deliveries."""
+
+
+@webhooks.command("work")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+def webhooks_work(once: bool) -> None:
+    """Send queued deliveries until stopped (beside, or instead of, the app's own worker:
+    set EXAMHALL_WEBHOOK_WORKER=false on the app to leave sending to this command)."""
+    import logging
+
+    from app import secretbox
+    from app.webhooks.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = get_settings()
+    secretbox.configure(settings)
+    engine = make_engine(settings.database_url)
+    worker = Worker(make_sessionmaker(engine), SystemClock(), settings)
+    try:
+        if once:
+            while worker.run_once():
+                pass
+        else:
+            worker.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        engine.dispose()

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import RequestResponseEndpoint
 
+from app import secretbox
 from app.apidocs import pages as apidocs
 from app.auth.api import router as auth_router
 from app.candidates import importer
@@ -31,12 +32,15 @@ from app.journal.api import router as journal_router
 from app.limits import BodyLimit, ConcurrencyLimit, Stats, default_limit
 from app.marking.api import router as marking_router
 from app.qualifications.api import router as qualifications_router
+from app.signing.api import router as signing_router
 from app.sittings import sweeper
 from app.sittings.api import router as sittings_router
 from app.sittings.pages import Redirect
 from app.sittings.pages import router as exam_pages
 from app.system.api import router as system_router
 from app.web import STATIC_DIR
+from app.webhooks.api import router as webhooks_router
+from app.webhooks.worker import Worker as WebhookWorker
 
 SECURITY_HEADERS = {
     # No CDN and no inline script: exam rooms are locked down, and so is the page.
@@ -53,17 +57,21 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
+    secretbox.configure(settings)  # seals signing keys and webhook secrets
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = None
+        tasks = []
         if settings.sweeper:
             # Downtime is credited before this worker serves: no request may time an attempt
             # out on time the service took from it.
             await run_in_threadpool(sweeper.beat_once, app)
-            task = asyncio.create_task(sweeper.run(app))
+            tasks.append(asyncio.create_task(sweeper.run(app)))
+        if settings.webhook_worker:
+            worker = WebhookWorker(app.state.sessionmaker, app.state.clock, settings)
+            tasks.append(asyncio.create_task(worker.run()))
         yield
-        if task:
+        for task in tasks:
             task.cancel()
         app.state.engine.dispose()
 
@@ -119,6 +127,8 @@ def create_app(
         invigilation_router,
         marking_router,
         journal_router,
+        webhooks_router,
+        signing_router,
         exam_pages,
         invigilator_pages,
         console_router,

@@ -112,3 +112,30 @@ def search(
     if limit is not None:
         query = query.limit(limit)
     return [(r, n, name, c, u) for r, n, name, c, u in db.execute(query)], int(total)
+
+
+def names(db: Session, result: Result) -> tuple[str, str, str]:
+    """(candidate number, centre code, unit URN) of a result."""
+    row = db.execute(
+        select(Candidate.candidate_number, Centre.code, Unit.urn)
+        .select_from(Result)
+        .join(Candidate, Candidate.id == Result.candidate_id)
+        .join(Centre, Centre.id == Result.centre_id)
+        .join(Unit, Unit.id == Result.unit_id)
+        .where(Result.id == result.id)
+    ).one()
+    return str(row[0]), str(row[1]), str(row[2])
+
+
+def unsigned_results(db: Session) -> list[Result]:
+    return list(db.scalars(select(Result).where(Result.signature.is_(None)).order_by(Result.seq)))
+
+
+def unsigned_corrections(db: Session) -> list[tuple[ResultCorrection, Result]]:
+    rows = db.execute(
+        select(ResultCorrection, Result)
+        .join(Result, Result.id == ResultCorrection.result_id)
+        .where(ResultCorrection.signature.is_(None))
+        .order_by(ResultCorrection.seq)
+    )
+    return [(k, r) for k, r in rows]

@@ -1,7 +1,7 @@
 """staff_accounts: the awarding body's console users
 
 Revision ID: 7c1e5a9d2b40
-Revises: a10f00000001
+Revises: 4f1c2a7b9e31
 Create Date: 2026-12-04 23:50:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import app.db
 
 
 revision: str = '7c1e5a9d2b40'
-down_revision: str | None = 'a10f00000001'
+down_revision: str | None = '4f1c2a7b9e31'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
