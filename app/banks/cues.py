@@ -98,7 +98,7 @@ class AbsolutesRatio:
 
     @property
     def too_few(self) -> bool:
-        """Keys' share above 1.3 times distractors' share: the reverse cue, after over-correcting."""
+        """Keys' share above 1.3 times distractors' share: the cue left by over-correcting."""
         if not self.distractors or not self.keys:
             return False
         distractors, keys = self._shares()
