@@ -49,12 +49,13 @@ _ABSOLUTE = re.compile(
     + r")\b",
     re.IGNORECASE,
 )
-# Distractors may carry absolutes at most this many times as often as keys do ...
+# Distractors may carry absolutes at most this many times as often as keys, and keys at most this
+# many times as often as distractors: either way round, an absolute would point at the answer.
 ABSOLUTES_RATIO = Fraction(13, 10)
-# ... and when keys carry few or none, they are counted as if this many did, so that a unit whose
-# keys hold no absolute may still hold a proportionate handful in distractors (up to about one per
-# 31 distractors in a 40-item unit) but no more.
-ABSOLUTES_KEY_FLOOR = 1
+# Each side's share is counted as at least this many items' worth (1 / number of items), so that
+# a unit whose keys hold no absolute may still hold a proportionate handful in distractors (up to
+# about one per 31 distractors in a 40-item unit), and one key with an absolute is not a cue.
+ABSOLUTES_FLOOR_ITEMS = 1
 
 
 def absolutes_in(text: str) -> list[str]:
@@ -77,17 +78,31 @@ class AbsolutesRatio:
     def key_rate(self) -> float:
         return self.keys_with / self.keys if self.keys else 0.0
 
+    def _shares(self) -> tuple[Fraction, Fraction]:
+        floor = Fraction(ABSOLUTES_FLOOR_ITEMS, self.keys)
+        return (
+            max(Fraction(self.distractors_with, self.distractors), floor),
+            max(Fraction(self.keys_with, self.keys), floor),
+        )
+
     @property
     def too_many(self) -> bool:
-        """Distractors' share above 1.3 times keys' share (keys floored at ABSOLUTES_KEY_FLOOR).
+        """Distractors' share above 1.3 times keys' share (each floored at one item's worth).
 
         In exact fractions, so that a share of exactly 1.3 times passes.
         """
         if not self.distractors or not self.keys:
             return False
-        keys_with = max(self.keys_with, ABSOLUTES_KEY_FLOOR)
-        distractor_share = Fraction(self.distractors_with, self.distractors)
-        return distractor_share > ABSOLUTES_RATIO * Fraction(keys_with, self.keys)
+        distractors, keys = self._shares()
+        return distractors > ABSOLUTES_RATIO * keys
+
+    @property
+    def too_few(self) -> bool:
+        """Keys' share above 1.3 times distractors' share: the cue left by over-correcting."""
+        if not self.distractors or not self.keys:
+            return False
+        distractors, keys = self._shares()
+        return keys > ABSOLUTES_RATIO * distractors
 
 
 # Function words, and words every contact-centre item uses, which say nothing about the answer.

@@ -262,27 +262,35 @@ def _at(bank: UnitBank, item: ItemFile) -> tuple[str | int, ...]:
 
 
 def _absolutes(bank: UnitBank, live: list[ItemFile]) -> Iterator[Problem]:
-    """Absolute words no more common in distractors than 1.3 times their share of keys."""
-    flagged: list[str] = []
-    distractors = keys = 0
+    """Absolute words about as common in distractors as in keys (within 1.3 times either way)."""
+    in_distractors: list[str] = []
+    in_keys: list[str] = []
     for item in live:
-        keys += bool(cues.absolutes_in(_key_and_distractors(item)[0]))
         for option in item.options:
-            if option.id != item.key and (words := cues.absolutes_in(option.text)):
-                distractors += 1
-                flagged.append(f"{item.id}/{option.id} {words[0]!r}")
-    ratio = cues.AbsolutesRatio(distractors, sum(len(i.options) - 1 for i in live), keys, len(live))
-    if ratio.too_many:
-        floor = " (counted as 1 when none)" if keys < cues.ABSOLUTES_KEY_FLOOR else ""
-        yield bank.problem(
-            ("items",),
-            f"absolute words in {ratio.distractor_rate:.1%} of distractors ({distractors} of "
-            f"{ratio.distractors}) against {ratio.key_rate:.1%} of keys ({keys} of {len(live)})"
-            f"{floor}; keep distractors within {float(cues.ABSOLUTES_RATIO)}x of keys: "
-            + ", ".join(flagged[:SHOWN])
-            + (f" and {len(flagged) - SHOWN} more" if len(flagged) > SHOWN else ""),
-            review=True,
-        )
+            if words := cues.absolutes_in(option.text):
+                found = in_keys if option.id == item.key else in_distractors
+                found.append(f"{item.id}/{option.id} {words[0]!r}")
+    ratio = cues.AbsolutesRatio(
+        len(in_distractors), sum(len(i.options) - 1 for i in live), len(in_keys), len(live)
+    )
+    shares = (
+        f"absolute words in {ratio.distractor_rate:.1%} of distractors ({len(in_distractors)} "
+        f"of {ratio.distractors}) and {ratio.key_rate:.1%} of keys ({len(in_keys)} of "
+        f"{len(live)})"
+    )
+    for cue, flagged, advice in (
+        (ratio.too_many, in_distractors, "avoiding the absolute finds the key"),
+        (ratio.too_few, in_keys, "the absolute points at the key"),
+    ):
+        if cue:
+            yield bank.problem(
+                ("items",),
+                f"{shares}; {advice}: keep each within {float(cues.ABSOLUTES_RATIO)}x of the "
+                "other (counting at least one item's worth): "
+                + ", ".join(flagged[:SHOWN])
+                + (f" and {len(flagged) - SHOWN} more" if len(flagged) > SHOWN else ""),
+                review=True,
+            )
 
 
 def _echoes(bank: UnitBank, live: list[ItemFile]) -> Iterator[Problem]:

@@ -27,27 +27,37 @@ def test_absolutes_are_whole_words_in_any_case(text: str, found: list[str]) -> N
 
 
 @pytest.mark.parametrize(
-    ("distractors_with", "distractors", "keys_with", "keys", "too_many"),
+    ("distractors_with", "distractors", "keys_with", "keys", "too_many", "too_few"),
     [
-        (39, 300, 10, 100, False),  # 13% against 10%: exactly 1.3 times passes
-        (40, 300, 10, 100, True),  # 13.3% against 10%: just over 1.3 times
-        (13, 100, 10, 100, False),  # exactly 1.3 times, same counts of each
-        (14, 100, 10, 100, True),
-        (30, 300, 10, 100, False),  # the same share
-        (0, 300, 0, 100, False),  # no absolutes anywhere
-        # Keys with none count as one (1%): 1.3% of distractors allowed.
-        (3, 300, 0, 100, False),  # 1.0%
-        (4, 300, 0, 100, True),  # 1.33%
-        (4, 300, 1, 100, True),  # the floor is the same as one real key
-        (5, 300, 2, 100, False),  # 1.67% against 2%
-        (0, 0, 0, 0, False),  # an empty unit has nothing to compare
+        (39, 300, 10, 100, False, False),  # 13% against 10%: exactly 1.3 times passes
+        (40, 300, 10, 100, True, False),  # 13.3% against 10%: just over 1.3 times
+        (13, 100, 10, 100, False, False),  # exactly 1.3 times, same counts of each
+        (14, 100, 10, 100, True, False),
+        (30, 300, 10, 100, False, False),  # the same share
+        (0, 300, 0, 100, False, False),  # no absolutes anywhere
+        # A share is counted as at least one item's worth (1 of 100 items, 1%).
+        (3, 300, 0, 100, False, False),  # 1.0% of distractors against a floor of 1%
+        (4, 300, 0, 100, True, False),  # 1.33%: over
+        (4, 300, 1, 100, True, False),  # the floor is the same as one real key
+        (5, 300, 2, 100, False, False),  # 1.67% against 2%
+        # The reverse: keys at most 1.3 times distractors.
+        (30, 300, 13, 100, False, False),  # 13% of keys against 10%: exactly 1.3 times
+        (30, 300, 14, 100, False, True),  # 14%: over
+        (0, 300, 1, 100, False, False),  # one key against the floor of one item's worth
+        (0, 300, 2, 100, False, True),  # two keys, no distractor: the absolute marks the key
+        (0, 0, 0, 0, False, False),  # an empty unit has nothing to compare
     ],
 )
-def test_absolutes_ratio_is_exact_at_one_point_three(
-    distractors_with: int, distractors: int, keys_with: int, keys: int, too_many: bool
+def test_absolutes_ratio_is_exact_at_one_point_three_either_way(
+    distractors_with: int,
+    distractors: int,
+    keys_with: int,
+    keys: int,
+    too_many: bool,
+    too_few: bool,
 ) -> None:
     ratio = cues.AbsolutesRatio(distractors_with, distractors, keys_with, keys)
-    assert ratio.too_many is too_many
+    assert (ratio.too_many, ratio.too_few) == (too_many, too_few)
 
 
 def test_stemming_meets_the_forms_of_a_word() -> None:

@@ -190,8 +190,23 @@ def test_absolutes_ratio_per_unit(tmp_path: Path) -> None:
     # 16 of 36 (44.4%) is 1.33 times: over
     distractors[15]["text"] += " only"
     [problem] = [p for p in problems_for(tmp_path, bank) if "absolute" in p]
-    assert "44.4% of distractors (16 of 36) against 33.3% of keys (4 of 12)" in problem
+    assert "44.4% of distractors (16 of 36) and 33.3% of keys (4 of 12)" in problem
+    assert "avoiding the absolute finds the key" in problem
     assert "review: " in problem and f"{bank['items'][0]['id']}/" in problem
+
+
+def test_absolutes_only_in_keys_are_the_reverse_cue(tmp_path: Path) -> None:
+    bank = builder.unit_bank(builder.UNIT_A)  # 12 items
+    for item in bank["items"][:2]:  # 2 keys of 12 against no distractor (floored at 1 of 12)
+        _key(item)["text"] += " always"
+    [problem] = [p for p in problems_for(tmp_path, bank) if "absolute" in p]
+    assert "the absolute points at the key" in problem
+    _distractors(bank["items"][5])[0]["text"] += " never"
+    _distractors(bank["items"][6])[0]["text"] += " only"  # 2 of 36 (5.6%): 16.7% is 3x that
+    assert [p for p in problems_for(tmp_path, bank) if "absolute" in p]
+    for item in bank["items"][7:10]:  # 5 of 36 (13.9%): 16.7% is 1.2 times that
+        _distractors(item)[0]["text"] += " every day"
+    assert not [p for p in problems_for(tmp_path, bank) if "absolute" in p]
 
 
 def test_absolutes_with_no_key_to_compare_count_one(tmp_path: Path) -> None:
@@ -202,7 +217,7 @@ def test_absolutes_with_no_key_to_compare_count_one(tmp_path: Path) -> None:
     assert not [p for p in problems_for(tmp_path, bank) if "absolute" in p]
     distractors[3]["text"] += " at all"  # 4 of 36 = 11.1%: over
     [problem] = [p for p in problems_for(tmp_path, bank) if "absolute" in p]
-    assert "(counted as 1 when none)" in problem
+    assert "(4 of 36) and 0.0% of keys (0 of 12)" in problem
 
 
 def test_the_key_alone_echoing_the_stem_is_reported_at_the_item(tmp_path: Path) -> None:
