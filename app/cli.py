@@ -135,6 +135,32 @@ def banks_load(directory: Path) -> None:
     )
 
 
+@banks.command("cues")
+@click.argument("directory", default="question_banks", type=click.Path(path_type=Path))
+def banks_cues(directory: Path) -> None:
+    """Per unit: absolutes in keys and distractors, and what test-wise strategies would score."""
+    from app.banks import cues
+    from app.banks.reader import read_dir
+
+    for qualification in read_dir(directory).qualifications:
+        for unit in qualification.units:
+            live = [i for i in unit.model.items if i.status == "live"]
+            items = [
+                (i.stem, [o.text for o in i.options], [o.id for o in i.options].index(i.key))
+                for i in live
+                if i.key in {o.id for o in i.options}
+            ]
+            keys = sum(1 for s, o, k in items if cues.absolutes_in(o[k]))
+            distractors = [t for _, o, k in items for j, t in enumerate(o) if j != k]
+            with_absolute = sum(1 for t in distractors if cues.absolutes_in(t))
+            scores = ", ".join(f"{name} {float(v):.0%}" for name, v in cues.testwise(items).items())
+            click.echo(
+                f"{unit.model.unit}: {len(live)} live; absolutes in "
+                f"{with_absolute / max(len(distractors), 1):.0%} of distractors and "
+                f"{keys / max(len(items), 1):.0%} of keys; {scores}"
+            )
+
+
 @banks.command("schema")
 @click.argument("directory", default="question_banks/schema", type=click.Path(path_type=Path))
 def banks_schema(directory: Path) -> None:
