@@ -111,7 +111,8 @@ def banks_load(directory: Path) -> None:
     """Load or refresh the specifications and banks, all or nothing; idempotent."""
     from app.banks.service import BankProblems, check, load_dir
 
-    units = sum(len(q.units) for q in check(directory)[0].qualifications)
+    checked, problems = check(directory)
+    units = sum(len(q.units) for q in checked.qualifications)
     try:
         with (
             _session() as session,
@@ -124,7 +125,7 @@ def banks_load(directory: Path) -> None:
         sys.exit(1)
     for report in reports:
         click.echo(report.summary())
-    if review := [p for p in check(directory)[1] if p.review]:
+    if review := [p for p in problems if p.review]:
         click.echo(
             f"{len(review)} item-quality findings (see `examhall banks validate`); loaded anyway",
             err=True,
@@ -150,15 +151,7 @@ def banks_cues(directory: Path) -> None:
                 for i in live
                 if i.key in {o.id for o in i.options}
             ]
-            keys = sum(1 for s, o, k in items if cues.absolutes_in(o[k]))
-            distractors = [t for _, o, k in items for j, t in enumerate(o) if j != k]
-            with_absolute = sum(1 for t in distractors if cues.absolutes_in(t))
-            scores = ", ".join(f"{name} {float(v):.0%}" for name, v in cues.testwise(items).items())
-            click.echo(
-                f"{unit.model.unit}: {len(live)} live; absolutes in "
-                f"{with_absolute / max(len(distractors), 1):.0%} of distractors and "
-                f"{keys / max(len(items), 1):.0%} of keys; {scores}"
-            )
+            click.echo(f"{unit.model.unit}: {len(live)} live; {cues.summary(items)}")
 
 
 @banks.command("schema")

@@ -297,3 +297,15 @@ def testwise(items: Sequence[tuple[str, Sequence[str], int]]) -> dict[str, Fract
         total = sum((expected_score(score, s, o, k) for s, o, k in items), Fraction(0))
         result[name] = total / len(items)
     return result
+
+
+def summary(items: Sequence[tuple[str, Sequence[str], int]]) -> str:
+    """One line for a unit: absolutes on each side, then each test-wise strategy's score."""
+    keys = sum(1 for _, options, key in items if absolutes_in(options[key]))
+    distractors = [t for _, options, key in items for j, t in enumerate(options) if j != key]
+    with_absolute = sum(1 for text in distractors if absolutes_in(text))
+    scores = ", ".join(f"{name} {float(v):.0%}" for name, v in testwise(items).items())
+    return (
+        f"absolutes in {with_absolute / max(len(distractors), 1):.0%} of distractors and "
+        f"{keys / max(len(items), 1):.0%} of keys; {scores}"
+    )
