@@ -124,6 +124,11 @@ def banks_load(directory: Path) -> None:
         sys.exit(1)
     for report in reports:
         click.echo(report.summary())
+    if review := [p for p in check(directory)[1] if p.review]:
+        click.echo(
+            f"{len(review)} item-quality findings (see `examhall banks validate`); loaded anyway",
+            err=True,
+        )
     total = {k: sum(len(getattr(r, k)) for r in reports) for k in ("added", "changed", "retired")}
     click.echo(
         f"loaded: {total['added']} added, {total['changed']} changed, {total['retired']} retired"
