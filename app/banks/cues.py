@@ -7,7 +7,7 @@ rule to authors. Everything here works on plain strings so that it can be tested
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -267,3 +267,45 @@ def near_duplicate(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether two items' scenario words overlap at or above NEAR_DUPLICATE (exact fractions)."""
     union = len(a | b)
     return union > 0 and Fraction(len(a & b), union) >= NEAR_DUPLICATE
+
+
+# What a test-wise candidate who knows nothing of the job scores with each simple strategy. An
+# unbiased unit scores about chance (1 / options) with every one of them.
+STRATEGIES: dict[str, Callable[[str, str], float]] = {
+    "pick the longest": lambda stem, text: len(" ".join(text.split())),
+    "avoid absolutes": lambda stem, text: 0 if absolutes_in(text) else 1,
+    "pick the absolute": lambda stem, text: 1 if absolutes_in(text) else 0,
+    "most stem words": lambda stem, text: len(content_stems(text) & content_stems(stem)),
+}
+
+
+def expected_score(
+    score: Callable[[str, str], float], stem: str, options: Sequence[str], key: int
+) -> Fraction:
+    """The chance that choosing the best-scoring option (ties at random) picks the key."""
+    scores = [score(stem, text) for text in options]
+    best = [i for i, s in enumerate(scores) if s == max(scores)]
+    return Fraction(1, len(best)) if key in best else Fraction(0)
+
+
+def testwise(items: Sequence[tuple[str, Sequence[str], int]]) -> dict[str, Fraction]:
+    """Each strategy's expected share of marks over items (stem, options, index of the key)."""
+    if not items:
+        return {}
+    result = {"chance": sum((Fraction(1, len(o)) for _, o, _ in items), Fraction(0)) / len(items)}
+    for name, score in STRATEGIES.items():
+        total = sum((expected_score(score, s, o, k) for s, o, k in items), Fraction(0))
+        result[name] = total / len(items)
+    return result
+
+
+def summary(items: Sequence[tuple[str, Sequence[str], int]]) -> str:
+    """One line for a unit: absolutes on each side, then each test-wise strategy's score."""
+    keys = sum(1 for _, options, key in items if absolutes_in(options[key]))
+    distractors = [t for _, options, key in items for j, t in enumerate(options) if j != key]
+    with_absolute = sum(1 for text in distractors if absolutes_in(text))
+    scores = ", ".join(f"{name} {float(v):.0%}" for name, v in testwise(items).items())
+    return (
+        f"absolutes in {with_absolute / max(len(distractors), 1):.0%} of distractors and "
+        f"{keys / max(len(items), 1):.0%} of keys; {scores}"
+    )

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from app.db import transaction
-from app.sittings import service
+from app.sittings import lifecycle
 
 log = logging.getLogger("examhall.sweeper")
 INTERVAL_SECONDS = 5.0
@@ -18,7 +18,7 @@ INTERVAL_SECONDS = 5.0
 
 def sweep_once(app: FastAPI) -> int:
     with transaction(app.state.sessionmaker) as db:
-        return service.sweep(db, app.state.clock.now())
+        return lifecycle.sweep(db, app.state.clock.now())
 
 
 async def run(app: FastAPI, interval: float = INTERVAL_SECONDS) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from app.banks import cues
@@ -164,3 +166,22 @@ def test_near_duplicate_threshold_is_exact() -> None:
 def test_scenario_words_join_stem_and_key() -> None:
     words = cues.scenario_words("A caller reads out the card security code.", "Never store it")
     assert words == {cues.stem_word(w) for w in ("reads", "card", "security", "code", "store")}
+
+
+def test_expected_scores_of_test_wise_strategies_split_ties() -> None:
+    stem = "Why should Ana confirm the delivery address?"
+    items = [
+        # key (index 0) is the single longest and the only one without an absolute
+        (stem, ["A much longer option than the others", "Always", "Never", "Only"], 0),
+        # two options tie for longest, one of them the key: half a mark
+        (stem, ["Same length!", "Same length?", "Short", "Tiny"], 1),
+        # key repeats the stem's "delivery address"; no absolutes anywhere: a four-way tie
+        (stem, ["Check the delivery address", "Be polite", "Say thanks", "Log it"], 0),
+    ]
+    scores = cues.testwise(items)
+    assert scores["chance"] == Fraction(1, 4)
+    assert scores["pick the longest"] == (1 + Fraction(1, 2) + 1) / 3
+    assert scores["avoid absolutes"] == (1 + Fraction(1, 4) + Fraction(1, 4)) / 3
+    assert scores["pick the absolute"] == (0 + Fraction(1, 4) + Fraction(1, 4)) / 3
+    assert scores["most stem words"] == (Fraction(1, 4) + Fraction(1, 4) + 1) / 3
+    assert cues.testwise([]) == {}

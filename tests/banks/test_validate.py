@@ -39,7 +39,7 @@ def test_the_real_banks_load() -> None:
 
 # Units whose items have been reviewed against the item-quality checks of issue 16 (app/banks/
 # cues.py). Each must be clean of review findings too; the list grows until it is every unit.
-REVIEWED: list[str] = []
+REVIEWED = ["F-503-0411", "Y-503-0365", "M-503-0386", "L-503-0377", "F-503-0358"]
 
 
 @functools.cache
