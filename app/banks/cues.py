@@ -276,6 +276,7 @@ STRATEGIES: dict[str, Callable[[str, str], float]] = {
     "avoid absolutes": lambda stem, text: 0 if absolutes_in(text) else 1,
     "pick the absolute": lambda stem, text: 1 if absolutes_in(text) else 0,
     "most stem words": lambda stem, text: len(content_stems(text) & content_stems(stem)),
+    "fewest stem words": lambda stem, text: -len(content_stems(text) & content_stems(stem)),
 }
 
 

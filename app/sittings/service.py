@@ -39,7 +39,9 @@ class CandidateCredentials(Unauthorized):
     commit = True  # keep the guess counted
 
 
-def _guess_limits(settings: Settings, address: str, device_hash: str) -> list[throttle.Limit]:
+def _guess_limits(
+    settings: Settings, address: str, device_hash: str | None
+) -> list[throttle.Limit]:
     """Where a candidate's guesses are counted: this browser at this address, and the address
     as a circuit breaker. Never the candidate number: a neighbour's wrong guesses must not lock
     the real candidate out, and a personal code is far too long to guess at these rates."""
@@ -71,12 +73,15 @@ def login(
     device: str,
     user_agent: str = "",
     exclusive: bool = False,
+    device_presented: bool = True,
 ) -> Attempt:
     """The attempt that this candidate's own code opens, on this device (see devices;
     `exclusive` for the exam's own sign-in form). The first sign-in starts the clock, or, where
     the invigilator approves admissions, asks for approval."""
     device_hash = devices.digest(device)
-    limits = _guess_limits(settings, address, device_hash)
+    # A browser without our device cookie is counted with every other such request from its
+    # address: dropping the cookie buys no fresh guesses.
+    limits = _guess_limits(settings, address, device_hash if device_presented else None)
     throttle.reserve(db, now, *limits)
     matches = repository.for_login(db, candidate_number.strip(), normalise_code(access_code))
     if not matches:

@@ -184,4 +184,7 @@ def test_expected_scores_of_test_wise_strategies_split_ties() -> None:
     assert scores["avoid absolutes"] == (1 + Fraction(1, 4) + Fraction(1, 4)) / 3
     assert scores["pick the absolute"] == (0 + Fraction(1, 4) + Fraction(1, 4)) / 3
     assert scores["most stem words"] == (Fraction(1, 4) + Fraction(1, 4) + 1) / 3
+    # the first two items share no stem word anywhere (a four-way tie); in the third the key is the
+    # only option that does, so the three distractors tie for fewest
+    assert scores["fewest stem words"] == (Fraction(1, 4) + Fraction(1, 4) + 0) / 3
     assert cues.testwise([]) == {}
