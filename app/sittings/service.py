@@ -7,18 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth import throttle
-from app.banks.models import ItemVersion
 from app.candidates.models import Candidate
 from app.config import Settings
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.qualifications.models import Unit
 from app.sittings import devices, lifecycle, repository, timing
 from app.sittings.devices import DISCONNECTED_AFTER, SEEN_EVERY
-from app.sittings.models import Attempt, PaperItem, Sitting
+from app.sittings.models import Attempt, Sitting
 from app.sittings.scheduling import normalise_code
 from app.sittings.status import AttemptStatus, SittingStatus
 from app.sittings.tickets import Ticket
@@ -202,14 +200,8 @@ def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
     assert sitting is not None and candidate is not None
     unit = db.get(Unit, sitting.unit_id)
     assert unit is not None
-    rows = db.execute(
-        select(PaperItem, ItemVersion)
-        .join(ItemVersion, ItemVersion.id == PaperItem.item_version_id)
-        .where(PaperItem.attempt_id == attempt.id)
-        .order_by(PaperItem.position)
-    )
     questions = []
-    for line, version in rows:
+    for line, version in repository.paper_with_versions(db, attempt.id):
         texts = {o["id"]: o["text"] for o in version.options}
         questions.append(
             Question(
