@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis.config import SchemathesisConfig
 from hypothesis import HealthCheck, given, settings
+from schemathesis.config import SchemathesisConfig
 from starlette.testclient import TestClient
 
 from app.auth import tokens
