@@ -87,3 +87,16 @@ def current_staff(request: Request, db: DbDep, settings: SettingsDep, clock: Clo
 
 
 StaffDep = Annotated[StaffUser, Depends(current_staff)]
+
+
+def bearer_or_staff(
+    request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+) -> ApiToken | StaffUser:
+    """The awarding body (an admin bearer token) when the request carries one, else the
+    signed-in invigilator: for the routes both may call, each seeing what is theirs."""
+    if _bearer_value(request):
+        return require_scope(tokens.ADMIN)(request, db, clock)
+    return current_staff(request, db, settings, clock)
+
+
+BearerOrStaffDep = Annotated[ApiToken | StaffUser, Depends(bearer_or_staff)]

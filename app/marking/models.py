@@ -33,6 +33,10 @@ class Result(Base):
     submitted_by: Mapped[str] = mapped_column(String(12))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     voided: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # A compact JWS over the result as it now stands (app/signing), made whenever it changes;
+    # null only for results recorded before signing existed (`examhall keys sign-unsigned`).
+    signature: Mapped[str | None] = mapped_column(Text)
+    signing_kid: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class ResultCorrection(Base):
@@ -49,3 +53,7 @@ class ResultCorrection(Base):
     kind: Mapped[str] = mapped_column(String(20))  # voided
     reason: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The result as this correction left it, signed: its JWS payload is what the feed shows, so
+    # each correction stays verifiable however the result changes later.
+    signature: Mapped[str | None] = mapped_column(Text)
+    signing_kid: Mapped[str | None] = mapped_column(String(64), index=True)
