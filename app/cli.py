@@ -111,7 +111,8 @@ def banks_load(directory: Path) -> None:
     """Load or refresh the specifications and banks, all or nothing; idempotent."""
     from app.banks.service import BankProblems, check, load_dir
 
-    units = sum(len(q.units) for q in check(directory)[0].qualifications)
+    checked, problems = check(directory)
+    units = sum(len(q.units) for q in checked.qualifications)
     try:
         with (
             _session() as session,
@@ -124,10 +125,33 @@ def banks_load(directory: Path) -> None:
         sys.exit(1)
     for report in reports:
         click.echo(report.summary())
+    if review := [p for p in problems if p.review]:
+        click.echo(
+            f"{len(review)} item-quality findings (see `examhall banks validate`); loaded anyway",
+            err=True,
+        )
     total = {k: sum(len(getattr(r, k)) for r in reports) for k in ("added", "changed", "retired")}
     click.echo(
         f"loaded: {total['added']} added, {total['changed']} changed, {total['retired']} retired"
     )
+
+
+@banks.command("cues")
+@click.argument("directory", default="question_banks", type=click.Path(path_type=Path))
+def banks_cues(directory: Path) -> None:
+    """Per unit: absolutes in keys and distractors, and what test-wise strategies would score."""
+    from app.banks import cues
+    from app.banks.reader import read_dir
+
+    for qualification in read_dir(directory).qualifications:
+        for unit in qualification.units:
+            live = [i for i in unit.model.items if i.status == "live"]
+            items = [
+                (i.stem, [o.text for o in i.options], [o.id for o in i.options].index(i.key))
+                for i in live
+                if i.key in {o.id for o in i.options}
+            ]
+            click.echo(f"{unit.model.unit}: {len(live)} live; {cues.summary(items)}")
 
 
 @banks.command("schema")

@@ -222,3 +222,12 @@ def test_demo_refuses_production(database: str, monkeypatch: pytest.MonkeyPatch)
     get_settings.cache_clear()
     code, _, err = run("demo")
     assert code == 1 and "not for production" in err
+
+
+def test_banks_cues_reports_each_unit() -> None:
+    root = Path(__file__).resolve().parents[1] / "question_banks"
+    code, out, _ = run("banks", "cues", str(root))
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 14 and all("chance 25%" in line for line in lines)
+    assert any(line.startswith("F/503/0358: 42 live; absolutes in") for line in lines)

@@ -95,7 +95,7 @@ def bearer_or_staff(
     """The awarding body (an admin bearer token) when the request carries one, else the
     signed-in invigilator: for the routes both may call, each seeing what is theirs."""
     if _bearer_value(request):
-        return require_scope(tokens.ADMIN)(request=request, db=db, clock=clock, settings=settings)
+        return require_scope(tokens.ADMIN)(request, db, clock, settings)
     return current_staff(request, db, settings, clock)
 
 

@@ -41,10 +41,11 @@ class BankProblems(Invalid):
 def load_dir(
     db: Session, root: Path, now: datetime, progress: Callable[[str], None] | None = None
 ) -> list[loader.UnitReport]:
-    """Validate, then load everything; any problem and nothing is loaded."""
+    """Validate, then load everything; any problem (review findings aside) and nothing is loaded."""
     bank, problems = check(root)
-    if problems:
-        raise BankProblems(problems)
+    blocking = [p for p in problems if not p.review]
+    if blocking:
+        raise BankProblems(blocking)
     return loader.load(db, bank, now, progress)
 
 

@@ -92,7 +92,11 @@ def item(prefix: str, n: int, criterion: str, rng: random.Random) -> dict[str, A
             for _ in range(4)
         ]
     key_at = n % 4
-    texts = [f"Answer {n} choice {c}" for c in "PQRS"]
+
+    def word() -> str:  # made-up words, so that no two items share a scenario by accident
+        return "".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+
+    texts = [f"{word()} {word()} {c}" for c in "PQRS"]
     options = [{"id": i, "text": t} for i, t in zip(ids, texts, strict=True)]
     for j, option in enumerate(options):
         if j != key_at:
@@ -101,7 +105,7 @@ def item(prefix: str, n: int, criterion: str, rng: random.Random) -> dict[str, A
         "id": f"{prefix}-{n:03d}",
         "criterion": criterion,
         "status": "live",
-        "stem": f"Question {n} about criterion {criterion}: which is best?",
+        "stem": f"Question {n} about {word()} {word()} {word()}: which is best?",
         "options": options,
         "key": ids[key_at],
         "rationale": "Because it is.",
