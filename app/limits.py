@@ -13,7 +13,7 @@ import weakref
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-UNLIMITED_PREFIXES = ("/static/", "/healthz")
+UNLIMITED_PREFIXES = ("/static/", "/healthz", "/metrics")  # none uses the database
 
 
 class ConcurrencyLimit:

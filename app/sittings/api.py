@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
 
 from app.auth.deps import AdminToken
-from app.deps import AddressDep, ClockDep, DbDep, SettingsDep, UserAgentDep
+from app.deps import AddressDep, ClockDep, DatabaseDep, DbDep, SettingsDep, UserAgentDep
 from app.paths import Position
-from app.sittings import devices, scheduling, service, tickets, timing
-from app.sittings.deps import AttemptDep, LockedAttemptDep, TicketDep
+from app.sittings import devices, scheduling, service, tickets
+from app.sittings.deps import LockedAttemptDep, TicketDep
+from app.sittings.models import Attempt
 from app.sittings.schemas import (
     AnswerIn,
     AttemptOut,
@@ -46,19 +50,20 @@ def schedule_session(
 
 
 @router.post("/auth/candidate", response_model=CandidateLoginOut, tags=["candidate"])
-def login_candidate(
+async def login_candidate(
     body: CandidateLogin,
     request: Request,
     response: Response,
-    db: DbDep,
+    database: DatabaseDep,
     settings: SettingsDep,
     clock: ClockDep,
     address: AddressDep,
     user_agent: UserAgentDep,
 ) -> CandidateLoginOut:
     device = devices.device_id(request)
-    try:
-        attempt = service.login(
+
+    def sign_in(db: Session) -> Attempt:
+        return service.login(
             db,
             settings,
             clock.now(),
@@ -68,6 +73,9 @@ def login_candidate(
             device=device,
             user_agent=user_agent,
         )
+
+    try:
+        attempt = await database.write(sign_in)
     except devices.OpenElsewhere as exc:
         # Keep this device's id, so a re-admission can give the paper to it.
         exc.headers["set-cookie"] = devices.cookie_header(settings, device)
@@ -98,24 +106,41 @@ def attempt_out(view: service.AttemptView) -> AttemptOut:
     )
 
 
+# The candidate's hot paths are async routes whose whole unit of work runs in one call on the
+# thread pool (app.deps.Database): one thread hop per request. The clock is read inside it, so
+# a request that waited for a thread is judged by the time it is applied.
+
+
 @router.get("/attempt", response_model=AttemptOut, tags=["candidate"])
-def get_attempt(attempt: AttemptDep, db: DbDep, clock: ClockDep) -> AttemptOut:
-    return attempt_out(service.view(db, attempt, clock.now()))
+async def get_attempt(ticket: TicketDep, database: DatabaseDep, clock: ClockDep) -> AttemptOut:
+    view = await database.read_or_write(
+        lambda db: service.view_read(db, ticket, clock.now()),
+        lambda db: service.view_write(db, ticket, clock.now()),
+    )
+    return attempt_out(view)
 
 
 @router.put("/attempt/answers/{position}", response_model=SavedOut, tags=["candidate"])
-def save_answer(
-    position: Position, body: AnswerIn, attempt: AttemptDep, db: DbDep, clock: ClockDep
+async def save_answer(
+    position: Position, body: AnswerIn, ticket: TicketDep, database: DatabaseDep, clock: ClockDep
 ) -> SavedOut:
-    saved = service.save_answer(db, attempt, clock.now(), position, body.option_id, body.seq)
-    return SavedOut(saved_at=saved)
+    def save(db: Session) -> datetime:
+        now = clock.now()
+        attempt = service.load(db, ticket, now)
+        return service.save_answer(db, attempt, now, position, body.option_id, body.seq)
+
+    return SavedOut(saved_at=await database.write(save))
 
 
 @router.put("/attempt/flags/{position}", response_model=FlagOut, tags=["candidate"])
-def set_flag(
-    position: Position, body: FlagIn, attempt: AttemptDep, db: DbDep, clock: ClockDep
+async def set_flag(
+    position: Position, body: FlagIn, ticket: TicketDep, database: DatabaseDep, clock: ClockDep
 ) -> FlagOut:
-    service.set_flag(db, attempt, clock.now(), position, body.flagged)
+    def flag(db: Session) -> None:
+        now = clock.now()
+        service.set_flag(db, service.load(db, ticket, now), now, position, body.flagged)
+
+    await database.write(flag)
     return FlagOut(position=position, flagged=body.flagged)
 
 
@@ -125,16 +150,16 @@ def submit(attempt: LockedAttemptDep, db: DbDep, clock: ClockDep) -> SubmittedOu
 
 
 @router.get("/attempt/clock", response_model=ClockOut, tags=["candidate"])
-def get_clock(
-    request: Request, attempt: AttemptDep, ticket: TicketDep, clock: ClockDep
+async def get_clock(
+    request: Request, ticket: TicketDep, database: DatabaseDep, clock: ClockDep
 ) -> ClockOut:
     """The server's clock for this attempt. The exam page polls it with the page header, and
-    so reports that it is open (see devices)."""
-    now = clock.now()
-    if request.headers.get(devices.PAGE_HEADER):
-        devices.page_seen(attempt, ticket.device_hash, now)
+    so reports that it is open (see devices). Most polls change nothing and only read."""
+    page = bool(request.headers.get(devices.PAGE_HEADER))
+    view = await database.read_or_write(
+        lambda db: service.heartbeat_read(db, ticket, clock.now(), page),
+        lambda db: service.heartbeat_write(db, ticket, clock.now(), page),
+    )
     return ClockOut(
-        status=attempt.status,
-        remaining_seconds=timing.remaining_seconds(attempt, now),
-        deadline=timing.shown_deadline(attempt, now),
+        status=view.status, remaining_seconds=view.remaining_seconds, deadline=view.deadline
     )

@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.candidates.models import Candidate
-from app.sittings.models import Attempt, PaperItem, Sitting
+from app.db import UTCDateTime
+from app.sittings.models import Attempt, AttemptClock, PaperItem, Sitting
 
 
 def lock_attempt(db: Session, attempt_id: int) -> Attempt | None:
@@ -85,6 +86,28 @@ def save_answer(db: Session, item_id: int, option_id: str | None, seq: int, now:
     return bool(db.connection().execute(_SAVE, params).rowcount)
 
 
+_attempts: Table = Attempt.__table__  # type: ignore[assignment]
+# The heartbeat's one query: the clock and presence columns, no ORM object.
+_CLOCK = select(
+    _attempts.c.status,
+    _attempts.c.allowed_seconds,
+    _attempts.c.paused_seconds,
+    _attempts.c.started_at,
+    _attempts.c.paused_at,
+    _attempts.c.deadline_at,
+    _attempts.c.last_seen_at,
+    _attempts.c.device_hash,
+    _attempts.c.page_seen_at,
+    _attempts.c.admission,
+).where(_attempts.c.id == bindparam("attempt"))
+
+
+def clock_state(db: Session, attempt_id: int) -> AttemptClock | None:
+    """What the heartbeat needs of one attempt, read without loading the ORM object."""
+    row = db.connection().execute(_CLOCK, {"attempt": attempt_id}).first()
+    return None if row is None else AttemptClock(**row._mapping)
+
+
 def for_login(
     db: Session, candidate_number: str, access_code: str
 ) -> list[tuple[Attempt, Sitting]]:
@@ -144,8 +167,44 @@ def answered_counts(db: Session, sitting_id: int) -> dict[int, tuple[int, int]]:
     return {attempt_id: (answered, total) for attempt_id, answered, total in rows}
 
 
-def lock_expired(db: Session, before: datetime, sitting_id: int | None = None) -> list[Attempt]:
-    where = [Attempt.status == "in_progress", Attempt.deadline_at < before]
+def lock_expired(
+    db: Session,
+    before: datetime,
+    sitting_id: int | None = None,
+    *,
+    limit: int | None = None,
+    skip_locked: bool = False,
+) -> list[Attempt]:
+    """Running attempts whose deadline passed before `before`, locked in id order. `limit` and
+    `skip_locked` are the sweeper's: a bounded batch, passing over any attempt a request (a late
+    save, a submit) holds at this moment instead of queueing behind it (PostgreSQL)."""
+    query = select(Attempt).where(Attempt.status == "in_progress", Attempt.deadline_at < before)
     if sitting_id is not None:
-        where.append(Attempt.sitting_id == sitting_id)
-    return lock_attempts(db, *where)
+        query = query.where(Attempt.sitting_id == sitting_id)
+    query = query.order_by(Attempt.id).limit(limit).with_for_update(skip_locked=skip_locked)
+    return list(db.scalars(query.execution_options(populate_existing=True)))
+
+
+def oldest_overdue(db: Session, before: datetime) -> datetime | None:
+    """The earliest deadline among running attempts whose deadline passed before `before`."""
+    query = select(func.min(Attempt.deadline_at)).where(
+        Attempt.status == "in_progress", Attempt.deadline_at < before
+    )
+    value = db.scalar(query)
+    if isinstance(value, str):  # SQLite's min() loses the column's type
+        return UTCDateTime().process_result_value(datetime.fromisoformat(value), None)
+    return value
+
+
+# Any fixed number, the same in every worker and instance: the key of the sweeper's turn.
+SWEEPER_LOCK_KEY = 0x6578616D  # "exam"
+
+
+def take_sweeper_turn(db: Session) -> bool:
+    """Whether this transaction may sweep: on PostgreSQL one worker of all instances at a time
+    (a transaction-scoped advisory lock, released at commit, never waited for); SQLite's write
+    transactions are serial already."""
+    if db.get_bind().dialect.name != "postgresql":
+        return True
+    query = select(func.pg_try_advisory_xact_lock(SWEEPER_LOCK_KEY))
+    return bool(db.scalar(query))

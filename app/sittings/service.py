@@ -166,10 +166,55 @@ def load(db: Session, ticket: Ticket, now: datetime, *, lock: bool = False) -> A
     return attempt
 
 
+def presence_due(last_seen_at: datetime | None, now: datetime) -> bool:
+    """Whether seeing the candidate now changes what is stored (see devices.SEEN_EVERY)."""
+    return last_seen_at is None or now - last_seen_at >= SEEN_EVERY
+
+
+def quiet(attempt: timing.Clocked, last_seen_at: datetime | None, now: datetime) -> bool:
+    """Loading the attempt now writes nothing: no timeout to submit, no presence due."""
+    return not timing.expired(attempt, now, timing.GRACE) and not presence_due(last_seen_at, now)
+
+
+@dataclass(frozen=True)
+class ClockView:
+    status: str
+    remaining_seconds: int
+    deadline: datetime | None
+
+
+def _clock_view(attempt: timing.Clocked, now: datetime) -> ClockView:
+    return ClockView(
+        attempt.status, timing.remaining_seconds(attempt, now), timing.shown_deadline(attempt, now)
+    )
+
+
+def heartbeat_read(db: Session, ticket: Ticket, now: datetime, page: bool) -> ClockView | None:
+    """The heartbeat, answered from one read when it changes nothing (the usual case: see
+    devices.SEEN_EVERY); None when it must write (presence due, or time ran out)."""
+    state = repository.clock_state(db, ticket.attempt_id)
+    if state is None:
+        raise Unauthorized("This sign-in is no longer valid; sign in again.")
+    devices.admitted(state, ticket.admission)
+    if not quiet(state, state.last_seen_at, now) or (
+        page and devices.page_report_due(state, ticket.device_hash, now)
+    ):
+        return None
+    return _clock_view(state, now)
+
+
+def heartbeat_write(db: Session, ticket: Ticket, now: datetime, page: bool) -> ClockView:
+    """The heartbeat that writes: presence, or the submission of an attempt out of time."""
+    attempt = load(db, ticket, now)
+    if page:
+        devices.page_seen(attempt, ticket.device_hash, now)
+    return _clock_view(attempt, now)
+
+
 def seen(db: Session, attempt: Attempt, now: datetime) -> None:
     """Note that the candidate's page is alive; a long silence while the clock ran is lost time."""
     last = attempt.last_seen_at
-    if last is not None and now - last < SEEN_EVERY:
+    if not presence_due(last, now):
         return
     if attempt.status == "in_progress" and last is not None and now - last > DISCONNECTED_AFTER:
         gap = int((now - max(last, attempt.started_at or last)).total_seconds())
@@ -196,6 +241,21 @@ class AttemptView:
     deadline: datetime | None
     remaining_seconds: int
     questions: list[Question]
+
+
+def view_read(db: Session, ticket: Ticket, now: datetime) -> AttemptView | None:
+    """The paper from a read transaction, or None when loading it must write something."""
+    attempt = repository.attempt(db, ticket.attempt_id)
+    if attempt is None:
+        raise Unauthorized("This sign-in is no longer valid; sign in again.")
+    devices.admitted(attempt, ticket.admission)
+    if not quiet(attempt, attempt.last_seen_at, now):
+        return None
+    return view(db, attempt, now)
+
+
+def view_write(db: Session, ticket: Ticket, now: datetime) -> AttemptView:
+    return view(db, load(db, ticket, now), now)
 
 
 def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
@@ -305,14 +365,31 @@ def submit(
     return attempt
 
 
-def sweep(db: Session, now: datetime, sitting_id: int | None = None) -> int:
-    """Submit every attempt whose time ran out, whether or not anything touches it again."""
+def sweep(
+    db: Session,
+    now: datetime,
+    sitting_id: int | None = None,
+    *,
+    limit: int | None = None,
+    skip_locked: bool = False,
+) -> int:
+    """Submit every attempt whose time ran out (at most `limit`), whether or not anything
+    touches it again."""
     count = 0
-    for attempt in repository.lock_expired(db, now - timing.GRACE, sitting_id):
+    expired = repository.lock_expired(
+        db, now - timing.GRACE, sitting_id, limit=limit, skip_locked=skip_locked
+    )
+    for attempt in expired:
         if timing.expired(attempt, now, timing.GRACE):
             _finalise(db, attempt, "timeout", now, "system")
             count += 1
     return count
+
+
+def sweep_lag(db: Session, now: datetime) -> float:
+    """Seconds since the longest-waiting timed-out attempt became due for the sweeper (0: none)."""
+    oldest = repository.oldest_overdue(db, now - timing.GRACE)
+    return 0.0 if oldest is None else max(0.0, (now - oldest - timing.GRACE).total_seconds())
 
 
 TEXT_SIZES = ("100", "125", "150", "200")

@@ -1,24 +1,49 @@
 """Submits timed-out attempts in the background, so that they show as submitted everywhere
-whether or not any request touches them again. Every worker runs one; row locks keep them apart."""
+whether or not any request touches them again.
+
+Every worker of every instance runs one, and at a common end time thousands of attempts expire
+together, so it is built for that: one sweeper at a time (on PostgreSQL a transaction-scoped
+advisory lock; the others skip their turn rather than queue), bounded batches each committed on
+its own (results appear as they are marked, and no transaction holds thousands of row locks),
+and SKIP LOCKED so that an attempt a request holds (a late save, the candidate's own submit) is
+left to that request instead of stalling the batch.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from app.db import transaction
-from app.sittings import service
+from app.ops import metrics
+from app.sittings import repository, service
 
 log = logging.getLogger("examhall.sweeper")
 INTERVAL_SECONDS = 5.0
+BATCH = 200  # attempts submitted per transaction
+MAX_BATCHES = 50  # per round: the round ends, and the next begins INTERVAL_SECONDS later
 
 
-def sweep_once(app: FastAPI) -> int:
-    with transaction(app.state.sessionmaker) as db:
-        return service.sweep(db, app.state.clock.now())
+def sweep_once(app: FastAPI, batch: int = BATCH) -> int:
+    """One round: batches until none is left (or MAX_BATCHES); the attempts it submitted."""
+    started, total = time.perf_counter(), 0
+    for _ in range(MAX_BATCHES):
+        with transaction(app.state.sessionmaker) as db:
+            if not repository.take_sweeper_turn(db):
+                break  # another worker is sweeping
+            swept = service.sweep(db, app.state.clock.now(), limit=batch, skip_locked=True)
+        total += swept
+        if swept < batch:
+            break
+    with transaction(app.state.sessionmaker, write=False) as db:
+        metrics.SWEEP_LAG.set(service.sweep_lag(db, app.state.clock.now()))
+    metrics.SWEPT.inc(total)
+    metrics.SWEEP_SECONDS.observe(time.perf_counter() - started)
+    return total
 
 
 async def run(app: FastAPI, interval: float = INTERVAL_SECONDS) -> None:
@@ -27,6 +52,6 @@ async def run(app: FastAPI, interval: float = INTERVAL_SECONDS) -> None:
         try:
             swept = await run_in_threadpool(sweep_once, app)
             if swept:
-                log.info("submitted %d timed-out attempts", swept)
+                log.info("submitted %d timed-out attempts", swept, extra={"swept": swept})
         except Exception:  # keep sweeping: a failed round (e.g. a busy database) is retried
             log.exception("sweep failed")

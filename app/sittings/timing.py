@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from app.sittings.models import Attempt
 
@@ -13,17 +14,34 @@ from app.sittings.models import Attempt
 GRACE = timedelta(seconds=5)
 
 
+class Clocked(Protocol):
+    """What the clock reads of an attempt: an Attempt, or the heartbeat's plain row of it."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def allowed_seconds(self) -> int: ...
+    @property
+    def paused_seconds(self) -> int: ...
+    @property
+    def started_at(self) -> datetime | None: ...
+    @property
+    def paused_at(self) -> datetime | None: ...
+    @property
+    def deadline_at(self) -> datetime | None: ...
+
+
 def allowed_seconds(duration_minutes: int, extra_time_percent: int) -> int:
     return math.ceil(duration_minutes * 60 * (100 + extra_time_percent) / 100)
 
 
-def running_deadline(attempt: Attempt) -> datetime | None:
+def running_deadline(attempt: Clocked) -> datetime | None:
     if attempt.started_at is None or attempt.status != "in_progress":
         return None
     return attempt.started_at + timedelta(seconds=attempt.allowed_seconds + attempt.paused_seconds)
 
 
-def remaining_seconds(attempt: Attempt, now: datetime) -> int:
+def remaining_seconds(attempt: Clocked, now: datetime) -> int:
     if attempt.status == "submitted":
         return 0
     if attempt.started_at is None:
@@ -33,7 +51,7 @@ def remaining_seconds(attempt: Attempt, now: datetime) -> int:
     return max(0, math.ceil(attempt.allowed_seconds - used))
 
 
-def shown_deadline(attempt: Attempt, now: datetime) -> datetime | None:
+def shown_deadline(attempt: Clocked, now: datetime) -> datetime | None:
     """When time runs out: fixed while running; while paused, if resumed now."""
     if attempt.status == "in_progress":
         return attempt.deadline_at
@@ -64,7 +82,7 @@ def add_time(attempt: Attempt, seconds: int) -> None:
     attempt.deadline_at = running_deadline(attempt)
 
 
-def expired(attempt: Attempt, now: datetime, grace: timedelta = timedelta(0)) -> bool:
+def expired(attempt: Clocked, now: datetime, grace: timedelta = timedelta(0)) -> bool:
     return (
         attempt.status == "in_progress"
         and attempt.deadline_at is not None
