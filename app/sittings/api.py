@@ -84,11 +84,11 @@ async def login_candidate(
     return CandidateLoginOut(csrf_token=csrf, attempt_id=attempt.id)
 
 
-def attempt_out(view: service.AttemptView) -> AttemptOut:
+def attempt_out(view: service.PaperView) -> AttemptOut:
     return AttemptOut(
-        status=view.attempt.status,
-        unit=view.unit.urn,
-        unit_title=view.unit.title,
+        status=view.status,
+        unit=view.unit,
+        unit_title=view.unit_title,
         deadline=view.deadline,
         remaining_seconds=view.remaining_seconds,
         answered=sum(1 for q in view.questions if q.answer is not None),
@@ -114,8 +114,8 @@ def attempt_out(view: service.AttemptView) -> AttemptOut:
 @router.get("/attempt", response_model=AttemptOut, tags=["candidate"])
 async def get_attempt(ticket: TicketDep, database: DatabaseDep, clock: ClockDep) -> AttemptOut:
     view = await database.read_or_write(
-        lambda db: service.view_read(db, ticket, clock.now()),
-        lambda db: service.view_write(db, ticket, clock.now()),
+        lambda db: service.paper_read(db, ticket, clock.now()),
+        lambda db: service.paper_write(db, ticket, clock.now()),
     )
     return attempt_out(view)
 

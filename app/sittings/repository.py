@@ -3,13 +3,17 @@ cookie; invigilator queries take the centre from the staff session."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from app.banks.models import ItemVersion
 from app.candidates.models import Candidate
 from app.db import UTCDateTime
+from app.qualifications.models import Unit
 from app.sittings.models import Attempt, AttemptClock, PaperItem, Sitting
 
 
@@ -106,6 +110,44 @@ def clock_state(db: Session, attempt_id: int) -> AttemptClock | None:
     """What the heartbeat needs of one attempt, read without loading the ORM object."""
     row = db.connection().execute(_CLOCK, {"attempt": attempt_id}).first()
     return None if row is None else AttemptClock(**row._mapping)
+
+
+_sittings: Table = Sitting.__table__  # type: ignore[assignment]
+_units: Table = Unit.__table__  # type: ignore[assignment]
+_versions: Table = ItemVersion.__table__  # type: ignore[assignment]
+_PAPER_HEAD = (
+    _CLOCK.add_columns(_units.c.urn, _units.c.title)
+    .join_from(_attempts, _sittings, _sittings.c.id == _attempts.c.sitting_id)
+    .join(_units, _units.c.id == _sittings.c.unit_id)
+)
+_PAPER_LINES = (
+    select(
+        _lines.c.position,
+        _lines.c.option_order,
+        _lines.c.answer,
+        _lines.c.flagged,
+        _lines.c.answered_at,
+        _versions.c.stem,
+        _versions.c.options,
+    )
+    .join_from(_lines, _versions, _versions.c.id == _lines.c.item_version_id)
+    .where(_lines.c.attempt_id == bindparam("attempt"))
+    .order_by(_lines.c.position)
+)
+
+
+def paper_head(db: Session, attempt_id: int) -> tuple[AttemptClock, str, str] | None:
+    """The attempt's clock with its unit's URN and title, in one query."""
+    row = db.connection().execute(_PAPER_HEAD, {"attempt": attempt_id}).first()
+    if row is None:
+        return None
+    *state, urn, title = row
+    return AttemptClock(*state), urn, title
+
+
+def paper_lines(db: Session, attempt_id: int) -> Sequence[Any]:
+    """The paper's lines in order, with each item version's stem and options (never the key)."""
+    return db.connection().execute(_PAPER_LINES, {"attempt": attempt_id}).all()
 
 
 def for_login(

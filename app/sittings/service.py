@@ -243,19 +243,67 @@ class AttemptView:
     questions: list[Question]
 
 
-def view_read(db: Session, ticket: Ticket, now: datetime) -> AttemptView | None:
+@dataclass(frozen=True)
+class PaperView:
+    """The paper as the JSON API serves it: read with two Core queries, no ORM objects."""
+
+    status: str
+    unit: str
+    unit_title: str
+    deadline: datetime | None
+    remaining_seconds: int
+    questions: list[Question]
+
+
+def paper_read(db: Session, ticket: Ticket, now: datetime) -> PaperView | None:
     """The paper from a read transaction, or None when loading it must write something."""
-    attempt = repository.attempt(db, ticket.attempt_id)
-    if attempt is None:
+    head = repository.paper_head(db, ticket.attempt_id)
+    if head is None:
         raise Unauthorized("This sign-in is no longer valid; sign in again.")
-    devices.admitted(attempt, ticket.admission)
-    if not quiet(attempt, attempt.last_seen_at, now):
+    state, urn, title = head
+    devices.admitted(state, ticket.admission)
+    if not quiet(state, state.last_seen_at, now):
         return None
-    return view(db, attempt, now)
+    return _paper(db, ticket.attempt_id, state, urn, title, now)
 
 
-def view_write(db: Session, ticket: Ticket, now: datetime) -> AttemptView:
-    return view(db, load(db, ticket, now), now)
+def paper_write(db: Session, ticket: Ticket, now: datetime) -> PaperView:
+    """The paper after what loading it writes (presence, or a submission on timeout)."""
+    load(db, ticket, now)
+    db.flush()
+    head = repository.paper_head(db, ticket.attempt_id)
+    assert head is not None
+    return _paper(db, ticket.attempt_id, *head, now)
+
+
+def _paper(
+    db: Session, attempt_id: int, state: timing.Clocked, urn: str, title: str, now: datetime
+) -> PaperView:
+    questions = [
+        Question(
+            line.position,
+            line.stem,
+            _ordered(line.options, line.option_order),
+            line.answer,
+            line.flagged,
+            line.answered_at,
+        )
+        for line in repository.paper_lines(db, attempt_id)
+    ]
+    return PaperView(
+        state.status,
+        urn,
+        title,
+        timing.shown_deadline(state, now),
+        timing.remaining_seconds(state, now),
+        questions,
+    )
+
+
+def _ordered(options: list[dict[str, Any]], order: list[str]) -> list[tuple[str, str]]:
+    """(id, text) in this candidate's order."""
+    texts = {o["id"]: o["text"] for o in options}
+    return [(oid, texts[oid]) for oid in order]
 
 
 def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
@@ -271,19 +319,17 @@ def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
         .where(PaperItem.attempt_id == attempt.id)
         .order_by(PaperItem.position)
     )
-    questions = []
-    for line, version in rows:
-        texts = {o["id"]: o["text"] for o in version.options}
-        questions.append(
-            Question(
-                line.position,
-                version.stem,
-                [(oid, texts[oid]) for oid in line.option_order],
-                line.answer,
-                line.flagged,
-                line.answered_at,
-            )
+    questions = [
+        Question(
+            line.position,
+            version.stem,
+            _ordered(version.options, line.option_order),
+            line.answer,
+            line.flagged,
+            line.answered_at,
         )
+        for line, version in rows
+    ]
     return AttemptView(
         attempt,
         unit,
