@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import secrets
@@ -33,6 +34,14 @@ NO_STORE = (b"cache-control", b"no-store")
 REQUEST_ID_HEADER = b"x-request-id"
 _GOOD_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 access_log = logging.getLogger("examhall.access")
+# Request ids: this process's random prefix and a counter, unique across workers and instances
+# without a system call per request.
+_PREFIX = secrets.token_hex(4)
+_counter = itertools.count(1)
+
+
+def next_request_id() -> bytes:
+    return f"{_PREFIX}-{next(_counter):x}".encode()
 
 
 def _with_defaults(
@@ -89,7 +98,7 @@ class Observe:
             if name == REQUEST_ID_HEADER:
                 rid = value if _GOOD_ID.fullmatch(value) else b""
                 break
-        rid = rid or secrets.token_hex(8).encode()
+        rid = rid or next_request_id()
         text_id = rid.decode()
         token = request_id.set(text_id)
         status = 500

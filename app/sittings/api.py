@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app.auth.deps import AdminToken
@@ -106,6 +107,12 @@ def attempt_out(view: service.PaperView) -> AttemptOut:
     )
 
 
+def json_response(model: BaseModel) -> Response:
+    """The model as JSON, as FastAPI would write it for the route's response_model, without
+    validating again what was just built from typed values (a hot path's 200)."""
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
 # The candidate's hot paths are async routes whose whole unit of work runs in one call on the
 # thread pool (app.deps.Database): one thread hop per request. The clock is read inside it, so
 # a request that waited for a thread is judged by the time it is applied.
@@ -123,25 +130,25 @@ async def get_attempt(ticket: TicketDep, database: DatabaseDep, clock: ClockDep)
 @router.put("/attempt/answers/{position}", response_model=SavedOut, tags=["candidate"])
 async def save_answer(
     position: Position, body: AnswerIn, ticket: TicketDep, database: DatabaseDep, clock: ClockDep
-) -> SavedOut:
+) -> Response:
     def save(db: Session) -> datetime:
         now = clock.now()
         attempt = service.load(db, ticket, now)
         return service.save_answer(db, attempt, now, position, body.option_id, body.seq)
 
-    return SavedOut(saved_at=await database.write(save))
+    return json_response(SavedOut(saved_at=await database.write(save)))
 
 
 @router.put("/attempt/flags/{position}", response_model=FlagOut, tags=["candidate"])
 async def set_flag(
     position: Position, body: FlagIn, ticket: TicketDep, database: DatabaseDep, clock: ClockDep
-) -> FlagOut:
+) -> Response:
     def flag(db: Session) -> None:
         now = clock.now()
         service.set_flag(db, service.load(db, ticket, now), now, position, body.flagged)
 
     await database.write(flag)
-    return FlagOut(position=position, flagged=body.flagged)
+    return json_response(FlagOut(position=position, flagged=body.flagged))
 
 
 @router.post("/attempt/submit", response_model=SubmittedOut, tags=["candidate"])
@@ -152,7 +159,7 @@ def submit(attempt: LockedAttemptDep, db: DbDep, clock: ClockDep) -> SubmittedOu
 @router.get("/attempt/clock", response_model=ClockOut, tags=["candidate"])
 async def get_clock(
     request: Request, ticket: TicketDep, database: DatabaseDep, clock: ClockDep
-) -> ClockOut:
+) -> Response:
     """The server's clock for this attempt. The exam page polls it with the page header, and
     so reports that it is open (see devices). Most polls change nothing and only read."""
     page = bool(request.headers.get(devices.PAGE_HEADER))
@@ -160,6 +167,8 @@ async def get_clock(
         lambda db: service.heartbeat_read(db, ticket, clock.now(), page),
         lambda db: service.heartbeat_write(db, ticket, clock.now(), page),
     )
-    return ClockOut(
-        status=view.status, remaining_seconds=view.remaining_seconds, deadline=view.deadline
+    return json_response(
+        ClockOut(
+            status=view.status, remaining_seconds=view.remaining_seconds, deadline=view.deadline
+        )
     )
