@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import secrets
 import shutil
 import socket
@@ -113,6 +112,7 @@ def seed(
     candidates: int,
     sessions: int,
     centre: str = "C0001",
+    duration_minutes: int | None = None,
 ) -> Seeded:
     """Migrate, load the units' banks, and open `sessions` sessions at one centre that share
     `candidates` candidates between them, round-robin over `units`; papers built by the
@@ -169,7 +169,7 @@ def seed(
                 unit=urn,
                 scheduled_start=now + timedelta(minutes=5),
                 candidate_numbers=group,
-                duration_minutes=None,
+                duration_minutes=duration_minutes,
             )
             out.schedule_seconds.append(time.perf_counter() - started)
             invigilation.start(db, staff, sitting.id, now)

@@ -93,7 +93,9 @@ def lua_data(path: Path, people: list[dict[str, object]]) -> None:
     path.write_text("return " + lua(people) + "\n")
 
 
-def sign_in_all(base: str, seeded_people: list[tuple[str, str]], url: str) -> list[dict[str, object]]:
+def sign_in_all(
+    base: str, seeded_people: list[tuple[str, str]], url: str
+) -> list[dict[str, object]]:
     from sqlalchemy import create_engine, text
 
     people = []
@@ -165,9 +167,11 @@ def run_backend(label: str, url: str, work: Path, args: argparse.Namespace) -> l
         people = sign_in_all(product.base_url, seeded.candidates(), url)
         data = work / "people.lua"
         lua_data(data, people)
-        print(f"\n== {label}: product {product.base_url}, floor {bare.base_url}, "
-              f"{len(people)} candidates signed in, wrk -t{args.threads} -c{args.connections} "
-              f"-d{args.duration}s")
+        print(
+            f"\n== {label}: product {product.base_url}, floor {bare.base_url}, "
+            f"{len(people)} candidates signed in, wrk -t{args.threads} -c{args.connections} "
+            f"-d{args.duration}s"
+        )
         for run in range(args.runs):
             print(f"run {run + 1}: load average before {load_average()}", flush=True)
             for pair, (name, kind, floor_kind) in zip(
@@ -178,14 +182,17 @@ def run_backend(label: str, url: str, work: Path, args: argparse.Namespace) -> l
                     shots.append(wrk(server.base_url, k, data, args))
                 f, p = pair.floor[-1], pair.product[-1]
                 print(
-                    f"  {name:<10} product {p.rate:7.0f} req/s p99 {p.p99_ms:7.1f} ms err {p.errors}"
+                    f"  {name:<10} product {p.rate:7.0f} req/s p99 {p.p99_ms:7.1f} ms"
+                    f" err {p.errors}"
                     f"  | floor {f.rate:7.0f} req/s p99 {f.p99_ms:7.1f} ms err {f.errors}"
                     f"  | ratio {p.rate / f.rate:.2f}  (load {load_average()})",
                     flush=True,
                 )
         problems = server_errors(product)
         if problems:
-            print(f"server log: {sum(problems.values())} unhandled errors: {problems.most_common(3)}")
+            print(
+                f"server log: {sum(problems.values())} unhandled errors: {problems.most_common(3)}"
+            )
     return pairs
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import AdminToken
 from app.deps import AddressDep, ClockDep, DatabaseDep, DbDep, SettingsDep, UserAgentDep
+from app.ops import metrics
 from app.paths import Position
 from app.sittings import devices, scheduling, service, tickets
 from app.sittings.deps import LockedAttemptDep, TicketDep
@@ -136,7 +137,9 @@ async def save_answer(
         attempt = service.load(db, ticket, now)
         return service.save_answer(db, attempt, now, position, body.option_id, body.seq)
 
-    return json_response(SavedOut(saved_at=await database.write(save)))
+    saved_at = await database.write(save)
+    metrics.ANSWERS.inc()
+    return json_response(SavedOut(saved_at=saved_at))
 
 
 @router.put("/attempt/flags/{position}", response_model=FlagOut, tags=["candidate"])

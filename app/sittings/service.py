@@ -16,6 +16,7 @@ from app.config import Settings
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.journal import service as journal
 from app.marking import service as marking
+from app.ops import metrics
 from app.qualifications.models import Unit
 from app.sittings import devices, repository, timing
 from app.sittings.devices import DISCONNECTED_AFTER, SEEN_EVERY
@@ -200,6 +201,7 @@ def heartbeat_read(db: Session, ticket: Ticket, now: datetime, page: bool) -> Cl
         page and devices.page_report_due(state, ticket.device_hash, now)
     ):
         return None
+    metrics.HEARTBEATS.labels("no").inc()
     return _clock_view(state, now)
 
 
@@ -208,6 +210,7 @@ def heartbeat_write(db: Session, ticket: Ticket, now: datetime, page: bool) -> C
     attempt = load(db, ticket, now)
     if page:
         devices.page_seen(attempt, ticket.device_hash, now)
+    metrics.HEARTBEATS.labels("yes").inc()
     return _clock_view(attempt, now)
 
 
