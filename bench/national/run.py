@@ -268,6 +268,13 @@ def backends(url: str) -> int:
     return int(n or 0) - 1
 
 
+def _num(value: str | None) -> float:
+    try:
+        return float(value or 0)
+    except ValueError:  # "N/A" for a kind of request that never happened
+        return 0.0
+
+
 def report(
     work: Path,
     out_lines: list[str],
@@ -288,11 +295,11 @@ def report(
             r["Name"],
             int(r["Request Count"]),
             int(r["Failure Count"]),
-            float(r["50%"] or 0),
-            float(r["95%"] or 0),
-            float(r["99%"] or 0),
-            float(r["100%"] or 0),
-            float(r["Requests/s"] or 0),
+            _num(r["50%"]),
+            _num(r["95%"]),
+            _num(r["99%"]),
+            _num(r["100%"]),
+            _num(r["Requests/s"]),
         ]
         if r["Name"] == "Aggregated":
             total = row
