@@ -23,7 +23,7 @@ from app.home.pages import router as home_router
 from app.invigilation.api import router as invigilation_router
 from app.invigilation.pages import router as invigilator_pages
 from app.journal.api import router as journal_router
-from app.limits import ConcurrencyLimit, default_limit
+from app.limits import BodyLimit, ConcurrencyLimit, Stats, default_limit
 from app.marking.api import router as marking_router
 from app.ops import metrics
 from app.ops.api import router as metrics_router
@@ -67,10 +67,15 @@ def create_app(
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
 
-    # Pure ASGI, innermost first: the slot gauge inside the cap, the cap, the headers, and
-    # outermost the request id, metrics and access log (which see every request whole).
+    app.state.load = Stats(limit)
+    # Pure ASGI, innermost first: the slot gauge inside the cap; the cap; the body read and
+    # bounded before its request may take a database slot; the security headers (on a 413
+    # too); outermost the request id, metrics and access log, which see every request whole.
     app.add_middleware(Working)
-    app.add_middleware(ConcurrencyLimit, limit=limit)
+    app.add_middleware(ConcurrencyLimit, limit=limit, stats=app.state.load)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
+    )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(Observe, access_log_enabled=settings.access_log)
     install_error_handlers(app)

@@ -8,16 +8,18 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from app.auth import cookies
 from app.auth.deps import AdminToken
 from app.deps import AddressDep, ClockDep, DatabaseDep, DbDep, SettingsDep, UserAgentDep
 from app.ops import metrics
 from app.paths import Position
-from app.sittings import devices, scheduling, service, tickets
+from app.sittings import devices, lifecycle, scheduling, service, tickets
 from app.sittings.deps import LockedAttemptDep, TicketDep
 from app.sittings.models import Attempt
 from app.sittings.schemas import (
     AnswerIn,
     AttemptOut,
+    CandidateCode,
     CandidateLogin,
     CandidateLoginOut,
     ClockOut,
@@ -30,6 +32,8 @@ from app.sittings.schemas import (
     SessionIn,
     SubmittedOut,
 )
+from app.sittings.service import CandidateCredentials
+from app.sittings.status import AttemptStatus, SittingStatus
 
 router = APIRouter(prefix="/api/v1")
 
@@ -46,9 +50,19 @@ def schedule_session(
         scheduled_start=body.scheduled_start,
         candidate_numbers=body.candidates,
         duration_minutes=body.duration_minutes,
+        approve_admission=body.approve_admission,
         actor=f"awarding-body:{token.name}",
     )
-    return SessionCreated(id=sitting.id, access_code=sitting.access_code, status=sitting.status)
+    return SessionCreated(
+        id=sitting.id,
+        access_code=sitting.access_code,
+        status=SittingStatus(sitting.status),
+        approve_admission=sitting.approve_admission,
+        candidates=[
+            CandidateCode(candidate_number=number, access_code=code)
+            for number, code in scheduling.codes_of(db, sitting)
+        ],
+    )
 
 
 @router.post("/auth/candidate", response_model=CandidateLoginOut, tags=["candidate"])
@@ -78,17 +92,20 @@ async def login_candidate(
 
     try:
         attempt = await database.write(sign_in)
-    except devices.OpenElsewhere as exc:
-        # Keep this device's id, so a re-admission can give the paper to it.
+    except (devices.OpenElsewhere, CandidateCredentials) as exc:
+        # Keep this device's id: a re-admission can give the paper to it, and its wrong
+        # guesses are counted as its own, not the room's (see service.login).
         exc.headers["set-cookie"] = devices.cookie_header(settings, device)
         raise
     csrf = tickets.issue(response, settings, attempt, device)
-    return CandidateLoginOut(csrf_token=csrf, attempt_id=attempt.id)
+    return CandidateLoginOut(
+        csrf_token=csrf, attempt_id=attempt.id, admission=service.admission_state(attempt)
+    )
 
 
 def attempt_out(view: service.PaperView) -> AttemptOut:
     return AttemptOut(
-        status=view.status,
+        status=AttemptStatus(view.status),
         unit=view.unit,
         unit_title=view.unit_title,
         deadline=view.deadline,
@@ -116,7 +133,8 @@ def json_response(model: BaseModel) -> Response:
 
 # The candidate's hot paths are async routes whose whole unit of work runs in one call on the
 # thread pool (app.deps.Database): one thread hop per request. The clock is read inside it, so
-# a request that waited for a thread is judged by the time it is applied.
+# a request that waited for a thread is judged by the time it is applied. Changes lock the
+# attempt's row first (service.load(lock=True)), as every transition does (lifecycle).
 
 
 @router.get("/attempt", response_model=AttemptOut, tags=["candidate"])
@@ -134,8 +152,10 @@ async def save_answer(
 ) -> Response:
     def save(db: Session) -> datetime:
         now = clock.now()
-        attempt = service.load(db, ticket, now)
-        return service.save_answer(db, attempt, now, position, body.option_id, body.seq)
+        attempt = lifecycle.Locked(service.load(db, ticket, now, lock=True))
+        return lifecycle.save(
+            db, attempt, now, position=position, option_id=body.option_id, seq=body.seq
+        )
 
     saved_at = await database.write(save)
     metrics.ANSWERS.inc()
@@ -148,7 +168,8 @@ async def set_flag(
 ) -> Response:
     def flag(db: Session) -> None:
         now = clock.now()
-        service.set_flag(db, service.load(db, ticket, now), now, position, body.flagged)
+        attempt = lifecycle.Locked(service.load(db, ticket, now, lock=True))
+        lifecycle.flag(db, attempt, now, position=position, flagged=body.flagged)
 
     await database.write(flag)
     return json_response(FlagOut(position=position, flagged=body.flagged))
@@ -156,7 +177,20 @@ async def set_flag(
 
 @router.post("/attempt/submit", response_model=SubmittedOut, tags=["candidate"])
 def submit(attempt: LockedAttemptDep, db: DbDep, clock: ClockDep) -> SubmittedOut:
-    return SubmittedOut(status=service.submit(db, attempt, clock.now()).status)
+    lifecycle.submit(db, attempt, clock.now())
+    return SubmittedOut(status=AttemptStatus(attempt.status))
+
+
+@router.post("/attempt/sign-out", status_code=204, tags=["candidate"])
+def sign_out(
+    attempt: LockedAttemptDep, db: DbDep, clock: ClockDep, settings: SettingsDep
+) -> Response:
+    """Sign this candidate out everywhere: the cookie stops working at once (the paper and its
+    answers stay; the candidate's code admits them again)."""
+    lifecycle.sign_out(db, attempt, clock.now())
+    response = Response(status_code=204)
+    cookies.clear(response, settings, cookies.CANDIDATE)
+    return response
 
 
 @router.get("/attempt/clock", response_model=ClockOut, tags=["candidate"])
@@ -172,6 +206,9 @@ async def get_clock(
     )
     return json_response(
         ClockOut(
-            status=view.status, remaining_seconds=view.remaining_seconds, deadline=view.deadline
+            status=AttemptStatus(view.status),
+            admission=view.admission,
+            remaining_seconds=view.remaining_seconds,
+            deadline=view.deadline,
         )
     )

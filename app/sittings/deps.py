@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from app.auth import cookies
 from app.deps import ClockDep, DbDep, SettingsDep
 from app.errors import Forbidden, Unauthorized
-from app.sittings import service, tickets
+from app.sittings import lifecycle, service, tickets
 from app.sittings.models import Attempt
 
 
@@ -29,10 +29,11 @@ def current_attempt(ticket: TicketDep, db: DbDep, clock: ClockDep) -> Attempt:
     return service.load(db, ticket, clock.now())
 
 
-def locked_attempt(ticket: TicketDep, db: DbDep, clock: ClockDep) -> Attempt:
-    """For submitting: the attempt's row stays locked until the request's transaction ends."""
-    return service.load(db, ticket, clock.now(), lock=True)
+def locked_attempt(ticket: TicketDep, db: DbDep, clock: ClockDep) -> lifecycle.Locked:
+    """For every change (save, flag, submit): the attempt's row is locked before its state is
+    read, and stays locked until the request's transaction ends."""
+    return lifecycle.Locked(service.load(db, ticket, clock.now(), lock=True))
 
 
 AttemptDep = Annotated[Attempt, Depends(current_attempt)]
-LockedAttemptDep = Annotated[Attempt, Depends(locked_attempt)]
+LockedAttemptDep = Annotated[lifecycle.Locked, Depends(locked_attempt)]

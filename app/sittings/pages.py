@@ -13,8 +13,9 @@ from app.candidates.models import Candidate
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep, UserAgentDep
 from app.errors import AppError
 from app.paths import Position
-from app.sittings import devices, repository, service, tickets
+from app.sittings import devices, lifecycle, service, tickets
 from app.sittings.models import Attempt
+from app.sittings.status import AttemptStatus
 from app.web import render
 
 router = APIRouter(prefix="/exam", include_in_schema=False)
@@ -48,7 +49,9 @@ def _candidate(
     found = _signed_in(request, db, settings, now)
     if found is None:
         raise Redirect("/exam")
-    if submitted is not None and (found[0].status == "submitted") != submitted:
+    if found[0].admitted_at is None and found[0].status == AttemptStatus.NOT_STARTED:
+        raise Redirect("/exam/wait")
+    if submitted is not None and (found[0].status == AttemptStatus.SUBMITTED) != submitted:
         raise Redirect("/exam/review" if submitted else "/exam/done")
     return found
 
@@ -141,6 +144,18 @@ def instructions(request: Request, db: DbDep, settings: SettingsDep, clock: Cloc
     return render(request, "candidate/instructions.html", _context(db, attempt, csrf, clock.now()))
 
 
+@router.get("/wait", response_class=HTMLResponse)
+def wait(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
+    """Where approval of admission is asked: the page reloads itself until the invigilator has
+    admitted the candidate (no script needed)."""
+    found = _signed_in(request, db, settings, clock.now())
+    if found is None:
+        return _see("/exam")
+    if found[0].admitted_at is not None:
+        return _see("/exam/start")
+    return render(request, "candidate/wait.html", {"attempt": found[0]})
+
+
 @router.get("/q/{position}", response_class=HTMLResponse)
 def question(
     position: Position, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
@@ -165,13 +180,13 @@ async def answer(
     attempt, csrf = _candidate(request, db, settings, clock.now(), submitted=None)
     form = await cookies.signed_form(request, csrf)
     now = clock.now()
-    if attempt.status == "in_progress":
+    locked = lifecycle.relock(db, attempt)
+    if locked.status == AttemptStatus.IN_PROGRESS:
         option = form.get("option") or None
         if option is not None:
-            service.save_answer(
-                db, attempt, now, position, option, service.next_seq(db, attempt, position)
-            )
-        service.set_flag(db, attempt, now, position, form.get("flagged") == "on")
+            seq = service.next_seq(db, locked, position)
+            lifecycle.save(db, locked, now, position=position, option_id=option, seq=seq)
+        lifecycle.flag(db, locked, now, position=position, flagged=form.get("flagged") == "on")
     go = form.get("go", "next")
     if go == "review":
         return _see("/exam/review")
@@ -195,9 +210,7 @@ def confirm(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep)
 async def submit(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
     attempt, csrf = _candidate(request, db, settings, clock.now(), submitted=None)
     await cookies.signed_form(request, csrf)
-    locked = repository.lock_attempt(db, attempt.id)
-    assert locked is not None
-    service.submit(db, locked, clock.now())
+    lifecycle.submit(db, lifecycle.relock(db, attempt), clock.now())
     return _see("/exam/done")
 
 

@@ -14,7 +14,8 @@ from app.banks.models import ItemVersion
 from app.candidates.models import Candidate
 from app.db import UTCDateTime
 from app.qualifications.models import Unit
-from app.sittings.models import Attempt, AttemptClock, PaperItem, Sitting
+from app.sittings.models import Attempt, AttemptClock, PaperItem, ServiceBeat, Sitting
+from app.sittings.status import AttemptStatus, SittingStatus
 
 
 def lock_attempt(db: Session, attempt_id: int) -> Attempt | None:
@@ -26,13 +27,18 @@ def lock_attempt(db: Session, attempt_id: int) -> Attempt | None:
     return db.scalar(query.execution_options(populate_existing=True))
 
 
-def lock_attempts(db: Session, *where: ColumnElement[bool]) -> list[Attempt]:
+def lock_attempts(
+    db: Session, *where: ColumnElement[bool], limit: int | None = None, skip_locked: bool = False
+) -> list[Attempt]:
     """Every attempt matching, row-locked in id order before any is changed.
 
     An action over many attempts must hold them all before it writes anything else: submitting
     takes the results counter, and a candidate submitting at that moment holds their attempt
-    and waits for the same counter (a deadlock, if the attempts were locked one by one)."""
-    query = select(Attempt).where(*where).order_by(Attempt.id).with_for_update()
+    and waits for the same counter (a deadlock, if the attempts were locked one by one).
+    `limit` and `skip_locked` are the sweeper's: a bounded batch, passing over any attempt a
+    request holds at this moment (a late save, a submit) instead of queueing behind it."""
+    query = select(Attempt).where(*where).order_by(Attempt.id).limit(limit)
+    query = query.with_for_update(skip_locked=skip_locked)
     return list(db.scalars(query.execution_options(populate_existing=True)))
 
 
@@ -103,6 +109,7 @@ _CLOCK = select(
     _attempts.c.device_hash,
     _attempts.c.page_seen_at,
     _attempts.c.admission,
+    _attempts.c.admitted_at,
 ).where(_attempts.c.id == bindparam("attempt"))
 
 
@@ -153,13 +160,14 @@ def paper_lines(db: Session, attempt_id: int) -> Sequence[Any]:
 def for_login(
     db: Session, candidate_number: str, access_code: str
 ) -> list[tuple[Attempt, Sitting]]:
+    """The attempts this candidate's own code opens (one, barring a code reused years apart)."""
     rows = db.execute(
         select(Attempt, Sitting)
         .join(Sitting, Sitting.id == Attempt.sitting_id)
         .join(Candidate, Candidate.id == Attempt.candidate_id)
         .where(
             func.lower(Candidate.candidate_number) == candidate_number.lower(),
-            Sitting.access_code == access_code,
+            Attempt.access_code == access_code,
         )
         .order_by(Sitting.id.desc())
     )
@@ -169,7 +177,9 @@ def for_login(
 def code_in_use(db: Session, code: str) -> bool:
     return (
         db.scalar(
-            select(func.count()).where(Sitting.access_code == code, Sitting.status != "closed")
+            select(func.count()).where(
+                Sitting.access_code == code, Sitting.status != SittingStatus.CLOSED
+            )
         )
         != 0
     )
@@ -199,6 +209,18 @@ def attempts_of(db: Session, sitting_id: int) -> list[tuple[Attempt, Candidate]]
     return [(a, c) for a, c in rows]
 
 
+def attempt_in_sitting(db: Session, sitting_id: int, candidate_number: str) -> Attempt | None:
+    """One candidate's attempt in a sitting (the caller has checked the sitting's centre)."""
+    return db.scalar(
+        select(Attempt)
+        .join(Candidate, Candidate.id == Attempt.candidate_id)
+        .where(
+            Attempt.sitting_id == sitting_id,
+            func.lower(Candidate.candidate_number) == candidate_number.lower(),
+        )
+    )
+
+
 def answered_counts(db: Session, sitting_id: int) -> dict[int, tuple[int, int]]:
     rows = db.execute(
         select(PaperItem.attempt_id, func.count(PaperItem.answer), func.count())
@@ -209,28 +231,27 @@ def answered_counts(db: Session, sitting_id: int) -> dict[int, tuple[int, int]]:
     return {attempt_id: (answered, total) for attempt_id, answered, total in rows}
 
 
-def lock_expired(
-    db: Session,
-    before: datetime,
-    sitting_id: int | None = None,
-    *,
-    limit: int | None = None,
-    skip_locked: bool = False,
-) -> list[Attempt]:
-    """Running attempts whose deadline passed before `before`, locked in id order. `limit` and
-    `skip_locked` are the sweeper's: a bounded batch, passing over any attempt a request (a late
-    save, a submit) holds at this moment instead of queueing behind it (PostgreSQL)."""
-    query = select(Attempt).where(Attempt.status == "in_progress", Attempt.deadline_at < before)
+def expired_before(before: datetime, sitting_id: int | None = None) -> list[ColumnElement[bool]]:
+    """The conditions for attempts whose clock ran out before `before` (for lock_attempts)."""
+    where = [Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at < before]
     if sitting_id is not None:
-        query = query.where(Attempt.sitting_id == sitting_id)
-    query = query.order_by(Attempt.id).limit(limit).with_for_update(skip_locked=skip_locked)
-    return list(db.scalars(query.execution_options(populate_existing=True)))
+        where.append(Attempt.sitting_id == sitting_id)
+    return where
+
+
+def under_way() -> list[ColumnElement[bool]]:
+    return [Attempt.status.in_([AttemptStatus.IN_PROGRESS, AttemptStatus.PAUSED])]
+
+
+def last_beat(db: Session) -> ServiceBeat | None:
+    """The service's heartbeat row, locked: one instance at a time reads and moves it."""
+    return db.scalar(select(ServiceBeat).where(ServiceBeat.id == 1).with_for_update())
 
 
 def oldest_overdue(db: Session, before: datetime) -> datetime | None:
     """The earliest deadline among running attempts whose deadline passed before `before`."""
     query = select(func.min(Attempt.deadline_at)).where(
-        Attempt.status == "in_progress", Attempt.deadline_at < before
+        Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at < before
     )
     value = db.scalar(query)
     if isinstance(value, str):  # SQLite's min() loses the column's type

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field, StrictBool
 
 from app.schemas import Input, Instant
+from app.sittings.status import AttemptStatus, SittingStatus
 
 
 class SessionIn(Input):
@@ -13,12 +15,25 @@ class SessionIn(Input):
     scheduled_start: Instant
     candidates: list[str] = Field(min_length=1, max_length=2000)
     duration_minutes: int | None = Field(default=None, ge=1, le=600)
+    approve_admission: StrictBool = Field(
+        default=False,
+        description="The invigilator approves each candidate's first sign-in from the register.",
+    )
+
+
+class CandidateCode(BaseModel):
+    candidate_number: str
+    access_code: str = Field(
+        description="This candidate's own code: the only one that admits them."
+    )
 
 
 class SessionCreated(BaseModel):
     id: int
-    access_code: str
-    status: str
+    access_code: str = Field(description="Names the sitting to the room; admits nobody.")
+    status: SittingStatus
+    approve_admission: bool
+    candidates: list[CandidateCode]
 
 
 class CandidateLogin(Input):
@@ -29,6 +44,10 @@ class CandidateLogin(Input):
 class CandidateLoginOut(BaseModel):
     csrf_token: str
     attempt_id: int
+    admission: Literal["admitted", "awaiting_approval"] = Field(
+        description="awaiting_approval: the invigilator has yet to approve this sign-in; the "
+        "paper opens once they have."
+    )
 
 
 class OptionOut(BaseModel):
@@ -45,7 +64,7 @@ class QuestionOut(BaseModel):
 
 
 class AttemptOut(BaseModel):
-    status: str
+    status: AttemptStatus
     unit: str
     unit_title: str
     deadline: datetime | None
@@ -74,10 +93,11 @@ class FlagOut(BaseModel):
 
 
 class SubmittedOut(BaseModel):
-    status: str
+    status: AttemptStatus
 
 
 class ClockOut(BaseModel):
-    status: str
+    status: AttemptStatus
+    admission: Literal["admitted", "awaiting_approval"]
     remaining_seconds: int
     deadline: datetime | None

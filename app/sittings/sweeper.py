@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.db import transaction
 from app.ops import metrics
-from app.sittings import repository, service
+from app.sittings import lifecycle, repository
 
 log = logging.getLogger("examhall.sweeper")
 INTERVAL_SECONDS = 5.0
@@ -35,12 +35,12 @@ def sweep_once(app: FastAPI, batch: int = BATCH) -> int:
         with transaction(app.state.sessionmaker) as db:
             if not repository.take_sweeper_turn(db):
                 break  # another worker is sweeping
-            swept = service.sweep(db, app.state.clock.now(), limit=batch, skip_locked=True)
+            swept = lifecycle.sweep(db, app.state.clock.now(), limit=batch, skip_locked=True)
         total += swept
         if swept < batch:
             break
     with transaction(app.state.sessionmaker, write=False) as db:
-        metrics.SWEEP_LAG.set(service.sweep_lag(db, app.state.clock.now()))
+        metrics.SWEEP_LAG.set(lifecycle.sweep_lag(db, app.state.clock.now()))
     metrics.SWEPT.inc(total)
     metrics.SWEEP_SECONDS.observe(time.perf_counter() - started)
     return total
