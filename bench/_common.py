@@ -93,11 +93,13 @@ class Seeded:
     centre: str
     # one entry per session: (sitting id, unit URN, access code, candidate numbers)
     sessions: list[tuple[int, str, str, list[str]]] = field(default_factory=list)
+    # each candidate's personal access code (what they sign in with)
+    codes: dict[str, str] = field(default_factory=dict)
     schedule_seconds: list[float] = field(default_factory=list)
 
     def candidates(self) -> list[tuple[str, str]]:
         """(candidate number, access code) for everyone, session by session."""
-        return [(n, code) for _, _, code, numbers in self.sessions for n in numbers]
+        return [(n, self.codes[n]) for _, _, _, numbers in self.sessions for n in numbers]
 
 
 def unit_file(urn: str) -> Path:
@@ -174,6 +176,7 @@ def seed(
             out.schedule_seconds.append(time.perf_counter() - started)
             invigilation.start(db, staff, sitting.id, now)
             out.sessions.append((sitting.id, urn, sitting.access_code, group))
+            out.codes.update(scheduling.codes_of(db, sitting))
     engine.dispose()
     return out
 

@@ -49,6 +49,7 @@ PAGE = {"X-Examhall-Page": "1"}
 
 _roster: list[tuple[str, str]] = []
 _next = itertools.count()
+_done = 0
 _lock = threading.Lock()
 OUTCOME = {"verified": 0, "lost": 0, "acknowledged": 0, "timed_out": 0, "early": 0}
 STOP_ANSWERING = 3.0  # seconds before the end: the page stops sending (the server allows 5 s)
@@ -78,6 +79,7 @@ class Candidate(FastHttpUser):
         with _lock:
             n = next(_next) + self.environment.parsed_options.roster_offset
         if n >= len(people):
+            self.finished()
             raise StopUser()
         self.number, self.code = people[n]
         self.acked: dict[int, tuple[int, str]] = {}  # position -> (seq, option) acknowledged
@@ -96,7 +98,8 @@ class Candidate(FastHttpUser):
             "/api/v1/auth/candidate", json=body, name="sign-in", catch_response=True
         ) as r:
             if r.status_code != 200:
-                r.failure(f"sign-in {r.status_code}: {r.text[:200]}")
+                r.failure(f"sign-in {r.status_code}: {(r.text or '')[:200]}")
+                self.finished()
                 raise StopUser()
             self.csrf = r.json()["csrf_token"]
 
@@ -104,6 +107,7 @@ class Candidate(FastHttpUser):
         with self.client.get("/api/v1/attempt", name="paper", catch_response=True) as r:
             if r.status_code != 200:
                 r.failure(f"paper {r.status_code}")
+                self.finished()
                 raise StopUser()
             paper = r.json()
         self.options = {i["position"]: [o["id"] for o in i["options"]] for i in paper["items"]}
@@ -148,7 +152,7 @@ class Candidate(FastHttpUser):
                 if r.status_code == 409 and self.remaining <= STOP_ANSWERING + 10:
                     r.success()  # time ran out (the clock we hold is up to 10 s old): refused
                 else:
-                    r.failure(f"save {r.status_code}: {r.text[:200]}")
+                    r.failure(f"save {r.status_code}: {(r.text or '')[:200]}")
         if random.random() < FLAG_SHARE:
             self.client.put(
                 f"/api/v1/attempt/flags/{position}",
@@ -212,7 +216,17 @@ class Candidate(FastHttpUser):
             with _lock:
                 OUTCOME["timed_out"] += 1
         self.verify()
+        self.finished()
         raise StopUser()
+
+    def finished(self) -> None:
+        """The last candidate out ends the test (Locust would idle until --run-time)."""
+        global _done
+        with _lock:
+            _done += 1
+            last = _done >= self.environment.parsed_options.num_users
+        if last:
+            gevent.spawn_later(1, self.environment.runner.quit)
 
 
 @events.quitting.add_listener

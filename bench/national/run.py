@@ -74,8 +74,8 @@ backend examhall
 
 NGINX = """worker_processes 1;
 pid {dir}/nginx.pid;
-error_log {dir}/nginx-error.log warn;
 worker_rlimit_nofile {maxconn};
+error_log {dir}/nginx-error.log warn;
 events {{ worker_connections {maxconn}; }}
 http {{
     access_log off;
@@ -101,15 +101,23 @@ http {{
 
 
 def balancer(kind: str, port: int, backends: list[int], work: Path, per_server: int) -> list[str]:
-    maxconn = 18000
+    # Every candidate holds a keep-alive connection, as a browser does: the balancer needs a
+    # file descriptor for each (HAProxy reserves two a connection), within this machine's limit.
+    import resource
+
+    fds = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    fds = 1_000_000 if fds == resource.RLIM_INFINITY else fds
     if kind == "haproxy":
+        maxconn = min(50_000, (fds - 200) // 2)
         servers = "\n".join(
             f"    server i{n} 127.0.0.1:{p} check maxconn {per_server}"
             for n, p in enumerate(backends)
         )
         conf = work / "haproxy.cfg"
         conf.write_text(HAPROXY.format(maxconn=maxconn, port=port, servers=servers))
+        print(f"haproxy: maxconn {maxconn} (file descriptor limit {fds})")
         return ["haproxy", "-db", "-f", str(conf)]
+    maxconn = min(50_000, fds - 200)
     servers = "\n".join(f"        server 127.0.0.1:{p};" for p in backends)
     conf = work / "nginx.conf"
     conf.write_text(NGINX.format(dir=work, maxconn=maxconn, port=port, servers=servers))
@@ -324,7 +332,7 @@ def report(
             conn.execute(text("SELECT status, count(*) FROM attempts GROUP BY 1")).all()
         )
         results = conn.scalar(text("SELECT count(*) FROM results"))
-        saved = conn.scalar(text("SELECT count(*) FROM journal_entries WHERE event='answer_saved'"))
+        saved = conn.scalar(text("SELECT count(*) FROM journal WHERE event='answer_saved'"))
     engine.dispose()
     errors = [server_errors(s) for s in servers]
     requests = total[1]
