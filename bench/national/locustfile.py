@@ -20,8 +20,9 @@ Run against any deployment with a roster of (candidate number, access code) for 
 
 bench/national/run.py builds a whole sitting on this machine and runs this file against it.
 
-Environment: EXAMHALL_ROSTER (CSV: candidate_number,access_code; required), EXAMHALL_SUBMIT_SHARE
-(0.2), EXAMHALL_ANSWER_EVERY (40 s mean), EXAMHALL_HEARTBEAT (10 s), EXAMHALL_RELOAD_SHARE (0.05).
+Environment: EXAMHALL_ROSTER (CSV: candidate_number,access_code[,address]; required),
+EXAMHALL_SUBMIT_SHARE (0.2), EXAMHALL_ANSWER_EVERY (40 s mean), EXAMHALL_HEARTBEAT (10 s),
+EXAMHALL_RELOAD_SHARE (0.05).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ RELOAD_SHARE = float(os.environ.get("EXAMHALL_RELOAD_SHARE", "0.05"))
 FLAG_SHARE = 0.1
 PAGE = {"X-Examhall-Page": "1"}
 
-_roster: list[tuple[str, str]] = []
+_roster: list[tuple[str, str, str]] = []
 _next = itertools.count()
 _done = 0
 _lock = threading.Lock()
@@ -55,10 +56,14 @@ OUTCOME = {"verified": 0, "lost": 0, "acknowledged": 0, "timed_out": 0, "early":
 STOP_ANSWERING = 3.0  # seconds before the end: the page stops sending (the server allows 5 s)
 
 
-def roster() -> list[tuple[str, str]]:
+def roster() -> list[tuple[str, str, str]]:
+    """(candidate number, access code, room address or ""), from the roster file."""
     if not _roster:
         with open(ROSTER_PATH, newline="") as f:
-            _roster.extend((r["candidate_number"], r["access_code"]) for r in csv.DictReader(f))
+            _roster.extend(
+                (r["candidate_number"], r["access_code"], r.get("address") or "")
+                for r in csv.DictReader(f)
+            )
     return _roster
 
 
@@ -81,7 +86,12 @@ class Candidate(FastHttpUser):
         if n >= len(people):
             self.finished()
             raise StopUser()
-        self.number, self.code = people[n]
+        self.number, self.code, address = people[n]
+        # On one machine every candidate comes from 127.0.0.1; a roster may give each room the
+        # address its candidates share (a centre behind its own NAT), sent as X-Forwarded-For
+        # for the balancer to pass on (the servers trust it from the balancer only).
+        if address:
+            self.client.client.default_headers["X-Forwarded-For"] = address
         self.acked: dict[int, tuple[int, str]] = {}  # position -> (seq, option) acknowledged
         # Saves sent later than the acknowledged one whose answer never came (a timeout): the
         # server may hold either choice.

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import os
 import re
 import shutil
@@ -51,6 +52,26 @@ from _common import (  # noqa: E402
 
 UNITS = ["F/503/0358", "K/503/0399", "D/601/7644", "J/503/0393"]
 TARGET_P99_MS = 200
+# The exam page's steady traffic per candidate (static/js/exam.js, locustfile.py): a heartbeat
+# every 10 s, an answer every 40 s, a flag every 400 s; and the commits they make: every
+# answer, and presence every 20 s (devices.SEEN_EVERY).
+REQUESTS_PER_CANDIDATE = 1 / 10 + 1 / 40 + 1 / 400
+COMMITS_PER_CANDIDATE = 1 / 40 + 1 / 20
+UTILISATION = 0.5  # plan cores to run at half load: queues, and so p99, stay short
+
+
+def plan(candidates: int, server_ms: float, postgres_ms: float, cap: int = 24) -> str:
+    """What `candidates` need at the measured CPU cost per request (this machine's)."""
+    rate = candidates * REQUESTS_PER_CANDIDATE
+    app_cores = rate * server_ms / 1000 / UTILISATION
+    db_cores = rate * postgres_ms / 1000 / UTILISATION
+    workers = max(2, math.ceil(app_cores))
+    return (
+        f"{candidates:>7,} candidates: {rate:,.0f} req/s, {candidates * COMMITS_PER_CANDIDATE:,.0f}"
+        f" commits/s; app {app_cores:.1f} cores = {workers} workers (one per core, 2+ instances),"
+        f" {workers * (cap + 2)} database connections; PostgreSQL {db_cores:.1f} cores"
+    )
+
 
 HAPROXY = """global
     maxconn {maxconn}
@@ -184,9 +205,13 @@ def main() -> None:
         roster = work / "roster.csv"
         with roster.open("w", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(["candidate_number", "access_code"])
+            writer.writerow(["candidate_number", "access_code", "address"])
+            # Each room (session) behind an address of its own, as a centre's NAT would be.
+            rooms = {n: i for i, (_, _, _, numbers) in enumerate(seeded.sessions) for n in numbers}
             people = seeded.candidates()
-            writer.writerows(people)
+            writer.writerows(
+                (n, code, f"10.{rooms[n] // 250}.{rooms[n] % 250}.1") for n, code in people
+            )
         print(
             f"set up in {time.perf_counter() - started:.0f} s: {len(people)} candidates in "
             f"{args.sessions} open sessions of {', '.join(UNITS)}, {args.minutes} min each",
@@ -358,6 +383,10 @@ def report(
         f"{1000 * cpu['balancer'] / requests:.2f} ms, "
         f"locust {1000 * cpu['locust'] / requests:.2f} ms"
     )
+    server_ms, postgres_ms = 1000 * cpu["servers"] / requests, 1000 * cpu["postgres"] / requests
+    print("\ncapacity at these costs (see the README's planner):")
+    for n in (1_000, 10_000, 100_000):
+        print("  " + plan(n, server_ms, postgres_ms))
     unsubmitted = sum(v for k, v in statuses.items() if k != "submitted")
     p99, failed = total[5], total[2]
     lost, verified = outcome.get("lost", 0), outcome.get("verified", 0)
