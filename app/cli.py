@@ -55,12 +55,6 @@ def db_upgrade(revision: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
-@click.option(
-    "--forwarded-allow-ips",
-    default="127.0.0.1",
-    show_default=True,
-    help="Load balancers trusted to set X-Forwarded-For (comma-separated, or '*').",
-)
 @click.option("--backlog", default=2048, show_default=True, type=click.IntRange(64, 65535))
 @click.option(
     "--keep-alive",
@@ -77,7 +71,6 @@ def serve(
     host: str,
     port: int,
     workers: int,
-    forwarded_allow_ips: str,
     backlog: int,
     keep_alive: int,
     log_format: str,
@@ -110,13 +103,12 @@ def serve(
         workers=workers,
         loop="uvloop" if _has("uvloop") else "asyncio",
         http="httptools" if _has("httptools") else "h11",
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
         backlog=backlog,
         timeout_keep_alive=keep_alive,
         access_log=False,
         log_config=logs.config(log_level, log_format),
         log_level=log_level,
+        **settings.proxy_options(),  # type: ignore[arg-type]
     )
 
 
@@ -201,17 +193,31 @@ def journal() -> None:
 @journal.command("verify")
 @click.option("--session", "sitting_id", type=int, default=None, help="Check one session only.")
 def journal_verify(sitting_id: int | None) -> None:
-    """Check every hash chain; exit 1 and list each break if any entry was edited or removed."""
-    from app.journal import service as journal_service
+    """Check every hash chain and seal, and every result and stored answer against the
+    journal; exit 1 and list each problem if anything was edited, removed or rewritten."""
+    from app.config import get_settings
+    from app.journal import audit, seals
 
     with _session() as session:
-        checked, breaches = journal_service.verify(session, sitting_id)
+        checked, breaches = audit.verify(session, seals.key_of(get_settings()), sitting_id)
     for breach in breaches:
         click.echo(str(breach))
     if breaches:
         click.echo(f"journal NOT intact: {len(breaches)} problems in {checked} entries", err=True)
         sys.exit(1)
     click.echo(f"journal intact: {checked} entries checked")
+
+
+@journal.command("seal")
+def journal_seal() -> None:
+    """Seal the chain heads that moved since the last seal (the service does this itself
+    every few seconds; this is for a service that is stopped)."""
+    from app.config import get_settings
+    from app.journal import seals
+
+    with _session() as session:
+        sealed = seals.seal(session, seals.key_of(get_settings()), SystemClock().now())
+        click.echo(f"sealed {len(sealed.heads)} chains" if sealed else "nothing new to seal")
 
 
 @main.group()

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
             )
         return self
 
+    def proxy_options(self) -> dict[str, object]:
+        """uvicorn's options for forwarded headers: believed only from the configured proxies;
+        with none configured, X-Forwarded-For is ignored and the peer is the client."""
+        trusted = [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+        return {"proxy_headers": bool(trusted), "forwarded_allow_ips": ",".join(trusted) or None}
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

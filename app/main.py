@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from app.auth.api import router as auth_router
 from app.candidates.api import router as candidates_router
@@ -50,7 +51,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(sweeper.run(app)) if settings.sweeper else None
+        task = None
+        if settings.sweeper:
+            # Downtime is credited before this worker serves: no request may time an attempt
+            # out on time the service took from it.
+            await run_in_threadpool(sweeper.beat_once, app)
+            task = asyncio.create_task(sweeper.run(app))
         yield
         if task:
             task.cancel()

@@ -11,13 +11,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth import cookies
 from app.auth import service as auth
 from app.auth.deps import StaffUser
-from app.centres import service as centres
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
 from app.errors import AppError, Invalid
 from app.invigilation import reports, service
 from app.invigilation.service import CATEGORIES
 from app.paths import SessionId
 from app.sittings.pages import Redirect
+from app.sittings.status import AttemptStatus
 from app.web import render
 
 router = APIRouter(prefix="/invigilate", include_in_schema=False)
@@ -31,21 +31,19 @@ CATEGORY_LABELS = {
     "other": "Other",
 }
 STATUS_LABELS = {
-    "not_started": "Not started",
-    "in_progress": "Sitting",
-    "paused": "Paused",
-    "submitted": "Submitted",
-    "voided": "Voided",
+    AttemptStatus.NOT_STARTED: "Not started",
+    AttemptStatus.IN_PROGRESS: "Sitting",
+    AttemptStatus.PAUSED: "Paused",
+    AttemptStatus.SUBMITTED: "Submitted",
+    AttemptStatus.VOIDED: "Voided",
 }
 
 
 def _staff(request: Request, db: Any, settings: Any) -> tuple[StaffUser, str]:
     """The signed-in invigilator and their CSRF token; else to the sign-in page."""
     payload = cookies.read(request, settings, cookies.STAFF)
-    if payload is None:
-        raise Redirect("/invigilate")
-    account = centres.get_invigilator(db, int(payload.get("sub", 0)))
-    if account is None:
+    account = auth.staff_account(db, payload)
+    if account is None or payload is None:
         raise Redirect("/invigilate")
     staff = StaffUser(account.id, account.centre_id, account.centre.code, account.username)
     return staff, str(payload.get("csrf", ""))
@@ -56,8 +54,8 @@ def _see(path: str) -> RedirectResponse:
 
 
 @router.get("", response_class=HTMLResponse)
-def sign_in_page(request: Request, settings: SettingsDep) -> Response:
-    if cookies.read(request, settings, cookies.STAFF):
+def sign_in_page(request: Request, db: DbDep, settings: SettingsDep) -> Response:
+    if auth.staff_account(db, cookies.read(request, settings, cookies.STAFF)):
         return _see("/invigilate/sessions")
     return render(request, "invigilator/sign_in.html", {"error": None, "values": {}})
 
@@ -83,16 +81,15 @@ async def sign_in(
         context = {"error": exc.detail, "values": values}
         return render(request, "invigilator/sign_in.html", context, status_code=exc.status)
     response = _see("/invigilate/sessions")
-    cookies.issue(
-        response, settings, cookies.STAFF, {"sub": account.id, "csrf": cookies.new_csrf_token()}
-    )
+    cookies.issue(response, settings, cookies.STAFF, auth.staff_session(account))
     return response
 
 
 @router.post("/sign-out", response_class=HTMLResponse)
 async def sign_out(request: Request, db: DbDep, settings: SettingsDep) -> Response:
-    _, csrf = _staff(request, db, settings)
+    staff, csrf = _staff(request, db, settings)
     await cookies.signed_form(request, csrf)
+    auth.sign_out_staff(db, staff.invigilator_id)
     response = _see("/invigilate")
     cookies.clear(response, settings, cookies.STAFF)
     return response

@@ -88,6 +88,7 @@ async def login_candidate(
             address=address,
             device=device,
             user_agent=user_agent,
+            device_presented=devices.COOKIE in request.cookies,
         )
 
     try:

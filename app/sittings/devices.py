@@ -26,6 +26,7 @@ from fastapi import Request, Response
 
 from app.config import Settings
 from app.errors import Conflict, Unauthorized
+from app.sittings import status
 from app.sittings.models import Attempt
 
 COOKIE = "examhall_device"
@@ -39,7 +40,7 @@ DISCONNECTED_AFTER = timedelta(seconds=45)
 # well inside DISCONNECTED_AFTER; the register's "last seen" and a reconnection's lost time are
 # exact to within these 20 s.
 SEEN_EVERY = timedelta(seconds=20)
-UNDER_WAY = ("in_progress", "paused")
+UNDER_WAY = status.UNDER_WAY
 _ID = re.compile(r"[A-Za-z0-9_-]{22,64}")
 
 
@@ -108,7 +109,7 @@ def claim(attempt: Attempt, device_hash: str, now: datetime, *, exclusive: bool)
     `exclusive`: the sign-in came through the exam's own form, so the device it replaces is
     signed out even if its page never reported."""
     held = attempt.device_hash
-    if attempt.status not in (*UNDER_WAY, "not_started"):
+    if attempt.status not in (*UNDER_WAY, status.AttemptStatus.NOT_STARTED):
         return None  # a submitted paper is only shown, never held
     if held is None or held == device_hash:
         attempt.device_hash, attempt.readmitted_at = device_hash, None

@@ -93,7 +93,8 @@ def start(db: Session, attempt: Locked, now: datetime, *, actor: str = "candidat
     """Start the candidate's clock; True if it started now (False if it already had)."""
     if attempt.status != S.NOT_STARTED:
         return False
-    timing.start(attempt, now)
+    attempt.status = S.IN_PROGRESS
+    timing.started(attempt, now)
     record(db, attempt, now, actor, "started", {"allowed_seconds": attempt.allowed_seconds})
     return True
 
@@ -153,7 +154,8 @@ def pause(db: Session, attempt: Locked, now: datetime, *, actor: str, room: bool
             "Only a candidate who is sitting the exam can be paused; "
             f"this one is {_named(attempt.status)}."
         )
-    timing.pause(attempt, now)
+    attempt.status = S.PAUSED
+    timing.paused(attempt, now)
     record(db, attempt, now, actor, "paused", {"room": True} if room else {})
     return True
 
@@ -166,7 +168,8 @@ def resume(db: Session, attempt: Locked, now: datetime, *, actor: str, room: boo
         raise Conflict(
             f"Only a paused candidate can be resumed; this one is {_named(attempt.status)}."
         )
-    timing.resume(attempt, now)
+    attempt.status = S.IN_PROGRESS
+    timing.resumed(attempt, now)
     data: dict[str, Any] = {"paused_seconds": attempt.paused_seconds}
     if room:
         data["room"] = True

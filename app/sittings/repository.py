@@ -58,6 +58,17 @@ def paper(db: Session, attempt_id: int) -> list[PaperItem]:
     )
 
 
+def paper_with_versions(db: Session, attempt_id: int) -> list[tuple[PaperItem, ItemVersion]]:
+    """One attempt's paper, position by position, with the frozen item versions."""
+    rows = db.execute(
+        select(PaperItem, ItemVersion)
+        .join(ItemVersion, ItemVersion.id == PaperItem.item_version_id)
+        .where(PaperItem.attempt_id == attempt_id)
+        .order_by(PaperItem.position)
+    )
+    return [(line, version) for line, version in rows]
+
+
 def paper_item(db: Session, attempt_id: int, position: int) -> PaperItem | None:
     return db.scalar(
         select(PaperItem).where(PaperItem.attempt_id == attempt_id, PaperItem.position == position)

@@ -1,12 +1,13 @@
-"""Submits timed-out attempts in the background, so that they show as submitted everywhere
-whether or not any request touches them again.
+"""The background work of each worker: submit timed-out attempts (so they show as submitted
+everywhere whether or not any request touches them again), beat (so downtime is credited, see
+downtime), and seal the journal.
 
 Every worker of every instance runs one, and at a common end time thousands of attempts expire
-together, so it is built for that: one sweeper at a time (on PostgreSQL a transaction-scoped
-advisory lock; the others skip their turn rather than queue), bounded batches each committed on
-its own (results appear as they are marked, and no transaction holds thousands of row locks),
-and SKIP LOCKED so that an attempt a request holds (a late save, the candidate's own submit) is
-left to that request instead of stalling the batch.
+together, so the sweep is built for that: one sweeper at a time (on PostgreSQL a
+transaction-scoped advisory lock; the others skip their turn rather than queue), bounded
+batches each committed on its own (results appear as they are marked, and no transaction holds
+thousands of row locks), and SKIP LOCKED so that an attempt a request holds (a late save, the
+candidate's own submit) is left to that request instead of stalling the batch.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from app.db import transaction
+from app.journal import seals
 from app.ops import metrics
-from app.sittings import lifecycle, repository
+from app.sittings import downtime, lifecycle, repository
 
 log = logging.getLogger("examhall.sweeper")
 INTERVAL_SECONDS = 5.0
@@ -46,12 +48,32 @@ def sweep_once(app: FastAPI, batch: int = BATCH) -> int:
     return total
 
 
+def beat_once(app: FastAPI) -> int:
+    """Note the service is up, crediting downtime first: runs before a worker serves."""
+    with transaction(app.state.sessionmaker) as db:
+        credited = downtime.beat(db, app.state.clock.now())
+    if credited:
+        log.warning("service was down: time credited to %d attempts", credited)
+    return credited
+
+
+def seal_once(app: FastAPI) -> None:
+    with transaction(app.state.sessionmaker) as db:
+        seals.seal(db, seals.key_of(app.state.settings), app.state.clock.now())
+
+
 async def run(app: FastAPI, interval: float = INTERVAL_SECONDS) -> None:
+    rounds = 0
+    seal_every = max(1, round(seals.SEAL_EVERY_SECONDS / interval))
     while True:
         await asyncio.sleep(interval)
+        rounds += 1
         try:
+            await run_in_threadpool(beat_once, app)
             swept = await run_in_threadpool(sweep_once, app)
             if swept:
                 log.info("submitted %d timed-out attempts", swept, extra={"swept": swept})
-        except Exception:  # keep sweeping: a failed round (e.g. a busy database) is retried
-            log.exception("sweep failed")
+            if rounds % seal_every == 0:
+                await run_in_threadpool(seal_once, app)
+        except Exception:  # keep going: a failed round (e.g. a busy database) is retried
+            log.exception("background round failed")

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from app.sittings.models import Attempt
+from app.sittings.status import AttemptStatus
 
 # Saves already in flight when the clock reaches zero are still taken for this long (the contract
 # allows up to 30 s; a short grace lets "timeout" show everywhere almost at once).
@@ -36,44 +37,48 @@ def allowed_seconds(duration_minutes: int, extra_time_percent: int) -> int:
 
 
 def running_deadline(attempt: Clocked) -> datetime | None:
-    if attempt.started_at is None or attempt.status != "in_progress":
+    if attempt.started_at is None or attempt.status != AttemptStatus.IN_PROGRESS:
         return None
     return attempt.started_at + timedelta(seconds=attempt.allowed_seconds + attempt.paused_seconds)
 
 
 def remaining_seconds(attempt: Clocked, now: datetime) -> int:
-    if attempt.status == "submitted":
+    if attempt.status == AttemptStatus.SUBMITTED:
         return 0
     if attempt.started_at is None:
         return attempt.allowed_seconds
-    until = attempt.paused_at if attempt.status == "paused" and attempt.paused_at else now
+    until = (
+        attempt.paused_at if attempt.status == AttemptStatus.PAUSED and attempt.paused_at else now
+    )
     used = (until - attempt.started_at).total_seconds() - attempt.paused_seconds
     return max(0, math.ceil(attempt.allowed_seconds - used))
 
 
 def shown_deadline(attempt: Clocked, now: datetime) -> datetime | None:
     """When time runs out: fixed while running; while paused, if resumed now."""
-    if attempt.status == "in_progress":
+    if attempt.status == AttemptStatus.IN_PROGRESS:
         return attempt.deadline_at
-    if attempt.status == "paused":
+    if attempt.status == AttemptStatus.PAUSED:
         return now + timedelta(seconds=remaining_seconds(attempt, now))
     return None
 
 
-def start(attempt: Attempt, now: datetime) -> None:
+# The clock's side of lifecycle's transitions (which alone set the status, then call these).
+
+
+def started(attempt: Attempt, now: datetime) -> None:
     attempt.started_at = now
-    attempt.status = "in_progress"
     attempt.deadline_at = running_deadline(attempt)
 
 
-def pause(attempt: Attempt, now: datetime) -> None:
-    attempt.status, attempt.paused_at, attempt.deadline_at = "paused", now, None
+def paused(attempt: Attempt, now: datetime) -> None:
+    attempt.paused_at, attempt.deadline_at = now, None
 
 
-def resume(attempt: Attempt, now: datetime) -> None:
+def resumed(attempt: Attempt, now: datetime) -> None:
     assert attempt.paused_at is not None
     attempt.paused_seconds += math.ceil((now - attempt.paused_at).total_seconds())
-    attempt.status, attempt.paused_at = "in_progress", None
+    attempt.paused_at = None
     attempt.deadline_at = running_deadline(attempt)
 
 
@@ -84,7 +89,7 @@ def add_time(attempt: Attempt, seconds: int) -> None:
 
 def expired(attempt: Clocked, now: datetime, grace: timedelta = timedelta(0)) -> bool:
     return (
-        attempt.status == "in_progress"
+        attempt.status == AttemptStatus.IN_PROGRESS
         and attempt.deadline_at is not None
         and now > attempt.deadline_at + grace
     )

@@ -58,6 +58,7 @@ TARGET_P99_MS = 200
 REQUESTS_PER_CANDIDATE = 1 / 10 + 1 / 40 + 1 / 400
 COMMITS_PER_CANDIDATE = 1 / 40 + 1 / 20
 UTILISATION = 0.5  # plan cores to run at half load: queues, and so p99, stay short
+TRUST_LB = {"EXAMHALL_TRUSTED_PROXIES": "127.0.0.1"}  # X-Forwarded-For from the balancer
 
 
 def plan(candidates: int, server_ms: float, postgres_ms: float, cap: int = 24) -> str:
@@ -219,7 +220,8 @@ def main() -> None:
         )
         ports = [args.port + 1 + i for i in range(args.instances)]
         servers: list[Server] = [
-            stack.enter_context(serve(url, work, workers=args.workers, port=p)) for p in ports
+            stack.enter_context(serve(url, work, workers=args.workers, port=p, env=TRUST_LB))
+            for p in ports
         ]
         command = balancer(args.balancer, args.port, ports, work, args.per_server * args.workers)
         lb_log = (work / "balancer.log").open("wb")

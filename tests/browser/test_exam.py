@@ -341,9 +341,10 @@ def test_a_paused_candidate_sees_it_and_cannot_answer(
     for db in unit_of_work(make_sessionmaker(engine), write=True):
         attempt = db.scalar(select(Attempt).where(Attempt.sitting_id == s.session_id))
         assert attempt is not None
-        from app.sittings import timing
+        from app.sittings import lifecycle
 
-        timing.pause(attempt, live_db.clock.now())
+        locked = lifecycle.relock(db, attempt)
+        lifecycle.pause(db, locked, live_db.clock.now(), actor="invigilator:test")
     engine.dispose()
     expect(page.locator("#paused-banner")).to_be_visible(timeout=15_000)
     expect(page.locator("input[name=option]").first).to_be_disabled()
