@@ -185,6 +185,66 @@ def banks_schema(directory: Path) -> None:
         click.echo(f"wrote {directory / name}", err=True)
 
 
+@banks.command("import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--unit", required=True, help="The unit's URN, e.g. D/601/7644.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The bank file.")
+@click.option(
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "qti3", "qti21", "moodle", "gift"]),
+)
+@click.option("--map", "map_file", type=click.Path(path_type=Path), help="Mapping file (YAML).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON report on stdout.")
+def banks_import(
+    sources: tuple[Path, ...], unit: str, out: Path, fmt: str, map_file: Path | None, as_json: bool
+) -> None:
+    """Read QTI 3.0/2.1, Moodle XML or GIFT questions into a unit bank file, as drafts."""
+    import json
+
+    from app.interchange.model import Unreadable
+    from app.interchange.service import import_bank
+
+    try:
+        report = import_bank(list(sources), unit=unit, out=out, fmt=fmt, map_file=map_file)
+    except Unreadable as exc:
+        click.echo(f"error: {exc.detail}; nothing was written", err=True)
+        sys.exit(1)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    document = report.as_json()
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        for row in document["skipped"]:
+            where = f"{row['source']}:{row['line']}" if row.get("line") else row["source"]
+            click.echo(f"skipped {where}: {row['source_id']}: {row['kind']}: {row['reason']}")
+    mapped = sum(1 for row in document["imported"] if row["criterion"])
+    click.echo(
+        f"{len(document['imported'])} imported as drafts ({mapped} with a criterion), "
+        f"{len(document['skipped'])} skipped; wrote {out}",
+        err=True,
+    )
+
+
+@banks.command("export")
+@click.argument("urn")
+@click.option("--format", "fmt", default="qti3", show_default=True, type=click.Choice(["qti3"]))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The .zip to write.")
+def banks_export(urn: str, fmt: str, out: Path) -> None:
+    """Write a unit's live items as a QTI 3.0 content package."""
+    from app.interchange.export import export_unit
+
+    try:
+        with _session() as session:
+            count = export_unit(session, urn, out)
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"exported {count} live items of {urn} to {out}", err=True)
+
+
 @main.group()
 def journal() -> None:
     """The tamper-evident journal of every sitting."""

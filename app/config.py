@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # Seals the journal's chain heads. Kept out of the database; defaults to a key derived
     # from the secret key. Give it its own value (and keep it apart) in production.
     journal_key: SecretStr = SecretStr("")
+    # A gap longer than this between the service's beats (every 5 s) was downtime, given back
+    # to every running attempt (see sittings.downtime); 0 turns the credit off.
+    downtime_after_seconds: int = Field(default=20, ge=0)
     # Request bodies: the most any route reads, and how long a body may take to arrive.
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     body_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app.banks import load as loader
+from app.banks.models import ItemMedia, ItemVersion
 from app.banks.reader import BankSet, Problem, read_dir
 from app.banks.schemas import QualificationFile, UnitBankFile
 from app.banks.validate import validate
@@ -55,4 +56,14 @@ def json_schemas() -> dict[str, str]:
             **schema,
         }
         out[name] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    return out
+
+
+def pictures(db: Session, version: ItemVersion) -> list[tuple[str, str, bytes, str]]:
+    """The pictures an item version shows: (sha256, content type, bytes, alt text)."""
+    out = []
+    for image in version.images or ():
+        found = db.get(ItemMedia, image["sha256"])
+        if found is not None:
+            out.append((found.sha256, found.content_type, found.data, str(image["alt"])))
     return out

@@ -7,6 +7,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
+from app.banks import media, richtext
 from app.banks.reader import BankSet, Problem, QualificationBank, UnitBank
 from app.banks.schemas import GroupFile, ItemFile, UnitFile
 from app.errors import Invalid
@@ -17,6 +18,8 @@ CATCH_ALL = re.compile(r"\b(all|none|both|neither) of the (above|options|answers
 QUIET_NEGATIVE = re.compile(r"\b(not|never|except|least)\b")
 BALANCE_MARGIN = 0.10  # how far a key position's share may stray from 1/k across a unit
 MIN_ITEMS_FOR_BALANCE = 20
+MIN_STEM = 10
+MIN_OPTIONS, MAX_OPTIONS = 3, 5
 
 
 def _norm(text: str) -> str:
@@ -134,10 +137,26 @@ def _item(
     bank: UnitBank, i: int, item: ItemFile, outcome_of: dict[str, int], ids: set[str]
 ) -> Iterator[Problem]:
     at = ("items", i)
-    if item.criterion not in outcome_of:
+    if item.criterion is None:
+        yield bank.problem(
+            (*at, "id"),
+            f"{item.id}: needs a criterion before it can be loaded (give it one, or map its "
+            "source with `banks import --map`)",
+        )
+    elif item.criterion not in outcome_of:
         yield bank.problem(
             (*at, "criterion"), f"{item.id}: {bank.model.unit} has no criterion {item.criterion}"
         )
+    if not (item.rationale or "").strip():
+        yield bank.problem((*at, "id"), f"{item.id}: needs a rationale (why the key is right)")
+    if len(item.stem) < MIN_STEM:
+        yield bank.problem((*at, "stem"), f"{item.id}: a stem of at least {MIN_STEM} characters")
+    if not MIN_OPTIONS <= len(item.options) <= MAX_OPTIONS:
+        yield bank.problem(
+            (*at, "options"),
+            f"{item.id}: {len(item.options)} options; an item has {MIN_OPTIONS} to {MAX_OPTIONS}",
+        )
+    yield from _rich(bank, at, item)
     texts = Counter(_norm(o.text) for o in item.options)
     if any(n > 1 for n in texts.values()):
         yield bank.problem((*at, "options"), f"{item.id}: two options have the same text")
@@ -194,7 +213,8 @@ def _coverage(bank: UnitBank, unit: UnitFile, live: list[ItemFile]) -> Iterator[
     live_per_outcome: defaultdict[int, list[ItemFile]] = defaultdict(list)
     outcome_of = {c.ref: o.number for o in unit.learning_outcomes for c in o.criteria}
     for item in live:
-        live_per_outcome[outcome_of[item.criterion]].append(item)
+        if item.criterion is not None:  # live items without one are named in _item
+            live_per_outcome[outcome_of[item.criterion]].append(item)
     for number, quota in quotas.items():
         if _greedy_pick(live_per_outcome[number]) < quota:
             yield bank.problem(
@@ -244,3 +264,30 @@ def _balance(bank: UnitBank, live: list[ItemFile]) -> Iterator[Problem]:
             f"the key is the longest option in {longest / len(live):.0%} of items; "
             f"chance is {expected:.0%}",
         )
+
+
+def _rich(bank: UnitBank, at: tuple[str | int, ...], item: ItemFile) -> Iterator[Problem]:
+    """Rich text within the safe subset; every picture present beside the bank, with alt text."""
+    if item.stem_html is not None:
+        for message in richtext.problems(item.stem_html):
+            yield bank.problem((*at, "stem_html"), f"{item.id}: {message}")
+    folder = bank.path.parent.resolve()
+    for j, image in enumerate(item.images):
+        where = (*at, "images", j)
+        path = (folder / image.file).resolve()
+        if not path.is_relative_to(folder) or not path.is_file():
+            yield bank.problem((*where, "file"), f"{item.id}: picture {image.file} is not there")
+        elif path.stat().st_size > media.MAX_IMAGE_BYTES:
+            yield bank.problem(
+                (*where, "file"),
+                f"{item.id}: picture {image.file} is larger than "
+                f"{media.MAX_IMAGE_BYTES // 2**20} MB",
+            )
+        elif media.content_type(path.read_bytes()[:16]) is None:
+            yield bank.problem(
+                (*where, "file"), f"{item.id}: {image.file} is not a PNG, JPEG, GIF or WebP picture"
+            )
+        if not (image.alt or "").strip():
+            yield bank.problem(
+                where, f"{item.id}: picture {image.file} needs alt text (what it shows)"
+            )

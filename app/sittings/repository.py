@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from app.banks.models import ItemVersion
+from app.banks.models import ItemMedia, ItemVersion
 from app.candidates.models import Candidate
 from app.db import UTCDateTime
 from app.qualifications.models import Unit
@@ -147,6 +147,8 @@ _PAPER_LINES = (
         _lines.c.answered_at,
         _versions.c.stem,
         _versions.c.options,
+        _versions.c.stem_html,
+        _versions.c.images,
     )
     .join_from(_lines, _versions, _versions.c.id == _lines.c.item_version_id)
     .where(_lines.c.attempt_id == bindparam("attempt"))
@@ -282,3 +284,16 @@ def take_sweeper_turn(db: Session) -> bool:
         return True
     query = select(func.pg_try_advisory_xact_lock(SWEEPER_LOCK_KEY))
     return bool(db.scalar(query))
+
+
+def paper_picture(db: Session, attempt_id: int, sha256: str) -> tuple[str, bytes] | None:
+    """A picture shown by an item version on this attempt's paper, and only then."""
+    versions = db.scalars(
+        select(ItemVersion.images)
+        .join(PaperItem, PaperItem.item_version_id == ItemVersion.id)
+        .where(PaperItem.attempt_id == attempt_id, ItemVersion.images.is_not(None))
+    )
+    if not any(image["sha256"] == sha256 for images in versions for image in images or ()):
+        return None
+    media = db.get(ItemMedia, sha256)
+    return None if media is None else (media.content_type, media.data)

@@ -233,6 +233,8 @@ class Question:
     answer: str | None
     flagged: bool
     saved_at: datetime | None
+    stem_html: str | None = None  # rich text as stored; cleaned again where it is rendered
+    images: tuple[tuple[str, str], ...] = ()  # (sha256, alt)
 
 
 @dataclass(frozen=True)
@@ -290,6 +292,8 @@ def _paper(
             line.answer,
             line.flagged,
             line.answered_at,
+            line.stem_html,
+            tuple((i["sha256"], i["alt"]) for i in line.images or ()),
         )
         for line in repository.paper_lines(db, attempt_id)
     ]
@@ -324,6 +328,8 @@ def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
             line.answer,
             line.flagged,
             line.answered_at,
+            version.stem_html,
+            tuple((i["sha256"], i["alt"]) for i in version.images or ()),
         )
         for line, version in repository.paper_with_versions(db, attempt.id)
     ]
@@ -357,3 +363,11 @@ def next_seq(db: Session, attempt: Attempt, position: int) -> int:
     if line is None:
         raise NotFound(f"There is no question {position} on this paper.")
     return line.answer_seq + 1
+
+
+def picture(db: Session, attempt: Attempt, sha256: str) -> tuple[str, bytes]:
+    """A picture on this candidate's own paper (content type, bytes); NotFound otherwise."""
+    found = repository.paper_picture(db, attempt.id, sha256)
+    if found is None:
+        raise NotFound("No such picture on this paper.")
+    return found

@@ -149,3 +149,11 @@ def banks() -> dict[str, dict[str, Any]]:
 
 def clone(value: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(value)
+
+
+#: a real 2x2 PNG, for items that show a picture
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x02\x00\x00\x00\x02\x08\x02\x00\x00"
+    b"\x00\xfd\xd4\x9as\x00\x00\x00\x10IDATx\x9cc\xf8\xcf\xc0\x00D\x0c\x10\n\x00\x1f\xee"
+    b"\x03\xfd\x8b_\x14\xd4\x00\x00\x00\x00IEND\xaeB`\x82"
+)
