@@ -55,24 +55,67 @@ def db_upgrade(revision: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, workers: int) -> None:
-    """Serve the web application with uvicorn."""
+@click.option("--backlog", default=2048, show_default=True, type=click.IntRange(64, 65535))
+@click.option(
+    "--keep-alive",
+    default=75,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds an idle keep-alive connection is kept (above the load balancer's).",
+)
+@click.option(
+    "--log-format", type=click.Choice(["json", "text"]), default="json", show_default=True
+)
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning"]), default="info")
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    backlog: int,
+    keep_alive: int,
+    log_format: str,
+    log_level: str,
+) -> None:
+    """Serve the web application: uvicorn on uvloop with the httptools parser.
+
+    Access logging is examhall's own (one JSON line per request with its request id;
+    EXAMHALL_ACCESS_LOG=false turns it off), not uvicorn's."""
+    import os
+    import tempfile
+
     import uvicorn
+
+    from app.ops import logs, metrics
 
     settings = get_settings()  # fail here, clearly, on a bad configuration
     if workers > 1 and settings.is_sqlite:
         click.echo(
             "note: several workers on SQLite share one writer; PostgreSQL scales further", err=True
         )
+    if workers > 1 and not os.environ.get(metrics.MULTIPROC_ENV):
+        # Every worker writes its metrics here; /metrics, on any worker, adds them up.
+        os.environ[metrics.MULTIPROC_ENV] = tempfile.mkdtemp(prefix="examhall-metrics-")
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        loop="uvloop" if _has("uvloop") else "asyncio",
+        http="httptools" if _has("httptools") else "h11",
+        backlog=backlog,
+        timeout_keep_alive=keep_alive,
+        access_log=False,
+        log_config=logs.config(log_level, log_format),
+        log_level=log_level,
         **settings.proxy_options(),  # type: ignore[arg-type]
     )
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
 
 
 @main.group()

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     sweeper: bool = True  # submit timed-out attempts in the background
     # Requests working on the database at once per worker (0: chosen for the database).
     max_concurrent_requests: int = Field(default=0, ge=0, le=1000)
+    # Operations: a JSON access-log line per request; the bearer token /metrics asks of a
+    # scraper that is not on this host (unset: only 127.0.0.1 and ::1 may read it).
+    access_log: bool = True
+    metrics_token: SecretStr = SecretStr("")
 
     staff_session_minutes: int = Field(default=480, ge=5)
     candidate_session_minutes: int = Field(default=720, ge=5)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
@@ -66,13 +66,27 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+# Connections a server keeps beyond its request cap: the background sweeper's, and one spare.
+POOL_SPARE = 2
+
+
+def make_engine(url: str, *, request_cap: int | None = None, **kwargs: Any) -> Engine:
+    """An engine; a server passes its request cap, and its pool then holds a connection for
+    every request allowed at once plus the sweeper's: no request waits for a connection, and
+    none is opened and closed under load (overflow connections are closed on return)."""
     parsed = make_url(url)
+    if request_cap is not None:
+        kwargs.setdefault("pool_size", request_cap + POOL_SPARE)
+        kwargs.setdefault("max_overflow", 0)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    # pre_ping: a connection the database dropped (a restart, a failover) is replaced at
+    # checkout instead of failing a candidate's save.
+    return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -85,6 +99,26 @@ def transaction(factory: sessionmaker[Session], write: bool = True) -> Iterator[
     left normally, a `return` included. (A `return` inside `for db in unit_of_work(...)` closes
     the generator instead, which rolls the work back.)"""
     yield from unit_of_work(factory, write)
+
+
+T = TypeVar("T")
+
+
+def read_then_write(
+    factory: sessionmaker[Session],
+    read: Callable[[Session], T | None],
+    write: Callable[[Session], T],
+) -> T:
+    """For a request that usually only reads: `read` runs in a read transaction (on SQLite a
+    deferred BEGIN: it takes no write lock and waits for no writer) and returns None when
+    something must be written after all; then `write` runs, from the start, in a write
+    transaction. `read` must not change anything."""
+    with transaction(factory, write=False) as db:
+        result = read(db)
+    if result is not None:
+        return result
+    with transaction(factory) as db:
+        return write(db)
 
 
 def unit_of_work(factory: sessionmaker[Session], write: bool) -> Iterator[Session]:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from app.clock import Clock
 from app.config import Settings
-from app.db import unit_of_work
+from app.db import read_then_write, transaction, unit_of_work
+
+T = TypeVar("T")
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -30,6 +33,35 @@ def get_db(request: Request) -> Iterator[Session]:
     yield from unit_of_work(request.app.state.sessionmaker, write=True)
 
 
+class Database:
+    """The hot paths' way to the database: the whole unit of work (begin, every query, commit)
+    runs in ONE call on the thread pool, the request's only thread hop; the rest of the request
+    (cookie, parsing, the response) stays on the event loop. A sync dependency or route costs
+    a hop each, and a `DbDep` two (open and close), with the connection held across them."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+
+    async def write(self, work: Callable[[Session], T]) -> T:
+        """`work` in a write transaction, committed before this returns."""
+        return await run_in_threadpool(self._write, work)
+
+    async def read_or_write(
+        self, read: Callable[[Session], T | None], write: Callable[[Session], T]
+    ) -> T:
+        """`read` in a read transaction, and `write` only if `read` returns None (see
+        app.db.read_then_write): on SQLite, a heartbeat that changes nothing takes no lock."""
+        return await run_in_threadpool(read_then_write, self.factory, read, write)
+
+    def _write(self, work: Callable[[Session], T]) -> T:
+        with transaction(self.factory) as db:
+            return work(db)
+
+
+async def get_database(request: Request) -> Database:
+    return Database(request.app.state.sessionmaker)
+
+
 async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -43,5 +75,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 # scope="function": the transaction commits before the response is sent, so a 200 means stored.
 DbDep = Annotated[Session, Depends(get_db, scope="function")]
+DatabaseDep = Annotated[Database, Depends(get_database)]
 AddressDep = Annotated[str, Depends(client_address)]
 UserAgentDep = Annotated[str, Depends(user_agent)]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-UNLIMITED_PREFIXES = ("/static/", "/healthz", "/readyz", "/.well-known/")
+UNLIMITED_PREFIXES = ("/static/", "/healthz", "/readyz", "/.well-known/", "/metrics")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

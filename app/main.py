@@ -12,7 +12,6 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware.base import RequestResponseEndpoint
 
 from app import secretbox
 from app.apidocs import pages as apidocs
@@ -23,7 +22,7 @@ from app.centres.api import router as centres_router
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.console.router import router as console_router
-from app.db import make_engine, make_sessionmaker
+from app.db import POOL_SPARE, make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.home.pages import router as home_router
 from app.invigilation.api import router as invigilation_router
@@ -31,6 +30,9 @@ from app.invigilation.pages import router as invigilator_pages
 from app.journal.api import router as journal_router
 from app.limits import BodyLimit, ConcurrencyLimit, Stats, default_limit
 from app.marking.api import router as marking_router
+from app.ops import metrics
+from app.ops.api import router as metrics_router
+from app.ops.middleware import Observe, SecurityHeaders, Working
 from app.qualifications.api import router as qualifications_router
 from app.signing.api import router as signing_router
 from app.sittings import sweeper
@@ -42,22 +44,18 @@ from app.web import STATIC_DIR
 from app.webhooks.api import router as webhooks_router
 from app.webhooks.worker import Worker as WebhookWorker
 
-SECURITY_HEADERS = {
-    # No CDN and no inline script: exam rooms are locked down, and so is the page.
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
-
 
 def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, engine: Engine | None = None
 ) -> FastAPI:
     settings = settings or get_settings()
-    engine = engine or make_engine(settings.database_url)
     secretbox.configure(settings)  # seals signing keys and webhook secrets
+    limit = settings.max_concurrent_requests or default_limit(settings.is_sqlite)
+    if engine is None:
+        # The pool holds a connection for every request the cap lets work at once.
+        engine = make_engine(settings.database_url, request_cap=limit)
+        metrics.watch_pool(engine, limit + POOL_SPARE)
+    metrics.CAP.set(limit)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -88,19 +86,12 @@ def create_app(
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.url.path.startswith(("/api/", "/console")):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
-    limit = settings.max_concurrent_requests or default_limit(settings.is_sqlite)
     app.state.load = Stats(limit)
+    # Pure ASGI, innermost first: the slot gauge inside the cap; the cap; the body read and
+    # bounded before its request may take a database slot; the security headers (on a 413
+    # too); outermost the request id, metrics and access log, which see every request whole.
+    app.add_middleware(Working)
     app.add_middleware(ConcurrencyLimit, limit=limit, stats=app.state.load)
-    # Outermost: a body is read, and bounded, before its request may take a database slot.
     # Candidate files are larger than any JSON body: their two routes get the file's own limit
     # (and room for the multipart envelope); the importer refuses more than that itself.
     upload = importer.MAX_BYTES + 64 * 1024
@@ -110,6 +101,8 @@ def create_app(
         timeout=settings.body_timeout_seconds,
         larger={"/api/v1/candidates/import": upload, "/console/candidates/upload": upload},
     )
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(Observe, access_log_enabled=settings.access_log)
     install_error_handlers(app)
 
     @app.exception_handler(Redirect)
@@ -118,6 +111,7 @@ def create_app(
 
     for router in (
         system_router,
+        metrics_router,
         home_router,
         auth_router,
         centres_router,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,7 @@ def render(
     )
 
 
+@lru_cache(maxsize=64)
 def serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
     """A signer for one purpose: a value signed for one purpose never verifies for another."""
     return URLSafeTimedSerializer(secret, salt=f"examhall.{purpose}")

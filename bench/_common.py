@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import secrets
 import shutil
 import socket
@@ -31,7 +30,8 @@ if str(ROOT) not in sys.path:  # run as `python bench/x.py`: make `app` importab
     sys.path.insert(0, str(ROOT))
 
 QUAL_DIR = ROOT / "question_banks" / "600-8065-6"
-BENCH_DB_NAME = "examhall_bench"
+# On a shared server, give each user of the benchmarks a database name (and ports) of their own.
+BENCH_DB_NAME = os.environ.get("EXAMHALL_BENCH_DB", "examhall_bench")
 HOST = "127.0.0.1"
 
 
@@ -93,11 +93,13 @@ class Seeded:
     centre: str
     # one entry per session: (sitting id, unit URN, access code, candidate numbers)
     sessions: list[tuple[int, str, str, list[str]]] = field(default_factory=list)
+    # each candidate's personal access code (what they sign in with)
+    codes: dict[str, str] = field(default_factory=dict)
     schedule_seconds: list[float] = field(default_factory=list)
 
     def candidates(self) -> list[tuple[str, str]]:
         """(candidate number, access code) for everyone, session by session."""
-        return [(n, code) for _, _, code, numbers in self.sessions for n in numbers]
+        return [(n, self.codes[n]) for _, _, _, numbers in self.sessions for n in numbers]
 
 
 def unit_file(urn: str) -> Path:
@@ -112,6 +114,7 @@ def seed(
     candidates: int,
     sessions: int,
     centre: str = "C0001",
+    duration_minutes: int | None = None,
 ) -> Seeded:
     """Migrate, load the units' banks, and open `sessions` sessions at one centre that share
     `candidates` candidates between them, round-robin over `units`; papers built by the
@@ -168,11 +171,12 @@ def seed(
                 unit=urn,
                 scheduled_start=now + timedelta(minutes=5),
                 candidate_numbers=group,
-                duration_minutes=None,
+                duration_minutes=duration_minutes,
             )
             out.schedule_seconds.append(time.perf_counter() - started)
             invigilation.start(db, staff, sitting.id, now)
             out.sessions.append((sitting.id, urn, sitting.access_code, group))
+            out.codes.update(scheduling.codes_of(db, sitting))
     engine.dispose()
     return out
 
@@ -180,7 +184,25 @@ def seed(
 # --- the server under test -----------------------------------------------------------------
 
 
+_taken: set[int] = set()
+
+
 def free_port() -> int:
+    """A free port on 127.0.0.1: from EXAMHALL_BENCH_PORTS (e.g. 8120-8139) when set."""
+    span = os.environ.get("EXAMHALL_BENCH_PORTS", "")
+    if span:
+        low, high = (int(p) for p in span.split("-"))
+        for port in range(low, high + 1):
+            if port in _taken:
+                continue
+            with socket.socket() as s:
+                try:
+                    s.bind((HOST, port))
+                except OSError:
+                    continue
+            _taken.add(port)
+            return port
+        raise SystemExit(f"no free port in EXAMHALL_BENCH_PORTS={span}")
     with socket.socket() as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
@@ -205,42 +227,74 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+SERVE = "from app.cli import main; main()"  # `examhall serve`, from this source tree
+
+
 @contextmanager
-def serve(url: str, workdir: Path, *, sweeper: bool = True, threads: int = 0) -> Iterator[Server]:
-    """bench/server.py under uvicorn, one worker, on a free 127.0.0.1 port."""
-    port = free_port()
+def serve(
+    url: str,
+    workdir: Path,
+    *,
+    sweeper: bool = True,
+    workers: int = 1,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[Server]:
+    """The product as shipped: `examhall serve` (uvicorn, uvloop + httptools, its JSON access
+    log on, into the log file), production settings, on a free 127.0.0.1 port."""
+    port = port or free_port()
     log = workdir / f"server-{port}.log"
-    env = {
+    full_env = {
         **os.environ,
         "EXAMHALL_ENV": "production",
-        "EXAMHALL_SECRET_KEY": secrets.token_urlsafe(48),
+        "EXAMHALL_SECRET_KEY": SECRET,
         "EXAMHALL_DATABASE_URL": url,
         "EXAMHALL_SWEEPER": "true" if sweeper else "false",
         "PYTHONPATH": str(ROOT),
+        **(env or {}),
     }
+    command = [sys.executable, "-c", SERVE, "serve", "--port", str(port), "--workers", str(workers)]
     with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, str(BENCH / "server.py"), "--port", str(port)]
-            + (["--threads", str(threads)] if threads else []),
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=sink, stderr=sink)
     server = Server(process, port, log)
     try:
         _wait_ready(server)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
-def _wait_ready(server: Server, timeout: float = 30.0) -> None:
+@contextmanager
+def floor(url: str, workdir: Path) -> Iterator[Server]:
+    """bench/floor.py: the bare FastAPI app the hot paths are measured against."""
+    port = free_port()
+    log = workdir / f"floor-{port}.log"
+    env = {**os.environ, "EXAMHALL_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, str(BENCH / "floor.py"), "--port", str(port)]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
+    server = Server(process, port, log)
+    try:
+        _wait_ready(server, probe="/hello")
+        yield server
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+# One secret for every server a benchmark starts: instances behind one balancer must share it.
+SECRET = secrets.token_urlsafe(48)
+
+
+def _wait_ready(server: Server, timeout: float = 30.0, probe: str = "/readyz") -> None:
     import httpx2 as httpx
 
     deadline = time.monotonic() + timeout
@@ -248,7 +302,7 @@ def _wait_ready(server: Server, timeout: float = 30.0) -> None:
         if server.process.poll() is not None:
             raise SystemExit(f"the server exited; see {server.log}:\n{server.log.read_text()}")
         try:
-            if httpx.get(server.base_url + "/readyz", timeout=1.0).status_code == 200:
+            if httpx.get(server.base_url + probe, timeout=1.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -257,27 +311,25 @@ def _wait_ready(server: Server, timeout: float = 30.0) -> None:
 
 
 def server_errors(server: Server) -> Counter[str]:
-    """The server's unhandled errors (each one a 500), as 'METHOD PATH: exception', counted.
+    """The server's unhandled errors (each one a 500), as 'METHOD PATH: exception', counted,
+    from its JSON log (app.errors logs each as 'unhandled error on METHOD PATH')."""
+    import json
 
-    The app logs each as 'unhandled error on METHOD PATH' with its traceback (uvicorn then logs
-    the same traceback again); the access log is off."""
     try:
         lines = server.log.read_text(errors="replace").splitlines()
     except OSError:
         return Counter()
-    final = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Timeout)\w*: ")
     found: Counter[str] = Counter()
-    pending: str | None = None
     for line in lines:
-        if "unhandled error on " in line:
-            if pending:
-                found[pending] += 1
-            pending = line.split("unhandled error on ", 1)[1].strip()
-        elif pending and final.match(line) and not line.startswith("sqlite3."):
-            found[f"{pending}: {line[:120]}"] += 1
-            pending = None
-    if pending:
-        found[pending] += 1
+        if "unhandled error on " not in line:
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            found[line.split("unhandled error on ", 1)[1][:120]] += 1
+            continue
+        last = (entry.get("exc") or "").strip().splitlines()[-1:] or [""]
+        found[f"{entry['msg'].split('unhandled error on ', 1)[1]}: {last[0][:120]}"] += 1
     return found
 
 

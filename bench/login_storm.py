@@ -3,7 +3,7 @@
     .venv/bin/python bench/login_storm.py            # arrivals spread over 30 s
     .venv/bin/python bench/login_storm.py --burst    # everyone at the same instant
 
-One uvicorn worker on a temporary SQLite file (bench/server.py, the real app, sweeper on).
+One worker of `examhall serve` on a temporary SQLite file (the real app as shipped, sweeper on).
 1,000 candidates at one centre in 4 open sessions (4 units, 15 to 25 items a paper), papers
 built beforehand by the real scheduling service. Each candidate is its own client and
 connection: POST /api/v1/auth/candidate, then GET /api/v1/attempt. Arrival times are uniform
@@ -219,12 +219,6 @@ def main() -> None:
     parser.add_argument("--burst", action="store_true", help="every candidate at the same instant")
     parser.add_argument("--timeout", type=float, default=30.0, help="client timeout per request")
     parser.add_argument("--seed", type=int, default=1, help="for the arrival times")
-    parser.add_argument(
-        "--server-threads",
-        type=int,
-        default=0,
-        help="diagnostic: the server's thread pool size (default: anyio's 40)",
-    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
@@ -252,7 +246,7 @@ def main() -> None:
         else:
             arrivals = sorted(rng.uniform(0.0, args.ramp) for _ in people)
             shape = f"ramp: arrivals uniform at random over {args.ramp:g} s"
-        with serve(url, work, threads=args.server_threads) as server:
+        with serve(url, work) as server:
             print(f"server pid {server.process.pid} on {server.base_url}, one worker, SQLite")
             print(shape)
             cpu0 = server.cpu_seconds()

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from app.auth import cookies
 from app.auth.deps import AdminToken
-from app.deps import AddressDep, ClockDep, DbDep, SettingsDep, UserAgentDep
+from app.deps import AddressDep, ClockDep, DatabaseDep, DbDep, SettingsDep, UserAgentDep
+from app.ops import metrics
 from app.paths import Position
-from app.sittings import devices, lifecycle, scheduling, service, tickets, timing
-from app.sittings.deps import AttemptDep, LockedAttemptDep, TicketDep
+from app.sittings import devices, lifecycle, scheduling, service, tickets
+from app.sittings.deps import LockedAttemptDep, TicketDep
+from app.sittings.models import Attempt
 from app.sittings.schemas import (
     AnswerIn,
     AttemptOut,
@@ -60,19 +66,20 @@ def schedule_session(
 
 
 @router.post("/auth/candidate", response_model=CandidateLoginOut, tags=["candidate"])
-def login_candidate(
+async def login_candidate(
     body: CandidateLogin,
     request: Request,
     response: Response,
-    db: DbDep,
+    database: DatabaseDep,
     settings: SettingsDep,
     clock: ClockDep,
     address: AddressDep,
     user_agent: UserAgentDep,
 ) -> CandidateLoginOut:
     device = devices.device_id(request)
-    try:
-        attempt = service.login(
+
+    def sign_in(db: Session) -> Attempt:
+        return service.login(
             db,
             settings,
             clock.now(),
@@ -83,6 +90,9 @@ def login_candidate(
             user_agent=user_agent,
             device_presented=devices.COOKIE in request.cookies,
         )
+
+    try:
+        attempt = await database.write(sign_in)
     except (devices.OpenElsewhere, CandidateCredentials) as exc:
         # Keep this device's id: a re-admission can give the paper to it, and its wrong
         # guesses are counted as its own, not the room's (see service.login).
@@ -94,11 +104,11 @@ def login_candidate(
     )
 
 
-def attempt_out(view: service.AttemptView) -> AttemptOut:
+def attempt_out(view: service.PaperView) -> AttemptOut:
     return AttemptOut(
-        status=AttemptStatus(view.attempt.status),
-        unit=view.unit.urn,
-        unit_title=view.unit.title,
+        status=AttemptStatus(view.status),
+        unit=view.unit,
+        unit_title=view.unit_title,
         deadline=view.deadline,
         remaining_seconds=view.remaining_seconds,
         answered=sum(1 for q in view.questions if q.answer is not None),
@@ -116,28 +126,54 @@ def attempt_out(view: service.AttemptView) -> AttemptOut:
     )
 
 
+def json_response(model: BaseModel) -> Response:
+    """The model as JSON, as FastAPI would write it for the route's response_model, without
+    validating again what was just built from typed values (a hot path's 200)."""
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+# The candidate's hot paths are async routes whose whole unit of work runs in one call on the
+# thread pool (app.deps.Database): one thread hop per request. The clock is read inside it, so
+# a request that waited for a thread is judged by the time it is applied. Changes lock the
+# attempt's row first (service.load(lock=True)), as every transition does (lifecycle).
+
+
 @router.get("/attempt", response_model=AttemptOut, tags=["candidate"])
-def get_attempt(attempt: AttemptDep, db: DbDep, clock: ClockDep) -> AttemptOut:
-    service.require_admitted(attempt)
-    return attempt_out(service.view(db, attempt, clock.now()))
+async def get_attempt(ticket: TicketDep, database: DatabaseDep, clock: ClockDep) -> AttemptOut:
+    view = await database.read_or_write(
+        lambda db: service.paper_read(db, ticket, clock.now()),
+        lambda db: service.paper_write(db, ticket, clock.now()),
+    )
+    return attempt_out(view)
 
 
 @router.put("/attempt/answers/{position}", response_model=SavedOut, tags=["candidate"])
-def save_answer(
-    position: Position, body: AnswerIn, attempt: LockedAttemptDep, db: DbDep, clock: ClockDep
-) -> SavedOut:
-    saved = lifecycle.save(
-        db, attempt, clock.now(), position=position, option_id=body.option_id, seq=body.seq
-    )
-    return SavedOut(saved_at=saved)
+async def save_answer(
+    position: Position, body: AnswerIn, ticket: TicketDep, database: DatabaseDep, clock: ClockDep
+) -> Response:
+    def save(db: Session) -> datetime:
+        now = clock.now()
+        attempt = lifecycle.Locked(service.load(db, ticket, now, lock=True))
+        return lifecycle.save(
+            db, attempt, now, position=position, option_id=body.option_id, seq=body.seq
+        )
+
+    saved_at = await database.write(save)
+    metrics.ANSWERS.inc()
+    return json_response(SavedOut(saved_at=saved_at))
 
 
 @router.put("/attempt/flags/{position}", response_model=FlagOut, tags=["candidate"])
-def set_flag(
-    position: Position, body: FlagIn, attempt: LockedAttemptDep, db: DbDep, clock: ClockDep
-) -> FlagOut:
-    lifecycle.flag(db, attempt, clock.now(), position=position, flagged=body.flagged)
-    return FlagOut(position=position, flagged=body.flagged)
+async def set_flag(
+    position: Position, body: FlagIn, ticket: TicketDep, database: DatabaseDep, clock: ClockDep
+) -> Response:
+    def flag(db: Session) -> None:
+        now = clock.now()
+        attempt = lifecycle.Locked(service.load(db, ticket, now, lock=True))
+        lifecycle.flag(db, attempt, now, position=position, flagged=body.flagged)
+
+    await database.write(flag)
+    return json_response(FlagOut(position=position, flagged=body.flagged))
 
 
 @router.post("/attempt/submit", response_model=SubmittedOut, tags=["candidate"])
@@ -159,17 +195,21 @@ def sign_out(
 
 
 @router.get("/attempt/clock", response_model=ClockOut, tags=["candidate"])
-def get_clock(
-    request: Request, attempt: AttemptDep, ticket: TicketDep, clock: ClockDep
-) -> ClockOut:
+async def get_clock(
+    request: Request, ticket: TicketDep, database: DatabaseDep, clock: ClockDep
+) -> Response:
     """The server's clock for this attempt. The exam page polls it with the page header, and
-    so reports that it is open (see devices)."""
-    now = clock.now()
-    if request.headers.get(devices.PAGE_HEADER):
-        devices.page_seen(attempt, ticket.device_hash, now)
-    return ClockOut(
-        status=AttemptStatus(attempt.status),
-        admission=service.admission_state(attempt),
-        remaining_seconds=timing.remaining_seconds(attempt, now),
-        deadline=timing.shown_deadline(attempt, now),
+    so reports that it is open (see devices). Most polls change nothing and only read."""
+    page = bool(request.headers.get(devices.PAGE_HEADER))
+    view = await database.read_or_write(
+        lambda db: service.heartbeat_read(db, ticket, clock.now(), page),
+        lambda db: service.heartbeat_write(db, ticket, clock.now(), page),
+    )
+    return json_response(
+        ClockOut(
+            status=AttemptStatus(view.status),
+            admission=view.admission,
+            remaining_seconds=view.remaining_seconds,
+            deadline=view.deadline,
+        )
     )

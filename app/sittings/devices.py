@@ -20,6 +20,7 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from fastapi import Request, Response
 
@@ -31,11 +32,27 @@ from app.sittings.models import Attempt
 COOKIE = "examhall_device"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 PAGE_HEADER = "x-examhall-page"  # sent by exam.js with its heartbeat
-SEEN_EVERY = timedelta(seconds=10)  # how often a busy page's presence is written
 # The page reports every 10 s; silence longer than this is a disconnection.
 DISCONNECTED_AFTER = timedelta(seconds=45)
+# Presence is written only when the stored time is this old: every other heartbeat, not every
+# one (10,000 open pages would otherwise be 1,000 writes a second before any answer). It still
+# changes every decision in time: a reporting page's stored time is never more than 20 s old,
+# well inside DISCONNECTED_AFTER; the register's "last seen" and a reconnection's lost time are
+# exact to within these 20 s.
+SEEN_EVERY = timedelta(seconds=20)
 UNDER_WAY = status.UNDER_WAY
 _ID = re.compile(r"[A-Za-z0-9_-]{22,64}")
+
+
+class Held(Protocol):
+    """What presence and admission read of an attempt: an Attempt or the heartbeat's row."""
+
+    @property
+    def device_hash(self) -> str | None: ...
+    @property
+    def page_seen_at(self) -> datetime | None: ...
+    @property
+    def admission(self) -> int: ...
 
 
 class OpenElsewhere(Conflict):
@@ -128,7 +145,7 @@ def clear_flags(attempt: Attempt) -> None:
     attempt.refused_sign_in_at = attempt.refused_device_hash = None
 
 
-def admitted(attempt: Attempt, admission: int) -> None:
+def admitted(attempt: Held, admission: int) -> None:
     """Refuse a sign-in cookie issued before the paper was moved or the candidate re-admitted."""
     if admission < attempt.admission:
         raise MovedElsewhere(
@@ -137,10 +154,15 @@ def admitted(attempt: Attempt, admission: int) -> None:
         )
 
 
+def page_report_due(attempt: Held, device_hash: str | None, now: datetime) -> bool:
+    """Whether this report from a page changes what is stored (see SEEN_EVERY)."""
+    if device_hash is None or device_hash != attempt.device_hash:
+        return False
+    seen = attempt.page_seen_at
+    return seen is None or now - seen >= SEEN_EVERY
+
+
 def page_seen(attempt: Attempt, device_hash: str | None, now: datetime) -> None:
     """The holder's exam page is open (it loaded, or its clock reported)."""
-    if device_hash is None or device_hash != attempt.device_hash:
-        return
-    seen = attempt.page_seen_at
-    if seen is None or now - seen >= SEEN_EVERY:
+    if page_report_due(attempt, device_hash, now):
         attempt.page_seen_at = now

@@ -62,9 +62,12 @@ def lock(db: Session, attempt_id: int) -> Locked | None:
     return None if attempt is None else Locked(attempt)
 
 
-def lock_all(db: Session, *where: ColumnElement[bool]) -> list[Locked]:
+def lock_all(
+    db: Session, *where: ColumnElement[bool], limit: int | None = None, skip_locked: bool = False
+) -> list[Locked]:
     """Every matching attempt, locked in id order before any is changed (see repository)."""
-    return [Locked(a) for a in repository.lock_attempts(db, *where)]
+    attempts = repository.lock_attempts(db, *where, limit=limit, skip_locked=skip_locked)
+    return [Locked(a) for a in attempts]
 
 
 def relock(db: Session, attempt: Attempt) -> Locked:
@@ -296,12 +299,27 @@ def _finish(db: Session, attempt: Locked, by: SubmittedBy, now: datetime, actor:
     )
 
 
-def sweep(db: Session, now: datetime, sitting_id: int | None = None) -> int:
-    """Submit every attempt whose time ran out, whether or not anything touches it again."""
+def sweep(
+    db: Session,
+    now: datetime,
+    sitting_id: int | None = None,
+    *,
+    limit: int | None = None,
+    skip_locked: bool = False,
+) -> int:
+    """Submit every attempt whose time ran out, whether or not anything touches it again
+    (the background sweeper: at most `limit`, passing over attempts a request holds)."""
+    where = repository.expired_before(now - timing.GRACE, sitting_id)
     return sum(
         settle(db, attempt, now)
-        for attempt in lock_all(db, *repository.expired_before(now - timing.GRACE, sitting_id))
+        for attempt in lock_all(db, *where, limit=limit, skip_locked=skip_locked)
     )
+
+
+def sweep_lag(db: Session, now: datetime) -> float:
+    """Seconds since the longest-waiting timed-out attempt became due for the sweeper (0: none)."""
+    oldest = repository.oldest_overdue(db, now - timing.GRACE)
+    return 0.0 if oldest is None else max(0.0, (now - oldest - timing.GRACE).total_seconds())
 
 
 def void(db: Session, attempt: Locked, now: datetime, *, actor: str, reason: str) -> bool:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -109,6 +110,23 @@ class PaperItem(Base):
     answer_seq: Mapped[int] = mapped_column(BigInteger, default=-1)  # clients may use ms clocks
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptClock:
+    """An attempt's clock and presence, as the heartbeat reads them (not an ORM object)."""
+
+    status: str
+    allowed_seconds: int
+    paused_seconds: int
+    started_at: datetime | None
+    paused_at: datetime | None
+    deadline_at: datetime | None
+    last_seen_at: datetime | None
+    device_hash: str | None
+    page_seen_at: datetime | None
+    admission: int
+    admitted_at: datetime | None
 
 
 Index("ix_attempts_running", Attempt.status, Attempt.deadline_at)

@@ -3,14 +3,18 @@ cookie; invigilator queries take the centre from the staff session."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.banks.models import ItemMedia, ItemVersion
 from app.candidates.models import Candidate
-from app.sittings.models import Attempt, PaperItem, ServiceBeat, Sitting
+from app.db import UTCDateTime
+from app.qualifications.models import Unit
+from app.sittings.models import Attempt, AttemptClock, PaperItem, ServiceBeat, Sitting
 from app.sittings.status import AttemptStatus, SittingStatus
 
 
@@ -23,13 +27,18 @@ def lock_attempt(db: Session, attempt_id: int) -> Attempt | None:
     return db.scalar(query.execution_options(populate_existing=True))
 
 
-def lock_attempts(db: Session, *where: ColumnElement[bool]) -> list[Attempt]:
+def lock_attempts(
+    db: Session, *where: ColumnElement[bool], limit: int | None = None, skip_locked: bool = False
+) -> list[Attempt]:
     """Every attempt matching, row-locked in id order before any is changed.
 
     An action over many attempts must hold them all before it writes anything else: submitting
     takes the results counter, and a candidate submitting at that moment holds their attempt
-    and waits for the same counter (a deadlock, if the attempts were locked one by one)."""
-    query = select(Attempt).where(*where).order_by(Attempt.id).with_for_update()
+    and waits for the same counter (a deadlock, if the attempts were locked one by one).
+    `limit` and `skip_locked` are the sweeper's: a bounded batch, passing over any attempt a
+    request holds at this moment (a late save, a submit) instead of queueing behind it."""
+    query = select(Attempt).where(*where).order_by(Attempt.id).limit(limit)
+    query = query.with_for_update(skip_locked=skip_locked)
     return list(db.scalars(query.execution_options(populate_existing=True)))
 
 
@@ -96,6 +105,69 @@ def save_answer(db: Session, item_id: int, option_id: str | None, seq: int, now:
     """Store the answer only if seq is newer than the stored one; True when it was applied."""
     params = {"line": item_id, "seq": seq, "answer": option_id, "at": now}
     return bool(db.connection().execute(_SAVE, params).rowcount)
+
+
+_attempts: Table = Attempt.__table__  # type: ignore[assignment]
+# The heartbeat's one query: the clock and presence columns, no ORM object.
+_CLOCK = select(
+    _attempts.c.status,
+    _attempts.c.allowed_seconds,
+    _attempts.c.paused_seconds,
+    _attempts.c.started_at,
+    _attempts.c.paused_at,
+    _attempts.c.deadline_at,
+    _attempts.c.last_seen_at,
+    _attempts.c.device_hash,
+    _attempts.c.page_seen_at,
+    _attempts.c.admission,
+    _attempts.c.admitted_at,
+).where(_attempts.c.id == bindparam("attempt"))
+
+
+def clock_state(db: Session, attempt_id: int) -> AttemptClock | None:
+    """What the heartbeat needs of one attempt, read without loading the ORM object."""
+    row = db.connection().execute(_CLOCK, {"attempt": attempt_id}).first()
+    return None if row is None else AttemptClock(**row._mapping)
+
+
+_sittings: Table = Sitting.__table__  # type: ignore[assignment]
+_units: Table = Unit.__table__  # type: ignore[assignment]
+_versions: Table = ItemVersion.__table__  # type: ignore[assignment]
+_PAPER_HEAD = (
+    _CLOCK.add_columns(_units.c.urn, _units.c.title)
+    .join_from(_attempts, _sittings, _sittings.c.id == _attempts.c.sitting_id)
+    .join(_units, _units.c.id == _sittings.c.unit_id)
+)
+_PAPER_LINES = (
+    select(
+        _lines.c.position,
+        _lines.c.option_order,
+        _lines.c.answer,
+        _lines.c.flagged,
+        _lines.c.answered_at,
+        _versions.c.stem,
+        _versions.c.options,
+        _versions.c.stem_html,
+        _versions.c.images,
+    )
+    .join_from(_lines, _versions, _versions.c.id == _lines.c.item_version_id)
+    .where(_lines.c.attempt_id == bindparam("attempt"))
+    .order_by(_lines.c.position)
+)
+
+
+def paper_head(db: Session, attempt_id: int) -> tuple[AttemptClock, str, str] | None:
+    """The attempt's clock with its unit's URN and title, in one query."""
+    row = db.connection().execute(_PAPER_HEAD, {"attempt": attempt_id}).first()
+    if row is None:
+        return None
+    *state, urn, title = row
+    return AttemptClock(*state), urn, title
+
+
+def paper_lines(db: Session, attempt_id: int) -> Sequence[Any]:
+    """The paper's lines in order, with each item version's stem and options (never the key)."""
+    return db.connection().execute(_PAPER_LINES, {"attempt": attempt_id}).all()
 
 
 def for_login(
@@ -187,6 +259,31 @@ def under_way() -> list[ColumnElement[bool]]:
 def last_beat(db: Session) -> ServiceBeat | None:
     """The service's heartbeat row, locked: one instance at a time reads and moves it."""
     return db.scalar(select(ServiceBeat).where(ServiceBeat.id == 1).with_for_update())
+
+
+def oldest_overdue(db: Session, before: datetime) -> datetime | None:
+    """The earliest deadline among running attempts whose deadline passed before `before`."""
+    query = select(func.min(Attempt.deadline_at)).where(
+        Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at < before
+    )
+    value = db.scalar(query)
+    if isinstance(value, str):  # SQLite's min() loses the column's type
+        return UTCDateTime().process_result_value(datetime.fromisoformat(value), None)
+    return value
+
+
+# Any fixed number, the same in every worker and instance: the key of the sweeper's turn.
+SWEEPER_LOCK_KEY = 0x6578616D  # "exam"
+
+
+def take_sweeper_turn(db: Session) -> bool:
+    """Whether this transaction may sweep: on PostgreSQL one worker of all instances at a time
+    (a transaction-scoped advisory lock, released at commit, never waited for); SQLite's write
+    transactions are serial already."""
+    if db.get_bind().dialect.name != "postgresql":
+        return True
+    query = select(func.pg_try_advisory_xact_lock(SWEEPER_LOCK_KEY))
+    return bool(db.scalar(query))
 
 
 def paper_picture(db: Session, attempt_id: int, sha256: str) -> tuple[str, bytes] | None:

@@ -13,10 +13,11 @@ from app.auth import throttle
 from app.candidates.models import Candidate
 from app.config import Settings
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
+from app.ops import metrics
 from app.qualifications.models import Unit
 from app.sittings import devices, lifecycle, repository, timing
 from app.sittings.devices import DISCONNECTED_AFTER, SEEN_EVERY
-from app.sittings.models import Attempt, Sitting
+from app.sittings.models import Attempt, AttemptClock, Sitting
 from app.sittings.scheduling import normalise_code
 from app.sittings.status import AttemptStatus, SittingStatus
 from app.sittings.tickets import Ticket
@@ -143,21 +144,72 @@ def load(db: Session, ticket: Ticket, now: datetime, *, lock: bool = False) -> A
     return attempt
 
 
-def require_admitted(attempt: Attempt) -> None:
+def require_admitted(attempt: Attempt | AttemptClock) -> None:
     if attempt.admitted_at is None and attempt.status == AttemptStatus.NOT_STARTED:
         raise AwaitingAdmission(
             "Your invigilator has yet to admit you: stay on this page, it opens by itself."
         )
 
 
-def admission_state(attempt: Attempt) -> str:
+def admission_state(attempt: Attempt | AttemptClock) -> str:
     return "awaiting_approval" if attempt.admitted_at is None else "admitted"
+
+
+def presence_due(last_seen_at: datetime | None, now: datetime) -> bool:
+    """Whether seeing the candidate now changes what is stored (see devices.SEEN_EVERY)."""
+    return last_seen_at is None or now - last_seen_at >= SEEN_EVERY
+
+
+def quiet(attempt: timing.Clocked, last_seen_at: datetime | None, now: datetime) -> bool:
+    """Loading the attempt now writes nothing: no timeout to submit, no presence due."""
+    return not timing.expired(attempt, now, timing.GRACE) and not presence_due(last_seen_at, now)
+
+
+@dataclass(frozen=True)
+class ClockView:
+    status: str
+    admission: str
+    remaining_seconds: int
+    deadline: datetime | None
+
+
+def _clock_view(attempt: Attempt | AttemptClock, now: datetime) -> ClockView:
+    return ClockView(
+        attempt.status,
+        admission_state(attempt),
+        timing.remaining_seconds(attempt, now),
+        timing.shown_deadline(attempt, now),
+    )
+
+
+def heartbeat_read(db: Session, ticket: Ticket, now: datetime, page: bool) -> ClockView | None:
+    """The heartbeat, answered from one read when it changes nothing (the usual case: see
+    devices.SEEN_EVERY); None when it must write (presence due, or time ran out)."""
+    state = repository.clock_state(db, ticket.attempt_id)
+    if state is None:
+        raise Unauthorized("This sign-in is no longer valid; sign in again.")
+    devices.admitted(state, ticket.admission)
+    if not quiet(state, state.last_seen_at, now) or (
+        page and devices.page_report_due(state, ticket.device_hash, now)
+    ):
+        return None
+    metrics.HEARTBEATS.labels("no").inc()
+    return _clock_view(state, now)
+
+
+def heartbeat_write(db: Session, ticket: Ticket, now: datetime, page: bool) -> ClockView:
+    """The heartbeat that writes: presence, or the submission of an attempt out of time."""
+    attempt = load(db, ticket, now)
+    if page:
+        devices.page_seen(attempt, ticket.device_hash, now)
+    metrics.HEARTBEATS.labels("yes").inc()
+    return _clock_view(attempt, now)
 
 
 def seen(db: Session, attempt: Attempt, now: datetime) -> None:
     """Note that the candidate's page is alive; a long silence while the clock ran is lost time."""
     last = attempt.last_seen_at
-    if last is not None and now - last < SEEN_EVERY:
+    if not presence_due(last, now):
         return
     if (
         attempt.status == AttemptStatus.IN_PROGRESS
@@ -195,6 +247,72 @@ class AttemptView:
     questions: list[Question]
 
 
+@dataclass(frozen=True)
+class PaperView:
+    """The paper as the JSON API serves it: read with two Core queries, no ORM objects."""
+
+    status: str
+    unit: str
+    unit_title: str
+    deadline: datetime | None
+    remaining_seconds: int
+    questions: list[Question]
+
+
+def paper_read(db: Session, ticket: Ticket, now: datetime) -> PaperView | None:
+    """The paper from a read transaction, or None when loading it must write something."""
+    head = repository.paper_head(db, ticket.attempt_id)
+    if head is None:
+        raise Unauthorized("This sign-in is no longer valid; sign in again.")
+    state, urn, title = head
+    devices.admitted(state, ticket.admission)
+    if not quiet(state, state.last_seen_at, now):
+        return None
+    require_admitted(state)
+    return _paper(db, ticket.attempt_id, state, urn, title, now)
+
+
+def paper_write(db: Session, ticket: Ticket, now: datetime) -> PaperView:
+    """The paper after what loading it writes (presence, or a submission on timeout)."""
+    require_admitted(load(db, ticket, now))
+    db.flush()
+    head = repository.paper_head(db, ticket.attempt_id)
+    assert head is not None
+    return _paper(db, ticket.attempt_id, *head, now)
+
+
+def _paper(
+    db: Session, attempt_id: int, state: timing.Clocked, urn: str, title: str, now: datetime
+) -> PaperView:
+    questions = [
+        Question(
+            line.position,
+            line.stem,
+            _ordered(line.options, line.option_order),
+            line.answer,
+            line.flagged,
+            line.answered_at,
+            line.stem_html,
+            tuple((i["sha256"], i["alt"]) for i in line.images or ()),
+        )
+        for line in repository.paper_lines(db, attempt_id)
+    ]
+    return PaperView(
+        state.status,
+        urn,
+        title,
+        timing.shown_deadline(state, now),
+        timing.remaining_seconds(state, now),
+        questions,
+    )
+
+
+def _ordered(options: list[dict[str, Any]], order: list[str]) -> list[tuple[str, str]]:
+    """(id, text) in this candidate's order."""
+    texts = {o["id"]: o["text"] for o in options}
+    return [(oid, texts[oid]) for oid in order]
+
+
 def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
     """The paper as the candidate sees it: never the key."""
     sitting = db.get(Sitting, attempt.sitting_id)
@@ -202,21 +320,19 @@ def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
     assert sitting is not None and candidate is not None
     unit = db.get(Unit, sitting.unit_id)
     assert unit is not None
-    questions = []
-    for line, version in repository.paper_with_versions(db, attempt.id):
-        texts = {o["id"]: o["text"] for o in version.options}
-        questions.append(
-            Question(
-                line.position,
-                version.stem,
-                [(oid, texts[oid]) for oid in line.option_order],
-                line.answer,
-                line.flagged,
-                line.answered_at,
-                version.stem_html,
-                tuple((i["sha256"], i["alt"]) for i in version.images or ()),
-            )
+    questions = [
+        Question(
+            line.position,
+            version.stem,
+            _ordered(version.options, line.option_order),
+            line.answer,
+            line.flagged,
+            line.answered_at,
+            version.stem_html,
+            tuple((i["sha256"], i["alt"]) for i in version.images or ()),
         )
+        for line, version in repository.paper_with_versions(db, attempt.id)
+    ]
     return AttemptView(
         attempt,
         unit,

@@ -1,11 +1,20 @@
 """The background work of each worker: submit timed-out attempts (so they show as submitted
 everywhere whether or not any request touches them again), beat (so downtime is credited, see
-downtime), and seal the journal. Every worker runs one; row locks keep them apart."""
+downtime), and seal the journal.
+
+Every worker of every instance runs one, and at a common end time thousands of attempts expire
+together, so the sweep is built for that: one sweeper at a time (on PostgreSQL a
+transaction-scoped advisory lock; the others skip their turn rather than queue), bounded
+batches each committed on its own (results appear as they are marked, and no transaction holds
+thousands of row locks), and SKIP LOCKED so that an attempt a request holds (a late save, the
+candidate's own submit) is left to that request instead of stalling the batch.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -13,15 +22,31 @@ from starlette.concurrency import run_in_threadpool
 
 from app.db import transaction
 from app.journal import seals
-from app.sittings import downtime, lifecycle
+from app.ops import metrics
+from app.sittings import downtime, lifecycle, repository
 
 log = logging.getLogger("examhall.sweeper")
 INTERVAL_SECONDS = 5.0
+BATCH = 200  # attempts submitted per transaction
+MAX_BATCHES = 50  # per round: the round ends, and the next begins INTERVAL_SECONDS later
 
 
-def sweep_once(app: FastAPI) -> int:
-    with transaction(app.state.sessionmaker) as db:
-        return lifecycle.sweep(db, app.state.clock.now())
+def sweep_once(app: FastAPI, batch: int = BATCH) -> int:
+    """One round: batches until none is left (or MAX_BATCHES); the attempts it submitted."""
+    started, total = time.perf_counter(), 0
+    for _ in range(MAX_BATCHES):
+        with transaction(app.state.sessionmaker) as db:
+            if not repository.take_sweeper_turn(db):
+                break  # another worker is sweeping
+            swept = lifecycle.sweep(db, app.state.clock.now(), limit=batch, skip_locked=True)
+        total += swept
+        if swept < batch:
+            break
+    with transaction(app.state.sessionmaker, write=False) as db:
+        metrics.SWEEP_LAG.set(lifecycle.sweep_lag(db, app.state.clock.now()))
+    metrics.SWEPT.inc(total)
+    metrics.SWEEP_SECONDS.observe(time.perf_counter() - started)
+    return total
 
 
 def beat_once(app: FastAPI) -> int:
@@ -49,7 +74,7 @@ async def run(app: FastAPI, interval: float = INTERVAL_SECONDS) -> None:
             await run_in_threadpool(beat_once, app)
             swept = await run_in_threadpool(sweep_once, app)
             if swept:
-                log.info("submitted %d timed-out attempts", swept)
+                log.info("submitted %d timed-out attempts", swept, extra={"swept": swept})
             if rounds % seal_every == 0:
                 await run_in_threadpool(seal_once, app)
         except Exception:  # keep going: a failed round (e.g. a busy database) is retried

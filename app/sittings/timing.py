@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from app.sittings.models import Attempt
 from app.sittings.status import AttemptStatus
@@ -14,17 +15,34 @@ from app.sittings.status import AttemptStatus
 GRACE = timedelta(seconds=5)
 
 
+class Clocked(Protocol):
+    """What the clock reads of an attempt: an Attempt, or the heartbeat's plain row of it."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def allowed_seconds(self) -> int: ...
+    @property
+    def paused_seconds(self) -> int: ...
+    @property
+    def started_at(self) -> datetime | None: ...
+    @property
+    def paused_at(self) -> datetime | None: ...
+    @property
+    def deadline_at(self) -> datetime | None: ...
+
+
 def allowed_seconds(duration_minutes: int, extra_time_percent: int) -> int:
     return math.ceil(duration_minutes * 60 * (100 + extra_time_percent) / 100)
 
 
-def running_deadline(attempt: Attempt) -> datetime | None:
+def running_deadline(attempt: Clocked) -> datetime | None:
     if attempt.started_at is None or attempt.status != AttemptStatus.IN_PROGRESS:
         return None
     return attempt.started_at + timedelta(seconds=attempt.allowed_seconds + attempt.paused_seconds)
 
 
-def remaining_seconds(attempt: Attempt, now: datetime) -> int:
+def remaining_seconds(attempt: Clocked, now: datetime) -> int:
     if attempt.status == AttemptStatus.SUBMITTED:
         return 0
     if attempt.started_at is None:
@@ -36,7 +54,7 @@ def remaining_seconds(attempt: Attempt, now: datetime) -> int:
     return max(0, math.ceil(attempt.allowed_seconds - used))
 
 
-def shown_deadline(attempt: Attempt, now: datetime) -> datetime | None:
+def shown_deadline(attempt: Clocked, now: datetime) -> datetime | None:
     """When time runs out: fixed while running; while paused, if resumed now."""
     if attempt.status == AttemptStatus.IN_PROGRESS:
         return attempt.deadline_at
@@ -69,7 +87,7 @@ def add_time(attempt: Attempt, seconds: int) -> None:
     attempt.deadline_at = running_deadline(attempt)
 
 
-def expired(attempt: Attempt, now: datetime, grace: timedelta = timedelta(0)) -> bool:
+def expired(attempt: Clocked, now: datetime, grace: timedelta = timedelta(0)) -> bool:
     return (
         attempt.status == AttemptStatus.IN_PROGRESS
         and attempt.deadline_at is not None

@@ -1,0 +1,258 @@
+"""The hot paths against their floor, with wrk: ratios, medians of 3 runs, on both databases.
+
+    .venv/bin/python bench/hotpaths.py                       # SQLite, and PostgreSQL if
+    EXAMHALL_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/x \\
+        EXAMHALL_BENCH_DB=examhall_bench .venv/bin/python bench/hotpaths.py
+
+Per backend, in ONE run: `examhall serve` (the product as shipped: one worker, uvloop +
+httptools, its JSON access log on) and bench/floor.py (a bare FastAPI app doing one write with
+the same durability, or one read, or nothing) start side by side on the same fresh database;
+256 candidates sign in; then, --runs times, each pair below is driven by `wrk -t2 -c64` for
+--duration seconds, floor and product back to back (the order alternating between runs), with
+the load average written beside every run. Reported: the median req/s and p99 of each side over
+the runs, the ratio of the medians, and verdicts against the issue's targets:
+
+    product path                        floor
+    PUT  /api/v1/attempt/answers/{n}    PUT /floor/answers/{line}   (one UPDATE, committed)
+    PUT  /api/v1/attempt/flags/{n}      PUT /floor/answers/{line}
+    POST /api/v1/auth/candidate         PUT /floor/answers/{line}
+    GET  /api/v1/attempt                GET /floor/paper/{attempt}  (one SELECT of the paper)
+    GET  /api/v1/attempt/clock          GET /hello                  (nothing at all)
+
+Targets: req/s >= 0.5 x floor; p99 <= 2 x floor's p99; no errors (wrk's non-2xx, timeouts).
+The heartbeat sends the exam page's header, as the page does, so presence is written when due
+(every 20 s a candidate) and read otherwise. wrk: Debian's `wrk` package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx2 as httpx
+from _common import (
+    BENCH,
+    drop_postgres,
+    floor,
+    fresh_postgres,
+    postgres_base_url,
+    seed,
+    serve,
+    server_errors,
+    sqlite_url,
+    table,
+    verdict,
+    workspace,
+)
+
+UNIT = "F/503/0358"
+PAIRS = [  # (name, product kind, floor kind)
+    ("save", "save", "floor_save"),
+    ("flag", "flag", "floor_save"),
+    ("sign-in", "login", "floor_save"),
+    ("paper load", "attempt", "floor_paper"),
+    ("heartbeat", "clock", "hello"),
+]
+TARGET_RATE, TARGET_P99 = 0.5, 2.0
+LUA = BENCH / "wrk" / "hot.lua"
+
+
+@dataclass
+class Shot:
+    rate: float
+    p99_ms: float
+    errors: int
+    requests: int
+
+
+@dataclass
+class Pair:
+    name: str
+    product: list[Shot] = field(default_factory=list)
+    floor: list[Shot] = field(default_factory=list)
+
+
+def lua_data(path: Path, people: list[dict[str, object]]) -> None:
+    def lua(value: object) -> str:
+        if isinstance(value, str):
+            return json.dumps(value)  # a JSON string is a valid Lua string here (ASCII)
+        if isinstance(value, list):
+            return "{" + ",".join(lua(v) for v in value) + "}"
+        if isinstance(value, dict):
+            return "{" + ",".join(f"{k}={lua(v)}" for k, v in value.items()) + "}"
+        return str(value)
+
+    path.write_text("return " + lua(people) + "\n")
+
+
+def sign_in_all(
+    base: str, seeded_people: list[tuple[str, str]], url: str
+) -> list[dict[str, object]]:
+    from sqlalchemy import create_engine, text
+
+    people = []
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for number, code in seeded_people:
+            client.cookies.clear()
+            r = client.post(
+                "/api/v1/auth/candidate", json={"candidate_number": number, "access_code": code}
+            )
+            r.raise_for_status()
+            body = r.json()
+            jar = {c.name: c.value for c in client.cookies.jar}
+            people.append(
+                {
+                    "number": number,
+                    "code": code,
+                    "attempt": body["attempt_id"],
+                    "csrf": body["csrf_token"],
+                    "cookie": "; ".join(f"{k}={v}" for k, v in jar.items()),
+                    "device": f"examhall_device={jar['examhall_device']}",
+                }
+            )
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT attempt_id, position, id, option_order FROM paper_items ORDER BY 1, 2")
+        ).all()
+    engine.dispose()
+    lines: dict[int, list[tuple[int, list[str]]]] = {}
+    for attempt_id, _, line_id, order in rows:
+        options = json.loads(order) if isinstance(order, str) else order
+        lines.setdefault(attempt_id, []).append((line_id, options))
+    for p in people:
+        paper = lines[int(str(p["attempt"]))]
+        p["npos"] = len(paper)
+        p["lines"] = [line_id for line_id, _ in paper]
+        p["options"] = [options for _, options in paper]
+    return people
+
+
+def wrk(base: str, kind: str, data: Path, args: argparse.Namespace) -> Shot:
+    env = {**os.environ, "WRK_KIND": kind, "WRK_DATA": str(data), "WRK_THREADS": str(args.threads)}
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{args.duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        base,
+    ]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+    r = json.loads(line.removeprefix("WRKJSON "))
+    errors = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
+    return Shot(r["requests"] / (r["duration_us"] / 1e6), r["p99"] / 1000, errors, r["requests"])
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def run_backend(label: str, url: str, work: Path, args: argparse.Namespace) -> list[Pair]:
+    seeded = seed(url, work, units=[UNIT], candidates=args.candidates, sessions=1)
+    pairs = [Pair(name) for name, _, _ in PAIRS if name in args.only]
+    with serve(url, work) as product, floor(url, work) as bare:
+        people = sign_in_all(product.base_url, seeded.candidates(), url)
+        data = work / "people.lua"
+        lua_data(data, people)
+        print(
+            f"\n== {label}: product {product.base_url}, floor {bare.base_url}, "
+            f"{len(people)} candidates signed in, wrk -t{args.threads} -c{args.connections} "
+            f"-d{args.duration}s"
+        )
+        for run in range(args.runs):
+            print(f"run {run + 1}: load average before {load_average()}", flush=True)
+            for pair, (name, kind, floor_kind) in zip(
+                pairs, [p for p in PAIRS if p[0] in args.only], strict=True
+            ):
+                sides = [(bare, floor_kind, pair.floor), (product, kind, pair.product)]
+                for server, k, shots in sides if run % 2 == 0 else sides[::-1]:
+                    shots.append(wrk(server.base_url, k, data, args))
+                f, p = pair.floor[-1], pair.product[-1]
+                print(
+                    f"  {name:<10} product {p.rate:7.0f} req/s p99 {p.p99_ms:7.1f} ms"
+                    f" err {p.errors}"
+                    f"  | floor {f.rate:7.0f} req/s p99 {f.p99_ms:7.1f} ms err {f.errors}"
+                    f"  | ratio {p.rate / f.rate:.2f}  (load {load_average()})",
+                    flush=True,
+                )
+        problems = server_errors(product)
+        if problems:
+            print(
+                f"server log: {sum(problems.values())} unhandled errors: {problems.most_common(3)}"
+            )
+    return pairs
+
+
+def report(label: str, pairs: list[Pair]) -> bool:
+    rows, ok_all = [], True
+    for pair in pairs:
+        pr = statistics.median(s.rate for s in pair.product)
+        fr = statistics.median(s.rate for s in pair.floor)
+        pp = statistics.median(s.p99_ms for s in pair.product)
+        fp = statistics.median(s.p99_ms for s in pair.floor)
+        errors = sum(s.errors for s in pair.product)
+        rate_ok, p99_ok = pr / fr >= TARGET_RATE, pp <= TARGET_P99 * fp
+        ok = rate_ok and p99_ok and errors == 0
+        ok_all &= ok
+        rows.append(
+            [pair.name, pr, fr, f"{pr / fr:.2f}", pp, fp, f"{pp / fp:.2f}", errors, verdict(ok)]
+        )
+    print(f"\n{label}: medians of {len(pairs[0].product)} runs")
+    headers = ["path", "req/s", "floor", "ratio", "p99 ms", "floor p99", "p99 x", "errors", ""]
+    print(table(headers, rows))
+    return ok_all
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["auto", "sqlite", "postgres"], default="auto")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--candidates", type=int, default=256)
+    parser.add_argument(
+        "--only", default=",".join(p[0] for p in PAIRS), help="comma-separated paths to run"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+    args.only = set(args.only.split(","))
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    backends = ["sqlite", "postgres"] if args.backend == "auto" else [args.backend]
+    base = postgres_base_url()
+    ok = True
+    for backend in backends:
+        if backend == "postgres" and not base:
+            print("PostgreSQL skipped: set EXAMHALL_TEST_POSTGRES_URL")
+            continue
+        with workspace(args.keep) as work:
+            started = time.perf_counter()
+            url = sqlite_url(work) if backend == "sqlite" else fresh_postgres(base)
+            try:
+                pairs = run_backend(backend, url, work, args)
+            finally:
+                if backend == "postgres":
+                    drop_postgres(base)
+            ok &= report(backend, pairs)
+            print(f"({time.perf_counter() - started:.0f} s)")
+    if args.strict and not ok:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

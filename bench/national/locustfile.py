@@ -1,0 +1,248 @@
+"""A national sitting, candidate by candidate: Locust drives the JSON API as the exam page does.
+
+Each simulated candidate (one Locust user, its own cookies and keep-alive connection):
+
+1. arrives (Locust spawns users at --spawn-rate, so arrivals spread over minutes), signs in
+   with its candidate number and access code, and loads its paper;
+2. then, until its time runs out, does what the exam page does: the clock heartbeat every 10 s
+   (with the page's header, so presence is reported), and an answer every ~40 s (uniform 20-60 s;
+   once every question has an answer it revisits random ones), flagging one answer in ten;
+   a few reload the page (sign-in cookie kept, paper reloaded); SUBMIT_SHARE submit early,
+   the others let the clock run out and are submitted by the server's sweeper;
+3. after the end, reads its paper back and checks that every answer the server acknowledged
+   (a 200 to the save) is stored, with the latest acknowledged choice for each question. A
+   missing one is reported as a failure named "lost answer".
+
+Run against any deployment with a roster of (candidate number, access code) for open sessions:
+
+    locust -f bench/national/locustfile.py --headless --host https://exams.example.org \\
+        --users 10000 --spawn-rate 40 --run-time 20m  # with EXAMHALL_ROSTER=roster.csv
+
+bench/national/run.py builds a whole sitting on this machine and runs this file against it.
+
+Environment: EXAMHALL_ROSTER (CSV: candidate_number,access_code[,address]; required),
+EXAMHALL_SUBMIT_SHARE (0.2), EXAMHALL_ANSWER_EVERY (40 s mean), EXAMHALL_HEARTBEAT (10 s),
+EXAMHALL_RELOAD_SHARE (0.05).
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import os
+import random
+import threading
+import time
+from typing import Any
+
+import gevent
+from locust import constant, events, task
+from locust.contrib.fasthttp import FastHttpUser
+from locust.exception import StopUser
+
+ROSTER_PATH = os.environ.get("EXAMHALL_ROSTER", "roster.csv")
+HEARTBEAT = float(os.environ.get("EXAMHALL_HEARTBEAT", "10"))
+ANSWER_EVERY = float(os.environ.get("EXAMHALL_ANSWER_EVERY", "40"))
+SUBMIT_SHARE = float(os.environ.get("EXAMHALL_SUBMIT_SHARE", "0.2"))
+RELOAD_SHARE = float(os.environ.get("EXAMHALL_RELOAD_SHARE", "0.05"))
+FLAG_SHARE = 0.1
+PAGE = {"X-Examhall-Page": "1"}
+
+_roster: list[tuple[str, str, str]] = []
+_next = itertools.count()
+_done = 0
+_lock = threading.Lock()
+OUTCOME = {"verified": 0, "lost": 0, "acknowledged": 0, "timed_out": 0, "early": 0}
+STOP_ANSWERING = 3.0  # seconds before the end: the page stops sending (the server allows 5 s)
+
+
+def roster() -> list[tuple[str, str, str]]:
+    """(candidate number, access code, room address or ""), from the roster file."""
+    if not _roster:
+        with open(ROSTER_PATH, newline="") as f:
+            _roster.extend(
+                (r["candidate_number"], r["access_code"], r.get("address") or "")
+                for r in csv.DictReader(f)
+            )
+    return _roster
+
+
+@events.init_command_line_parser.add_listener
+def _options(parser: Any) -> None:
+    parser.add_argument("--roster-offset", type=int, default=0, help="first roster line to use")
+
+
+class Candidate(FastHttpUser):
+    """One candidate sitting one paper. wait_time is unused: the page's own timers drive it."""
+
+    network_timeout = 30.0
+    connection_timeout = 30.0
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        people = roster()
+        with _lock:
+            n = next(_next) + self.environment.parsed_options.roster_offset
+        if n >= len(people):
+            self.finished()
+            raise StopUser()
+        self.number, self.code, address = people[n]
+        # On one machine every candidate comes from 127.0.0.1; a roster may give each room the
+        # address its candidates share (a centre behind its own NAT), sent as X-Forwarded-For
+        # for the balancer to pass on (the servers trust it from the balancer only).
+        if address:
+            self.client.client.default_headers["X-Forwarded-For"] = address
+        self.acked: dict[int, tuple[int, str]] = {}  # position -> (seq, option) acknowledged
+        # Saves sent later than the acknowledged one whose answer never came (a timeout): the
+        # server may hold either choice.
+        self.unsure: dict[int, set[str]] = {}
+        self.deadline = 0.0
+        self.csrf = ""
+        self.seq = 0
+        self.sign_in()
+        self.load_paper()
+
+    def sign_in(self) -> None:
+        body = {"candidate_number": self.number, "access_code": self.code}
+        with self.client.post(
+            "/api/v1/auth/candidate", json=body, name="sign-in", catch_response=True
+        ) as r:
+            if r.status_code != 200:
+                r.failure(f"sign-in {r.status_code}: {(r.text or '')[:200]}")
+                self.finished()
+                raise StopUser()
+            self.csrf = r.json()["csrf_token"]
+
+    def load_paper(self) -> None:
+        with self.client.get("/api/v1/attempt", name="paper", catch_response=True) as r:
+            if r.status_code != 200:
+                r.failure(f"paper {r.status_code}")
+                self.finished()
+                raise StopUser()
+            paper = r.json()
+        self.options = {i["position"]: [o["id"] for o in i["options"]] for i in paper["items"]}
+        self.clock(paper["status"], paper["remaining_seconds"])
+
+    def heartbeat(self) -> None:
+        with self.client.get(
+            "/api/v1/attempt/clock", headers=PAGE, name="heartbeat", catch_response=True
+        ) as r:
+            if r.status_code != 200:
+                r.failure(f"heartbeat {r.status_code}")
+                return
+            clock = r.json()
+        self.clock(clock["status"], clock["remaining_seconds"])
+
+    def clock(self, status: str, remaining: int) -> None:
+        self.status, self.deadline = status, time.monotonic() + remaining
+
+    @property
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def answer(self) -> None:
+        unanswered = [p for p in self.options if p not in self.acked]
+        position = random.choice(unanswered or list(self.options))
+        option = random.choice(self.options[position])
+        self.seq = max(self.seq + 1, int(time.time() * 1000))
+        body = {"option_id": option, "seq": self.seq}
+        headers = {"X-CSRF-Token": self.csrf}
+        with self.client.put(
+            f"/api/v1/attempt/answers/{position}",
+            json=body,
+            headers=headers,
+            name="save",
+            catch_response=True,
+        ) as r:
+            if r.status_code == 200:
+                self.acked[position] = (self.seq, option)
+                self.unsure.pop(position, None)
+            else:
+                self.unsure.setdefault(position, set()).add(option)
+                if r.status_code == 409 and self.remaining <= STOP_ANSWERING + 10:
+                    r.success()  # time ran out (the clock we hold is up to 10 s old): refused
+                else:
+                    r.failure(f"save {r.status_code}: {(r.text or '')[:200]}")
+        if random.random() < FLAG_SHARE:
+            self.client.put(
+                f"/api/v1/attempt/flags/{position}",
+                json={"flagged": True},
+                headers=headers,
+                name="flag",
+            )
+
+    def submit(self) -> None:
+        headers = {"X-CSRF-Token": self.csrf}
+        with self.client.post(
+            "/api/v1/attempt/submit", headers=headers, name="submit", catch_response=True
+        ) as r:
+            if r.status_code == 200:
+                self.status = r.json()["status"]
+            else:
+                r.failure(f"submit {r.status_code}")
+
+    def verify(self) -> None:
+        with self.client.get("/api/v1/attempt", name="verify", catch_response=True) as r:
+            if r.status_code != 200:
+                r.failure(f"verify {r.status_code}")
+                return
+            stored = {i["position"]: i["answer"] for i in r.json()["items"]}
+            lost = [
+                p
+                for p, (_, option) in self.acked.items()
+                if stored.get(p) != option and stored.get(p) not in self.unsure.get(p, set())
+            ]
+            with _lock:
+                OUTCOME["acknowledged"] += len(self.acked)
+                OUTCOME["lost" if lost else "verified"] += 1
+            if lost:
+                r.failure(f"lost answer: positions {lost}")
+
+    @task
+    def sit(self) -> None:
+        """The exam page's timers, until the attempt is submitted; then the check."""
+        now = time.monotonic()
+        next_beat = now + random.uniform(0, HEARTBEAT)
+        next_answer = now + random.uniform(5, 2 * ANSWER_EVERY)
+        early = random.random() < SUBMIT_SHARE
+        reloads = random.random() < RELOAD_SHARE
+        while self.status == "in_progress" or self.status == "paused":
+            gevent.sleep(max(0.0, min(next_beat, next_answer) - time.monotonic()))
+            now = time.monotonic()
+            if now >= next_beat:
+                self.heartbeat()
+                next_beat = now + HEARTBEAT
+            answering = self.status == "in_progress" and self.remaining > STOP_ANSWERING
+            if now >= next_answer and answering:
+                self.answer()
+                next_answer = now + random.uniform(ANSWER_EVERY / 2, ANSWER_EVERY * 1.5)
+                if reloads and random.random() < 0.1:
+                    self.load_paper()  # the candidate pressed reload
+                if early and len(self.acked) == len(self.options) and random.random() < 0.3:
+                    self.submit()
+                    with _lock:
+                        OUTCOME["early"] += 1
+        if self.status == "submitted" and not early:
+            with _lock:
+                OUTCOME["timed_out"] += 1
+        self.verify()
+        self.finished()
+        raise StopUser()
+
+    def finished(self) -> None:
+        """The last candidate out ends the test (Locust would idle until --run-time)."""
+        global _done
+        with _lock:
+            _done += 1
+            last = _done >= self.environment.parsed_options.num_users
+        if last:
+            gevent.spawn_later(1, self.environment.runner.quit)
+
+
+@events.quitting.add_listener
+def _report(environment: Any, **_: Any) -> None:
+    print(
+        "NATIONAL-OUTCOME "
+        + " ".join(f"{k}={v}" for k, v in OUTCOME.items())
+        + f" users_started={min(next(_next), len(roster()))}"
+    )

@@ -1,0 +1,407 @@
+"""A national sitting on this machine: PostgreSQL, several `examhall serve` instances behind a
+real load balancer (HAProxy or nginx), and Locust playing every candidate (locustfile.py).
+
+    EXAMHALL_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python bench/national/run.py --candidates 10000
+
+It builds its own database (EXAMHALL_BENCH_DB, default examhall_national; dropped at the end
+unless --keep), opens --sessions sessions of the units below at one centre through the real
+services, writes the roster, starts --instances instances (--workers each; every instance runs
+its sweeper, and an advisory lock lets one sweep at a time), puts the balancer in front, and
+runs Locust headless: arrivals over --ramp seconds, a sitting of --minutes, every candidate's
+page traffic, the end for everyone within the ramp of each other. Then it reports, per request
+kind and overall, counts, failures and p50/p95/p99 (Locust's), every acknowledged answer checked
+against the stored paper, the attempts left unsubmitted, the sweeper's lag, the database's
+connections, the CPU each part used (per request, for the capacity planner) and the verdicts:
+p99 < 200 ms, 0 errors, 0 lost answers, every attempt submitted.
+
+Ports: --port (the balancer) and the next --instances ports (EXAMHALL_BENCH_PORTS not used).
+Needs Debian's haproxy (or nginx-light) and the bench extra (`pip install -e '.[bench]'`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from _common import (  # noqa: E402
+    Server,
+    drop_postgres,
+    fresh_postgres,
+    postgres_base_url,
+    seed,
+    serve,
+    server_errors,
+    stop,
+    table,
+    verdict,
+    workspace,
+)
+
+UNITS = ["F/503/0358", "K/503/0399", "D/601/7644", "J/503/0393"]
+TARGET_P99_MS = 200
+# The exam page's steady traffic per candidate (static/js/exam.js, locustfile.py): a heartbeat
+# every 10 s, an answer every 40 s, a flag every 400 s; and the commits they make: every
+# answer, and presence every 20 s (devices.SEEN_EVERY).
+REQUESTS_PER_CANDIDATE = 1 / 10 + 1 / 40 + 1 / 400
+COMMITS_PER_CANDIDATE = 1 / 40 + 1 / 20
+UTILISATION = 0.5  # plan cores to run at half load: queues, and so p99, stay short
+TRUST_LB = {"EXAMHALL_TRUSTED_PROXIES": "127.0.0.1"}  # X-Forwarded-For from the balancer
+
+
+def plan(candidates: int, server_ms: float, postgres_ms: float, cap: int = 24) -> str:
+    """What `candidates` need at the measured CPU cost per request (this machine's)."""
+    rate = candidates * REQUESTS_PER_CANDIDATE
+    app_cores = rate * server_ms / 1000 / UTILISATION
+    db_cores = rate * postgres_ms / 1000 / UTILISATION
+    workers = max(2, math.ceil(app_cores))
+    return (
+        f"{candidates:>7,} candidates: {rate:,.0f} req/s, {candidates * COMMITS_PER_CANDIDATE:,.0f}"
+        f" commits/s; app {app_cores:.1f} cores = {workers} workers (one per core, 2+ instances),"
+        f" {workers * (cap + 2)} database connections; PostgreSQL {db_cores:.1f} cores"
+    )
+
+
+HAPROXY = """global
+    maxconn {maxconn}
+defaults
+    mode http
+    option http-keep-alive
+    option forwardfor
+    timeout connect 5s
+    timeout client 120s
+    timeout server 120s
+    timeout queue 60s
+frontend candidates
+    bind 127.0.0.1:{port}
+    default_backend examhall
+backend examhall
+    balance leastconn
+    http-reuse always
+    option httpchk GET /readyz
+{servers}
+"""
+
+NGINX = """worker_processes 1;
+pid {dir}/nginx.pid;
+worker_rlimit_nofile {maxconn};
+error_log {dir}/nginx-error.log warn;
+events {{ worker_connections {maxconn}; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    upstream examhall {{
+        least_conn;
+{servers}
+        keepalive 128;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://examhall;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+    }}
+}}
+"""
+
+
+def balancer(kind: str, port: int, backends: list[int], work: Path, per_server: int) -> list[str]:
+    # Every candidate holds a keep-alive connection, as a browser does: the balancer needs a
+    # file descriptor for each (HAProxy reserves two a connection), within this machine's limit.
+    import resource
+
+    fds = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    fds = 1_000_000 if fds == resource.RLIM_INFINITY else fds
+    if kind == "haproxy":
+        maxconn = min(50_000, (fds - 200) // 2)
+        servers = "\n".join(
+            f"    server i{n} 127.0.0.1:{p} check maxconn {per_server}"
+            for n, p in enumerate(backends)
+        )
+        conf = work / "haproxy.cfg"
+        conf.write_text(HAPROXY.format(maxconn=maxconn, port=port, servers=servers))
+        print(f"haproxy: maxconn {maxconn} (file descriptor limit {fds})")
+        return ["haproxy", "-db", "-f", str(conf)]
+    maxconn = min(50_000, fds - 200)
+    servers = "\n".join(f"        server 127.0.0.1:{p};" for p in backends)
+    conf = work / "nginx.conf"
+    conf.write_text(NGINX.format(dir=work, maxconn=maxconn, port=port, servers=servers))
+    return ["nginx", "-c", str(conf), "-p", str(work), "-g", "daemon off;"]
+
+
+def cpu_of(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by these processes and their children."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def tree(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    children = [int(x) for x in out.split()]
+    return [pid] + [p for c in children for p in tree(c)]
+
+
+def postgres_pids() -> list[int]:
+    out = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", type=int, default=10000)
+    parser.add_argument("--sessions", type=int, default=40, help="sessions (rooms) to spread them")
+    parser.add_argument("--minutes", type=int, default=10, help="the sitting's duration")
+    parser.add_argument("--ramp", type=float, default=180.0, help="arrivals over this many s")
+    parser.add_argument("--instances", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per instance")
+    parser.add_argument("--balancer", choices=["haproxy", "nginx"], default="haproxy")
+    parser.add_argument("--per-server", type=int, default=48, help="HAProxy maxconn per worker")
+    parser.add_argument("--processes", type=int, default=1, help="Locust processes")
+    parser.add_argument("--port", type=int, default=8130)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    base = postgres_base_url()
+    if not base:
+        raise SystemExit("set EXAMHALL_TEST_POSTGRES_URL (the benchmark makes its own database)")
+    tool = shutil.which(args.balancer)
+    locust = shutil.which("locust") or str(Path(sys.executable).parent / "locust")
+    if not tool or not Path(locust).exists():
+        raise SystemExit(f"needs {args.balancer} (Debian) and locust (pip install -e '.[bench]')")
+
+    with workspace(args.keep) as work, ExitStack() as stack:
+        url = fresh_postgres(base)
+        stack.callback(lambda: None if args.keep else drop_postgres(base))
+        started = time.perf_counter()
+        seeded = seed(
+            url,
+            work,
+            units=UNITS,
+            candidates=args.candidates,
+            sessions=args.sessions,
+            duration_minutes=args.minutes,
+        )
+        roster = work / "roster.csv"
+        with roster.open("w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["candidate_number", "access_code", "address"])
+            # Each room (session) behind an address of its own, as a centre's NAT would be.
+            rooms = {n: i for i, (_, _, _, numbers) in enumerate(seeded.sessions) for n in numbers}
+            people = seeded.candidates()
+            writer.writerows(
+                (n, code, f"10.{rooms[n] // 250}.{rooms[n] % 250}.1") for n, code in people
+            )
+        print(
+            f"set up in {time.perf_counter() - started:.0f} s: {len(people)} candidates in "
+            f"{args.sessions} open sessions of {', '.join(UNITS)}, {args.minutes} min each",
+            flush=True,
+        )
+        ports = [args.port + 1 + i for i in range(args.instances)]
+        servers: list[Server] = [
+            stack.enter_context(serve(url, work, workers=args.workers, port=p, env=TRUST_LB))
+            for p in ports
+        ]
+        command = balancer(args.balancer, args.port, ports, work, args.per_server * args.workers)
+        lb_log = (work / "balancer.log").open("wb")
+        lb = subprocess.Popen(command, stdout=lb_log, stderr=lb_log)
+        stack.callback(stop, lb)
+        time.sleep(2)
+        server_pids = [p for s in servers for p in tree(s.process.pid)]
+        pg = postgres_pids()
+        cpu0 = {
+            "servers": cpu_of(server_pids),
+            "balancer": cpu_of([lb.pid]),
+            "postgres": cpu_of(pg),
+        }
+        run_time = int(args.ramp + args.minutes * 60 + 150)
+        rate = max(1.0, args.candidates / args.ramp)
+        env = {**os.environ, "EXAMHALL_ROSTER": str(roster)}
+        locust_cmd = [
+            locust, "-f", str(HERE / "locustfile.py"), "--headless", "--only-summary",
+            "--host", f"http://127.0.0.1:{args.port}", "--users", str(args.candidates),
+            "--spawn-rate", f"{rate:.2f}", "--run-time", f"{run_time}s",
+            "--csv", str(work / "locust"), "--stop-timeout", "30", "--loglevel", "WARNING",
+        ]  # fmt: skip
+        if args.processes > 1:
+            locust_cmd += ["--processes", str(args.processes)]
+        print(
+            f"{args.instances} instances x {args.workers} worker(s) behind {args.balancer} on "
+            f":{args.port}; locust: {args.candidates} users at {rate:.1f}/s, up to {run_time} s;"
+            f" load average {Path('/proc/loadavg').read_text().split()[:3]}",
+            flush=True,
+        )
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            locust_cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        locust_pids: list[int] = []
+        peak_backends, loads = 0, []
+        out_lines: list[str] = []
+        assert proc.stdout is not None
+        import threading
+
+        def pump() -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                out_lines.append(line)
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        locust_cpu = 0.0
+        while proc.poll() is None:
+            time.sleep(5)
+            locust_pids = tree(proc.pid)
+            locust_cpu = max(locust_cpu, cpu_of(locust_pids))
+            loads.append(float(Path("/proc/loadavg").read_text().split()[0]))
+            peak_backends = max(peak_backends, backends(url))
+        reader.join(5)
+        wall = time.perf_counter() - t0
+        cpu = {
+            "servers": cpu_of(server_pids) - cpu0["servers"],
+            "balancer": cpu_of([lb.pid]) - cpu0["balancer"],
+            "postgres": cpu_of(pg) - cpu0["postgres"],
+            "locust": locust_cpu,
+        }
+        ok = report(work, out_lines, url, cpu, wall, peak_backends, loads, servers, args)
+    if not ok:
+        sys.exit(1)
+
+
+def backends(url: str) -> int:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    engine = create_engine(url, poolclass=__import__("sqlalchemy.pool").pool.NullPool)
+    with engine.connect() as conn:
+        n = conn.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE datname = :d"), {"d": name}
+        )
+    engine.dispose()
+    return int(n or 0) - 1
+
+
+def _num(value: str | None) -> float:
+    try:
+        return float(value or 0)
+    except ValueError:  # "N/A" for a kind of request that never happened
+        return 0.0
+
+
+def report(
+    work: Path,
+    out_lines: list[str],
+    url: str,
+    cpu: dict[str, float],
+    wall: float,
+    peak_backends: int,
+    loads: list[float],
+    servers: list[Server],
+    args: argparse.Namespace,
+) -> bool:
+    from sqlalchemy import create_engine, text
+
+    stats = list(csv.DictReader((work / "locust_stats.csv").open()))
+    rows, total = [], None
+    for r in stats:
+        row = [
+            r["Name"],
+            int(r["Request Count"]),
+            int(r["Failure Count"]),
+            _num(r["50%"]),
+            _num(r["95%"]),
+            _num(r["99%"]),
+            _num(r["100%"]),
+            _num(r["Requests/s"]),
+        ]
+        if r["Name"] == "Aggregated":
+            total = row
+        else:
+            rows.append(row)
+    assert total is not None
+    print()
+    print(
+        table(["request", "count", "failed", "p50", "p95", "p99", "max", "req/s"], [*rows, total])
+    )
+    failures = list(csv.DictReader((work / "locust_failures.csv").open()))
+    for f in failures[:8]:
+        print(f"  failure x{f['Occurrences']}: {f['Method']} {f['Name']}: {f['Error'][:150]}")
+    outcome: dict[str, int] = {}
+    for line in out_lines:
+        if line.startswith("NATIONAL-OUTCOME"):
+            for k, v in re.findall(r"(\w+)=(\d+)", line):
+                outcome[k] = outcome.get(k, 0) + int(v)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        statuses = dict(
+            conn.execute(text("SELECT status, count(*) FROM attempts GROUP BY 1")).all()
+        )
+        results = conn.scalar(text("SELECT count(*) FROM results"))
+        saved = conn.scalar(text("SELECT count(*) FROM journal WHERE event='answer_saved'"))
+    engine.dispose()
+    errors = [server_errors(s) for s in servers]
+    requests = total[1]
+    print(
+        f"\nverified papers: {outcome.get('verified', 0)}, with a lost answer: "
+        f"{outcome.get('lost', 0)}; acknowledged answers checked: {outcome.get('acknowledged', 0)}"
+    )
+    print(f"attempts by status: {statuses}; results: {results}; answers journalled: {saved}")
+    print(
+        f"timed out (submitted by the server): {outcome.get('timed_out', 0)}, "
+        f"submitted early: {outcome.get('early', 0)}"
+    )
+    print(
+        f"server 500s: {sum(sum(e.values()) for e in errors)}; peak PostgreSQL backends: "
+        f"{peak_backends}; load average during the run: min {min(loads):.1f}, "
+        f"median {sorted(loads)[len(loads) // 2]:.1f}, max {max(loads):.1f}"
+    )
+    print(
+        f"wall {wall:.0f} s; CPU seconds: "
+        + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items())
+        + f"; per request: servers {1000 * cpu['servers'] / requests:.2f} ms, postgres "
+        f"{1000 * cpu['postgres'] / requests:.2f} ms, balancer "
+        f"{1000 * cpu['balancer'] / requests:.2f} ms, "
+        f"locust {1000 * cpu['locust'] / requests:.2f} ms"
+    )
+    server_ms, postgres_ms = 1000 * cpu["servers"] / requests, 1000 * cpu["postgres"] / requests
+    print("\ncapacity at these costs (see the README's planner):")
+    for n in (1_000, 10_000, 100_000):
+        print("  " + plan(n, server_ms, postgres_ms))
+    unsubmitted = sum(v for k, v in statuses.items() if k != "submitted")
+    p99, failed = total[5], total[2]
+    lost, verified = outcome.get("lost", 0), outcome.get("verified", 0)
+    checks = [
+        (f"p99 < {TARGET_P99_MS} ms (all requests)", p99 < TARGET_P99_MS, f"{p99:.0f} ms"),
+        ("0 errors", failed == 0, str(failed)),
+        ("every acknowledged answer stored", lost == 0 and verified > 0, f"{lost} papers lost one"),
+        ("every attempt submitted", unsubmitted == 0, f"{unsubmitted} left"),
+    ]
+    print()
+    print(table(["target", "got", "verdict"], [[n, got, verdict(ok)] for n, ok, got in checks]))
+    return all(ok for _, ok, _ in checks)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""The hot paths' rules: the heartbeat reads unless presence is due, takes no SQLite write lock,
+and the sweeper works in bounded batches, one sweeper at a time, passing over locked attempts."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import timedelta
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine, select, text
+
+from app.db import make_sessionmaker
+from app.sittings import repository, sweeper
+from app.sittings.devices import SEEN_EVERY
+from app.sittings.models import Attempt
+from tests.sittings.test_concurrency import fresh, live, signed_in  # noqa: F401  (fixtures)
+
+PAGE = {"X-Examhall-Page": "1"}
+
+
+def _seen(engine: Engine) -> tuple[object, object]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(Attempt.last_seen_at, Attempt.page_seen_at).where(
+                Attempt.status == "in_progress"
+            )
+        ).one()
+    return row[0], row[1]
+
+
+def test_presence_is_written_only_when_it_is_due(
+    live: tuple[FastAPI, str, str],  # noqa: F811
+    fresh: Engine,  # noqa: F811
+) -> None:
+    app, code, _ = live
+    client, _ = signed_in(app, "K000", code)
+    assert client.get("/api/v1/attempt/clock", headers=PAGE).status_code == 200
+    first = _seen(fresh)
+    assert first[1] is not None  # the page's first report is stored
+    app.state.clock.advance(seconds=SEEN_EVERY.total_seconds() - 1)
+    assert client.get("/api/v1/attempt/clock", headers=PAGE).status_code == 200
+    assert _seen(fresh) == first  # a report that changes nothing writes nothing
+    app.state.clock.advance(seconds=1)
+    assert client.get("/api/v1/attempt/clock", headers=PAGE).status_code == 200
+    later = _seen(fresh)
+    assert later[0] != first[0] and later[1] != first[1]
+
+
+def test_the_heartbeat_answers_while_another_transaction_holds_sqlites_write_lock(
+    live: tuple[FastAPI, str, str],  # noqa: F811
+    fresh: Engine,  # noqa: F811
+) -> None:
+    if fresh.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    app, code, _ = live
+    client, _ = signed_in(app, "K000", code)
+    assert client.get("/api/v1/attempt/clock", headers=PAGE).status_code == 200
+    writer = sqlite3.connect(fresh.url.database or "", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # held until the end of the test
+    try:
+        app.state.clock.advance(seconds=1)
+        response = client.get("/api/v1/attempt/clock", headers=PAGE)
+        assert response.status_code == 200 and response.json()["status"] == "in_progress"
+        assert client.get("/api/v1/attempt").status_code == 200  # the paper too
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_the_heartbeat_settles_an_attempt_whose_time_ran_out(
+    live: tuple[FastAPI, str, str],  # noqa: F811
+) -> None:
+    app, code, _ = live
+    client, _ = signed_in(app, "K000", code)
+    app.state.clock.advance(hours=3)
+    body = client.get("/api/v1/attempt/clock", headers=PAGE).json()
+    assert body["status"] == "submitted" and body["remaining_seconds"] == 0
+
+
+def test_the_sweeper_submits_in_bounded_batches(
+    live: tuple[FastAPI, str, str],  # noqa: F811
+    fresh: Engine,  # noqa: F811
+) -> None:
+    app, code, _ = live
+    for n in range(5):
+        signed_in(app, f"K{n:03d}", code)
+    app.state.clock.advance(hours=3)
+    assert sweeper.sweep_once(app, batch=2) == 5  # three transactions: 2, 2 and 1
+    with fresh.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM attempts WHERE status = 'in_progress'")) == 0
+
+
+def test_one_sweeper_at_a_time_and_locked_attempts_are_passed_over(
+    live: tuple[FastAPI, str, str],  # noqa: F811
+    fresh: Engine,  # noqa: F811
+) -> None:
+    if fresh.dialect.name != "postgresql":
+        pytest.skip("advisory locks and SKIP LOCKED are PostgreSQL's")
+    app, code, _ = live
+    for n in range(3):
+        signed_in(app, f"K{n:03d}", code)
+    app.state.clock.advance(hours=3)
+    maker = make_sessionmaker(fresh)
+    with maker() as other:  # another worker's sweeper holds the turn
+        assert repository.take_sweeper_turn(other)
+        assert sweeper.sweep_once(app) == 0
+        other.rollback()
+    with maker() as request:  # a request holds one attempt (a late save, say)
+        first = request.scalars(select(Attempt).order_by(Attempt.id).limit(1)).one()
+        repository.lock_attempt(request, first.id)
+        done: list[int] = []
+        thread = threading.Thread(target=lambda: done.append(sweeper.sweep_once(app)))
+        thread.start()
+        thread.join(10)
+        assert done == [2]  # the other two, without waiting for the held one
+        request.rollback()
+    assert sweeper.sweep_once(app) == 1
+
+
+def test_seen_every_keeps_a_reporting_page_inside_the_disconnection_threshold() -> None:
+    from app.sittings.devices import DISCONNECTED_AFTER
+
+    heartbeat = timedelta(seconds=10)  # static/js/exam.js
+    assert SEEN_EVERY + heartbeat < DISCONNECTED_AFTER

@@ -1,0 +1,123 @@
+"""Operations: /metrics and who may read it, request ids, JSON logs, security headers, the pool."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.pool import QueuePool
+from starlette.requests import Request
+
+from app.auth import cookies
+from app.config import Settings
+from app.db import POOL_SPARE, make_engine
+from app.ops.api import allowed
+from app.ops.logs import JsonFormatter, request_id
+from tests.conftest import TEST_SECRET, make_settings
+
+TOKEN = "metrics-token-0123456789abcdefghij"
+
+
+def _request(host: str, headers: dict[str, str] | None = None) -> Request:
+    raw = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    return Request({"type": "http", "client": (host, 1234), "headers": raw, "method": "GET"})
+
+
+def test_metrics_are_for_this_host_or_the_token(settings: Settings) -> None:
+    assert allowed(_request("127.0.0.1"), settings)
+    assert allowed(_request("::1"), settings)
+    assert not allowed(_request("203.0.113.9"), settings)
+    with_token = settings.model_copy(update={"metrics_token": cookies_secret(TOKEN)})
+    assert allowed(_request("203.0.113.9", {"Authorization": f"Bearer {TOKEN}"}), with_token)
+    assert not allowed(_request("203.0.113.9", {"Authorization": "Bearer nope"}), with_token)
+    assert not allowed(_request("127.0.0.1"), with_token)  # the token, once set, is required
+
+
+def cookies_secret(value: str):  # type: ignore[no-untyped-def]
+    from pydantic import SecretStr
+
+    return SecretStr(value)
+
+
+def test_metrics_count_requests_by_route_template(app: FastAPI, client: TestClient) -> None:
+    assert client.get("/metrics").status_code == 403  # the test client is not on loopback
+    app.state.settings = app.state.settings.model_copy(
+        update={"metrics_token": cookies_secret(TOKEN)}
+    )
+    client.get("/healthz")
+    client.get("/api/v1/sessions/123456/journal")  # ids in the path are not labels
+    body = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
+    assert 'examhall_http_requests_total{method="GET",route="/healthz",status="200"}' in body
+    assert 'route="/api/v1/sessions/{session_id}/journal"' in body
+    assert "123456" not in body
+    for name in (
+        "examhall_http_request_duration_seconds_bucket",
+        "examhall_http_requests_in_flight",
+        "examhall_requests_working",
+        "examhall_request_cap",
+        "examhall_db_pool_in_use",
+        "examhall_answers_saved_total",
+        "examhall_sweeper_lag_seconds",
+    ):
+        assert name in body
+
+
+def test_every_response_carries_a_request_id_and_a_good_one_is_kept(client: TestClient) -> None:
+    first, second = client.get("/healthz"), client.get("/healthz")
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+    kept = client.get("/healthz", headers={"X-Request-ID": "lb-42.abc"})
+    assert kept.headers["x-request-id"] == "lb-42.abc"
+    replaced = client.get("/healthz", headers={"X-Request-ID": "bad id;" * 10})
+    assert replaced.headers["x-request-id"] not in ("", "bad id")
+
+
+def test_api_answers_are_not_cached_and_carry_the_security_headers(client: TestClient) -> None:
+    response = client.get("/api/v1/attempt")
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert "cache-control" not in client.get("/healthz").headers
+
+
+def test_json_log_lines_carry_the_request_id_and_extra_fields() -> None:
+    record = logging.LogRecord("examhall.access", logging.INFO, "x", 1, "GET %s", ("/a",), None)
+    record.status = 200
+    token = request_id.set("abc-1")
+    try:
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        request_id.reset(token)
+    assert line["msg"] == "GET /a" and line["request_id"] == "abc-1" and line["status"] == 200
+    assert line["level"] == "info" and line["logger"] == "examhall.access"
+    assert line["ts"].endswith("Z")
+
+
+def test_the_pool_holds_the_cap_and_the_sweeper_and_never_overflows(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'p.db'}", request_cap=6)
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.size() == 6 + POOL_SPARE and pool._max_overflow == 0
+    engine.dispose()
+
+
+def test_a_cached_sign_in_cookie_still_expires(
+    client: TestClient, settings: Settings, monkeypatch: object
+) -> None:
+    from starlette.responses import Response
+
+    response = Response()
+    cookies.issue(response, settings, cookies.CANDIDATE, {"attempt": 1})
+    raw = response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+    request = _request("127.0.0.1", {"Cookie": f"{cookies.CANDIDATE.name}={raw}"})
+    assert cookies.read(request, settings, cookies.CANDIDATE) == {"attempt": 1}
+    assert cookies.read(request, settings, cookies.CANDIDATE) == {"attempt": 1}  # cached
+    later = time.time() + settings.candidate_session_minutes * 60 + 1
+    monkeypatch.setattr(cookies.time, "time", lambda: later)  # type: ignore[attr-defined]
+    assert cookies.read(request, settings, cookies.CANDIDATE) is None
+    other = make_settings(str(settings.database_url), secret_key=TEST_SECRET[::-1])
+    monkeypatch.undo()  # type: ignore[attr-defined]
+    assert cookies.read(request, other, cookies.CANDIDATE) is None  # another key: not ours
