@@ -79,6 +79,28 @@ def reserve(db: Session, now: datetime, *limits: Limit) -> None:
         raise _refusal(refused_until, now)
 
 
+def check(db: Session, now: datetime, *keys: str) -> None:
+    """Refuse (429) while any of these keys is locked, without locking anything: for a key
+    that many sign-ins share (an address), so that they are not made to queue behind one
+    another. Its failures are counted afterwards with `count`."""
+    for row in db.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))):
+        if row.locked_until is not None and row.locked_until > now:
+            raise _refusal(row.locked_until, now)
+
+
+def count(db: Session, now: datetime, limit: Limit) -> None:
+    """A failure on a shared key: counted (the row locked only for this), locking the key once
+    it reaches its limit. A few concurrent failures may pass a limit checked this way; it is a
+    circuit breaker, not the bound on guesses (that is `reserve`, on an unshared key)."""
+    row = _lock_row(db, limit.key, now)
+    if row.window_started_at + timedelta(seconds=limit.window_seconds) <= now:
+        row.failures, row.window_started_at, row.locked_until = 0, now, None
+    row.failures += 1
+    if row.failures >= limit.failures:
+        row.locked_until = now + timedelta(seconds=limit.lockout_seconds)
+    db.flush()
+
+
 def refund(db: Session, *keys: str) -> None:
     """A guess that turned out right: give its reservation back."""
     for key in keys:

@@ -95,7 +95,12 @@ def sign_in_page(request: Request, db: DbDep, settings: SettingsDep, clock: Cloc
     if not moved and _signed_in(request, db, settings, clock.now()):
         return _see("/exam/start")
     context: dict[str, Any] = {"error": None, "values": {}, "moved": moved}
-    return render(request, "candidate/sign_in.html", context)
+    page = render(request, "candidate/sign_in.html", context)
+    if devices.COOKIE not in request.cookies:
+        # This browser's own device id from the start: its sign-in attempts are then counted
+        # as its own, not with every cookie-less request from the room's address.
+        devices.remember(page, settings, devices.device_id(request))
+    return page
 
 
 @router.post("", response_class=HTMLResponse)

@@ -40,12 +40,12 @@ class CandidateCredentials(Unauthorized):
 
 def _guess_limits(
     settings: Settings, address: str, device_hash: str | None
-) -> list[throttle.Limit]:
+) -> tuple[throttle.Limit, throttle.Limit]:
     """Where a candidate's guesses are counted: this browser at this address, and the address
     as a circuit breaker. Never the candidate number: a neighbour's wrong guesses must not lock
     the real candidate out, and a personal code is far too long to guess at these rates."""
     window, lockout = settings.login_window_seconds, settings.login_lockout_seconds
-    return [
+    return (
         throttle.Limit(
             throttle.device_key(address, device_hash),
             settings.candidate_device_failures,
@@ -58,7 +58,7 @@ def _guess_limits(
             window,
             lockout,
         ),
-    ]
+    )
 
 
 def login(
@@ -80,12 +80,17 @@ def login(
     device_hash = devices.digest(device)
     # A browser without our device cookie is counted with every other such request from its
     # address: dropping the cookie buys no fresh guesses.
-    limits = _guess_limits(settings, address, device_hash if device_presented else None)
-    throttle.reserve(db, now, *limits)
+    browser, room = _guess_limits(settings, address, device_hash if device_presented else None)
+    # The room's address is shared by every candidate in it: only checked here, so that their
+    # sign-ins never queue behind one another, and counted when a guess fails. This browser's
+    # own count is reserved before the code is looked at, so concurrent guesses cannot pass it.
+    throttle.check(db, now, room.key)
+    throttle.reserve(db, now, browser)
     matches = repository.for_login(db, candidate_number.strip(), normalise_code(access_code))
     if not matches:
+        throttle.count(db, now, room)
         raise CandidateCredentials("Candidate number or access code not recognised.")
-    throttle.refund(db, *(limit.key for limit in limits))
+    throttle.refund(db, browser.key)
     attempt, sitting = next(
         ((a, s) for a, s in matches if s.status == SittingStatus.OPEN), matches[0]
     )
