@@ -13,7 +13,9 @@ import weakref
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-UNLIMITED_PREFIXES = ("/static/", "/healthz")
+# The exam page's event stream stays open for the whole sitting: it works on the database only
+# when it opens (briefly, in the thread pool) and from the one shared loop in sittings.events.
+UNLIMITED_PREFIXES = ("/static/", "/healthz", "/api/v1/attempt/events")
 
 
 class ConcurrencyLimit:

@@ -27,12 +27,11 @@ from app.journal.api import router as journal_router
 from app.limits import ConcurrencyLimit, default_limit
 from app.marking.api import router as marking_router
 from app.qualifications.api import router as qualifications_router
-from app.sittings import sweeper
+from app.sittings import events, sweeper
 from app.sittings.api import router as sittings_router
-from app.sittings.pages import Redirect
 from app.sittings.pages import router as exam_pages
 from app.system.api import router as system_router
-from app.web import STATIC_DIR
+from app.web import STATIC_DIR, Redirect
 
 SECURITY_HEADERS = {
     # No CDN and no inline script: exam rooms are locked down, and so is the page.
@@ -56,6 +55,7 @@ def create_app(
         yield
         if task:
             task.cancel()
+        await events.close_all(app)
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -94,6 +94,7 @@ def create_app(
         candidates_router,
         qualifications_router,
         sittings_router,
+        events.router,
         invigilation_router,
         marking_router,
         journal_router,

@@ -17,7 +17,7 @@ from app.errors import AppError, Invalid
 from app.invigilation import reports, service
 from app.invigilation.service import CATEGORIES
 from app.paths import SessionId
-from app.sittings.pages import Redirect
+from app.web import Redirect
 from app.web import render
 
 router = APIRouter(prefix="/invigilate", include_in_schema=False)

@@ -77,6 +77,7 @@ def result_out(r: Result, candidate_number: str, centre: str, unit: str) -> Resu
         submitted_by=r.submitted_by,
         by_learning_outcome=[OutcomeScore(**o) for o in r.by_learning_outcome],
         voided=r.voided,
+        rest_break_seconds=r.rest_break_seconds,
     )
 
 

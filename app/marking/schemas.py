@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class OutcomeScore(BaseModel):
@@ -27,6 +27,9 @@ class ResultOut(BaseModel):
     submitted_by: str
     by_learning_outcome: list[OutcomeScore]
     voided: bool
+    rest_break_seconds: int = Field(
+        default=0, description="Supervised rest breaks taken (the clock stopped for them)"
+    )
 
 
 class ResultsPage(BaseModel):

@@ -45,6 +45,7 @@ def record(
         submitted_at=attempt.submitted_at,
         submitted_by=attempt.submitted_by,
         recorded_at=now,
+        rest_break_seconds=attempt.rest_break_seconds,
     )
     db.add(result)
     db.flush()

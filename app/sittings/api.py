@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Request, Response
 
 from app.auth.deps import AdminToken
@@ -9,9 +11,11 @@ from app.deps import AddressDep, ClockDep, DbDep, SettingsDep, UserAgentDep
 from app.paths import Position
 from app.sittings import devices, scheduling, service, tickets, timing
 from app.sittings.deps import AttemptDep, LockedAttemptDep, TicketDep
+from app.sittings.models import Attempt
 from app.sittings.schemas import (
     AnswerIn,
     AttemptOut,
+    AttemptStateOut,
     CandidateLogin,
     CandidateLoginOut,
     ClockOut,
@@ -40,6 +44,7 @@ def schedule_session(
         scheduled_start=body.scheduled_start,
         candidate_numbers=body.candidates,
         duration_minutes=body.duration_minutes,
+        reading_minutes=body.reading_minutes,
         actor=f"awarding-body:{token.name}",
     )
     return SessionCreated(id=sitting.id, access_code=sitting.access_code, status=sitting.status)
@@ -77,14 +82,19 @@ def login_candidate(
 
 
 def attempt_out(view: service.AttemptView) -> AttemptOut:
+    attempt = view.attempt
     return AttemptOut(
-        status=view.attempt.status,
+        status=attempt.status,
         unit=view.unit.urn,
         unit_title=view.unit.title,
         deadline=view.deadline,
         remaining_seconds=view.remaining_seconds,
         answered=sum(1 for q in view.questions if q.answer is not None),
         total=len(view.questions),
+        on_break=attempt.break_started_at is not None,
+        rest_breaks=view.candidate.rest_breaks,
+        reading_until=attempt.reading_until,
+        warnings=timing.warnings(attempt.allowed_seconds),
         items=[
             QuestionOut(
                 position=q.position,
@@ -92,9 +102,21 @@ def attempt_out(view: service.AttemptView) -> AttemptOut:
                 options=[OptionOut(id=i, text=t) for i, t in q.options],
                 answer=q.answer,
                 flagged=q.flagged,
+                seq=q.seq,
+                saved_at=q.saved_at if q.answer is not None else None,
             )
             for q in view.questions
         ],
+    )
+
+
+def state_out(attempt: Attempt, now: datetime) -> AttemptStateOut:
+    return AttemptStateOut(
+        status=attempt.status,
+        remaining_seconds=timing.remaining_seconds(attempt, now),
+        deadline=timing.shown_deadline(attempt, now),
+        on_break=attempt.break_started_at is not None,
+        reading_until=attempt.reading_until,
     )
 
 
@@ -122,6 +144,28 @@ def set_flag(
 @router.post("/attempt/submit", response_model=SubmittedOut, tags=["candidate"])
 def submit(attempt: LockedAttemptDep, db: DbDep, clock: ClockDep) -> SubmittedOut:
     return SubmittedOut(status=service.submit(db, attempt, clock.now()).status)
+
+
+@router.post("/attempt/start", response_model=AttemptStateOut, tags=["candidate"])
+def start(attempt: LockedAttemptDep, db: DbDep, clock: ClockDep) -> AttemptStateOut:
+    """The candidate has read the instructions: their clock starts now (idempotent)."""
+    now = clock.now()
+    return state_out(service.start(db, attempt, now), now)
+
+
+@router.post("/attempt/break", response_model=AttemptStateOut, tags=["candidate"])
+def start_break(attempt: LockedAttemptDep, db: DbDep, clock: ClockDep) -> AttemptStateOut:
+    """Start a supervised rest break (the rest_breaks access arrangement): the clock stops."""
+    now = clock.now()
+    service.start_break(db, attempt, now)
+    return state_out(attempt, now)
+
+
+@router.post("/attempt/break/end", response_model=AttemptStateOut, tags=["candidate"])
+def end_break(attempt: LockedAttemptDep, db: DbDep, clock: ClockDep) -> AttemptStateOut:
+    now = clock.now()
+    service.end_break(db, attempt, now)
+    return state_out(attempt, now)
 
 
 @router.get("/attempt/clock", response_model=ClockOut, tags=["candidate"])

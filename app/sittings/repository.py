@@ -149,3 +149,51 @@ def lock_expired(db: Session, before: datetime, sitting_id: int | None = None) -
     if sitting_id is not None:
         where.append(Attempt.sitting_id == sitting_id)
     return lock_attempts(db, *where)
+
+
+def lock_reading_over(db: Session, now: datetime, sitting_id: int | None = None) -> list[Attempt]:
+    """Candidates still on the instructions whose reading time has run out."""
+    where = [Attempt.status == "not_started", Attempt.reading_until <= now]
+    if sitting_id is not None:
+        where.append(Attempt.sitting_id == sitting_id)
+    return lock_attempts(db, *where)
+
+
+_FINGERPRINT = (
+    Attempt.status,
+    Attempt.allowed_seconds,
+    Attempt.paused_seconds,
+    Attempt.admission,
+    Attempt.break_started_at,
+    Attempt.reading_until,
+)
+_CHUNK = 5000
+
+
+def fingerprints(db: Session, attempt_ids: list[int]) -> list[tuple[object, ...]]:
+    """(id, *what the exam page follows) for each attempt: what changes when the room does."""
+    rows: list[tuple[object, ...]] = []
+    for i in range(0, len(attempt_ids), _CHUNK):
+        chunk = attempt_ids[i : i + _CHUNK]
+        query = select(Attempt.id, *_FINGERPRINT).where(Attempt.id.in_(chunk))
+        rows.extend(tuple(row) for row in db.execute(query))
+    return rows
+
+
+def fingerprint(attempt: Attempt) -> tuple[object, ...]:
+    return tuple(getattr(attempt, column.key) for column in _FINGERPRINT)
+
+
+def mark_pages_seen(db: Session, pairs: list[tuple[int, str]], now: datetime) -> None:
+    """The exam pages of these (attempt, device) pairs are open now: one statement for all."""
+    query = (
+        update(Attempt)
+        .where(
+            Attempt.id == bindparam("attempt"),
+            Attempt.device_hash == bindparam("device"),
+            Attempt.status.in_(("not_started", "in_progress", "paused")),
+        )
+        .values(page_seen_at=now, last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.connection().execute(query, [{"attempt": a, "device": d} for a, d in pairs])

@@ -13,6 +13,13 @@ class SessionIn(Input):
     scheduled_start: Instant
     candidates: list[str] = Field(min_length=1, max_length=2000)
     duration_minutes: int | None = Field(default=None, ge=1, le=600)
+    reading_minutes: int | None = Field(
+        default=None,
+        ge=0,
+        le=60,
+        description="How long a candidate signed in at the exam page may read the instructions "
+        "before their clock starts anyway (default 5)",
+    )
 
 
 class SessionCreated(BaseModel):
@@ -42,6 +49,20 @@ class QuestionOut(BaseModel):
     options: list[OptionOut]
     answer: str | None
     flagged: bool
+    seq: int = Field(description="The seq of the stored answer (-1 when none): send more")
+    saved_at: datetime | None
+
+
+class AttemptStateOut(BaseModel):
+    """The attempt's state as the exam page follows it (room events)."""
+
+    status: str
+    remaining_seconds: int
+    deadline: datetime | None
+    on_break: bool
+    reading_until: datetime | None = Field(
+        description="Still on the instructions: the clock starts at this time at the latest"
+    )
 
 
 class AttemptOut(BaseModel):
@@ -52,6 +73,10 @@ class AttemptOut(BaseModel):
     remaining_seconds: int
     answered: int
     total: int
+    on_break: bool
+    rest_breaks: bool = Field(description="Supervised rest breaks are an access arrangement")
+    reading_until: datetime | None
+    warnings: list[int] = Field(description="Minutes left at which the candidate is told")
     items: list[QuestionOut]
 
 

@@ -97,9 +97,13 @@ def login(
             held = {"held_by": devices.fingerprint(attempt.device_hash)}
             record(db, attempt, now, "candidate", "sign_in_refused", {**where_from, **held})
         raise
-    first = attempt.status == "not_started"
-    if first:
-        timing.start(attempt, now)
+    first = attempt.status == "not_started" and attempt.reading_until is None
+    if first and exclusive:
+        # The exam page: the candidate reads the instructions first, and the clock starts when
+        # they press Start (or when the session's reading limit runs out).
+        attempt.reading_until = now + timedelta(minutes=sitting.reading_minutes)
+    elif attempt.status == "not_started":
+        timing.start(attempt, now)  # a client of the JSON API starts at once, as ever
     event: dict[str, Any] = {"first": first, **where_from}
     if moved_from is not None or readmitted:
         event.update(moved_from=devices.fingerprint(moved_from), readmitted=readmitted)
@@ -118,7 +122,13 @@ def record(
 
 
 def settle(db: Session, attempt: Attempt, now: datetime) -> None:
-    """Submit an attempt whose time ran out (beyond the grace for saves in flight)."""
+    """Start the clock of a candidate whose reading time ran out; submit an attempt whose time
+    ran out (beyond the grace for saves in flight)."""
+    if timing.reading_over(attempt, now):
+        assert attempt.reading_until is not None
+        at = attempt.reading_until
+        timing.start(attempt, at)
+        record(db, attempt, now, "system", "started", {"by": "reading_limit", "at": at.isoformat()})
     if timing.expired(attempt, now, timing.GRACE):
         _finalise(db, attempt, "timeout", now, "system")
 
@@ -129,6 +139,9 @@ def _finalise(db: Session, attempt: Attempt, by: str, now: datetime, actor: str)
     late = deadline is not None and now > deadline
     attempt.submitted_by = "timeout" if late else by
     attempt.submitted_at = deadline if late and deadline else now
+    if attempt.break_started_at is not None:
+        seconds = timing.end_break(attempt, now)
+        record(db, attempt, now, actor, "rest_break_ended", {"seconds": seconds})
     attempt.status, attempt.paused_at, attempt.deadline_at = "submitted", None, None
     devices.clear_flags(attempt)
     sitting = db.get(Sitting, attempt.sitting_id)
@@ -186,6 +199,7 @@ class Question:
     answer: str | None
     flagged: bool
     saved_at: datetime | None
+    seq: int
 
 
 @dataclass(frozen=True)
@@ -222,6 +236,7 @@ def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
                 line.answer,
                 line.flagged,
                 line.answered_at,
+                line.answer_seq,
             )
         )
     return AttemptView(
@@ -307,12 +322,56 @@ def submit(
 
 def sweep(db: Session, now: datetime, sitting_id: int | None = None) -> int:
     """Submit every attempt whose time ran out, whether or not anything touches it again."""
+    for attempt in repository.lock_reading_over(db, now, sitting_id):
+        settle(db, attempt, now)
     count = 0
     for attempt in repository.lock_expired(db, now - timing.GRACE, sitting_id):
         if timing.expired(attempt, now, timing.GRACE):
             _finalise(db, attempt, "timeout", now, "system")
             count += 1
     return count
+
+
+class NoRestBreaks(Conflict):
+    code = "no-rest-breaks"
+
+
+def start(db: Session, attempt: Attempt, now: datetime) -> Attempt:
+    """The candidate has read the instructions and pressed Start: their clock starts now.
+    The caller holds the attempt's row lock; starting twice changes nothing."""
+    if attempt.status != "not_started":
+        return attempt
+    timing.start(attempt, now)
+    record(db, attempt, now, "candidate", "started", {"by": "candidate"})
+    return attempt
+
+
+def start_break(db: Session, attempt: Attempt, now: datetime, actor: str = "candidate") -> None:
+    """A supervised rest break for a candidate with that access arrangement: the paper is
+    hidden and the clock stops until the break ends. The caller holds the row lock."""
+    if attempt.break_started_at is not None:
+        return
+    candidate = db.get(Candidate, attempt.candidate_id)
+    assert candidate is not None
+    if not candidate.rest_breaks:
+        raise NoRestBreaks("Rest breaks are not among this candidate's access arrangements.")
+    if attempt.status != "in_progress":
+        raise Conflict(
+            "A rest break can start only while the exam is running; "
+            f"this one is {attempt.status.replace('_', ' ')}."
+        )
+    timing.start_break(attempt, now)
+    record(db, attempt, now, actor, "rest_break_started", {})
+
+
+def end_break(db: Session, attempt: Attempt, now: datetime, actor: str = "candidate") -> None:
+    """End a rest break: the clock runs again. The caller holds the row lock."""
+    if attempt.break_started_at is None:
+        if attempt.status == "paused":
+            raise AttemptPaused("Your exam is paused by the invigilator; wait for them.")
+        return
+    seconds = timing.end_break(attempt, now)
+    record(db, attempt, now, actor, "rest_break_ended", {"seconds": seconds})
 
 
 TEXT_SIZES = ("100", "125", "150", "200")

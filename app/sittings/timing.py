@@ -44,8 +44,17 @@ def shown_deadline(attempt: Attempt, now: datetime) -> datetime | None:
 
 def start(attempt: Attempt, now: datetime) -> None:
     attempt.started_at = now
-    attempt.status = "in_progress"
+    attempt.status, attempt.reading_until = "in_progress", None
     attempt.deadline_at = running_deadline(attempt)
+
+
+def reading_over(attempt: Attempt, now: datetime) -> bool:
+    """Signed in and still on the instructions when the session's reading limit ran out."""
+    return (
+        attempt.status == "not_started"
+        and attempt.reading_until is not None
+        and now >= attempt.reading_until
+    )
 
 
 def pause(attempt: Attempt, now: datetime) -> None:
@@ -57,6 +66,32 @@ def resume(attempt: Attempt, now: datetime) -> None:
     attempt.paused_seconds += math.ceil((now - attempt.paused_at).total_seconds())
     attempt.status, attempt.paused_at = "in_progress", None
     attempt.deadline_at = running_deadline(attempt)
+
+
+def start_break(attempt: Attempt, now: datetime) -> None:
+    pause(attempt, now)
+    attempt.break_started_at = now
+
+
+def end_break(attempt: Attempt, now: datetime) -> int:
+    """End a rest break (and the pause it is); returns its length in seconds."""
+    assert attempt.break_started_at is not None
+    seconds = math.ceil((now - attempt.break_started_at).total_seconds())
+    attempt.rest_break_seconds += seconds
+    attempt.break_started_at = None
+    if attempt.status == "paused":
+        resume(attempt, now)
+    return seconds
+
+
+WARNING_MINUTES = (30, 10, 5, 1)
+
+
+def warnings(allowed_seconds: int) -> list[int]:
+    """The times (in minutes left) at which a candidate is told how long is left: only those
+    within the last quarter of the time allowed, so a short paper is not told "5 minutes
+    left" a minute after it began."""
+    return [m for m in WARNING_MINUTES if m * 60 * 4 <= allowed_seconds]
 
 
 def add_time(attempt: Attempt, seconds: int) -> None:

@@ -16,6 +16,7 @@ from app.journal.models import JournalEntry
 from app.sittings.models import Attempt
 from tests.factories import PASSWORD
 from tests.sittings.conftest import Room
+from tests.sittings.test_pages import press_start
 
 
 class Device:
@@ -265,6 +266,7 @@ def test_moving_computer_with_the_pages(room: Room, devices: tuple[Device, Devic
     session = room.open_session(["N001"])
     form = {"candidate_number": "N001", "access_code": session["access_code"]}
     assert a.client.post("/exam", data=form).status_code == 200
+    press_start(a.client)
     question = a.client.get("/exam/q/1")  # the page loading is the page reporting
     assert question.status_code == 200 and "Question 1" in question.text
 
