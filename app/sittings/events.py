@@ -36,7 +36,10 @@ router = APIRouter(prefix="/api/v1", tags=["candidate"])
 
 POLL_SECONDS = 1.0  # how soon a change reaches the page (plus the page's own handling)
 PRESENCE_SECONDS = 15.0  # well inside devices.DISCONNECTED_AFTER (45 s)
-KEEPALIVE_SECONDS = 25.0  # a comment line, so proxies keep an idle stream open
+KEEPALIVE_SECONDS = 25.0
+# Every page is sent its clock again this often, changed or not: it counts down on its own
+# between frames, and this keeps it true to the server's clock (no request from the page).
+CLOCK_EVERY_POLLS = 15  # a comment line, so proxies keep an idle stream open
 RETRY_MS = 2000  # EventSource reconnects this soon after a dropped stream
 
 
@@ -107,20 +110,23 @@ class RoomEvents:
                 log.exception("room events poll failed")
 
     def poll(self) -> dict[int, str]:
-        """One query for every attempt with an open page; a frame for each one that changed."""
+        """One query for every attempt with an open page; a frame for each one that changed,
+        and every CLOCK_EVERY_POLLS polls for every page, so each clock stays true."""
         self.polls += 1
+        resync = self.polls % CLOCK_EVERY_POLLS == 0
         ids = list(self.subscribers)
         now = self.app.state.clock.now()
         out: dict[int, str] = {}
         with transaction(self.app.state.sessionmaker, write=False) as db:
-            for row in repository.fingerprints(db, ids):
-                attempt_id, print_ = row[0], tuple(row[1:])
-                if self.seen.get(attempt_id) == print_:
-                    continue
-                self.seen[attempt_id] = print_
-                attempt = repository.attempt(db, attempt_id)
-                if attempt is not None:
-                    out[attempt_id] = frame("state", state_of(attempt, now))
+            rows = repository.page_states(db, ids)
+        for values in rows:
+            attempt_id = int(str(values["id"]))
+            print_ = repository.fingerprint(values)
+            if self.seen.get(attempt_id) == print_ and not resync:
+                continue
+            self.seen[attempt_id] = print_
+            # A transient copy of the row: the clock's rules need no more than these columns.
+            out[attempt_id] = frame("state", state_of(Attempt(**values), now))
         return out
 
     def present(self) -> None:

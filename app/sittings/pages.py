@@ -110,9 +110,7 @@ async def sign_in(
 
 
 @router.get("/start", response_class=HTMLResponse)
-def instructions(
-    request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep
-) -> Response:
+def instructions(request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep) -> Response:
     return render(request, "candidate/instructions.html", _context(db, page, clock.now()))
 
 

@@ -206,7 +206,7 @@
   function queueAnswer(position, optionId) {
     var item = paper ? paper.items[position - 1] : null;
     var form = document.getElementById("question-form");
-    var serverSeq = item ? item.seq : parseInt((form && form.dataset.seq) || "0", 10);
+    var serverSeq = item ? item.seq : parseInt((form && form.dataset.seq) || "0", 10) || 0;
     var seq = nextSeq(serverSeq);
     if (item) { item.answer = optionId; item.seq = seq; }
     var items = readOutbox().filter(function (x) { return !(x.kind === "answer" && x.position === position); });
@@ -293,7 +293,7 @@
           el("span", { "class": "visually-hidden struck-note", text: isStruck ? " (struck out)" : "" })
         ]),
         el("button", { type: "button", "class": "strike secondary", "data-option": o.id, "aria-pressed": isStruck ? "true" : "false",
-                       "aria-label": "Strike out option " + (i + 1) + ": " + o.text }, [
+                       "aria-label": "Strike out option " + (i + 1) }, [
           el("span", { "aria-hidden": "true", text: "Strike out" })
         ])
       ]);

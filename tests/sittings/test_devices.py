@@ -284,10 +284,11 @@ def test_moving_computer_with_the_pages(room: Room, devices: tuple[Device, Devic
     assert "Sign-in refused on another computer" in register
     confirm = staff.client.get(f"{url}/confirm?action=readmit&candidate=N001")
     assert "Re-admit candidate N001 on another computer?" in confirm.text
-    data = {"csrf_token": token.group(1), "action": "readmit", "candidate_number": "N001"}
-    no_reason = staff.client.post(url, data={**data, "reason": ""})
+    data = {"csrf_token": token.group(1)}
+    readmit = f"{url}/candidates/N001/readmit"
+    no_reason = staff.client.post(readmit, data={**data, "reason": ""})
     assert no_reason.status_code == 422 and "Give a reason" in no_reason.text
-    done = staff.client.post(url, data={**data, "reason": "Keyboard failed at desk 3"})
+    done = staff.client.post(readmit, data={**data, "reason": "Keyboard failed at desk 3"})
     assert "Candidate re-admitted" in done.text and "waiting for sign-in" in done.text
 
     moved = a.client.get("/exam/q/1")
