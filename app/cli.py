@@ -150,17 +150,31 @@ def journal() -> None:
 @journal.command("verify")
 @click.option("--session", "sitting_id", type=int, default=None, help="Check one session only.")
 def journal_verify(sitting_id: int | None) -> None:
-    """Check every hash chain; exit 1 and list each break if any entry was edited or removed."""
-    from app.journal import service as journal_service
+    """Check every hash chain and seal, and every result and stored answer against the
+    journal; exit 1 and list each problem if anything was edited, removed or rewritten."""
+    from app.config import get_settings
+    from app.journal import audit, seals
 
     with _session() as session:
-        checked, breaches = journal_service.verify(session, sitting_id)
+        checked, breaches = audit.verify(session, seals.key_of(get_settings()), sitting_id)
     for breach in breaches:
         click.echo(str(breach))
     if breaches:
         click.echo(f"journal NOT intact: {len(breaches)} problems in {checked} entries", err=True)
         sys.exit(1)
     click.echo(f"journal intact: {checked} entries checked")
+
+
+@journal.command("seal")
+def journal_seal() -> None:
+    """Seal the chain heads that moved since the last seal (the service does this itself
+    every few seconds; this is for a service that is stopped)."""
+    from app.config import get_settings
+    from app.journal import seals
+
+    with _session() as session:
+        sealed = seals.seal(session, seals.key_of(get_settings()), SystemClock().now())
+        click.echo(f"sealed {len(sealed.heads)} chains" if sealed else "nothing new to seal")
 
 
 @main.group()

@@ -44,11 +44,25 @@ class Settings(BaseSettings):
     staff_session_minutes: int = Field(default=480, ge=5)
     candidate_session_minutes: int = Field(default=720, ge=5)
 
-    # Login throttling. Per address the limit is high: a whole exam room may share one address.
+    # Staff sign-in throttling: per account, and per address (high: staff may share one).
     login_account_failures: int = Field(default=5, ge=1)
     login_address_failures: int = Field(default=50, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)
+    # Candidates: never per account (a neighbour could lock the real candidate out); per
+    # browser at an address, and per address as a circuit breaker far above what a room of
+    # candidates mistyping their codes could reach.
+    candidate_device_failures: int = Field(default=10, ge=1)
+    candidate_address_failures: int = Field(default=300, ge=1)
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDRs,
+    # comma-separated); empty: none, the peer's address is the client's.
+    trusted_proxies: str = ""
+    # Seals the journal's chain heads. Kept out of the database; defaults to a key derived
+    # from the secret key. Give it its own value (and keep it apart) in production.
+    journal_key: SecretStr = SecretStr("")
+    # Request bodies: the most any route reads, and how long a body may take to arrive.
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    body_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

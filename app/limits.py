@@ -1,27 +1,156 @@
-"""A cap on requests working on the database at once, per worker.
+"""What one request may cost before it is let near the database. Pure ASGI, no thread hops.
 
-Each request hops between threads (dependencies, then the route) while it holds a database
-connection, and on SQLite the write lock. With more requests in flight than the thread pool
-has threads, every thread can end up waiting for a lock whose holder is waiting for a thread.
-Requests over the cap wait here, in the event loop, costing nothing.
+`BodyLimit` (outermost): a request's body is read, bounded in size (413 beyond the route's
+limit) and in time (408 when it stops arriving), *before* the request takes a database slot;
+the application then reads it from memory. So a few slow or huge uploads cannot hold the slots
+that candidates' saves need, and memory per request is bounded.
+
+`ConcurrencyLimit`: a cap on requests working on the database at once, per worker. Each
+request hops between threads while it holds a database connection, and on SQLite the write
+lock; with more requests in flight than the thread pool has threads, every thread can end up
+waiting for a lock whose holder is waiting for a thread. Requests over the cap wait here, in
+the event loop, costing nothing. Its `stats` feed /readyz, which reports saturation.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import weakref
+from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The exam page's event stream stays open for the whole sitting: it works on the database only
 # when it opens (briefly, in the thread pool) and from the one shared loop in sittings.events.
-UNLIMITED_PREFIXES = ("/static/", "/healthz", "/api/v1/attempt/events")
+UNLIMITED_PREFIXES = (
+    "/static/",
+    "/healthz",
+    "/readyz",
+    "/.well-known/",
+    "/api/v1/attempt/events",
+)
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+async def _problem(send: Send, status: int, title: str, detail: str, code: str) -> None:
+    body = json.dumps(
+        {
+            "type": f"https://examhall.invalid/problems/{code}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """Read the whole body first, within `max_bytes` (or a larger per-path limit) and
+    `timeout` seconds between chunks; then hand it to the app from memory."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        timeout: float,
+        larger: dict[str, int] | None = None,
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+        self.larger = larger or {}  # path prefix -> limit, for the few routes that take files
+
+    def limit_for(self, path: str) -> int:
+        return max(
+            (n for prefix, n in self.larger.items() if path.startswith(prefix)),
+            default=self.max_bytes,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(send, limit)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            try:
+                message = await asyncio.wait_for(receive(), self.timeout)
+            except TimeoutError:
+                await _problem(
+                    send,
+                    408,
+                    "Request timeout",
+                    f"The request body stopped arriving for {self.timeout:g} seconds.",
+                    "request-timeout",
+                )
+                return
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _too_large(send, limit)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: wait for the disconnect, as a server would
+
+        await self.app(scope, replay, send)
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    await _problem(
+        send,
+        413,
+        "Request too large",
+        f"The request body is larger than this route accepts ({limit} bytes).",
+        "request-too-large",
+    )
+
+
+@dataclass
+class Stats:
+    limit: int
+    in_flight: int = 0
+    waiting: int = 0
+
+    @property
+    def saturated(self) -> bool:
+        """Every slot busy and a queue at least as long again: new work waits for seconds."""
+        return self.in_flight >= self.limit and self.waiting >= self.limit
 
 
 class ConcurrencyLimit:
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, stats: Stats | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.stats = stats or Stats(limit)
         # One semaphore per event loop: like the thread pool it protects, the cap is per loop
         # (a server has one; tests may drive one app from several).
         self._semaphores: weakref.WeakKeyDictionary[
@@ -36,8 +165,18 @@ class ConcurrencyLimit:
         semaphore = self._semaphores.get(loop)
         if semaphore is None:
             semaphore = self._semaphores[loop] = asyncio.Semaphore(self.limit)
-        async with semaphore:
+        stats = self.stats
+        stats.waiting += 1
+        try:
+            await semaphore.acquire()
+        finally:
+            stats.waiting -= 1
+        stats.in_flight += 1
+        try:
             await self.app(scope, receive, send)
+        finally:
+            stats.in_flight -= 1
+            semaphore.release()
 
 
 def default_limit(is_sqlite: bool) -> int:

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import RequestResponseEndpoint
 
 from app.auth.api import router as auth_router
@@ -24,7 +25,7 @@ from app.home.pages import router as home_router
 from app.invigilation.api import router as invigilation_router
 from app.invigilation.pages import router as invigilator_pages
 from app.journal.api import router as journal_router
-from app.limits import ConcurrencyLimit, default_limit
+from app.limits import BodyLimit, ConcurrencyLimit, Stats, default_limit
 from app.marking.api import router as marking_router
 from app.qualifications.api import router as qualifications_router
 from app.sittings import events, sweeper
@@ -51,7 +52,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(sweeper.run(app)) if settings.sweeper else None
+        task = None
+        if settings.sweeper:
+            # Downtime is credited before this worker serves: no request may time an attempt
+            # out on time the service took from it.
+            await run_in_threadpool(sweeper.beat_once, app)
+            task = asyncio.create_task(sweeper.run(app))
         yield
         if task:
             task.cancel()
@@ -79,7 +85,12 @@ def create_app(
         return response
 
     limit = settings.max_concurrent_requests or default_limit(settings.is_sqlite)
-    app.add_middleware(ConcurrencyLimit, limit=limit)
+    app.state.load = Stats(limit)
+    app.add_middleware(ConcurrencyLimit, limit=limit, stats=app.state.load)
+    # Outermost: a body is read, and bounded, before its request may take a database slot.
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
+    )
     install_error_handlers(app)
 
     @app.exception_handler(Redirect)

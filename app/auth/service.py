@@ -30,14 +30,20 @@ def login_invigilator(
     address: str,
 ) -> Invigilator:
     """The invigilator for these credentials, or InvalidCredentials / Throttled."""
+    window, lockout = settings.login_window_seconds, settings.login_lockout_seconds
     account_key = throttle.account_key("invigilator", centre, username)
-    address_key = throttle.address_key(address)
-    throttle.check(db, now, account_key, address_key)
+    address_key = throttle.address_key("staff", address)
+    throttle.reserve(
+        db,
+        now,
+        throttle.Limit(account_key, settings.login_account_failures, window, lockout),
+        throttle.Limit(address_key, settings.login_address_failures, window, lockout),
+    )
     account = centres.find_invigilator(db, centre, username)
     if not verify_password(account.password_hash if account else None, password) or account is None:
-        throttle.record_failures(db, settings, now, account_key, address_key)
         raise InvalidCredentials("Centre, username or password not recognised.")
     throttle.clear(db, account_key)
+    throttle.refund(db, address_key)
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     return account

@@ -21,6 +21,7 @@ from app.invigilation.schemas import (
     VoidIn,
 )
 from app.paths import SessionId
+from app.sittings.status import AttemptStatus, SittingStatus
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["invigilator"])
 
@@ -32,15 +33,19 @@ def session_out(register: service.Register) -> SessionOut:
         centre=register.centre_code,
         unit=register.unit.urn,
         unit_title=register.unit.title,
-        status=s.status,
+        status=SittingStatus(s.status),
         access_code=s.access_code,
+        approve_admission=s.approve_admission,
         scheduled_start=s.scheduled_start,
         duration_minutes=s.duration_minutes,
         candidates=[
             RegisterLineOut(
                 candidate_number=line.candidate.candidate_number,
                 name=f"{line.candidate.first_name} {line.candidate.last_name}",
-                status=line.attempt.status,
+                status=AttemptStatus(line.attempt.status),
+                access_code=line.attempt.access_code,
+                admission=service.admission(line.attempt),
+                credited_seconds=line.attempt.credited_seconds,
                 answered=line.answered,
                 total=line.total,
                 remaining_seconds=line.remaining_seconds,
@@ -74,7 +79,7 @@ def list_sessions(staff: StaffDep, db: DbDep) -> list[SessionSummary]:
         SessionSummary(
             id=s.id,
             unit=urn,
-            status=s.status,
+            status=SittingStatus(s.status),
             scheduled_start=s.scheduled_start,
             candidates=len(s.attempts),
         )
@@ -107,6 +112,16 @@ def pause(
 ) -> SessionOut:
     now = clock.now()
     service.pause(db, staff, session_id, candidate_number, now)
+    return _state(db, staff, session_id, now)
+
+
+@router.post("/{session_id}/candidates/{candidate_number}/admit", response_model=SessionOut)
+def admit(
+    session_id: SessionId, candidate_number: str, staff: StaffDep, db: DbDep, clock: ClockDep
+) -> SessionOut:
+    """Approve a candidate's first sign-in (sessions that approve admissions): the clock starts."""
+    now = clock.now()
+    service.admit(db, staff, session_id, candidate_number, now)
     return _state(db, staff, session_id, now)
 
 

@@ -39,6 +39,7 @@ CATEGORY_LABELS = {
 }
 STATUS_LABELS = {
     "not_started": "Not started",
+    "awaiting_approval": "Waiting to be admitted",
     "reading": "Reading instructions",
     "in_progress": "Sitting",
     "paused": "Paused",
@@ -67,6 +68,7 @@ DONE = {
     "extra_time": "Time added.",
     "void": "Attempt voided.",
     "readmit": "Candidate re-admitted: they can now sign in on another computer.",
+    "admit": "Candidate admitted: their exam opens now.",
     "break": "Rest break started: the candidate's clock has stopped.",
     "break_end": "Rest break ended: the candidate's clock is running again.",
     "incident": "Incident recorded.",
@@ -309,6 +311,23 @@ async def readmit(
         service.readmit(db, page.staff, session_id, number, body.reason, now)
 
     return await _act(request, db, clock, page, session_id, "readmit", ReadmitIn, act)
+
+
+@router.post(CANDIDATE + "/admit", response_class=HTMLResponse)
+async def admit(
+    session_id: SessionId,
+    number: CandidateNumber,
+    request: Request,
+    page: StaffPageDep,
+    db: DbDep,
+    clock: ClockDep,
+) -> Response:
+    """Approve a candidate's first sign-in (sessions that approve admissions)."""
+
+    def act(_: NoFieldsIn, now: datetime) -> None:
+        service.admit(db, page.staff, session_id, number, now)
+
+    return await _act(request, db, clock, page, session_id, "admit", NoFieldsIn, act)
 
 
 @router.post(CANDIDATE + "/break", response_class=HTMLResponse)

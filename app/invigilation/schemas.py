@@ -6,12 +6,18 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.schemas import Input, Note, Reason
+from app.sittings.status import AttemptStatus, SittingStatus
 
 
 class RegisterLineOut(BaseModel):
     candidate_number: str
     name: str
-    status: str
+    status: AttemptStatus
+    access_code: str = Field(description="The candidate's own code, for their slip")
+    admission: Literal["not_signed_in", "awaiting_approval", "admitted"] = Field(
+        description="awaiting_approval: signed in, waiting for the invigilator to admit them"
+    )
+    credited_seconds: int = Field(description="Time given back because the service itself was down")
     answered: int
     total: int
     remaining_seconds: int
@@ -42,8 +48,9 @@ class SessionOut(BaseModel):
     centre: str
     unit: str
     unit_title: str
-    status: str
-    access_code: str
+    status: SittingStatus
+    access_code: str = Field(description="Names the sitting to the room; admits nobody")
+    approve_admission: bool
     scheduled_start: datetime
     duration_minutes: int
     candidates: list[RegisterLineOut]
@@ -52,7 +59,7 @@ class SessionOut(BaseModel):
 class SessionSummary(BaseModel):
     id: int
     unit: str
-    status: str
+    status: SittingStatus
     scheduled_start: datetime
     candidates: int
 

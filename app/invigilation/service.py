@@ -17,11 +17,11 @@ from app.centres.models import Invigilator
 from app.errors import Conflict, NotFound
 from app.invigilation.models import Incident
 from app.journal import service as journal
-from app.marking import service as marking
 from app.qualifications.models import Unit
-from app.sittings import devices, repository, timing
+from app.sittings import devices, lifecycle, repository, timing
 from app.sittings import service as sittings
 from app.sittings.models import Attempt, Sitting
+from app.sittings.status import AttemptStatus, SittingStatus, SubmittedBy
 
 CATEGORIES = ("illness", "disturbance", "technical", "suspected_malpractice", "fire_alarm", "other")
 
@@ -75,11 +75,13 @@ class RegisterLine:
         """The status as the room sees it: `reading` (signed in, on the instructions, clock
         not started) and `on_break` (a rest break) beside the attempt's own statuses."""
         a = self.attempt
-        if a.status == "not_started" and a.reading_until is not None:
+        if a.status == AttemptStatus.NOT_STARTED and a.reading_until is not None:
             return "reading"
-        if a.status == "paused" and a.break_started_at is not None:
+        if a.status == AttemptStatus.NOT_STARTED and a.admission_requested_at and not a.admitted_at:
+            return "awaiting_approval"
+        if a.status == AttemptStatus.PAUSED and a.break_started_at is not None:
             return "on_break"
-        return a.status
+        return str(a.status)
 
     @property
     def needs_attention(self) -> bool:
@@ -88,7 +90,8 @@ class RegisterLine:
             self.disconnected
             or a.refused_sign_in_at is not None
             or a.readmitted_at is not None
-            or a.status == "paused"
+            or a.status == AttemptStatus.PAUSED
+            or self.shown_status == "awaiting_approval"
         )
 
 
@@ -103,7 +106,7 @@ class Register:
 def register(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> Register:
     """The live register, after submitting any attempt whose time has run out."""
     sitting = get_sitting(db, staff, sitting_id)
-    sittings.sweep(db, now, sitting.id)
+    lifecycle.sweep(db, now, sitting.id)
     counts = repository.answered_counts(db, sitting.id)
     unit = db.get(Unit, sitting.unit_id)
     assert unit is not None
@@ -119,6 +122,12 @@ def register(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> R
         for attempt, candidate in repository.attempts_of(db, sitting.id)
     ]
     return Register(sitting, unit, staff.centre_code, lines)
+
+
+def admission(attempt: Attempt) -> str:
+    if attempt.admitted_at is not None:
+        return "admitted"
+    return "awaiting_approval" if attempt.admission_requested_at else "not_signed_in"
 
 
 STATUS_ORDER = (
@@ -159,7 +168,7 @@ def status_counts(lines: list[RegisterLine]) -> dict[str, int]:
 def _disconnected(attempt: Attempt, now: datetime) -> bool:
     last = attempt.last_seen_at
     return (
-        attempt.status == "in_progress"
+        attempt.status == AttemptStatus.IN_PROGRESS
         and last is not None
         and now - last > devices.DISCONNECTED_AFTER
     )
@@ -168,68 +177,48 @@ def _disconnected(attempt: Attempt, now: datetime) -> bool:
 def start(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> None:
     """Open the session: candidates can sign in from now until it closes."""
     sitting = get_sitting(db, staff, sitting_id)
-    if sitting.status == "closed":
+    if sitting.status == SittingStatus.CLOSED:
         raise Conflict("This session is closed; it cannot be started again.")
-    if sitting.status == "scheduled":
-        sitting.status, sitting.opened_at = "open", now
+    if sitting.status == SittingStatus.SCHEDULED:
+        sitting.status, sitting.opened_at = SittingStatus.OPEN, now
         _log(db, staff, sitting, now, "session_started", {})
 
 
 def close(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> None:
     """Close the session, submitting every attempt in progress or paused as it stands."""
     sitting = get_sitting(db, staff, sitting_id)
-    if sitting.status == "closed":
+    if sitting.status == SittingStatus.CLOSED:
         return
-    for locked in repository.lock_attempts_of(db, sitting.id):
-        if locked.status in ("in_progress", "paused"):
-            sittings.submit(db, locked, now, by="invigilator", actor=actor(staff))
-    sitting.status, sitting.closed_at = "closed", now
+    for locked in lifecycle.lock_all(db, Attempt.sitting_id == sitting.id):
+        lifecycle.submit(db, locked, now, by=SubmittedBy.INVIGILATOR, actor=actor(staff))
+    sitting.status, sitting.closed_at = SittingStatus.CLOSED, now
     _log(db, staff, sitting, now, "session_closed", {})
 
 
 def _attempt(
-    db: Session, staff: StaffUser, sitting_id: int, candidate_number: str, now: datetime
-) -> Attempt:
+    db: Session, staff: StaffUser, sitting_id: int, candidate_number: str
+) -> lifecycle.Locked:
+    """One candidate's attempt in a session at the invigilator's centre, locked."""
     sitting = get_sitting(db, staff, sitting_id)
-    for attempt, candidate in repository.attempts_of(db, sitting.id):
-        if candidate.candidate_number.lower() == candidate_number.lower():
-            locked = repository.lock_attempt(db, attempt.id)
-            assert locked is not None
-            sittings.settle(db, locked, now)
-            return locked
-    raise NotFound(f"Candidate {candidate_number} is not in session {sitting_id}.")
+    found = repository.attempt_in_sitting(db, sitting.id, candidate_number)
+    if found is None:
+        raise NotFound(f"Candidate {candidate_number} is not in session {sitting_id}.")
+    return lifecycle.relock(db, found)
 
 
 def pause(
     db: Session, staff: StaffUser, sitting_id: int, candidate_number: str, now: datetime
 ) -> None:
     """Stop one candidate's clock (fire alarm, illness); their saves are refused until resumed."""
-    attempt = _attempt(db, staff, sitting_id, candidate_number, now)
-    if attempt.status == "paused":
-        return
-    if attempt.status != "in_progress":
-        raise Conflict(
-            f"Only a candidate who is sitting the exam can be paused; this one is {attempt.status}."
-        )
-    timing.pause(attempt, now)
-    sittings.record(db, attempt, now, actor(staff), "paused", {})
+    attempt = _attempt(db, staff, sitting_id, candidate_number)
+    lifecycle.pause(db, attempt, now, actor=actor(staff))
 
 
 def resume(
     db: Session, staff: StaffUser, sitting_id: int, candidate_number: str, now: datetime
 ) -> None:
-    attempt = _attempt(db, staff, sitting_id, candidate_number, now)
-    if attempt.status == "in_progress":
-        return
-    if attempt.status != "paused":
-        raise Conflict(f"Only a paused candidate can be resumed; this one is {attempt.status}.")
-    if attempt.break_started_at is not None:
-        sittings.end_break(db, attempt, now, actor(staff))
-        return
-    timing.resume(attempt, now)
-    sittings.record(
-        db, attempt, now, actor(staff), "resumed", {"paused_seconds": attempt.paused_seconds}
-    )
+    attempt = _attempt(db, staff, sitting_id, candidate_number)
+    lifecycle.resume(db, attempt, now, actor=actor(staff))
 
 
 def add_time(
@@ -241,15 +230,16 @@ def add_time(
     now: datetime,
     reason: str = "",
 ) -> None:
-    attempt = _attempt(db, staff, sitting_id, candidate_number, now)
-    if attempt.status == "submitted":
-        raise Conflict("This candidate's exam is already submitted.")
-    timing.add_time(attempt, minutes * 60)
-    if attempt.status == "voided":
-        raise Conflict("This candidate's exam has been voided.")
-    sittings.record(
-        db, attempt, now, actor(staff), "time_added", {"minutes": minutes, "reason": reason}
-    )
+    attempt = _attempt(db, staff, sitting_id, candidate_number)
+    lifecycle.add_time(db, attempt, now, actor=actor(staff), minutes=minutes, reason=reason)
+
+
+def admit(
+    db: Session, staff: StaffUser, sitting_id: int, candidate_number: str, now: datetime
+) -> None:
+    """Approve a candidate's first sign-in (sessions that approve admissions)."""
+    attempt = _attempt(db, staff, sitting_id, candidate_number)
+    lifecycle.admit(db, attempt, now, actor=actor(staff))
 
 
 def record_incident(
@@ -264,7 +254,7 @@ def record_incident(
     sitting = get_sitting(db, staff, sitting_id)
     candidate_id = None
     if candidate_number:
-        candidate_id = _attempt(db, staff, sitting.id, candidate_number, now).candidate_id
+        candidate_id = _attempt(db, staff, sitting.id, candidate_number).candidate_id
     incident = Incident(
         sitting_id=sitting.id,
         candidate_id=candidate_id,
@@ -290,12 +280,10 @@ def pause_room(db: Session, staff: StaffUser, sitting_id: int, now: datetime) ->
     """Stop every running clock in the room at once (a fire alarm); returns how many."""
     sitting = get_sitting(db, staff, sitting_id)
     paused = 0
-    for locked in repository.lock_attempts_of(db, sitting.id):
-        sittings.settle(db, locked, now)
-        if locked.status == "in_progress":
-            timing.pause(locked, now)
-            sittings.record(db, locked, now, actor(staff), "paused", {"room": True})
-            paused += 1
+    for locked in lifecycle.lock_all(db, Attempt.sitting_id == sitting.id):
+        lifecycle.settle(db, locked, now)
+        if locked.status == AttemptStatus.IN_PROGRESS:
+            paused += lifecycle.pause(db, locked, now, actor=actor(staff), room=True)
     _log(db, staff, sitting, now, "room_paused", {"candidates": paused})
     return paused
 
@@ -304,13 +292,10 @@ def resume_room(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -
     """Restart every paused clock in the room."""
     sitting = get_sitting(db, staff, sitting_id)
     resumed = 0
-    for locked in repository.lock_attempts_of(db, sitting.id):
+    for locked in lifecycle.lock_all(db, Attempt.sitting_id == sitting.id):
         # A candidate on a rest break stays on it: the break ends when they or you end it.
-        if locked.status == "paused" and locked.break_started_at is None:
-            timing.resume(locked, now)
-            data = {"room": True, "paused_seconds": locked.paused_seconds}
-            sittings.record(db, locked, now, actor(staff), "resumed", data)
-            resumed += 1
+        if locked.status == AttemptStatus.PAUSED and locked.break_started_at is None:
+            resumed += lifecycle.resume(db, locked, now, actor=actor(staff), room=True)
     _log(db, staff, sitting, now, "room_resumed", {"candidates": resumed})
     return resumed
 
@@ -320,17 +305,16 @@ def start_break(
 ) -> None:
     """A supervised rest break, started by the invigilator for a candidate with that
     arrangement: the paper is hidden and the clock stops until the break ends."""
-    attempt = _attempt(db, staff, sitting_id, candidate_number, now)
+    attempt = _attempt(db, staff, sitting_id, candidate_number)
     sittings.start_break(db, attempt, now, actor(staff))
 
 
 def end_break(
     db: Session, staff: StaffUser, sitting_id: int, candidate_number: str, now: datetime
 ) -> None:
-    attempt = _attempt(db, staff, sitting_id, candidate_number, now)
-    if attempt.break_started_at is None:
+    attempt = _attempt(db, staff, sitting_id, candidate_number)
+    if not lifecycle.end_break(db, attempt, now, actor=actor(staff)):
         raise Conflict(f"Candidate {candidate_number} is not on a rest break.")
-    sittings.end_break(db, attempt, now, actor(staff))
 
 
 # The journal events the printed register reports for each candidate, in words.
@@ -407,19 +391,8 @@ def readmit(
     """Let a candidate carry on on another computer: the device holding the paper is signed out
     at once, and the paper is kept for the computer whose sign-in was refused (if none was,
     for the candidate's next sign-in)."""
-    attempt = _attempt(db, staff, sitting_id, candidate_number, now)
-    if attempt.status not in devices.UNDER_WAY:
-        raise Conflict(
-            "Only a candidate whose exam is under way can be re-admitted; "
-            f"this one is {attempt.status.replace('_', ' ')}."
-        )
-    released, kept_for = devices.readmit(attempt, now)
-    data = {
-        "reason": reason,
-        "released": devices.fingerprint(released),
-        "kept_for": devices.fingerprint(kept_for),
-    }
-    sittings.record(db, attempt, now, actor(staff), "readmitted", data)
+    attempt = _attempt(db, staff, sitting_id, candidate_number)
+    lifecycle.readmit(db, attempt, now, actor=actor(staff), reason=reason)
 
 
 def void(
@@ -431,15 +404,8 @@ def void(
     now: datetime,
 ) -> None:
     """Void an attempt (e.g. malpractice): it stops, and any result is kept but no longer counts."""
-    attempt = _attempt(db, staff, sitting_id, candidate_number, now)
-    if attempt.status == "voided":
-        return
-    previous = attempt.status
-    attempt.status, attempt.voided_at, attempt.void_reason = "voided", now, reason
-    attempt.deadline_at, attempt.paused_at = None, None
-    devices.clear_flags(attempt)
-    marking.void(db, attempt.id, reason, now)
-    sittings.record(db, attempt, now, actor(staff), "voided", {"reason": reason, "was": previous})
+    attempt = _attempt(db, staff, sitting_id, candidate_number)
+    lifecycle.void(db, attempt, now, actor=actor(staff), reason=reason)
 
 
 @dataclass(frozen=True)

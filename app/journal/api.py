@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.auth.deps import AdminToken
-from app.deps import DbDep
+from app.deps import DbDep, SettingsDep
 from app.errors import NotFound
-from app.journal import service
+from app.journal import audit, seals, service
 from app.journal.schemas import EntryOut, JournalOut
 from app.paths import SessionId
 
@@ -15,11 +15,13 @@ router = APIRouter(prefix="/api/v1/sessions", tags=["awarding body"])
 
 
 @router.get("/{session_id}/journal", response_model=JournalOut)
-def get_journal(session_id: SessionId, db: DbDep, _: AdminToken) -> JournalOut:
+def get_journal(
+    session_id: SessionId, db: DbDep, settings: SettingsDep, _: AdminToken
+) -> JournalOut:
     entries = service.entries(db, session_id)
     if not entries:
         raise NotFound(f"No session {session_id}.")
-    breaches = service.verify(db, session_id)[1]
+    breaches = audit.verify(db, seals.key_of(settings), session_id)[1]
     return JournalOut(
         session_id=session_id,
         verified=not breaches,

@@ -42,3 +42,26 @@ class JournalHead(Base):
     )
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class JournalSeal(Base):
+    """A seal over the chain heads that moved since the previous seal, keyed with a secret the
+    database does not hold: a history rewritten with fresh hashes, a deleted chain or a
+    truncated one no longer matches a seal. Each seal also covers the one before it."""
+
+    __tablename__ = "journal_seals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    heads: Mapped[dict[str, Any]] = mapped_column(JSON)  # chain -> [seq, hash]
+    prev_mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+class JournalSealed(Base):
+    """How far each chain is sealed: lets a seal cover only what moved since the last one."""
+
+    __tablename__ = "journal_sealed"
+
+    chain: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)

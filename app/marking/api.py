@@ -10,7 +10,7 @@ from app.marking import service
 from app.marking.models import Result
 from app.marking.schemas import CorrectionOut, CorrectionsPage, OutcomeScore, ResultOut, ResultsPage
 from app.paths import unit_urn
-from app.sittings import service as sittings
+from app.sittings import lifecycle
 
 router = APIRouter(prefix="/api/v1", tags=["awarding body"])
 
@@ -25,7 +25,7 @@ def list_results(
     centre: str | None = Query(default=None, max_length=20),
     unit: str | None = Query(default=None, max_length=20),
 ) -> ResultsPage:
-    sittings.sweep(db, clock.now())  # timed-out attempts appear without waiting for the sweeper
+    lifecycle.sweep(db, clock.now())  # timed-out attempts appear without waiting for the sweeper
     urn = _unit_filter(unit)
     rows, cursor = service.results_page(db, after, limit, centre, urn)
     return ResultsPage(

@@ -11,8 +11,9 @@ from fastapi import Depends, Request
 from app.auth import cookies
 from app.deps import ClockDep, DbDep, SettingsDep
 from app.errors import AppError, Forbidden, Unauthorized
-from app.sittings import devices, service, tickets
+from app.sittings import devices, lifecycle, service, tickets
 from app.sittings.models import Attempt
+from app.sittings.status import AttemptStatus
 from app.web import Redirect
 
 
@@ -32,13 +33,14 @@ def current_attempt(ticket: TicketDep, db: DbDep, clock: ClockDep) -> Attempt:
     return service.load(db, ticket, clock.now())
 
 
-def locked_attempt(ticket: TicketDep, db: DbDep, clock: ClockDep) -> Attempt:
-    """For submitting: the attempt's row stays locked until the request's transaction ends."""
-    return service.load(db, ticket, clock.now(), lock=True)
+def locked_attempt(ticket: TicketDep, db: DbDep, clock: ClockDep) -> lifecycle.Locked:
+    """For every change (save, flag, submit): the attempt's row is locked before its state is
+    read, and stays locked until the request's transaction ends."""
+    return lifecycle.Locked(service.load(db, ticket, clock.now(), lock=True))
 
 
 AttemptDep = Annotated[Attempt, Depends(current_attempt)]
-LockedAttemptDep = Annotated[Attempt, Depends(locked_attempt)]
+LockedAttemptDep = Annotated[lifecycle.Locked, Depends(locked_attempt)]
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,10 @@ def _page(*, submitted: bool | None) -> Callable[[CandidatePage | None], Candida
     def dependency(found: MaybeCandidatePageDep) -> CandidatePage:
         if found is None:
             raise Redirect("/exam")
-        if submitted is not None and (found.attempt.status == "submitted") != submitted:
+        attempt = found.attempt
+        if attempt.admitted_at is None and attempt.status == AttemptStatus.NOT_STARTED:
+            raise Redirect("/exam/wait")
+        if submitted is not None and (attempt.status == AttemptStatus.SUBMITTED) != submitted:
             raise Redirect("/exam/review" if submitted else "/exam/done")
         return found
 

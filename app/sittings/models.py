@@ -27,8 +27,11 @@ class Sitting(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    status: Mapped[str] = mapped_column(String(10))  # scheduled | open | closed
+    status: Mapped[str] = mapped_column(String(10))  # a SittingStatus
+    # Names the sitting to the room; admits nobody (each candidate has their own code).
     access_code: Mapped[str] = mapped_column(String(12), index=True)
+    # The stricter admission: the invigilator approves each candidate's first sign-in.
+    approve_admission: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     scheduled_start: Mapped[datetime] = mapped_column(UTCDateTime())
     duration_minutes: Mapped[int] = mapped_column(Integer)
     # How long a signed-in candidate may read the instructions before their clock starts anyway.
@@ -47,14 +50,21 @@ class Attempt(Base):
     """One candidate's paper in one sitting, and the state of their clock."""
 
     __tablename__ = "attempts"
-    __table_args__ = (UniqueConstraint("sitting_id", "candidate_id"),)
+    __table_args__ = (
+        UniqueConstraint("sitting_id", "candidate_id"),
+        Index("ix_attempts_sitting_code", "sitting_id", "access_code", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id", ondelete="CASCADE"))
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
-    status: Mapped[str] = mapped_column(
-        String(12)
-    )  # not_started|in_progress|paused|submitted|voided
+    status: Mapped[str] = mapped_column(String(12))  # an AttemptStatus, moved by lifecycle only
+    # The candidate's own code for this sitting: the only thing that admits them.
+    access_code: Mapped[str] = mapped_column(String(16))
+    # Approval (sittings with approve_admission): asked at the first sign-in, given by the
+    # invigilator from the register; the paper opens only once admitted.
+    admission_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     seed: Mapped[int] = mapped_column(Integer)
     allowed_seconds: Mapped[int] = mapped_column(Integer)  # duration, extra time, time added
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
@@ -74,6 +84,8 @@ class Attempt(Base):
     # Time the page stopped reporting while the clock ran: shown to the invigilator, never
     # credited silently (they may add it back as extra time).
     lost_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Time given back because the service itself was down (see sittings.downtime).
+    credited_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(Text)
     # The one device the paper is open on (see sittings.devices): a hash of its cookie, the
@@ -110,3 +122,13 @@ class PaperItem(Base):
 
 Index("ix_attempts_running", Attempt.status, Attempt.deadline_at)
 Index("ix_attempts_reading", Attempt.status, Attempt.reading_until)
+
+
+class ServiceBeat(Base):
+    """The last moment the service was known to be running (one row), so time it was down can
+    be given back to every candidate whose clock ran meanwhile."""
+
+    __tablename__ = "service_beats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -13,14 +13,16 @@ from app.candidates.models import Candidate
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep, UserAgentDep
 from app.errors import AppError
 from app.paths import Position
-from app.sittings import devices, repository, service, tickets, timing
+from app.sittings import devices, lifecycle, service, tickets, timing
 from app.sittings.deps import (
     AnyCandidatePageDep,
     CandidatePage,
     CandidatePageDep,
     FinishedCandidatePageDep,
+    MaybeCandidatePageDep,
     signed_in_page,
 )
+from app.sittings.status import AttemptStatus
 from app.web import render
 
 router = APIRouter(prefix="/exam", include_in_schema=False)
@@ -118,10 +120,19 @@ def instructions(request: Request, page: CandidatePageDep, db: DbDep, clock: Clo
 async def start(request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep) -> Response:
     """The candidate has read the instructions: their clock starts now."""
     await cookies.signed_form(request, page.csrf)
-    locked = repository.lock_attempt(db, page.attempt.id)
-    assert locked is not None
-    service.start(db, locked, clock.now())
+    lifecycle.start(db, lifecycle.relock(db, page.attempt), clock.now())
     return _see("/exam/q/1")
+
+
+@router.get("/wait", response_class=HTMLResponse)
+def wait(request: Request, found: MaybeCandidatePageDep) -> Response:
+    """Where approval of admission is asked: the page reloads itself until the invigilator has
+    admitted the candidate (no script needed)."""
+    if found is None:
+        return _see("/exam")
+    if found.attempt.admitted_at is not None:
+        return _see("/exam/start")
+    return render(request, "candidate/wait.html", {"attempt": found.attempt})
 
 
 @router.get("/q/{position}", response_class=HTMLResponse)
@@ -129,7 +140,7 @@ def question(
     position: Position, request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep
 ) -> Response:
     attempt = page.attempt
-    if attempt.status == "not_started":
+    if attempt.status == AttemptStatus.NOT_STARTED:
         return _see("/exam/start")
     context = _context(db, page, clock.now())
     questions = context["view"].questions
@@ -144,16 +155,15 @@ async def answer(
     position: Position, request: Request, page: AnyCandidatePageDep, db: DbDep, clock: ClockDep
 ) -> Response:
     """The plain-form path: save the choice and the flag, then go where the button said."""
-    attempt = page.attempt
     form = await cookies.signed_form(request, page.csrf)
     now = clock.now()
-    if attempt.status == "in_progress":
+    locked = lifecycle.relock(db, page.attempt)
+    if locked.status == AttemptStatus.IN_PROGRESS:
         option = form.get("option") or None
         if option is not None:
-            service.save_answer(
-                db, attempt, now, position, option, service.next_seq(db, attempt, position)
-            )
-        service.set_flag(db, attempt, now, position, form.get("flagged") == "on")
+            seq = service.next_seq(db, locked, position)
+            lifecycle.save(db, locked, now, position=position, option_id=option, seq=seq)
+        lifecycle.flag(db, locked, now, position=position, flagged=form.get("flagged") == "on")
     go = form.get("go", "next")
     if go == "review":
         return _see("/exam/review")
@@ -163,7 +173,7 @@ async def answer(
 
 @router.get("/review", response_class=HTMLResponse)
 def review(request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep) -> Response:
-    if page.attempt.status == "not_started":
+    if page.attempt.status == AttemptStatus.NOT_STARTED:
         return _see("/exam/start")
     return render(request, "candidate/review.html", _context(db, page, clock.now()))
 
@@ -178,9 +188,7 @@ async def submit(
     request: Request, page: AnyCandidatePageDep, db: DbDep, clock: ClockDep
 ) -> Response:
     await cookies.signed_form(request, page.csrf)
-    locked = repository.lock_attempt(db, page.attempt.id)
-    assert locked is not None
-    service.submit(db, locked, clock.now())
+    lifecycle.submit(db, lifecycle.relock(db, page.attempt), clock.now())
     return _see("/exam/done")
 
 
@@ -195,9 +203,7 @@ async def start_break(
 ) -> Response:
     """A supervised rest break, for a candidate with that access arrangement."""
     form = await cookies.signed_form(request, page.csrf)
-    locked = repository.lock_attempt(db, page.attempt.id)
-    assert locked is not None
-    service.start_break(db, locked, clock.now())
+    service.start_break(db, lifecycle.relock(db, page.attempt), clock.now())
     return _see(_back(form))
 
 
@@ -206,9 +212,7 @@ async def end_break(
     request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep
 ) -> Response:
     form = await cookies.signed_form(request, page.csrf)
-    locked = repository.lock_attempt(db, page.attempt.id)
-    assert locked is not None
-    service.end_break(db, locked, clock.now())
+    lifecycle.end_break(db, lifecycle.relock(db, page.attempt), clock.now(), actor="candidate")
     return _see(_back(form))
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.candidates.models import Candidate
-from app.sittings.models import Attempt, PaperItem, Sitting
+from app.sittings.models import Attempt, PaperItem, ServiceBeat, Sitting
+from app.sittings.status import AttemptStatus, SittingStatus
 
 
 def lock_attempt(db: Session, attempt_id: int) -> Attempt | None:
@@ -88,13 +89,14 @@ def save_answer(db: Session, item_id: int, option_id: str | None, seq: int, now:
 def for_login(
     db: Session, candidate_number: str, access_code: str
 ) -> list[tuple[Attempt, Sitting]]:
+    """The attempts this candidate's own code opens (one, barring a code reused years apart)."""
     rows = db.execute(
         select(Attempt, Sitting)
         .join(Sitting, Sitting.id == Attempt.sitting_id)
         .join(Candidate, Candidate.id == Attempt.candidate_id)
         .where(
             func.lower(Candidate.candidate_number) == candidate_number.lower(),
-            Sitting.access_code == access_code,
+            Attempt.access_code == access_code,
         )
         .order_by(Sitting.id.desc())
     )
@@ -104,7 +106,9 @@ def for_login(
 def code_in_use(db: Session, code: str) -> bool:
     return (
         db.scalar(
-            select(func.count()).where(Sitting.access_code == code, Sitting.status != "closed")
+            select(func.count()).where(
+                Sitting.access_code == code, Sitting.status != SittingStatus.CLOSED
+            )
         )
         != 0
     )
@@ -134,6 +138,18 @@ def attempts_of(db: Session, sitting_id: int) -> list[tuple[Attempt, Candidate]]
     return [(a, c) for a, c in rows]
 
 
+def attempt_in_sitting(db: Session, sitting_id: int, candidate_number: str) -> Attempt | None:
+    """One candidate's attempt in a sitting (the caller has checked the sitting's centre)."""
+    return db.scalar(
+        select(Attempt)
+        .join(Candidate, Candidate.id == Attempt.candidate_id)
+        .where(
+            Attempt.sitting_id == sitting_id,
+            func.lower(Candidate.candidate_number) == candidate_number.lower(),
+        )
+    )
+
+
 def answered_counts(db: Session, sitting_id: int) -> dict[int, tuple[int, int]]:
     rows = db.execute(
         select(PaperItem.attempt_id, func.count(PaperItem.answer), func.count())
@@ -144,19 +160,29 @@ def answered_counts(db: Session, sitting_id: int) -> dict[int, tuple[int, int]]:
     return {attempt_id: (answered, total) for attempt_id, answered, total in rows}
 
 
-def lock_expired(db: Session, before: datetime, sitting_id: int | None = None) -> list[Attempt]:
-    where = [Attempt.status == "in_progress", Attempt.deadline_at < before]
+def expired_before(before: datetime, sitting_id: int | None = None) -> list[ColumnElement[bool]]:
+    """The conditions for attempts whose clock ran out before `before` (for lock_attempts)."""
+    where = [Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at < before]
     if sitting_id is not None:
         where.append(Attempt.sitting_id == sitting_id)
-    return lock_attempts(db, *where)
+    return where
 
 
-def lock_reading_over(db: Session, now: datetime, sitting_id: int | None = None) -> list[Attempt]:
-    """Candidates still on the instructions whose reading time has run out."""
-    where = [Attempt.status == "not_started", Attempt.reading_until <= now]
+def reading_over_before(now: datetime, sitting_id: int | None = None) -> list[ColumnElement[bool]]:
+    """The conditions for candidates still on the instructions whose reading time ran out."""
+    where = [Attempt.status == AttemptStatus.NOT_STARTED, Attempt.reading_until <= now]
     if sitting_id is not None:
         where.append(Attempt.sitting_id == sitting_id)
-    return lock_attempts(db, *where)
+    return where
+
+
+def under_way() -> list[ColumnElement[bool]]:
+    return [Attempt.status.in_([AttemptStatus.IN_PROGRESS, AttemptStatus.PAUSED])]
+
+
+def last_beat(db: Session) -> ServiceBeat | None:
+    """The service's heartbeat row, locked: one instance at a time reads and moves it."""
+    return db.scalar(select(ServiceBeat).where(ServiceBeat.id == 1).with_for_update())
 
 
 # What the exam page follows: a change in any of these is a room event for that page.

@@ -21,17 +21,30 @@ from app.qualifications import service as qualifications
 from app.qualifications.models import Criterion, LearningOutcome, Unit
 from app.sittings import repository, timing
 from app.sittings.models import Attempt, PaperItem, Sitting
+from app.sittings.status import AttemptStatus, SittingStatus
 
 # Read aloud and copied from a board: no 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
+# A candidate's own code: 31^8 (about 8.5 x 10^11) possibilities, so guessing one at the rate
+# the sign-in throttle allows would take longer than any exam lasts by many orders of magnitude.
+PERSONAL_CODE_LENGTH = 8
 
 
 def new_access_code(db: Session) -> str:
+    """The sitting's name in the room: unique among sittings not yet closed."""
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         if not repository.code_in_use(db, code):
             return code
+
+
+def personal_codes(count: int) -> list[str]:
+    """One code per candidate, distinct within the sitting."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add("".join(secrets.choice(CODE_ALPHABET) for _ in range(PERSONAL_CODE_LENGTH)))
+    return list(codes)
 
 
 def normalise_code(code: str) -> str:
@@ -103,6 +116,7 @@ def schedule(
     scheduled_start: datetime,
     candidate_numbers: list[str],
     duration_minutes: int | None,
+    approve_admission: bool = False,
     reading_minutes: int | None = None,
     actor: str = "awarding-body",
 ) -> Sitting:
@@ -122,8 +136,9 @@ def schedule(
     sitting = Sitting(
         centre_id=centre_row.id,
         unit_id=unit_row.id,
-        status="scheduled",
+        status=SittingStatus.SCHEDULED,
         access_code=new_access_code(db),
+        approve_admission=approve_admission,
         scheduled_start=scheduled_start,
         duration_minutes=duration,
         reading_minutes=DEFAULT_READING_MINUTES if reading_minutes is None else reading_minutes,
@@ -147,17 +162,20 @@ def schedule(
             "scheduled_start": scheduled_start.isoformat(),
             "duration_minutes": duration,
             "reading_minutes": sitting.reading_minutes,
+            "approve_admission": approve_admission,
             "candidates": [p.candidate_number for p in people],
         },
     )
     seeds = [secrets.randbits(31) for _ in people]
     papers = build_papers(pool, quotas, exposure, seeds)
     used: dict[int, int] = {}
-    for person, seed, paper in zip(people, seeds, papers, strict=True):
+    codes = personal_codes(len(people))
+    for person, seed, paper, code in zip(people, seeds, papers, codes, strict=True):
         attempt = Attempt(
             sitting_id=sitting.id,
             candidate_id=person.id,
-            status="not_started",
+            status=AttemptStatus.NOT_STARTED,
+            access_code=code,
             seed=seed,
             allowed_seconds=timing.allowed_seconds(duration, person.extra_time_percent),
             paused_seconds=0,
@@ -232,3 +250,8 @@ def rebuild(db: Session, sitting: Sitting) -> list[list[PaperLine]]:
 
 def pool_of_versions(db: Session, version_ids: list[int]) -> list[PoolItem]:
     return _pool(db, ItemVersion.id.in_(version_ids))[0]
+
+
+def codes_of(db: Session, sitting: Sitting) -> list[tuple[str, str]]:
+    """(candidate number, personal code) for every candidate of the sitting."""
+    return [(c.candidate_number, a.access_code) for a, c in repository.attempts_of(db, sitting.id)]

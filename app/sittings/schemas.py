@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field, StrictBool
 
 from app.schemas import Input, Instant
+from app.sittings.status import AttemptStatus, SittingStatus
 
 
 class SessionIn(Input):
@@ -13,6 +15,10 @@ class SessionIn(Input):
     scheduled_start: Instant
     candidates: list[str] = Field(min_length=1, max_length=2000)
     duration_minutes: int | None = Field(default=None, ge=1, le=600)
+    approve_admission: StrictBool = Field(
+        default=False,
+        description="The invigilator approves each candidate's first sign-in from the register.",
+    )
     reading_minutes: int | None = Field(
         default=None,
         ge=0,
@@ -22,10 +28,19 @@ class SessionIn(Input):
     )
 
 
+class CandidateCode(BaseModel):
+    candidate_number: str
+    access_code: str = Field(
+        description="This candidate's own code: the only one that admits them."
+    )
+
+
 class SessionCreated(BaseModel):
     id: int
-    access_code: str
-    status: str
+    access_code: str = Field(description="Names the sitting to the room; admits nobody.")
+    status: SittingStatus
+    approve_admission: bool
+    candidates: list[CandidateCode]
 
 
 class CandidateLogin(Input):
@@ -36,6 +51,10 @@ class CandidateLogin(Input):
 class CandidateLoginOut(BaseModel):
     csrf_token: str
     attempt_id: int
+    admission: Literal["admitted", "awaiting_approval"] = Field(
+        description="awaiting_approval: the invigilator has yet to approve this sign-in; the "
+        "paper opens once they have."
+    )
 
 
 class OptionOut(BaseModel):
@@ -56,7 +75,7 @@ class QuestionOut(BaseModel):
 class AttemptStateOut(BaseModel):
     """The attempt's state as the exam page follows it (room events)."""
 
-    status: str
+    status: AttemptStatus
     remaining_seconds: int
     deadline: datetime | None
     on_break: bool
@@ -66,7 +85,7 @@ class AttemptStateOut(BaseModel):
 
 
 class AttemptOut(BaseModel):
-    status: str
+    status: AttemptStatus
     unit: str
     unit_title: str
     deadline: datetime | None
@@ -99,10 +118,11 @@ class FlagOut(BaseModel):
 
 
 class SubmittedOut(BaseModel):
-    status: str
+    status: AttemptStatus
 
 
 class ClockOut(BaseModel):
-    status: str
+    status: AttemptStatus
+    admission: Literal["admitted", "awaiting_approval"]
     remaining_seconds: int
     deadline: datetime | None

@@ -1,4 +1,5 @@
-"""The candidate's side of a sitting: sign-in, the paper, answers, flags, submission, timeouts."""
+"""The candidate's side of a sitting: sign-in, the paper as they see it, display preferences.
+Every change of the attempt's state goes through `lifecycle`."""
 
 from __future__ import annotations
 
@@ -14,13 +15,12 @@ from app.banks.models import ItemVersion
 from app.candidates.models import Candidate
 from app.config import Settings
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
-from app.journal import service as journal
-from app.marking import service as marking
 from app.qualifications.models import Unit
-from app.sittings import devices, repository, timing
+from app.sittings import devices, lifecycle, repository, timing
 from app.sittings.devices import DISCONNECTED_AFTER, SEEN_EVERY
 from app.sittings.models import Attempt, PaperItem, Sitting
 from app.sittings.scheduling import normalise_code
+from app.sittings.status import AttemptStatus, SittingStatus
 from app.sittings.tickets import Ticket
 
 REFUSALS_LOGGED_EVERY = timedelta(minutes=1)
@@ -30,21 +30,34 @@ class SessionNotOpen(Conflict):
     code = "session-not-open"
 
 
-class AttemptOver(Conflict):
-    code = "attempt-submitted"
-
-
-class AttemptPaused(Conflict):
-    code = "attempt-paused"
-
-
-class PastDeadline(Conflict):
-    code = "past-deadline"
+class AwaitingAdmission(Conflict):
+    code = "awaiting-admission"
 
 
 class CandidateCredentials(Unauthorized):
     code = "invalid-credentials"
-    commit = True  # count the failure
+    commit = True  # keep the guess counted
+
+
+def _guess_limits(settings: Settings, address: str, device_hash: str) -> list[throttle.Limit]:
+    """Where a candidate's guesses are counted: this browser at this address, and the address
+    as a circuit breaker. Never the candidate number: a neighbour's wrong guesses must not lock
+    the real candidate out, and a personal code is far too long to guess at these rates."""
+    window, lockout = settings.login_window_seconds, settings.login_lockout_seconds
+    return [
+        throttle.Limit(
+            throttle.device_key(address, device_hash),
+            settings.candidate_device_failures,
+            window,
+            lockout,
+        ),
+        throttle.Limit(
+            throttle.address_key("candidate", address),
+            settings.candidate_address_failures,
+            window,
+            lockout,
+        ),
+    ]
 
 
 def login(
@@ -59,124 +72,87 @@ def login(
     user_agent: str = "",
     exclusive: bool = False,
 ) -> Attempt:
-    """The attempt this candidate may sit with this code, on this device (see devices;
-    `exclusive` for the exam's own sign-in form); the clock starts at the first sign-in."""
-    account = throttle.account_key("candidate", candidate_number)
-    where = throttle.address_key(address)
-    throttle.check(db, now, account, where)
+    """The attempt that this candidate's own code opens, on this device (see devices;
+    `exclusive` for the exam's own sign-in form). The first sign-in starts the clock, or, where
+    the invigilator approves admissions, asks for approval."""
+    device_hash = devices.digest(device)
+    limits = _guess_limits(settings, address, device_hash)
+    throttle.reserve(db, now, *limits)
     matches = repository.for_login(db, candidate_number.strip(), normalise_code(access_code))
     if not matches:
-        throttle.record_failures(db, settings, now, account, where)
         raise CandidateCredentials("Candidate number or access code not recognised.")
-    attempt, sitting = next(((a, s) for a, s in matches if s.status == "open"), matches[0])
-    if sitting.status == "scheduled":
+    throttle.refund(db, *(limit.key for limit in limits))
+    attempt, sitting = next(
+        ((a, s) for a, s in matches if s.status == SittingStatus.OPEN), matches[0]
+    )
+    if sitting.status == SittingStatus.SCHEDULED:
         raise SessionNotOpen(
             "This session has not started yet: wait for your invigilator to start it."
         )
-    if sitting.status == "closed":
+    if sitting.status == SittingStatus.CLOSED:
         raise SessionNotOpen("This session has closed.")
-    throttle.clear(db, account)
-    if attempt.status == "voided":
+    if attempt.status == AttemptStatus.VOIDED:
         raise SessionNotOpen("Your exam has been stopped by the invigilator. Speak to them.")
-    attempt = repository.lock_attempt(db, attempt.id) or attempt
-    settle(db, attempt, now)
-    device_hash = devices.digest(device)
+    locked = lifecycle.relock(db, attempt)
+    lifecycle.settle(db, locked, now)
     where_from = {
         "address": address,
         "device": devices.fingerprint(device_hash),
         "user_agent": user_agent[:200],
     }
-    readmitted = attempt.readmitted_at is not None
-    refused_before, refused_at = attempt.refused_device_hash, attempt.refused_sign_in_at
+    readmitted = locked.readmitted_at is not None
+    refused_before, refused_at = locked.refused_device_hash, locked.refused_sign_in_at
     try:
-        moved_from = devices.claim(attempt, device_hash, now, exclusive=exclusive)
+        moved_from = devices.claim(locked, device_hash, now, exclusive=exclusive)
     except devices.OpenElsewhere:
         # A device retrying within a minute of its last refusal is not journalled again.
         recent = refused_at is not None and now - refused_at < REFUSALS_LOGGED_EVERY
         if not (recent and refused_before == device_hash):
-            held = {"held_by": devices.fingerprint(attempt.device_hash)}
-            record(db, attempt, now, "candidate", "sign_in_refused", {**where_from, **held})
+            held = {"held_by": devices.fingerprint(locked.device_hash)}
+            lifecycle.record(
+                db, locked, now, "candidate", "sign_in_refused", {**where_from, **held}
+            )
         raise
-    first = attempt.status == "not_started" and attempt.reading_until is None
-    if first and exclusive:
-        # The exam page: the candidate reads the instructions first, and the clock starts when
-        # they press Start (or when the session's reading limit runs out).
-        attempt.reading_until = now + timedelta(minutes=sitting.reading_minutes)
-    elif attempt.status == "not_started":
-        timing.start(attempt, now)  # a client of the JSON API starts at once, as ever
+    first = locked.status == AttemptStatus.NOT_STARTED
     event: dict[str, Any] = {"first": first, **where_from}
     if moved_from is not None or readmitted:
         event.update(moved_from=devices.fingerprint(moved_from), readmitted=readmitted)
-    record(db, attempt, now, "candidate", "signed_in", event)
-    seen(db, attempt, now)
-    return attempt
-
-
-def record(
-    db: Session, attempt: Attempt, now: datetime, actor: str, event: str, data: dict[str, Any]
-) -> None:
-    """Append an event to the attempt's journal chain."""
-    journal.append(
-        db, journal.attempt_chain(attempt.id), attempt.sitting_id, now, actor, event, data
-    )
-
-
-def settle(db: Session, attempt: Attempt, now: datetime) -> None:
-    """Start the clock of a candidate whose reading time ran out; submit an attempt whose time
-    ran out (beyond the grace for saves in flight)."""
-    if timing.reading_over(attempt, now):
-        assert attempt.reading_until is not None
-        at = attempt.reading_until
-        timing.start(attempt, at)
-        record(db, attempt, now, "system", "started", {"by": "reading_limit", "at": at.isoformat()})
-    if timing.expired(attempt, now, timing.GRACE):
-        _finalise(db, attempt, "timeout", now, "system")
-
-
-def _finalise(db: Session, attempt: Attempt, by: str, now: datetime, actor: str) -> None:
-    """Submit as it stands and record the result, in this transaction."""
-    deadline = attempt.deadline_at
-    late = deadline is not None and now > deadline
-    attempt.submitted_by = "timeout" if late else by
-    attempt.submitted_at = deadline if late and deadline else now
-    if attempt.break_started_at is not None:
-        seconds = timing.end_break(attempt, now)
-        record(db, attempt, now, actor, "rest_break_ended", {"seconds": seconds})
-    attempt.status, attempt.paused_at, attempt.deadline_at = "submitted", None, None
-    devices.clear_flags(attempt)
-    sitting = db.get(Sitting, attempt.sitting_id)
-    assert sitting is not None
-    result = marking.record(db, attempt, sitting, attempt.candidate_id, now)
-    record(
-        db,
-        attempt,
-        now,
-        actor,
-        "submitted",
-        {"by": attempt.submitted_by, "at": attempt.submitted_at.isoformat()},
-    )
-    record(
-        db,
-        attempt,
-        now,
-        "system",
-        "marked",
-        {"score": result.score, "max_score": result.max_score, "outcome": result.outcome},
-    )
+    lifecycle.record(db, locked, now, "candidate", "signed_in", event)
+    if first:
+        # The exam page (exclusive) reads the instructions first; the JSON API starts at once.
+        reading = timedelta(minutes=sitting.reading_minutes) if exclusive else None
+        lifecycle.ask_admission(
+            db, locked, now, approval=sitting.approve_admission, reading=reading
+        )
+    seen(db, locked, now)
+    return locked
 
 
 def load(db: Session, ticket: Ticket, now: datetime, *, lock: bool = False) -> Attempt:
-    """The signed-in candidate's attempt, settled against the clock."""
-    attempt_id = ticket.attempt_id
-    attempt = (
-        repository.lock_attempt(db, attempt_id) if lock else repository.attempt(db, attempt_id)
+    """The signed-in candidate's attempt, settled against the clock. Settling or noting lost
+    time locks the attempt first, as every transition does."""
+    attempt: Attempt | None = (
+        lifecycle.lock(db, ticket.attempt_id) if lock else repository.attempt(db, ticket.attempt_id)
     )
     if attempt is None:
         raise Unauthorized("This sign-in is no longer valid; sign in again.")
     devices.admitted(attempt, ticket.admission)
-    settle(db, attempt, now)
+    if timing.expired(attempt, now, timing.GRACE) or timing.reading_over(attempt, now):
+        attempt = lifecycle.relock(db, attempt) if not lock else attempt
+        lifecycle.settle(db, lifecycle.Locked(attempt), now)
     seen(db, attempt, now)
     return attempt
+
+
+def require_admitted(attempt: Attempt) -> None:
+    if attempt.admitted_at is None and attempt.status == AttemptStatus.NOT_STARTED:
+        raise AwaitingAdmission(
+            "Your invigilator has yet to admit you: stay on this page, it opens by itself."
+        )
+
+
+def admission_state(attempt: Attempt) -> str:
+    return "awaiting_approval" if attempt.admitted_at is None else "admitted"
 
 
 def seen(db: Session, attempt: Attempt, now: datetime) -> None:
@@ -184,10 +160,17 @@ def seen(db: Session, attempt: Attempt, now: datetime) -> None:
     last = attempt.last_seen_at
     if last is not None and now - last < SEEN_EVERY:
         return
-    if attempt.status == "in_progress" and last is not None and now - last > DISCONNECTED_AFTER:
-        gap = int((now - max(last, attempt.started_at or last)).total_seconds())
-        attempt.lost_seconds += gap
-        record(db, attempt, now, "system", "reconnected", {"silent_seconds": gap})
+    if (
+        attempt.status == AttemptStatus.IN_PROGRESS
+        and last is not None
+        and now - last > DISCONNECTED_AFTER
+    ):
+        locked = lifecycle.relock(db, attempt)
+        last = locked.last_seen_at or last
+        if now - last > DISCONNECTED_AFTER and locked.status == AttemptStatus.IN_PROGRESS:
+            gap = int((now - max(last, locked.started_at or last)).total_seconds())
+            locked.lost_seconds += gap
+            lifecycle.record(db, locked, now, "system", "reconnected", {"silent_seconds": gap})
     attempt.last_seen_at = now
 
 
@@ -249,129 +232,13 @@ def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
     )
 
 
-def _writable(attempt: Attempt, now: datetime, grace: timedelta) -> None:
-    if attempt.status == "submitted":
-        raise AttemptOver("This exam has been submitted; answers can no longer change.")
-    if attempt.status == "paused":
-        raise AttemptPaused("Your exam is paused by the invigilator; answers are not being taken.")
-    if attempt.status == "voided":
-        raise AttemptOver("This exam has been stopped by the invigilator.")
-    if attempt.status != "in_progress":
-        raise Conflict("This exam has not started.")
-    if timing.expired(attempt, now, grace):
-        raise PastDeadline("Time is up for this exam.")
-
-
-def _line(db: Session, attempt: Attempt, position: int) -> PaperItem:
-    line = repository.paper_item(db, attempt.id, position)
-    if line is None:
-        raise NotFound(f"There is no question {position} on this paper.")
-    return line
-
-
-def save_answer(
-    db: Session, attempt: Attempt, now: datetime, position: int, option_id: str | None, seq: int
-) -> datetime:
-    """Store an answer if its seq is newer; a replay or older retry is acknowledged, ignored."""
-    _writable(attempt, now, timing.GRACE)
-    # Write what is pending on the attempt (last seen) now, as the ORM's autoflush would: every
-    # path locks the attempt row before a paper line, so two requests never deadlock.
-    db.flush()
-    line = repository.line_to_save(db, attempt.id, position)
-    if line is None:
-        raise NotFound(f"There is no question {position} on this paper.")
-    line_id, options = line
-    if option_id is not None and option_id not in options:
-        raise Invalid(f"{option_id!r} is not an option of question {position}.")
-    if repository.save_answer(db, line_id, option_id, seq, now):
-        record(
-            db,
-            attempt,
-            now,
-            "candidate",
-            "answer_saved",
-            {"position": position, "option_id": option_id, "seq": seq},
-        )
-        return now
-    # A replay or an older retry: the stored answer's time, read after the update waited for
-    # any save of the same line still in flight.
-    return repository.saved_at(db, line_id) or now
-
-
-def set_flag(db: Session, attempt: Attempt, now: datetime, position: int, flagged: bool) -> None:
-    _writable(attempt, now, timedelta(0))
-    line = _line(db, attempt, position)
-    if line.flagged != flagged:
-        line.flagged = flagged
-        record(db, attempt, now, "candidate", "flagged", {"position": position, "flagged": flagged})
-
-
-def submit(
-    db: Session, attempt: Attempt, now: datetime, by: str = "candidate", actor: str = "candidate"
-) -> Attempt:
-    """Submit once; a second submit changes nothing. The caller holds the attempt's row lock."""
-    if attempt.status in ("submitted", "voided"):
-        return attempt
-    if by == "candidate" and attempt.status == "paused":
-        raise AttemptPaused("Your exam is paused by the invigilator; it cannot be submitted now.")
-    if attempt.status == "not_started":
-        raise Conflict("This exam has not started.")
-    _finalise(db, attempt, by, now, actor)
-    return attempt
-
-
-def sweep(db: Session, now: datetime, sitting_id: int | None = None) -> int:
-    """Submit every attempt whose time ran out, whether or not anything touches it again."""
-    for attempt in repository.lock_reading_over(db, now, sitting_id):
-        settle(db, attempt, now)
-    count = 0
-    for attempt in repository.lock_expired(db, now - timing.GRACE, sitting_id):
-        if timing.expired(attempt, now, timing.GRACE):
-            _finalise(db, attempt, "timeout", now, "system")
-            count += 1
-    return count
-
-
-class NoRestBreaks(Conflict):
-    code = "no-rest-breaks"
-
-
-def start(db: Session, attempt: Attempt, now: datetime) -> Attempt:
-    """The candidate has read the instructions and pressed Start: their clock starts now.
-    The caller holds the attempt's row lock; starting twice changes nothing."""
-    if attempt.status != "not_started":
-        return attempt
-    timing.start(attempt, now)
-    record(db, attempt, now, "candidate", "started", {"by": "candidate"})
-    return attempt
-
-
-def start_break(db: Session, attempt: Attempt, now: datetime, actor: str = "candidate") -> None:
-    """A supervised rest break for a candidate with that access arrangement: the paper is
-    hidden and the clock stops until the break ends. The caller holds the row lock."""
-    if attempt.break_started_at is not None:
-        return
+def start_break(
+    db: Session, attempt: lifecycle.Locked, now: datetime, actor: str = "candidate"
+) -> bool:
+    """A supervised rest break, for a candidate with that access arrangement."""
     candidate = db.get(Candidate, attempt.candidate_id)
     assert candidate is not None
-    if not candidate.rest_breaks:
-        raise NoRestBreaks("Rest breaks are not among this candidate's access arrangements.")
-    if attempt.status != "in_progress":
-        raise Conflict(
-            "A rest break can start only while the exam is running; "
-            f"this one is {attempt.status.replace('_', ' ')}."
-        )
-    timing.start_break(attempt, now)
-    record(db, attempt, now, actor, "rest_break_started", {})
-
-
-def end_break(db: Session, attempt: Attempt, now: datetime, actor: str = "candidate") -> None:
-    """End a rest break: the clock runs again. The caller holds the row lock."""
-    if attempt.break_started_at is None:
-        if attempt.status == "paused":
-            raise AttemptPaused("Your exam is paused by the invigilator; wait for them.")
-        return
-    seconds = timing.end_break(attempt, now)
-    record(db, attempt, now, actor, "rest_break_ended", {"seconds": seconds})
+    return lifecycle.start_break(db, attempt, now, actor=actor, arranged=candidate.rest_breaks)
 
 
 TEXT_SIZES = ("100", "125", "150", "200")
@@ -390,4 +257,7 @@ def set_display(db: Session, attempt: Attempt, text_size: str, scheme: str) -> d
 
 def next_seq(db: Session, attempt: Attempt, position: int) -> int:
     """For plain form posts: one more than the stored seq, so the post always applies."""
-    return _line(db, attempt, position).answer_seq + 1
+    line = repository.paper_item(db, attempt.id, position)
+    if line is None:
+        raise NotFound(f"There is no question {position} on this paper.")
+    return line.answer_seq + 1

@@ -1,5 +1,6 @@
-"""Submits timed-out attempts in the background, so that they show as submitted everywhere
-whether or not any request touches them again. Every worker runs one; row locks keep them apart."""
+"""The background work of each worker: submit timed-out attempts (so they show as submitted
+everywhere whether or not any request touches them again), beat (so downtime is credited, see
+downtime), and seal the journal. Every worker runs one; row locks keep them apart."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from app.db import transaction
-from app.sittings import service
+from app.journal import seals
+from app.sittings import downtime, lifecycle
 
 log = logging.getLogger("examhall.sweeper")
 INTERVAL_SECONDS = 5.0
@@ -18,15 +20,35 @@ INTERVAL_SECONDS = 5.0
 
 def sweep_once(app: FastAPI) -> int:
     with transaction(app.state.sessionmaker) as db:
-        return service.sweep(db, app.state.clock.now())
+        return lifecycle.sweep(db, app.state.clock.now())
+
+
+def beat_once(app: FastAPI) -> int:
+    """Note the service is up, crediting downtime first: runs before a worker serves."""
+    with transaction(app.state.sessionmaker) as db:
+        credited = downtime.beat(db, app.state.clock.now())
+    if credited:
+        log.warning("service was down: time credited to %d attempts", credited)
+    return credited
+
+
+def seal_once(app: FastAPI) -> None:
+    with transaction(app.state.sessionmaker) as db:
+        seals.seal(db, seals.key_of(app.state.settings), app.state.clock.now())
 
 
 async def run(app: FastAPI, interval: float = INTERVAL_SECONDS) -> None:
+    rounds = 0
+    seal_every = max(1, round(seals.SEAL_EVERY_SECONDS / interval))
     while True:
         await asyncio.sleep(interval)
+        rounds += 1
         try:
+            await run_in_threadpool(beat_once, app)
             swept = await run_in_threadpool(sweep_once, app)
             if swept:
                 log.info("submitted %d timed-out attempts", swept)
-        except Exception:  # keep sweeping: a failed round (e.g. a busy database) is retried
-            log.exception("sweep failed")
+            if rounds % seal_every == 0:
+                await run_in_threadpool(seal_once, app)
+        except Exception:  # keep going: a failed round (e.g. a busy database) is retried
+            log.exception("background round failed")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine, text
 
 from app.errors import ServiceUnavailable
+from app.limits import Stats
 from app.migrate import current_revision, head_revision
 
 router = APIRouter(tags=["system"])
@@ -19,6 +20,9 @@ class Health(BaseModel):
 class Ready(BaseModel):
     status: str
     revision: str | None
+    in_flight: int = Field(description="Requests working on the database in this worker")
+    waiting: int = Field(description="Requests queued for a database slot in this worker")
+    limit: int = Field(description="Database slots per worker")
 
 
 @router.get("/healthz", response_model=Health)
@@ -29,7 +33,8 @@ def healthz() -> Health:
 
 @router.get("/readyz", response_model=Ready)
 def readyz(request: Request) -> Ready:
-    """The database answers and its schema is at the head revision."""
+    """The database answers, its schema is at the head revision, and this worker is not
+    saturated (503 while every database slot is busy and as many requests again wait)."""
     engine: Engine = request.app.state.engine
     try:
         with engine.connect() as conn:
@@ -42,4 +47,18 @@ def readyz(request: Request) -> Ready:
         raise ServiceUnavailable(
             f"The database schema is at {current}, not {head}: run `examhall db upgrade`."
         )
-    return Ready(status="ready", revision=current)
+    load: Stats = request.app.state.load
+    if load.saturated:
+        # Not ready for more: a load balancer sends new candidates elsewhere until it clears.
+        raise ServiceUnavailable(
+            f"Saturated: {load.in_flight} requests at work and {load.waiting} queued for "
+            f"{load.limit} database slots.",
+            extra={"in_flight": load.in_flight, "waiting": load.waiting, "limit": load.limit},
+        )
+    return Ready(
+        status="ready",
+        revision=current,
+        in_flight=load.in_flight,
+        waiting=load.waiting,
+        limit=load.limit,
+    )

@@ -1,7 +1,7 @@
 """reading_time_and_rest_breaks
 
 Revision ID: 7c1e5b2a9d40
-Revises: 30b0843fbfea
+Revises: a10f00000001
 Create Date: 2026-12-04 23:45:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import app.db
 
 
 revision: str = '7c1e5b2a9d40'
-down_revision: str | None = '30b0843fbfea'
+down_revision: str | None = 'a10f00000001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

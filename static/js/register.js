@@ -14,9 +14,9 @@
   var showEl = document.getElementById("show-status");
   var sortEl = document.getElementById("sort-by");
   var applyButton = document.getElementById("register-view-apply");
-  var labels = { not_started: "Not started", reading: "Reading instructions", in_progress: "Sitting", paused: "Paused",
+  var labels = { not_started: "Not started", awaiting_approval: "Waiting to be admitted", reading: "Reading instructions", in_progress: "Sitting", paused: "Paused",
                  on_break: "On a rest break", submitted: "Submitted", voided: "Voided" };
-  var order = ["in_progress", "paused", "on_break", "reading", "not_started", "submitted", "voided"];
+  var order = ["in_progress", "paused", "on_break", "awaiting_approval", "reading", "not_started", "submitted", "voided"];
   var rows = {};
   Array.prototype.forEach.call(tbody.querySelectorAll("tr"), function (row) { rows[row.dataset.candidate] = row; });
 
@@ -46,7 +46,9 @@
   function actions(c) {
     var n = c.candidate_number, here = "/invigilate/sessions/" + sessionId + "/candidates/" + encodeURIComponent(n);
     var line = el("div", { "class": "actions-line" });
-    if (c.status === "in_progress") {
+    if (c.shown_status === "awaiting_approval") {
+      line.appendChild(post(here + "/admit", ["Admit", hiddenText(" " + n)], "primary-action"));
+    } else if (c.status === "in_progress") {
       line.appendChild(post(here + "/pause", ["Pause", hiddenText(" " + n)]));
       if (c.rest_breaks) line.appendChild(post(here + "/break", ["Rest break", hiddenText(" for " + n)]));
     } else if (c.status === "paused") {
@@ -103,7 +105,7 @@
     row.querySelector(".col-lost").textContent = c.lost_seconds ? clock(c.lost_seconds) : "\u2013";
     row.dataset.remaining = c.remaining_seconds;
     row.dataset.attention = attention(c) ? "yes" : "no";
-    var key = c.status + (c.on_break ? ":break" : "");
+    var key = shown;
     var cell = row.querySelector(".row-actions");
     if (row.dataset.actions === undefined) row.dataset.actions = key;
     if (row.dataset.actions !== key && !inUse(cell)) {

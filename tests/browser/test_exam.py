@@ -73,7 +73,8 @@ def seat(live: LiveServer, duration: int | None = None, extra: int = 0) -> Seat:
             duration_minutes=duration,
         )
         sitting.status = "open"
-        found = Seat(number, sitting.access_code, sitting.id)
+        db.flush()
+        found = Seat(number, dict(scheduling.codes_of(db, sitting))[number], sitting.id)
     engine.dispose()
     return found
 

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from app.journal import service as journal
 from app.journal.models import JournalEntry
-from tests.sittings.conftest import Room
+from tests.sittings.conftest import Room, code
 
 
 def run_a_sitting(room: Room) -> dict[str, object]:
     session = room.open_session(["N001", "N002"])
-    csrf, attempt_id = room.sign_in("N001", session["access_code"])
+    csrf, attempt_id = room.sign_in("N001", code(session, "N001"))
     first = room.attempt()["items"][0]["options"]
     room.answer(csrf, 1, first[0]["id"], 1)
     room.answer(csrf, 1, first[0]["id"], 1)  # a replay: acknowledged, not journalled twice
@@ -110,7 +110,7 @@ def test_removing_the_last_entry_is_detected(room: Room, db: Session) -> None:
 
 def test_answers_at_any_moment_are_rebuilt_from_the_journal_alone(room: Room, db: Session) -> None:
     session = room.open_session(["N001"])
-    csrf, attempt_id = room.sign_in("N001", session["access_code"])
+    csrf, attempt_id = room.sign_in("N001", code(session, "N001"))
     items = room.attempt()["items"]
     rng = random.Random(7)
     snapshots: list[tuple[datetime, dict[int, str | None]]] = []

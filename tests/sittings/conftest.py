@@ -125,3 +125,9 @@ def room(client: TestClient, db: Session, clock: MovableClock, tmp_path: Path) -
     )
     db.flush()
     return Room(client, token, clock)
+
+
+def code(session: dict[str, Any], number: str) -> str:
+    """A candidate's own access code, as scheduling the session gave it."""
+    codes = {c["candidate_number"].lower(): c["access_code"] for c in session["candidates"]}
+    return str(codes[number.lower()])

@@ -9,19 +9,23 @@ from sqlalchemy.orm import Session
 
 from app.marking.models import Result
 from app.sittings import timing
-from tests.sittings.conftest import Room
+from tests.sittings.conftest import Room, code
 
 
 def test_schedule_gives_a_readable_code_and_builds_papers(room: Room) -> None:
     session = room.schedule(["N001", "N002"])
     assert session["status"] == "scheduled"
-    code = session["access_code"]
-    assert len(code) == 6 and not set(code) & set("0O1IL")
+    room_code = session["access_code"]
+    assert len(room_code) == 6 and not set(room_code) & set("0O1IL")
+    own = {c["candidate_number"]: c["access_code"] for c in session["candidates"]}
+    assert sorted(own) == ["N001", "N002"] and len(set(own.values())) == 2
+    for personal in own.values():
+        assert len(personal) >= 8 and set(personal) <= set("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
 
 
 def test_sign_in_only_while_the_session_is_open(room: Room) -> None:
     session = room.schedule(["N001"])
-    body = {"candidate_number": "N001", "access_code": session["access_code"]}
+    body = {"candidate_number": "N001", "access_code": code(session, "N001")}
     assert room.client.post("/api/v1/auth/candidate", json=body).status_code == 409
     csrf = room.invigilate()
     room.act(csrf, session["id"], "start")
@@ -39,14 +43,14 @@ def test_sign_in_only_while_the_session_is_open(room: Room) -> None:
 
 def test_the_code_is_forgiving_about_case_spaces_and_hyphens(room: Room) -> None:
     session = room.open_session(["N001"])
-    code = session["access_code"].lower()
-    body = {"candidate_number": "n001", "access_code": f" {code[:3]}-{code[3:]} "}
+    own = code(session, "N001").lower()
+    body = {"candidate_number": "n001", "access_code": f" {own[:4]}-{own[4:]} "}
     assert room.client.post("/api/v1/auth/candidate", json=body).status_code == 200
 
 
 def test_the_paper_never_reveals_the_key(room: Room) -> None:
     session = room.open_session(["N001"])
-    room.sign_in("N001", session["access_code"])
+    room.sign_in("N001", code(session, "N001"))
     attempt = room.attempt()
     assert attempt["status"] == "in_progress" and attempt["unit"] == "F/503/0358"
     assert len(attempt["items"]) == 15 and attempt["total"] == 15
@@ -60,12 +64,12 @@ def test_the_paper_never_reveals_the_key(room: Room) -> None:
 
 def test_remaining_time_follows_the_server_clock_and_extra_time(room: Room) -> None:
     session = room.open_session(["N001", "N006"])
-    room.sign_in("N001", session["access_code"])
+    room.sign_in("N001", code(session, "N001"))
     assert room.attempt()["remaining_seconds"] == 25 * 60
     room.clock.advance(minutes=10)
     assert room.attempt()["remaining_seconds"] == 15 * 60
     room.client.cookies.clear()
-    room.sign_in("N006", session["access_code"])  # 25% extra time; clock starts at first sign-in
+    room.sign_in("N006", code(session, "N006"))  # 25% extra time; clock starts at first sign-in
     attempt = room.attempt()
     assert attempt["remaining_seconds"] == 25 * 60 * 125 // 100
     deadline = datetime.fromisoformat(attempt["deadline"])
@@ -74,7 +78,7 @@ def test_remaining_time_follows_the_server_clock_and_extra_time(room: Room) -> N
 
 def test_answers_are_saved_once_per_seq(room: Room) -> None:
     session = room.open_session(["N001"])
-    csrf, _ = room.sign_in("N001", session["access_code"])
+    csrf, _ = room.sign_in("N001", code(session, "N001"))
     first = room.attempt()["items"][0]
     a, b = first["options"][0]["id"], first["options"][1]["id"]
     saved = room.answer(csrf, 1, a, 5)
@@ -92,7 +96,7 @@ def test_answers_are_saved_once_per_seq(room: Room) -> None:
 def test_a_millisecond_clock_is_a_good_seq(room: Room) -> None:
     """Some clients number saves by Date.now(): 13 digits, past 32 bits."""
     session = room.open_session(["N001"])
-    csrf, _ = room.sign_in("N001", session["access_code"])
+    csrf, _ = room.sign_in("N001", code(session, "N001"))
     first = room.attempt()["items"][0]
     a, b = first["options"][0]["id"], first["options"][1]["id"]
     assert room.answer(csrf, 1, a, 1_795_000_000_001).status_code == 200
@@ -105,7 +109,7 @@ def test_a_millisecond_clock_is_a_good_seq(room: Room) -> None:
 
 def test_bad_saves_are_refused_and_change_nothing(room: Room) -> None:
     session = room.open_session(["N001"])
-    csrf, _ = room.sign_in("N001", session["access_code"])
+    csrf, _ = room.sign_in("N001", code(session, "N001"))
     first = room.attempt()["items"][0]["options"][0]["id"]
     assert room.answer(csrf, 1, "nope", 1).status_code == 422
     assert room.answer(csrf, 99, first, 1).status_code == 404
@@ -125,7 +129,7 @@ def test_bad_saves_are_refused_and_change_nothing(room: Room) -> None:
 
 def test_flags(room: Room) -> None:
     session = room.open_session(["N001"])
-    csrf, _ = room.sign_in("N001", session["access_code"])
+    csrf, _ = room.sign_in("N001", code(session, "N001"))
     response = room.client.put(
         "/api/v1/attempt/flags/3", json={"flagged": True}, headers={"X-CSRF-Token": csrf}
     )
@@ -141,7 +145,7 @@ def test_flags(room: Room) -> None:
 
 def test_submit_marks_once_and_is_idempotent(room: Room, db: Session) -> None:
     session = room.open_session(["N001"])
-    csrf, attempt_id = room.sign_in("N001", session["access_code"])
+    csrf, attempt_id = room.sign_in("N001", code(session, "N001"))
     keys = room.keys()
     items = room.attempt()["items"]
     for q in items[:12]:  # 12 right answers of 15: 80%, a pass at 70
@@ -170,7 +174,7 @@ def test_submit_marks_once_and_is_idempotent(room: Room, db: Session) -> None:
 def test_the_pass_mark_compares_the_exact_percent(room: Room) -> None:
     # 10 of 15 is 66.67%: below a 70% pass mark, though it rounds to 67.
     session = room.open_session(["N001"])
-    csrf, _ = room.sign_in("N001", session["access_code"])
+    csrf, _ = room.sign_in("N001", code(session, "N001"))
     keys = room.keys()
     for q in room.attempt()["items"][:10]:
         room.answer(csrf, q["position"], keys[q["options"][0]["id"]], 1)
@@ -181,7 +185,7 @@ def test_the_pass_mark_compares_the_exact_percent(room: Room) -> None:
 
 def test_after_the_deadline_the_attempt_is_submitted_as_a_timeout(room: Room) -> None:
     session = room.open_session(["N001"])
-    csrf, _ = room.sign_in("N001", session["access_code"])
+    csrf, _ = room.sign_in("N001", code(session, "N001"))
     option = room.attempt()["items"][0]["options"][0]["id"]
     started = room.clock.now()
     # Past zero but inside the grace: a save that was in flight lands.
@@ -198,7 +202,7 @@ def test_after_the_deadline_the_attempt_is_submitted_as_a_timeout(room: Room) ->
 
 def test_a_late_submit_counts_as_timeout(room: Room) -> None:
     session = room.open_session(["N001"])
-    csrf, _ = room.sign_in("N001", session["access_code"])
+    csrf, _ = room.sign_in("N001", code(session, "N001"))
     room.clock.advance(minutes=25, seconds=2)
     room.client.post("/api/v1/attempt/submit", headers={"X-CSRF-Token": csrf})
     assert room.results()["results"][0]["submitted_by"] == "timeout"
@@ -206,7 +210,7 @@ def test_a_late_submit_counts_as_timeout(room: Room) -> None:
 
 def test_candidate_cookie_reaches_only_its_own_attempt(room: Room) -> None:
     session = room.open_session(["N001", "N002"])
-    csrf, _ = room.sign_in("N001", session["access_code"])
+    csrf, _ = room.sign_in("N001", code(session, "N001"))
     assert room.client.get(f"/api/v1/sessions/{session['id']}").status_code == 403
     assert (
         room.client.post("/api/v1/sessions", json={}, headers={"X-CSRF-Token": csrf}).status_code
@@ -218,7 +222,7 @@ def test_candidate_cookie_reaches_only_its_own_attempt(room: Room) -> None:
 
 def test_hostile_values_are_4xx_never_500(room: Room) -> None:
     session = room.open_session(["N001"])
-    csrf, _ = room.sign_in("N001", session["access_code"])
+    csrf, _ = room.sign_in("N001", code(session, "N001"))
     option = room.attempt()["items"][0]["options"][0]["id"]
     assert room.answer(csrf, 10**30, option, 1).status_code == 422
     assert room.answer(csrf, 0, option, 1).status_code == 422

@@ -57,7 +57,7 @@ def fresh(backend: str, tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def live(fresh: Engine, tmp_path: Path) -> tuple[FastAPI, str, str]:
+def live(fresh: Engine, tmp_path: Path) -> tuple[FastAPI, dict[str, str], str]:
     """An app on the fresh database, a session of N candidates started, and its access code."""
     clock = MovableClock()
     now = clock.now()
@@ -80,24 +80,25 @@ def live(fresh: Engine, tmp_path: Path) -> tuple[FastAPI, str, str]:
             duration_minutes=None,
         )
         sitting.status = "open"
-        code = sitting.access_code
+        db.flush()
+        codes = dict(scheduling.codes_of(db, sitting))
     app = create_app(
         make_settings(fresh.url.render_as_string(hide_password=False)), clock=clock, engine=fresh
     )
-    return app, code, token
+    return app, codes, token
 
 
-def signed_in(app: FastAPI, number: str, code: str) -> tuple[TestClient, str]:
+def signed_in(app: FastAPI, number: str, codes: dict[str, str]) -> tuple[TestClient, str]:
     client = TestClient(app)
     response = client.post(
-        "/api/v1/auth/candidate", json={"candidate_number": number, "access_code": code}
+        "/api/v1/auth/candidate", json={"candidate_number": number, "access_code": codes[number]}
     )
     assert response.status_code == 200, response.text
     return client, str(response.json()["csrf_token"])
 
 
 def test_concurrent_submits_of_one_attempt_make_one_result(
-    live: tuple[FastAPI, str, str], fresh: Engine
+    live: tuple[FastAPI, dict[str, str], str], fresh: Engine
 ) -> None:
     app, code, _ = live
     clients = [signed_in(app, "K000", code) for _ in range(8)]
@@ -116,7 +117,7 @@ def test_concurrent_submits_of_one_attempt_make_one_result(
 
 
 def test_a_puller_misses_and_repeats_nothing_while_results_are_written(
-    live: tuple[FastAPI, str, str], fresh: Engine
+    live: tuple[FastAPI, dict[str, str], str], fresh: Engine
 ) -> None:
     app, code, token = live
     sitters = [signed_in(app, f"K{n:03d}", code) for n in range(N)]
@@ -157,7 +158,7 @@ def test_a_puller_misses_and_repeats_nothing_while_results_are_written(
 
 
 def test_invigilator_actions_racing_submissions_leave_every_attempt_consistent(
-    live: tuple[FastAPI, str, str], fresh: Engine
+    live: tuple[FastAPI, dict[str, str], str], fresh: Engine
 ) -> None:
     """A pause racing a candidate's submit, and a close racing the rest: whichever wins, a
     submitted attempt stays submitted with one result, and the session closes."""
@@ -207,7 +208,9 @@ def test_invigilator_actions_racing_submissions_leave_every_attempt_consistent(
     assert len(results) == len(set(results)) == N
 
 
-def test_the_sweeper_stores_what_it_submits(live: tuple[FastAPI, str, str], fresh: Engine) -> None:
+def test_the_sweeper_stores_what_it_submits(
+    live: tuple[FastAPI, dict[str, str], str], fresh: Engine
+) -> None:
     """Nothing touches the attempts again: the background sweep alone must commit them."""
     from app.sittings import sweeper
     from app.sittings.models import Attempt
@@ -225,7 +228,7 @@ def test_the_sweeper_stores_what_it_submits(live: tuple[FastAPI, str, str], fres
 
 
 def test_the_sweeper_racing_late_submissions_does_not_deadlock(
-    live: tuple[FastAPI, str, str], fresh: Engine
+    live: tuple[FastAPI, dict[str, str], str], fresh: Engine
 ) -> None:
     """Time is up: the sweeper, two results pulls (which sweep too) and every candidate's own
     late submit all finalise at once; each attempt ends with one result and nobody gets a 503."""
@@ -262,7 +265,7 @@ def test_the_sweeper_racing_late_submissions_does_not_deadlock(
 
 
 def test_the_attempt_lock_reads_the_row_as_it_is_now(
-    live: tuple[FastAPI, str, str], fresh: Engine
+    live: tuple[FastAPI, dict[str, str], str], fresh: Engine
 ) -> None:
     """A rule decided under the lock must see changes committed since this session first read
     the attempt. PostgreSQL only: on SQLite every request holds the write lock from BEGIN."""
@@ -282,7 +285,9 @@ def test_the_attempt_lock_reads_the_row_as_it_is_now(
         assert locked is attempt and locked.admission == 7
 
 
-def _sitting_line(live: tuple[FastAPI, str, str], fresh: Engine) -> tuple[Any, int, Any, list[str]]:
+def _sitting_line(
+    live: tuple[FastAPI, dict[str, str], str], fresh: Engine
+) -> tuple[Any, int, Any, list[str]]:
     from app.sittings.models import Attempt, PaperItem
 
     app, code, _ = live
@@ -297,11 +302,11 @@ def _sitting_line(live: tuple[FastAPI, str, str], fresh: Engine) -> tuple[Any, i
 
 
 def test_an_autosave_and_a_flag_on_one_question_do_not_deadlock(
-    live: tuple[FastAPI, str, str], fresh: Engine, monkeypatch: pytest.MonkeyPatch
+    live: tuple[FastAPI, dict[str, str], str], fresh: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Both requests also write the attempt's last-seen time: every path must lock the attempt
     before the paper line (PostgreSQL; on SQLite writers are serial)."""
-    from app.sittings import repository, service
+    from app.sittings import lifecycle, repository, service
 
     if fresh.dialect.name == "sqlite":
         pytest.skip("SQLite: write transactions are serial (BEGIN IMMEDIATE)")
@@ -327,7 +332,9 @@ def test_an_autosave_and_a_flag_on_one_question_do_not_deadlock(
             assert attempt is not None
             service.seen(db, attempt, now)
             try:
-                service.save_answer(db, attempt, now, 1, options[0], 1)
+                lifecycle.save(
+                    db, lifecycle.relock(db, attempt), now, position=1, option_id=options[0], seq=1
+                )
                 db.commit()
             except BaseException as exc:
                 errors.append(exc)
@@ -342,7 +349,7 @@ def test_an_autosave_and_a_flag_on_one_question_do_not_deadlock(
             line_locked.wait(5)
             flag_started.set()
             try:
-                service.set_flag(db, attempt, now, 1, True)
+                lifecycle.flag(db, lifecycle.relock(db, attempt), now, position=1, flagged=True)
                 db.commit()
             except BaseException as exc:
                 errors.append(exc)
@@ -356,10 +363,10 @@ def test_an_autosave_and_a_flag_on_one_question_do_not_deadlock(
 
 
 def test_a_replay_reports_when_the_answer_was_really_saved(
-    live: tuple[FastAPI, str, str], fresh: Engine
+    live: tuple[FastAPI, dict[str, str], str], fresh: Engine
 ) -> None:
     """A retry of a save still in flight waits for it, then reports the stored time."""
-    from app.sittings import repository, service
+    from app.sittings import lifecycle, repository
 
     if fresh.dialect.name == "sqlite":
         pytest.skip("SQLite: write transactions are serial (BEGIN IMMEDIATE)")
@@ -369,26 +376,32 @@ def test_a_replay_reports_when_the_answer_was_really_saved(
     with maker() as first:
         attempt = repository.attempt(first, attempt_id)
         assert attempt is not None
-        assert service.save_answer(first, attempt, first_at, 1, options[0], 5) == first_at
+        locked = lifecycle.relock(first, attempt)
+        saved = lifecycle.save(first, locked, first_at, position=1, option_id=options[0], seq=5)
+        assert saved == first_at
 
         def retry() -> None:
             with maker() as db:
                 again = repository.attempt(db, attempt_id)
                 assert again is not None
-                reported.append(service.save_answer(db, again, retry_at, 1, options[0], 5))
+                locked = lifecycle.relock(db, again)
+                at = retry_at
+                reported.append(
+                    lifecycle.save(db, locked, at, position=1, option_id=options[0], seq=5)
+                )
                 db.commit()
 
         thread = threading.Thread(target=retry)
         thread.start()
         time.sleep(1)
-        assert thread.is_alive()  # waiting on the line's row lock
+        assert thread.is_alive()  # waiting on the attempt's row lock
         first.commit()
         thread.join(10)
     assert reported == [first_at]
 
 
 def test_results_voided_before_the_corrections_feed_are_backfilled(
-    live: tuple[FastAPI, str, str], fresh: Engine
+    live: tuple[FastAPI, dict[str, str], str], fresh: Engine
 ) -> None:
     """The migration that adds the feed turns results already voided into its first entries."""
     from alembic import command

@@ -137,7 +137,8 @@ def callers(room: Room) -> Iterator[dict[str, tuple[TestClient, dict[str, str]]]
     ):
         login = {"centre": "C0042", "username": "ann", "password": PASSWORD}
         staff_csrf = staff.post("/api/v1/auth/invigilator", json=login).json()["csrf_token"]
-        sign_in = {"candidate_number": "N001", "access_code": session["access_code"]}
+        own = {c["candidate_number"]: c["access_code"] for c in session["candidates"]}
+        sign_in = {"candidate_number": "N001", "access_code": own["N001"]}
         cand_csrf = candidate.post("/api/v1/auth/candidate", json=sign_in).json()["csrf_token"]
         yield {
             "awarding body": (room.client, room.admin()),

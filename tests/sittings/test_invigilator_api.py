@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.sittings.conftest import Room
+from tests.sittings.conftest import Room, code
 
 
 def register(room: Room, session_id: int) -> dict[str, dict[str, object]]:
@@ -32,7 +32,7 @@ def test_register_shows_every_candidate(room: Room) -> None:
 
 def test_pause_stops_the_clock_and_blocks_saves(room: Room) -> None:
     session = room.open_session(["N001"])
-    csrf_c, _ = room.sign_in("N001", session["access_code"])
+    csrf_c, _ = room.sign_in("N001", code(session, "N001"))
     option = room.attempt()["items"][0]["options"][0]["id"]
     cookies = dict(room.client.cookies)
     room.clock.advance(minutes=5)
@@ -56,7 +56,7 @@ def test_pause_stops_the_clock_and_blocks_saves(room: Room) -> None:
 
 def test_extra_time(room: Room) -> None:
     session = room.open_session(["N001"])
-    room.sign_in("N001", session["access_code"])
+    room.sign_in("N001", code(session, "N001"))
     staff = room.invigilate()
     response = room.act(staff, session["id"], "candidates/N001/extra-time", {"minutes": 10})
     assert response.status_code == 200
@@ -92,9 +92,9 @@ def test_incidents(room: Room) -> None:
 
 def test_close_submits_everyone_sitting_as_it_stands(room: Room) -> None:
     session = room.open_session(["N001", "N002", "N003"])
-    room.sign_in("N001", session["access_code"])
+    room.sign_in("N001", code(session, "N001"))
     room.client.cookies.clear()
-    room.sign_in("N002", session["access_code"])
+    room.sign_in("N002", code(session, "N002"))
     room.client.cookies.clear()
     staff = room.invigilate()
     room.act(staff, session["id"], "candidates/N002/pause")
@@ -144,7 +144,7 @@ def test_pausing_someone_not_sitting_is_a_conflict(room: Room) -> None:
 def test_room_pause_and_resume(room: Room) -> None:
     session = room.open_session(["N001", "N002", "N003"])
     for n in ("N001", "N002"):
-        room.sign_in(n, session["access_code"])
+        room.sign_in(n, code(session, n))
         room.client.cookies.clear()
     staff = room.invigilate()
     paused = room.act(staff, session["id"], "pause")
@@ -158,13 +158,13 @@ def test_room_pause_and_resume(room: Room) -> None:
 
 def test_void_stops_an_attempt_and_a_voided_result_no_longer_counts(room: Room) -> None:
     session = room.open_session(["N001", "N002"])
-    csrf, _ = room.sign_in("N001", session["access_code"])
+    csrf, _ = room.sign_in("N001", code(session, "N001"))
     keys = room.keys()
     for q in room.attempt()["items"]:
         room.answer(csrf, q["position"], keys[q["options"][0]["id"]], 1)
     room.client.post("/api/v1/attempt/submit", headers={"X-CSRF-Token": csrf})
     room.client.cookies.clear()
-    room.sign_in("N002", session["access_code"])
+    room.sign_in("N002", code(session, "N002"))
     room.client.cookies.clear()
     staff = room.invigilate()
     assert room.act(staff, session["id"], "candidates/N002/void", {"reason": ""}).status_code == 422
@@ -180,13 +180,13 @@ def test_void_stops_an_attempt_and_a_voided_result_no_longer_counts(room: Room) 
     ).json()
     assert achievement["units"] == []
     room.client.cookies.clear()
-    login = {"candidate_number": "N002", "access_code": session["access_code"]}
+    login = {"candidate_number": "N002", "access_code": code(session, "N002")}
     assert room.client.post("/api/v1/auth/candidate", json=login).status_code == 409
 
 
 def test_time_lost_to_a_disconnection_is_shown_not_credited(room: Room) -> None:
     session = room.open_session(["N001"])
-    room.sign_in("N001", session["access_code"])
+    room.sign_in("N001", code(session, "N001"))
     cookies = dict(room.client.cookies)
     room.clock.advance(minutes=2)  # the page went quiet
     room.client.cookies.clear()

@@ -7,7 +7,7 @@ import io
 import re
 
 from tests.factories import PASSWORD
-from tests.sittings.conftest import Room
+from tests.sittings.conftest import Room, code
 
 
 def csrf_of(html: str) -> str:
@@ -51,7 +51,7 @@ def test_running_a_session_from_the_pages(room: Room) -> None:
     assert "Session started" in started.text and "Pause everyone" in started.text
     cookies = dict(room.client.cookies)
     room.client.cookies.clear()
-    room.sign_in("N001", session["access_code"])
+    room.sign_in("N001", code(session, "N001"))
     room.client.cookies.clear()
     room.client.cookies.update(cookies)
     paused = room.client.post(f"{url}/candidates/N001/pause", data={"csrf_token": token})

@@ -6,7 +6,7 @@ import re
 
 from starlette.testclient import TestClient
 
-from tests.sittings.conftest import Room
+from tests.sittings.conftest import Room, code
 
 
 def csrf_of(html: str) -> str:
@@ -31,7 +31,7 @@ def test_sitting_the_exam_with_plain_forms(room: Room) -> None:
     bad = client.post("/exam", data={"candidate_number": "N001", "access_code": "WRONG1"})
     assert bad.status_code == 401 and "not recognised" in bad.text
     start = client.post(
-        "/exam", data={"candidate_number": "N001", "access_code": session["access_code"]}
+        "/exam", data={"candidate_number": "N001", "access_code": code(session, "N001")}
     )
     assert start.status_code == 200 and "Start the exam" in start.text  # followed the 303
     assert client.get("/exam/q/1", follow_redirects=False).headers["location"] == "/exam/start"
@@ -69,7 +69,7 @@ def test_pages_send_strangers_to_sign_in(room: Room) -> None:
 def test_display_preferences_are_kept_on_the_profile(room: Room) -> None:
     session = room.open_session(["N001"])
     room.client.post(
-        "/exam", data={"candidate_number": "N001", "access_code": session["access_code"]}
+        "/exam", data={"candidate_number": "N001", "access_code": code(session, "N001")}
     )
     token = csrf_of(room.client.get("/exam/start").text)
     room.client.post(

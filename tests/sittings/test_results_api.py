@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import tokens
 from tests.factories import bearer
-from tests.sittings.conftest import Room
+from tests.sittings.conftest import Room, code
 
 
 def sit_and_submit(room: Room, code: str, number: str) -> None:
@@ -21,12 +21,12 @@ def sit_and_submit(room: Room, code: str, number: str) -> None:
 def test_paging_never_misses_or_repeats(room: Room) -> None:
     session = room.open_session(["N001", "N002", "N003", "N004", "N005"])
     for n in ("N003", "N001", "N005"):
-        sit_and_submit(room, session["access_code"], n)
+        sit_and_submit(room, code(session, n), n)
     page = room.results(limit=2)
     assert [r["candidate_number"] for r in page["results"]] == ["N003", "N001"]  # recording order
     cursor = page["next_cursor"]
     for n in ("N002", "N004"):
-        sit_and_submit(room, session["access_code"], n)
+        sit_and_submit(room, code(session, n), n)
     seen = [r["candidate_number"] for r in page["results"]]
     while True:
         page = room.results(after=cursor, limit=2)
@@ -44,7 +44,7 @@ def test_empty_first_page_has_a_null_cursor(room: Room) -> None:
 
 def test_filters(room: Room) -> None:
     session = room.open_session(["N001"])
-    sit_and_submit(room, session["access_code"], "N001")
+    sit_and_submit(room, code(session, "N001"), "N001")
     assert len(room.results(centre="C0042")["results"]) == 1
     assert room.results(centre="C0099")["results"] == []
     assert len(room.results(unit="F/503/0358")["results"]) == 1
@@ -66,7 +66,7 @@ def test_bad_parameters_are_4xx_problems(room: Room) -> None:
 
 def test_a_passed_exam_counts_towards_achievement(room: Room) -> None:
     session = room.open_session(["N001"])
-    csrf, _ = room.sign_in("N001", session["access_code"])
+    csrf, _ = room.sign_in("N001", code(session, "N001"))
     keys = room.keys()
     for q in room.attempt()["items"]:
         room.answer(csrf, q["position"], keys[q["options"][0]["id"]], 1)
@@ -95,7 +95,7 @@ def test_a_result_voided_after_it_was_pulled_comes_through_the_corrections_feed(
 ) -> None:
     session = room.open_session(["N001", "N002", "N003"])
     for n in ("N001", "N002", "N003"):
-        sit_and_submit(room, session["access_code"], n)
+        sit_and_submit(room, code(session, n), n)
     pulled = room.results()
     assert [r["voided"] for r in pulled["results"]] == [False, False, False]
     assert corrections(room) == {"corrections": [], "next_cursor": None}

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.banks.models import Item
 from app.sittings.models import PaperItem, Sitting
 from app.sittings.scheduling import rebuild
-from tests.sittings.conftest import Room
+from tests.sittings.conftest import Room, code
 
 
 def papers(db: Session, session_id: int) -> list[list[tuple[int, tuple[str, ...]]]]:
@@ -79,7 +79,7 @@ def test_bad_schedules_are_refused(room: Room) -> None:
 
 def test_duration_override(room: Room) -> None:
     session = room.open_session(["N001"], duration_minutes=45)
-    room.sign_in("N001", session["access_code"])
+    room.sign_in("N001", code(session, "N001"))
     assert room.attempt()["remaining_seconds"] == 45 * 60
 
 

@@ -15,7 +15,13 @@ def test_healthz_says_the_process_is_up(client: TestClient) -> None:
 def test_readyz_is_ready_when_the_schema_is_at_head(client: TestClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "revision": head_revision()}
+    assert response.json() == {
+        "status": "ready",
+        "revision": head_revision(),
+        "in_flight": 0,
+        "waiting": 0,
+        "limit": client.app.state.load.limit,  # type: ignore[attr-defined]
+    }
 
 
 def test_readyz_is_503_on_a_database_without_the_schema(tmp_path) -> None:  # type: ignore[no-untyped-def]

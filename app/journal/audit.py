@@ -1,0 +1,100 @@
+"""What the journal proves about results: each attempt's answers and result, recomputed from
+its chain alone, must equal the rows the service reads and reports. An edited stored answer or
+an edited score shows here; editing the journal to match shows in its hashes and seals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.journal.models import JournalEntry
+from app.journal.service import Breach, attempt_chain
+from app.marking import repository as results
+from app.marking.scoring import Line, mark
+from app.sittings.models import Attempt, PaperItem
+
+
+def replayed_answers(chain_entries: Iterable[JournalEntry]) -> dict[int, str | None]:
+    """Each position's answer as the journal's saves leave it (only applied saves are
+    journalled, in the order they were applied)."""
+    answers: dict[int, str | None] = {}
+    for entry in sorted(chain_entries, key=lambda e: e.seq):
+        if entry.event == "answer_saved":
+            answers[int(entry.data["position"])] = entry.data["option_id"]
+    return answers
+
+
+def audit(db: Session, sitting_id: int | None = None) -> list[Breach]:
+    """Every attempt's stored answers and result against its journal."""
+    query = select(Attempt).order_by(Attempt.id)
+    if sitting_id is not None:
+        query = query.where(Attempt.sitting_id == sitting_id)
+    breaches: list[Breach] = []
+    for attempt in db.scalars(query):
+        chain = attempt_chain(attempt.id)
+        entries = list(
+            db.scalars(
+                select(JournalEntry).where(JournalEntry.chain == chain).order_by(JournalEntry.seq)
+            )
+        )
+        journalled = replayed_answers(entries)
+        stored = {
+            line.position: line.answer
+            for line in db.scalars(select(PaperItem).where(PaperItem.attempt_id == attempt.id))
+        }
+        for position in sorted(stored):
+            if stored[position] != journalled.get(position):
+                breaches.append(
+                    Breach(
+                        chain,
+                        0,
+                        f"question {position}: stored answer {stored[position]!r}, but the "
+                        f"journal's saves give {journalled.get(position)!r}",
+                    )
+                )
+        result = results.for_attempt(db, attempt.id)
+        if result is None:
+            continue
+        lines = [
+            Line(outcome, key, journalled.get(position))
+            for position, (outcome, key, _) in enumerate(results.lines(db, attempt.id), start=1)
+        ]
+        marks = mark(lines, result.pass_mark_percent)
+        outcome = "pass" if marks.passed else "fail"
+        expected = (marks.score, marks.max_score, float(marks.percent), outcome)
+        found = (result.score, result.max_score, result.percent, result.outcome)
+        if expected != found:
+            breaches.append(
+                Breach(
+                    chain,
+                    0,
+                    f"result {found[0]}/{found[1]} ({found[2]}%, {found[3]}) does not follow "
+                    f"from the journalled answers: {expected[0]}/{expected[1]} "
+                    f"({expected[2]}%, {expected[3]})",
+                )
+            )
+        marked = [e for e in entries if e.event == "marked"]
+        if not marked or marked[-1].data.get("score") != result.score:
+            breaches.append(Breach(chain, 0, "the journal's 'marked' entry is not the result"))
+    return breaches
+
+
+def verify(db: Session, key: bytes, sitting_id: int | None = None) -> tuple[int, list[Breach]]:
+    """Everything the journal can prove: its chains intact, its seals holding, and every
+    result and stored answer following from it. Returns (entries checked, problems)."""
+    from app.journal import seals, service
+
+    checked, breaches = service.verify(db, sitting_id)
+    query = select(JournalEntry)
+    chains: set[str] | None = None
+    if sitting_id is not None:
+        ids = db.scalars(select(Attempt.id).where(Attempt.sitting_id == sitting_id))
+        chains = {service.sitting_chain(sitting_id), *(attempt_chain(i) for i in ids)}
+        query = query.where(JournalEntry.chain.in_(chains))
+    hashes = seals.stored_hashes(db.scalars(query))
+    for chain, seq, problem in seals.check(key, seals.all_seals(db), hashes, chains):
+        breaches.append(Breach(chain, seq, problem))
+    breaches.extend(audit(db, sitting_id))
+    return checked, breaches
