@@ -455,7 +455,7 @@
         event.preventDefault();
         showNetwork(offline ? "You are offline. You can submit once the connection returns; your answers are kept on this computer."
                             : "Some answers are still being saved. Wait for \u201cAll answers saved\u201d, then submit.");
-        flush();
+        if (!offline) flush();
         return;
       }
       if (paper && route(path)) { event.preventDefault(); show(path, "push"); }

@@ -48,7 +48,15 @@ def live_db(
     yield live_server
 
 
-def seat(live: LiveServer, duration: int | None = None, extra: int = 0) -> Seat:
+def seat(
+    live: LiveServer,
+    duration: int | None = None,
+    extra: int = 0,
+    *,
+    rest_breaks: bool = False,
+    reading: int | None = None,
+    size: int = 1,
+) -> Seat:
     """A fresh candidate in a fresh, open session."""
     number = f"B{next(_numbers):04d}"
     engine = make_engine(live.db_url)
@@ -62,15 +70,22 @@ def seat(live: LiveServer, duration: int | None = None, extra: int = 0) -> Seat:
             first_name="Bea",
             last_name="Browser",
             extra_time_percent=extra,
+            rest_breaks=rest_breaks,
         )
+        others = [f"{number}-{i}" for i in range(1, size)]  # a fuller room, when asked
+        for other in others:
+            candidates.create_candidate(
+                db, now, candidate_number=other, centre="C0042", first_name="Ola", last_name=other
+            )
         sitting = scheduling.schedule(
             db,
             now,
             centre="C0042",
             unit="F/503/0358",
             scheduled_start=now,
-            candidate_numbers=[number],
+            candidate_numbers=[number, *others],
             duration_minutes=duration,
+            reading_minutes=reading,
         )
         sitting.status = "open"
         db.flush()
@@ -355,23 +370,3 @@ def test_display_settings_and_accessibility_in_every_scheme(
     page.get_by_role("button", name="Hide time").click()
     expect(page.locator("#timer-value")).to_have_class("visually-hidden")
     expect(page.get_by_role("button", name="Show time")).to_be_visible()
-
-
-def test_a_paused_candidate_sees_it_and_cannot_answer(
-    live_db: LiveServer, context: BrowserContext, artifacts_dir: Path
-) -> None:
-    s = seat(live_db)
-    page = context.new_page()
-    sign_in(page, live_db, s)
-    page.goto(live_db.url + "/exam/q/1")
-    engine = make_engine(live_db.db_url)
-    for db in unit_of_work(make_sessionmaker(engine), write=True):
-        attempt = db.scalar(select(Attempt).where(Attempt.sitting_id == s.session_id))
-        assert attempt is not None
-        from app.sittings import timing
-
-        timing.pause(attempt, live_db.clock.now())
-    engine.dispose()
-    expect(page.locator("#paused-banner")).to_be_visible(timeout=15_000)
-    expect(page.locator("input[name=option]").first).to_be_disabled()
-    shot(page, artifacts_dir, "11-paused")
