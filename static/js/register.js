@@ -107,7 +107,6 @@
     row.dataset.attention = attention(c) ? "yes" : "no";
     var key = shown;
     var cell = row.querySelector(".row-actions");
-    if (row.dataset.actions === undefined) row.dataset.actions = key;
     if (row.dataset.actions !== key && !inUse(cell)) {
       cell.textContent = "";
       actions(c).forEach(function (p) { cell.appendChild(p); });
