@@ -225,7 +225,9 @@ def mark_pages_seen(db: Session, pairs: list[tuple[int, str]], now: datetime) ->
         .where(
             Attempt.id == bindparam("attempt"),
             Attempt.device_hash == bindparam("device"),
-            Attempt.status.in_(("not_started", "in_progress", "paused")),
+            # Plain comparisons: an IN list cannot be expanded in an executemany.
+            Attempt.status != AttemptStatus.SUBMITTED,
+            Attempt.status != AttemptStatus.VOIDED,
         )
         .values(page_seen_at=now, last_seen_at=now)
         .execution_options(synchronize_session=False)
