@@ -70,8 +70,8 @@ def serve(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
         log_level="info",
+        **settings.proxy_options(),  # type: ignore[arg-type]
     )
 
 

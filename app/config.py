@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # Seals the journal's chain heads. Kept out of the database; defaults to a key derived
     # from the secret key. Give it its own value (and keep it apart) in production.
     journal_key: SecretStr = SecretStr("")
+    # A gap longer than this between the service's beats (every 5 s) was downtime, given back
+    # to every running attempt (see sittings.downtime); 0 turns the credit off.
+    downtime_after_seconds: int = Field(default=20, ge=0)
     # Request bodies: the most any route reads, and how long a body may take to arrive.
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     body_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -78,6 +81,12 @@ class Settings(BaseSettings):
                 "'import secrets; print(secrets.token_urlsafe(48))')"
             )
         return self
+
+    def proxy_options(self) -> dict[str, object]:
+        """uvicorn's options for forwarded headers: believed only from the configured proxies;
+        with none configured, X-Forwarded-For is ignored and the peer is the client."""
+        trusted = [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+        return {"proxy_headers": bool(trusted), "forwarded_allow_ips": ",".join(trusted) or None}
 
     @property
     def is_sqlite(self) -> bool:

@@ -13,6 +13,8 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from app.sittings.status import AttemptStatus, SittingStatus
+
 # The project tree (templates, static, migrations); a container installs the code elsewhere.
 ROOT = Path(os.environ.get("EXAMHALL_HOME") or Path(__file__).resolve().parent.parent)
 TEMPLATES_DIR = ROOT / "templates"
@@ -54,6 +56,8 @@ _env.filters.update(
     clock_time=clock_time,
     date_time=date_time,
 )
+# Templates compare states by these names, never by bare strings (AttemptStatus.PAUSED).
+_env.globals.update(AttemptStatus=AttemptStatus, SittingStatus=SittingStatus)
 templates = Jinja2Templates(env=_env)
 
 

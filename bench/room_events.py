@@ -76,8 +76,13 @@ def clone_attempts(url: str, total: int) -> list[int]:
         conn.execute(
             insert(Attempt),
             [
-                {**keep, "candidate_id": cid, "paused_seconds": 0, "started_at": now,
-                 "access_code": f"X{cid:09d}"}
+                {
+                    **keep,
+                    "candidate_id": cid,
+                    "paused_seconds": 0,
+                    "started_at": now,
+                    "access_code": f"X{cid:09d}",
+                }
                 for cid in ids
             ],
         )
@@ -157,7 +162,9 @@ async def hold_streams(base: str, cookies: dict[str, str], count: int, pid: int)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres", action="store_true", help="EXAMHALL_TEST_POSTGRES_URL's server")
+    parser.add_argument(
+        "--postgres", action="store_true", help="EXAMHALL_TEST_POSTGRES_URL's server"
+    )
     parser.add_argument("--pg-name", default="examhall_bench", help="the database to create")
     parser.add_argument("--requests", type=int, default=300, help="clock requests to time")
     parser.add_argument("--streams", type=int, default=300, help="event streams to hold open")

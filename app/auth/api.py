@@ -28,9 +28,9 @@ def login_invigilator(
         password=body.password,
         address=address,
     )
-    csrf = cookies.new_csrf_token()
-    cookies.issue(response, settings, cookies.STAFF, {"sub": account.id, "csrf": csrf})
-    return LoginOut(csrf_token=csrf)
+    payload = service.staff_session(account)
+    cookies.issue(response, settings, cookies.STAFF, payload)
+    return LoginOut(csrf_token=str(payload["csrf"]))
 
 
 @router.get("/invigilator", response_model=StaffOut)
@@ -39,7 +39,9 @@ def whoami(staff: StaffDep) -> StaffOut:
 
 
 @router.post("/invigilator/logout", status_code=204)
-def logout(staff: StaffDep, response: Response, settings: SettingsDep) -> Response:
+def logout(staff: StaffDep, db: DbDep, settings: SettingsDep) -> Response:
+    """Sign out: this cookie, and every other this account holds, stops working at once."""
+    service.sign_out_staff(db, staff.invigilator_id)
     response = Response(status_code=204)
     cookies.clear(response, settings, cookies.STAFF)
     return response

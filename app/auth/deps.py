@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import cookies, tokens
 from app.auth.models import ApiToken
-from app.centres import service as centres
+from app.auth.service import staff_account
 from app.deps import ClockDep, DbDep, SettingsDep
 from app.errors import Forbidden, Unauthorized
 from app.web import Redirect
@@ -38,9 +38,15 @@ def _bearer(request: Request, db: Session, now: datetime) -> ApiToken | None:
 def require_scope(scope: str) -> Callable[..., ApiToken]:
     """A dependency: the request carries an active bearer token that grants `scope`."""
 
-    def dependency(request: Request, db: DbDep, clock: ClockDep) -> ApiToken:
+    def dependency(request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep) -> ApiToken:
         value = _bearer_value(request)
         if not value:
+            if cookies.read(request, settings, cookies.STAFF) or cookies.read(
+                request, settings, cookies.CANDIDATE
+            ):
+                # Signed in, but as an invigilator or a candidate: not allowed, as the
+                # contract says (403), rather than not authenticated.
+                raise Forbidden("This route is for the awarding body's bearer tokens.")
             raise BearerRequired("An awarding-body bearer token is required.")
         token = tokens.authenticate(db, value, clock.now())
         if token is None:
@@ -75,9 +81,9 @@ def current_staff(request: Request, db: DbDep, settings: SettingsDep, clock: Clo
         raise Unauthorized("Sign in as an invigilator first.")
     if not cookies.csrf_ok(request, str(payload.get("csrf", ""))):
         raise Forbidden("The X-CSRF-Token header is missing or wrong.")
-    account = centres.get_invigilator(db, int(payload.get("sub", 0)))
+    account = staff_account(db, payload)
     if account is None:
-        raise Unauthorized("This invigilator account no longer exists.")
+        raise Unauthorized("This sign-in has ended (signed out, or the account is gone).")
     return StaffUser(account.id, account.centre_id, account.centre.code, account.username)
 
 
@@ -95,7 +101,7 @@ class StaffPage:
 def staff_page(request: Request, db: DbDep, settings: SettingsDep) -> StaffPage:
     """A page for a signed-in invigilator; anyone else is sent to the sign-in page."""
     payload = cookies.read(request, settings, cookies.STAFF)
-    account = centres.get_invigilator(db, int(payload.get("sub", 0))) if payload else None
+    account = staff_account(db, payload)  # gone, or signed out since: the sign-in page
     if payload is None or account is None:
         raise Redirect("/invigilate")
     staff = StaffUser(account.id, account.centre_id, account.centre.code, account.username)

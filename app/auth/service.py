@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.auth import throttle
+from app.auth.cookies import new_csrf_token
 from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.centres import service as centres
 from app.centres.models import Invigilator
@@ -17,6 +18,32 @@ from app.errors import Unauthorized
 class InvalidCredentials(Unauthorized):
     code = "invalid-credentials"
     commit = True  # the failure must be counted even though the request fails
+
+
+def staff_session(account: Invigilator) -> dict[str, object]:
+    """What a staff cookie carries: who, the CSRF token, and the sign-out epoch it belongs to."""
+    return {"sub": account.id, "csrf": new_csrf_token(), "epoch": account.session_epoch}
+
+
+def staff_account(db: Session, payload: dict[str, object] | None) -> Invigilator | None:
+    """The account behind a staff cookie, unless it no longer exists or has signed out since
+    the cookie was issued (signing out ends every cookie of that account, at once)."""
+    if payload is None:
+        return None
+    subject, epoch = payload.get("sub"), payload.get("epoch", 0)
+    if not isinstance(subject, int) or not isinstance(epoch, int):
+        return None
+    account = centres.get_invigilator(db, subject)
+    if account is None or account.session_epoch != epoch:
+        return None
+    return account
+
+
+def sign_out_staff(db: Session, invigilator_id: int) -> None:
+    """End every cookie this account holds, on every device."""
+    account = centres.get_invigilator(db, invigilator_id)
+    if account is not None:
+        account.session_epoch += 1
 
 
 def login_invigilator(

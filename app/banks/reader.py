@@ -51,10 +51,20 @@ class BankSet:
     problems: list[Problem] = field(default_factory=list)
 
 
+# The largest unit bank today is ~80 KB; this leaves room for 50 times that, and no more.
+MAX_FILE_BYTES = 4_000_000
+
+
 def _parse(
     path: Path, kind: type[M], problems: list[Problem]
 ) -> tuple[M, dict[tuple[str, ...], int]] | None:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.append(
+                Problem(path, 1, f"too large: {size} bytes (a bank file may be {MAX_FILE_BYTES})")
+            )
+            return None
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(path, 1, f"cannot read: {exc}"))

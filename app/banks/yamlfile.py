@@ -17,16 +17,32 @@ class YamlError(Exception):
         self.message = message
 
 
+class _NoAliases(yaml.SafeLoader):
+    """A bank file needs no aliases; refusing them makes an alias bomb (a "billion laughs")
+    a clear error instead of a hang."""
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise YamlError(
+                event.start_mark.line + 1, "YAML aliases (*name) are not allowed in bank files"
+            )
+        return super().compose_node(parent, index)
+
+
 def load(text: str) -> tuple[Any, dict[Path_, int], list[tuple[int, str]]]:
     """The data, the line of each path (keys and list positions as strings), duplicate keys."""
+    loader = _NoAliases(text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YamlError(mark.line + 1 if mark else 1, str(exc.problem or exc)) from exc
     except yaml.YAMLError as exc:
         raise YamlError(1, str(exc)) from exc
+    finally:
+        loader.dispose()
     lines: dict[Path_, int] = {}
     duplicates: list[tuple[int, str]] = []
     if root is not None:

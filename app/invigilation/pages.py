@@ -23,6 +23,7 @@ from app.invigilation import reports, service
 from app.invigilation.schemas import ExtraTimeIn, IncidentIn, NoFieldsIn, ReadmitIn, VoidIn
 from app.invigilation.service import CATEGORIES
 from app.paths import SessionId
+from app.sittings.status import AttemptStatus
 from app.web import render
 
 router = APIRouter(prefix="/invigilate", include_in_schema=False)
@@ -37,15 +38,16 @@ CATEGORY_LABELS = {
     "fire_alarm": "Fire alarm or evacuation",
     "other": "Other",
 }
+# The attempt's statuses, and as the room sees them besides (service.RegisterLine.shown_status).
 STATUS_LABELS = {
-    "not_started": "Not started",
+    AttemptStatus.NOT_STARTED: "Not started",
     "awaiting_approval": "Waiting to be admitted",
     "reading": "Reading instructions",
-    "in_progress": "Sitting",
-    "paused": "Paused",
+    AttemptStatus.IN_PROGRESS: "Sitting",
+    AttemptStatus.PAUSED: "Paused",
     "on_break": "On a rest break",
-    "submitted": "Submitted",
-    "voided": "Voided",
+    AttemptStatus.SUBMITTED: "Submitted",
+    AttemptStatus.VOIDED: "Voided",
 }
 # What the register's filter offers: a status, or everyone who needs a look.
 FILTERS = {"all": "Everyone", "attention": "Needs attention", **STATUS_LABELS}
@@ -81,8 +83,8 @@ def _see(path: str) -> RedirectResponse:
 
 
 @router.get("", response_class=HTMLResponse)
-def sign_in_page(request: Request, settings: SettingsDep) -> Response:
-    if cookies.read(request, settings, cookies.STAFF):
+def sign_in_page(request: Request, db: DbDep, settings: SettingsDep) -> Response:
+    if auth.staff_account(db, cookies.read(request, settings, cookies.STAFF)):
         return _see("/invigilate/sessions")
     return render(request, "invigilator/sign_in.html", {"error": None, "values": {}})
 
@@ -108,15 +110,16 @@ async def sign_in(
         context = {"error": exc.detail, "values": values}
         return render(request, "invigilator/sign_in.html", context, status_code=exc.status)
     response = _see("/invigilate/sessions")
-    cookies.issue(
-        response, settings, cookies.STAFF, {"sub": account.id, "csrf": cookies.new_csrf_token()}
-    )
+    cookies.issue(response, settings, cookies.STAFF, auth.staff_session(account))
     return response
 
 
 @router.post("/sign-out", response_class=HTMLResponse)
-async def sign_out(request: Request, page: StaffPageDep, settings: SettingsDep) -> Response:
+async def sign_out(
+    request: Request, page: StaffPageDep, db: DbDep, settings: SettingsDep
+) -> Response:
     await cookies.signed_form(request, page.csrf)
+    auth.sign_out_staff(db, page.staff.invigilator_id)
     response = _see("/invigilate")
     cookies.clear(response, settings, cookies.STAFF)
     return response

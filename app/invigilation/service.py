@@ -8,13 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.deps import StaffUser
 from app.candidates.models import Candidate
-from app.centres.models import Invigilator
 from app.errors import Conflict, NotFound
+from app.invigilation import repository as records
 from app.invigilation.models import Incident
 from app.journal import service as journal
 from app.qualifications.models import Unit
@@ -418,11 +417,5 @@ class IncidentView:
 def incidents(db: Session, staff: StaffUser, sitting_id: int) -> list[IncidentView]:
     """The session's incidents in the order they were recorded."""
     sitting = get_sitting(db, staff, sitting_id)
-    rows = db.execute(
-        select(Incident, Candidate.candidate_number, Invigilator.username)
-        .outerjoin(Candidate, Candidate.id == Incident.candidate_id)
-        .join(Invigilator, Invigilator.id == Incident.invigilator_id)
-        .where(Incident.sitting_id == sitting.id)
-        .order_by(Incident.created_at, Incident.id)
-    )
+    rows = records.incidents_at(db, staff.centre_id, sitting.id)
     return [IncidentView(i, number, username) for i, number, username in rows]

@@ -86,6 +86,7 @@ def login_candidate(
             address=address,
             device=device,
             user_agent=user_agent,
+            device_presented=devices.COOKIE in request.cookies,
         )
     except (devices.OpenElsewhere, CandidateCredentials) as exc:
         # Keep this device's id: a re-admission can give the paper to it, and its wrong

@@ -20,6 +20,10 @@ from app.web import Redirect
 async def candidate_ticket(request: Request, settings: SettingsDep) -> tickets.Ticket:
     ticket = tickets.read(request, settings)
     if ticket is None:
+        if cookies.read(request, settings, cookies.STAFF) or request.headers.get("authorization"):
+            # Another kind of caller (a valid bearer token is checked by the awarding body's
+            # routes; any credential here is the wrong kind): 403, not 401.
+            raise Forbidden("This route is for a candidate signed in to their exam.")
         raise Unauthorized("Sign in with your candidate number and access code first.")
     if not cookies.csrf_ok(request, ticket.csrf):
         raise Forbidden("The X-CSRF-Token header is missing or wrong.")

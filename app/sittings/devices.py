@@ -25,6 +25,7 @@ from fastapi import Request, Response
 
 from app.config import Settings
 from app.errors import Conflict, Unauthorized
+from app.sittings import status
 from app.sittings.models import Attempt
 
 COOKIE = "examhall_device"
@@ -33,7 +34,7 @@ PAGE_HEADER = "x-examhall-page"  # sent by exam.js with its heartbeat
 SEEN_EVERY = timedelta(seconds=10)  # how often a busy page's presence is written
 # The page reports every 10 s; silence longer than this is a disconnection.
 DISCONNECTED_AFTER = timedelta(seconds=45)
-UNDER_WAY = ("in_progress", "paused")
+UNDER_WAY = status.UNDER_WAY
 _ID = re.compile(r"[A-Za-z0-9_-]{22,64}")
 
 
@@ -92,7 +93,7 @@ def claim(attempt: Attempt, device_hash: str, now: datetime, *, exclusive: bool)
     `exclusive`: the sign-in came through the exam's own form, so the device it replaces is
     signed out even if its page never reported."""
     held = attempt.device_hash
-    if attempt.status not in (*UNDER_WAY, "not_started"):
+    if attempt.status not in (*UNDER_WAY, status.AttemptStatus.NOT_STARTED):
         return None  # a submitted paper is only shown, never held
     if held is None or held == device_hash:
         attempt.device_hash, attempt.readmitted_at = device_hash, None

@@ -23,9 +23,9 @@ BEAT_EVERY = timedelta(seconds=5)
 DOWN_AFTER = timedelta(seconds=20)
 
 
-def beat(db: Session, now: datetime) -> int:
-    """Record that the service is up; credit any downtime since the last beat. Returns how
-    many attempts were credited."""
+def beat(db: Session, now: datetime, down_after: timedelta = DOWN_AFTER) -> int:
+    """Record that the service is up; credit any downtime (a gap longer than `down_after`,
+    never when that is zero) since the last beat. Returns how many attempts were credited."""
     row = repository.last_beat(db)
     if row is None:
         db.add(ServiceBeat(id=1, beat_at=now))
@@ -33,7 +33,7 @@ def beat(db: Session, now: datetime) -> int:
         return 0
     down_since, gap = row.beat_at, now - row.beat_at
     row.beat_at = max(row.beat_at, now)
-    if gap <= DOWN_AFTER:
+    if not down_after or gap <= down_after:
         return 0
     seconds = math.ceil(gap.total_seconds())
     credited = 0

@@ -93,7 +93,8 @@ def start(db: Session, attempt: Locked, now: datetime, *, actor: str = "candidat
     """Start the candidate's clock; True if it started now (False if it already had)."""
     if attempt.status != S.NOT_STARTED:
         return False
-    timing.start(attempt, now)
+    attempt.status, attempt.reading_until = S.IN_PROGRESS, None
+    timing.started(attempt, now)
     record(db, attempt, now, actor, "started", {"allowed_seconds": attempt.allowed_seconds})
     return True
 
@@ -166,7 +167,8 @@ def settle(db: Session, attempt: Locked, now: datetime) -> bool:
     if timing.reading_over(attempt, now):
         at = attempt.reading_until
         assert at is not None
-        timing.start(attempt, at)
+        attempt.status, attempt.reading_until = S.IN_PROGRESS, None
+        timing.started(attempt, at)
         data = {"allowed_seconds": attempt.allowed_seconds, "by": "reading_limit"}
         record(db, attempt, now, "system", "started", {**data, "at": at.isoformat()})
     if timing.expired(attempt, now, timing.GRACE):
@@ -185,7 +187,8 @@ def pause(db: Session, attempt: Locked, now: datetime, *, actor: str, room: bool
             "Only a candidate who is sitting the exam can be paused; "
             f"this one is {_named(attempt.status)}."
         )
-    timing.pause(attempt, now)
+    attempt.status = S.PAUSED
+    timing.paused(attempt, now)
     record(db, attempt, now, actor, "paused", {"room": True} if room else {})
     return True
 
@@ -200,7 +203,8 @@ def resume(db: Session, attempt: Locked, now: datetime, *, actor: str, room: boo
         )
     if attempt.break_started_at is not None:
         return end_break(db, attempt, now, actor=actor)
-    timing.resume(attempt, now)
+    attempt.status = S.IN_PROGRESS
+    timing.resumed(attempt, now)
     data: dict[str, Any] = {"paused_seconds": attempt.paused_seconds}
     if room:
         data["room"] = True
@@ -226,7 +230,8 @@ def start_break(db: Session, attempt: Locked, now: datetime, *, actor: str, arra
             "A rest break can start only while the exam is running; "
             f"this one is {_named(attempt.status)}."
         )
-    timing.start_break(attempt, now)
+    attempt.status, attempt.break_started_at = S.PAUSED, now
+    timing.paused(attempt, now)
     record(db, attempt, now, actor, "rest_break_started", {})
     return True
 
@@ -238,9 +243,18 @@ def end_break(db: Session, attempt: Locked, now: datetime, *, actor: str) -> boo
         if attempt.status == S.PAUSED:
             raise AttemptPaused("Your exam is paused by the invigilator; wait for them.")
         return False
-    seconds = timing.end_break(attempt, now)
+    seconds = _close_break(attempt, now)
+    attempt.status = S.IN_PROGRESS
+    timing.resumed(attempt, now)
     record(db, attempt, now, actor, "rest_break_ended", {"seconds": seconds})
     return True
+
+
+def _close_break(attempt: Locked, now: datetime) -> int:
+    seconds = timing.break_seconds(attempt, now)
+    attempt.rest_break_seconds += seconds
+    attempt.break_started_at = None
+    return seconds
 
 
 def add_time(
@@ -343,7 +357,7 @@ def _finish(db: Session, attempt: Locked, by: SubmittedBy, now: datetime, actor:
     attempt.submitted_by = SubmittedBy.TIMEOUT if late else by
     attempt.submitted_at = deadline if late and deadline else now
     if attempt.break_started_at is not None:  # the break's length counts to the end
-        seconds = timing.end_break(attempt, now)
+        seconds = _close_break(attempt, now)
         record(db, attempt, now, actor, "rest_break_ended", {"seconds": seconds})
     attempt.status, attempt.paused_at, attempt.deadline_at = S.SUBMITTED, None, None
     devices.clear_flags(attempt)

@@ -99,6 +99,7 @@ async def sign_in(
             device=device,
             user_agent=user_agent,
             exclusive=True,
+            device_presented=devices.COOKIE in request.cookies,
         )
     except AppError as exc:
         # Answered, not raised: the request's transaction commits, so the failure is counted.

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from app.banks.models import ItemVersion
 from app.candidates.models import Candidate
 from app.sittings.models import Attempt, PaperItem, ServiceBeat, Sitting
 from app.sittings.status import AttemptStatus, SittingStatus
@@ -46,6 +47,17 @@ def paper(db: Session, attempt_id: int) -> list[PaperItem]:
             select(PaperItem).where(PaperItem.attempt_id == attempt_id).order_by(PaperItem.position)
         )
     )
+
+
+def paper_with_versions(db: Session, attempt_id: int) -> list[tuple[PaperItem, ItemVersion]]:
+    """One attempt's paper, position by position, with the frozen item versions."""
+    rows = db.execute(
+        select(PaperItem, ItemVersion)
+        .join(ItemVersion, ItemVersion.id == PaperItem.item_version_id)
+        .where(PaperItem.attempt_id == attempt_id)
+        .order_by(PaperItem.position)
+    )
+    return [(line, version) for line, version in rows]
 
 
 def paper_item(db: Session, attempt_id: int, position: int) -> PaperItem | None:

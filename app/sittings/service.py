@@ -7,18 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth import throttle
-from app.banks.models import ItemVersion
 from app.candidates.models import Candidate
 from app.config import Settings
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.qualifications.models import Unit
 from app.sittings import devices, lifecycle, repository, timing
 from app.sittings.devices import DISCONNECTED_AFTER, SEEN_EVERY
-from app.sittings.models import Attempt, PaperItem, Sitting
+from app.sittings.models import Attempt, Sitting
 from app.sittings.scheduling import normalise_code
 from app.sittings.status import AttemptStatus, SittingStatus
 from app.sittings.tickets import Ticket
@@ -39,7 +37,9 @@ class CandidateCredentials(Unauthorized):
     commit = True  # keep the guess counted
 
 
-def _guess_limits(settings: Settings, address: str, device_hash: str) -> list[throttle.Limit]:
+def _guess_limits(
+    settings: Settings, address: str, device_hash: str | None
+) -> list[throttle.Limit]:
     """Where a candidate's guesses are counted: this browser at this address, and the address
     as a circuit breaker. Never the candidate number: a neighbour's wrong guesses must not lock
     the real candidate out, and a personal code is far too long to guess at these rates."""
@@ -71,12 +71,15 @@ def login(
     device: str,
     user_agent: str = "",
     exclusive: bool = False,
+    device_presented: bool = True,
 ) -> Attempt:
     """The attempt that this candidate's own code opens, on this device (see devices;
     `exclusive` for the exam's own sign-in form). The first sign-in starts the clock, or, where
     the invigilator approves admissions, asks for approval."""
     device_hash = devices.digest(device)
-    limits = _guess_limits(settings, address, device_hash)
+    # A browser without our device cookie is counted with every other such request from its
+    # address: dropping the cookie buys no fresh guesses.
+    limits = _guess_limits(settings, address, device_hash if device_presented else None)
     throttle.reserve(db, now, *limits)
     matches = repository.for_login(db, candidate_number.strip(), normalise_code(access_code))
     if not matches:
@@ -202,14 +205,8 @@ def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
     assert sitting is not None and candidate is not None
     unit = db.get(Unit, sitting.unit_id)
     assert unit is not None
-    rows = db.execute(
-        select(PaperItem, ItemVersion)
-        .join(ItemVersion, ItemVersion.id == PaperItem.item_version_id)
-        .where(PaperItem.attempt_id == attempt.id)
-        .order_by(PaperItem.position)
-    )
     questions = []
-    for line, version in rows:
+    for line, version in repository.paper_with_versions(db, attempt.id):
         texts = {o["id"]: o["text"] for o in version.options}
         questions.append(
             Question(

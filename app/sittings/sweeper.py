@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +27,8 @@ def sweep_once(app: FastAPI) -> int:
 def beat_once(app: FastAPI) -> int:
     """Note the service is up, crediting downtime first: runs before a worker serves."""
     with transaction(app.state.sessionmaker) as db:
-        credited = downtime.beat(db, app.state.clock.now())
+        down_after = timedelta(seconds=app.state.settings.downtime_after_seconds)
+        credited = downtime.beat(db, app.state.clock.now(), down_after)
     if credited:
         log.warning("service was down: time credited to %d attempts", credited)
     return credited

@@ -137,3 +137,21 @@ def test_one_address_guessing_many_accounts_is_throttled(
     app.state.settings = app.state.settings.model_copy(update={"login_address_failures": 8})
     codes = [attempt(client, "wrong-password", username=f"user{i}") for i in range(9)]
     assert codes[:8] == [401] * 8 and codes[8] == 429
+
+
+def test_signing_out_ends_every_copy_of_the_cookie_at_once(client: TestClient, staff: None) -> None:
+    """A cookie copied before sign-out (another tab, a stolen copy) no longer works: not on
+    the API, and not on the pages."""
+    csrf = login_invigilator(client)
+    kept = dict(client.cookies)
+    assert client.post(f"{LOGIN}/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    client.cookies.clear()
+    client.cookies.update(kept)
+    refused = client.get(LOGIN)
+    assert refused.status_code == 401
+    assert refused.json()["type"].endswith("/not-authenticated")
+    page = client.get("/invigilate/sessions", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/invigilate"
+    assert client.get("/invigilate", follow_redirects=False).status_code == 200  # no loop
+    login_invigilator(client)  # signing in again works
+    assert client.get(LOGIN).status_code == 200

@@ -150,3 +150,31 @@ def test_published_json_schemas_are_current() -> None:
     for name, text in json_schemas().items():
         published = ROOT / "question_banks" / "schema" / name
         assert published.read_text() == text, f"run `examhall banks schema` to refresh {name}"
+
+
+def test_an_alias_bomb_is_refused_at_once_with_its_line(tmp_path: Path) -> None:
+    """A "billion laughs": nine levels of nine aliases. Refused, not expanded."""
+    builder.write(tmp_path, None, builder.banks())
+    path = tmp_path / "999-0000-1/units/A-100-0001.yaml"
+    levels = ['a0: &a0 ["lol"]'] + [
+        f"a{n}: &a{n} [{', '.join(f'*a{n - 1}' for _ in range(9))}]" for n in range(1, 10)
+    ]
+    path.write_text("\n".join(levels) + "\n")
+    import time
+
+    started = time.monotonic()
+    _, found = check(tmp_path)
+    assert time.monotonic() - started < 5
+    [problem] = [str(p) for p in found if "A-100-0001" in str(p)]
+    assert problem.startswith(f"{path}:2:") and "aliases" in problem
+
+
+def test_an_oversized_bank_file_is_refused_unread(tmp_path: Path) -> None:
+    from app.banks import reader
+
+    builder.write(tmp_path, None, builder.banks())
+    path = tmp_path / "999-0000-1/units/A-100-0001.yaml"
+    with path.open("a") as f:
+        f.write("#" * (reader.MAX_FILE_BYTES + 1))
+    _, found = check(tmp_path)
+    assert any("too large" in str(p) and "A-100-0001" in str(p) for p in found)

@@ -71,7 +71,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     db_url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
     upgrade(db_url)
     clock = OffsetClock()
-    app = create_app(make_settings(db_url, sweeper=True), clock=clock)
+    # The tests move the clock forward by minutes: that is not the service being down.
+    settings = make_settings(db_url, sweeper=True, downtime_after_seconds=0)
+    app = create_app(settings, clock=clock)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

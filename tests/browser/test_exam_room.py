@@ -84,7 +84,9 @@ def test_a_minute_offline_answering_and_moving_across_the_paper(
     shot(page, artifacts_dir, "1-offline-question")
     page.get_by_role("button", name="Review answers").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Review your answers")
-    expect(page.locator("main")).to_contain_text("You have answered 3 of 15 questions and flagged 1")
+    expect(page.locator("main")).to_contain_text(
+        "You have answered 3 of 15 questions and flagged 1"
+    )
     clean(page)
     shot(page, artifacts_dir, "2-offline-review")
     page.get_by_role("link", name="Question 3", exact=True).first.click()
@@ -180,7 +182,9 @@ def test_the_clock_is_full_after_a_minute_on_the_instructions(
     sign_in(page, live_db, s, start=False)
     expect(page.get_by_role("button", name="Start the exam")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Your time has not started yet")
-    expect(page.locator("main")).to_contain_text("You are told when 5 minutes and 1 minute are left")
+    expect(page.locator("main")).to_contain_text(
+        "You are told when 5 minutes and 1 minute are left"
+    )
     clean(page)
     shot(page, artifacts_dir, "6-instructions")
     live_db.clock.advance(minutes=1)

@@ -195,9 +195,7 @@ def test_the_register_keeps_a_half_typed_note_through_updates(
     expect(candidate.locator("#paused-title")).to_have_text(
         "You are on a rest break", timeout=5_000
     )
-    expect(page.locator(f'tr[data-candidate="{s.number}"] .status')).to_have_text(
-        "On a rest break"
-    )
+    expect(page.locator(f'tr[data-candidate="{s.number}"] .status')).to_have_text("On a rest break")
     page.locator(f'tr[data-candidate="{s.number}"]').get_by_role(
         "button", name=f"End break {s.number}"
     ).click()

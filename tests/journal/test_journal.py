@@ -73,6 +73,8 @@ def test_the_awarding_body_fetches_a_verified_journal(room: Room) -> None:
     body = response.json()
     assert body["verified"] is True and body["problems"] == []
     assert body["entries"][0]["event"] == "session_scheduled"
+    assert room.client.get(f"/api/v1/sessions/{session_id}/journal").status_code == 403  # staff
+    room.client.cookies.clear()
     assert room.client.get(f"/api/v1/sessions/{session_id}/journal").status_code == 401
     assert (
         room.client.get("/api/v1/sessions/987654/journal", headers=room.admin()).status_code == 404

@@ -1,0 +1,139 @@
+"""Admission: each candidate's own code, approval by the invigilator, guesses throttled
+without ever locking the real candidate (or the room) out, and signing out for good."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tests.sittings.conftest import Room, code
+from tests.sittings.test_concurrency import fresh, live
+
+__all__ = ["fresh", "live"]
+LOGIN = "/api/v1/auth/candidate"
+
+
+def _type(response: object) -> str:
+    return str(response.json()["type"]).rsplit("/", 1)[-1]  # type: ignore[attr-defined]
+
+
+def test_only_the_candidates_own_code_admits_them(room: Room) -> None:
+    session = room.open_session(["N001", "N002"])
+    room_code = {"candidate_number": "N001", "access_code": session["access_code"]}
+    neighbours = {"candidate_number": "N001", "access_code": code(session, "N002")}
+    for body in (room_code, neighbours):
+        refused = room.client.post(LOGIN, json=body)
+        assert refused.status_code == 401 and _type(refused) == "invalid-credentials"
+    own = room.client.post(LOGIN, json={**room_code, "access_code": code(session, "N001")})
+    assert own.status_code == 200 and own.json()["admission"] == "admitted"
+
+
+def test_the_register_gives_the_invigilator_each_code(room: Room) -> None:
+    session = room.open_session(["N001", "N002"])
+    csrf = room.invigilate()
+    lines = room.client.get(f"/api/v1/sessions/{session['id']}").json()["candidates"]
+    assert {line["candidate_number"]: line["access_code"] for line in lines} == {
+        c["candidate_number"]: c["access_code"] for c in session["candidates"]
+    }
+    assert csrf
+
+
+def test_a_neighbours_wrong_guesses_never_lock_the_real_candidate_out(room: Room) -> None:
+    session = room.open_session(["N001"])
+    wrong = {"candidate_number": "N001", "access_code": "WRONGCODE"}
+    room.client.cookies.set("examhall_device", "n" * 32)  # the guesser's browser
+    statuses = [room.client.post(LOGIN, json=wrong).status_code for _ in range(12)]
+    assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
+    locked = room.client.post(LOGIN, json=wrong)
+    assert _type(locked) == "too-many-requests" and int(locked.headers["Retry-After"]) > 0
+    # The guesser's browser is held back, even with the right code now ...
+    right = {"candidate_number": "N001", "access_code": code(session, "N001")}
+    assert room.client.post(LOGIN, json=right).status_code == 429
+    # ... but the real candidate, at the same address (one exam room), signs in at once.
+    with TestClient(room.client.app) as candidate:
+        assert candidate.post(LOGIN, json=right).status_code == 200
+
+
+def test_admission_by_approval(room: Room) -> None:
+    session = room.open_session(["N001", "N002"], approve_admission=True)
+    assert session["approve_admission"] is True
+    csrf = room.invigilate()
+    early = room.act(csrf, session["id"], "candidates/N001/admit")
+    assert early.status_code == 409  # not signed in yet: nothing to admit
+    room.client.cookies.clear()
+    signed = room.client.post(
+        LOGIN, json={"candidate_number": "N001", "access_code": code(session, "N001")}
+    )
+    assert signed.status_code == 200 and signed.json()["admission"] == "awaiting_approval"
+    waiting = room.client.get("/api/v1/attempt")
+    assert waiting.status_code == 409 and _type(waiting) == "awaiting-admission"
+    clock = room.client.get("/api/v1/attempt/clock").json()
+    assert (clock["status"], clock["admission"]) == ("not_started", "awaiting_approval")
+    cand_csrf = signed.json()["csrf_token"]
+    saved = room.client.put(
+        "/api/v1/attempt/answers/1",
+        json={"option_id": None, "seq": 1},
+        headers={"X-CSRF-Token": cand_csrf},
+    )
+    assert saved.status_code == 409
+    cookies = dict(room.client.cookies)
+    room.client.cookies.clear()
+    csrf = room.invigilate()
+    lines = room.client.get(f"/api/v1/sessions/{session['id']}").json()["candidates"]
+    assert [(x["candidate_number"], x["admission"]) for x in lines] == [
+        ("N001", "awaiting_approval"),
+        ("N002", "not_signed_in"),
+    ]
+    allowed = lines[0]["remaining_seconds"]
+    room.clock.advance(minutes=5)  # the wait does not come off the candidate's time
+    admitted = room.act(csrf, session["id"], "candidates/N001/admit")
+    assert admitted.status_code == 200
+    line = admitted.json()["candidates"][0]
+    assert (line["admission"], line["status"]) == ("admitted", "in_progress")
+    room.client.cookies.clear()
+    room.client.cookies.update(cookies)
+    paper = room.client.get("/api/v1/attempt").json()
+    assert paper["status"] == "in_progress" and paper["remaining_seconds"] == allowed
+
+
+def test_signing_out_ends_the_candidates_cookie_at_once(room: Room) -> None:
+    session = room.open_session(["N001"])
+    csrf, _ = room.sign_in("N001", code(session, "N001"))
+    old = dict(room.client.cookies)
+    out = room.client.post("/api/v1/attempt/sign-out", headers={"X-CSRF-Token": csrf})
+    assert out.status_code == 204
+    room.client.cookies.clear()
+    room.client.cookies.update(old)  # a copy of the cookie kept from before
+    assert room.client.get("/api/v1/attempt").status_code == 401
+    assert room.sign_in("N001", code(session, "N001"))  # the code still admits
+
+
+def test_concurrent_guesses_check_no_more_than_the_limit_and_never_fail(
+    live: tuple[FastAPI, dict[str, str], str], fresh: Engine
+) -> None:
+    """60 wrong guesses at once from one address, no device: at most the limit are checked
+    (401), the rest are throttled (429), and none is a 500 (no duplicate-key race)."""
+    app, codes, _ = live
+    barrier = threading.Barrier(60)
+
+    def guess(_: int) -> int:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            barrier.wait()
+            body = {"candidate_number": "K000", "access_code": "WRONGCOD"}
+            return client.post(LOGIN, json=body).status_code
+
+    with ThreadPoolExecutor(60) as pool:
+        statuses = list(pool.map(guess, range(60)))
+    limit = app.state.settings.candidate_device_failures
+    assert statuses.count(401) == limit and statuses.count(429) == 60 - limit, statuses
+    with TestClient(app) as real:
+        body = {"candidate_number": "K000", "access_code": codes["K000"]}
+        assert real.cookies.get("examhall_device") is None
+        # The room's cookie-less bucket is spent; a browser that kept its own device id is
+        # not, and neither is the candidate whose code was being guessed.
+        real.cookies.set("examhall_device", "d" * 32)
+        assert real.post(LOGIN, json=body).status_code == 200
