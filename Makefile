@@ -28,6 +28,12 @@ run: $(STAMP) ## serve on http://$(HOST):$(PORT) with a SQLite file and the bank
 	@if $(BIN)/examhall --help | grep -q '^  banks'; then $(BIN)/examhall banks load question_banks; fi
 	$(BIN)/examhall serve --host $(HOST) --port $(PORT)
 
+.PHONY: demo
+demo: $(STAMP) ## load a demo centre, staff, invigilator, candidates and an open sitting; print sign-ins
+	$(BIN)/examhall db upgrade
+	$(BIN)/examhall banks load question_banks >/dev/null
+	$(BIN)/examhall demo --base-url http://$(HOST):$(PORT)
+
 .PHONY: test
 test: $(STAMP) ## run the whole suite (PostgreSQL and browser tests run when available)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -111,7 +111,8 @@ def banks_load(directory: Path) -> None:
     """Load or refresh the specifications and banks, all or nothing; idempotent."""
     from app.banks.service import BankProblems, check, load_dir
 
-    units = sum(len(q.units) for q in check(directory)[0].qualifications)
+    checked, problems = check(directory)
+    units = sum(len(q.units) for q in checked.qualifications)
     try:
         with (
             _session() as session,
@@ -124,10 +125,33 @@ def banks_load(directory: Path) -> None:
         sys.exit(1)
     for report in reports:
         click.echo(report.summary())
+    if review := [p for p in problems if p.review]:
+        click.echo(
+            f"{len(review)} item-quality findings (see `examhall banks validate`); loaded anyway",
+            err=True,
+        )
     total = {k: sum(len(getattr(r, k)) for r in reports) for k in ("added", "changed", "retired")}
     click.echo(
         f"loaded: {total['added']} added, {total['changed']} changed, {total['retired']} retired"
     )
+
+
+@banks.command("cues")
+@click.argument("directory", default="question_banks", type=click.Path(path_type=Path))
+def banks_cues(directory: Path) -> None:
+    """Per unit: absolutes in keys and distractors, and what test-wise strategies would score."""
+    from app.banks import cues
+    from app.banks.reader import read_dir
+
+    for qualification in read_dir(directory).qualifications:
+        for unit in qualification.units:
+            live = [i for i in unit.model.items if i.status == "live"]
+            items = [
+                (i.stem, [o.text for o in i.options], [o.id for o in i.options].index(i.key))
+                for i in live
+                if i.key in {o.id for o in i.options}
+            ]
+            click.echo(f"{unit.model.unit}: {len(live)} live; {cues.summary(items)}")
 
 
 @banks.command("schema")
@@ -140,6 +164,66 @@ def banks_schema(directory: Path) -> None:
     for name, text in json_schemas().items():
         (directory / name).write_text(text, encoding="utf-8")
         click.echo(f"wrote {directory / name}", err=True)
+
+
+@banks.command("import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--unit", required=True, help="The unit's URN, e.g. D/601/7644.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The bank file.")
+@click.option(
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "qti3", "qti21", "moodle", "gift"]),
+)
+@click.option("--map", "map_file", type=click.Path(path_type=Path), help="Mapping file (YAML).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON report on stdout.")
+def banks_import(
+    sources: tuple[Path, ...], unit: str, out: Path, fmt: str, map_file: Path | None, as_json: bool
+) -> None:
+    """Read QTI 3.0/2.1, Moodle XML or GIFT questions into a unit bank file, as drafts."""
+    import json
+
+    from app.interchange.model import Unreadable
+    from app.interchange.service import import_bank
+
+    try:
+        report = import_bank(list(sources), unit=unit, out=out, fmt=fmt, map_file=map_file)
+    except Unreadable as exc:
+        click.echo(f"error: {exc.detail}; nothing was written", err=True)
+        sys.exit(1)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    document = report.as_json()
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        for row in document["skipped"]:
+            where = f"{row['source']}:{row['line']}" if row.get("line") else row["source"]
+            click.echo(f"skipped {where}: {row['source_id']}: {row['kind']}: {row['reason']}")
+    mapped = sum(1 for row in document["imported"] if row["criterion"])
+    click.echo(
+        f"{len(document['imported'])} imported as drafts ({mapped} with a criterion), "
+        f"{len(document['skipped'])} skipped; wrote {out}",
+        err=True,
+    )
+
+
+@banks.command("export")
+@click.argument("urn")
+@click.option("--format", "fmt", default="qti3", show_default=True, type=click.Choice(["qti3"]))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The .zip to write.")
+def banks_export(urn: str, fmt: str, out: Path) -> None:
+    """Write a unit's live items as a QTI 3.0 content package."""
+    from app.interchange.export import export_unit
+
+    try:
+        with _session() as session:
+            count = export_unit(session, urn, out)
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"exported {count} live items of {urn} to {out}", err=True)
 
 
 @main.group()
@@ -227,3 +311,225 @@ def token_revoke(name_or_id: str) -> None:
             click.echo(f"revoked token {revoked.id} ({revoked.name})", err=True)
     except AppError as exc:
         _fail(exc)
+
+
+@main.group()
+def staff() -> None:
+    """The awarding body's staff accounts (the console at /console)."""
+
+
+def _new_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+
+
+@staff.command("create")
+@click.option("--username", required=True)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["administrator", "exam_officer", "results_officer"]),
+    help="administrator: everything; exam_officer: candidates and sittings; "
+    "results_officer: results and achievement.",
+)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+def staff_create(username: str, role: str, password_stdin: bool) -> None:
+    """Create a staff account. The password is prompted for (never given on the command line)."""
+    from app.staff import service as staff_service
+
+    password = _new_password(password_stdin)
+    try:
+        with _session() as session:
+            account = staff_service.create(
+                session, SystemClock().now(), username=username, role=role, password=password
+            )
+            click.echo(f"created staff account {account.username} ({account.role})", err=True)
+    except AppError as exc:
+        _fail(exc)
+
+
+@staff.command("password")
+@click.option("--username", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read it from the first line of stdin.")
+def staff_password(username: str, password_stdin: bool) -> None:
+    """Set a new password for a staff account."""
+    from app.staff import service as staff_service
+
+    password = _new_password(password_stdin)
+    try:
+        with _session() as session:
+            staff_service.set_password(session, username=username, password=password)
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"password changed for {username}", err=True)
+
+
+@staff.command("disable")
+@click.option("--username", required=True)
+def staff_disable(username: str) -> None:
+    """Stop a staff account signing in; any console session it has ends at once."""
+    from app.staff import service as staff_service
+
+    try:
+        with _session() as session:
+            staff_service.disable(session, SystemClock().now(), username=username)
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"disabled {username}", err=True)
+
+
+@staff.command("list")
+def staff_list() -> None:
+    """List staff accounts and their roles."""
+    from app.staff import service as staff_service
+
+    with _session() as session:
+        for account in staff_service.list_accounts(session):
+            state = "disabled" if account.disabled_at else "active"
+            click.echo(f"{account.username:<32} {account.role:<16} {state}")
+
+
+@main.command()
+@click.option(
+    "--base-url", default="http://127.0.0.1:8000", show_default=True, help="Where it is served."
+)
+def demo(base_url: str) -> None:
+    """Load a demo centre, invigilator, staff, candidates and an open sitting; print where to
+    sign in as each. Idempotent. Refused in production (the demo passwords are published)."""
+    from app import demo as demo_data
+
+    if get_settings().env == "production":
+        click.echo("error: the demo is not for production (its passwords are public)", err=True)
+        sys.exit(1)
+    try:
+        with _session() as session:
+            made = demo_data.load(session, SystemClock().now())
+            lines = _demo_lines(made, base_url.rstrip("/"))
+    except AppError as exc:
+        _fail(exc)
+    click.echo("\n".join(lines))
+
+
+def _demo_lines(made: object, url: str) -> list[str]:
+    from app import demo as demo_data
+
+    assert isinstance(made, demo_data.Demo)
+    sitting = made.sitting
+    state = "created and started" if made.created else "already there; started"
+    lines = [
+        f"Demo sitting {sitting.id}: {made.unit.urn} {made.unit.title} ({state})",
+        "",
+        f"Awarding body staff: {url}/console",
+    ]
+    lines += [
+        f"  {username:<16} password {password:<22} ({role.replace('_', ' ')})"
+        for username, role, password in demo_data.STAFF
+    ]
+    lines += [
+        "",
+        f"Invigilator: {url}/invigilate",
+        f"  centre {demo_data.CENTRE}  username {demo_data.INVIGILATOR}  "
+        f"password {demo_data.INVIGILATOR_PASSWORD}",
+        f"  then open session {sitting.id}: {url}/invigilate/sessions/{sitting.id}",
+        "",
+        f"Candidates: {url}/exam (candidate number and their own access code)",
+    ]
+    lines += [
+        f"  {p.candidate_number:<10} code {made.codes[p.candidate_number]:<10} "
+        f"{p.first_name} {p.last_name}"
+        + (f" (+{p.extra_time_percent}% time)" if p.extra_time_percent else "")
+        for p in made.people
+        if p.candidate_number in made.codes
+    ]
+    lines += ["", f"API documentation: {url}/docs"]
+    return lines
+
+
+@main.group()
+def keys() -> None:
+    """The keys that sign results (public halves at /.well-known/jwks.json)."""
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """Every signing key: status, whether it is published, how many signatures name it."""
+    from app.signing import service as signing
+
+    with _session() as session:
+        rows = signing.list_keys(session)
+    click.echo(f"{'kid':<44} {'alg':<6} {'created':<17} {'status':<24} {'published':<9} signatures")
+    for k in rows:
+        status = f"retired {k.retired_at:%Y-%m-%d %H:%M}" if k.retired_at else "active (signs)"
+        click.echo(
+            f"{k.kid:<44} {k.alg:<6} {k.created_at:%Y-%m-%d %H:%M} {status:<24} "
+            f"{'yes' if k.published else 'no':<9} {k.signatures}"
+        )
+    if not rows:
+        click.echo("no keys yet: the first is made when the first result is signed", err=True)
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Make a new signing key; the old ones stop signing but stay published while any stored
+    signature names them. Prints the new key's kid."""
+    from app.signing import service as signing
+
+    with _session() as session:
+        key = signing.rotate(session, SystemClock().now())
+    click.echo(key.kid)
+
+
+@keys.command("jwks")
+def keys_jwks() -> None:
+    """Print every public key ever made, as a JWKS, for an archive kept beside the results."""
+    import json
+
+    from app.signing import service as signing
+
+    with _session() as session:
+        click.echo(json.dumps(signing.archive_jwks(session), indent=2))
+
+
+@keys.command("sign-unsigned")
+def keys_sign_unsigned() -> None:
+    """Sign the results and corrections recorded before signing existed (once, after upgrading)."""
+    from app.marking import service as marking
+
+    with _session() as session:
+        signed = marking.sign_unsigned(session, SystemClock().now())
+    click.echo(f"signed {signed} results and corrections", err=True)
+
+
+@main.group()
+def webhooks() -> None:
+    """Webhook deliveries."""
+
+
+@webhooks.command("work")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+def webhooks_work(once: bool) -> None:
+    """Send queued deliveries until stopped (beside, or instead of, the app's own worker:
+    set EXAMHALL_WEBHOOK_WORKER=false on the app to leave sending to this command)."""
+    import logging
+
+    from app import secretbox
+    from app.webhooks.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = get_settings()
+    secretbox.configure(settings)
+    engine = make_engine(settings.database_url)
+    worker = Worker(make_sessionmaker(engine), SystemClock(), settings)
+    try:
+        if once:
+            while worker.run_once():
+                pass
+        else:
+            worker.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        engine.dispose()

@@ -35,3 +35,8 @@ class MovableClock:
 def as_utc(value: datetime) -> datetime:
     """Naive datetimes read back from SQLite are UTC; make them aware."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def rfc3339(value: datetime) -> str:
+    """As the API writes times: RFC 3339 in UTC with a Z (as pydantic writes them too)."""
+    return as_utc(value).isoformat().replace("+00:00", "Z")

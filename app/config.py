@@ -67,8 +67,27 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     body_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    # Protects the private signing keys and webhook secrets stored in the database (AES-GCM
+    # under a key derived from this). Unset: derived from secret_key. Set it to keep them
+    # readable when the cookie secret is rotated; changing it makes them unreadable.
+    key_encryption_key: SecretStr | None = None
+
+    # Webhooks: receivers on loopback, private, link-local or reserved addresses are refused
+    # unless allowed (a development or test receiver on 127.0.0.1).
+    webhook_allow_private: bool = False
+    webhook_worker: bool = True  # send deliveries from a background task in every worker
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_retry_hours: int = Field(default=72, ge=24)  # retried at least this long
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0)  # the first backoff; doubles
+    webhook_poll_seconds: float = Field(default=2.0, gt=0, le=60)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
+        kek = self.key_encryption_key
+        if kek is not None and len(kek.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"EXAMHALL_KEY_ENCRYPTION_KEY must be at least {MIN_SECRET_LENGTH} characters"
+            )
         secret = self.secret_key.get_secret_value()
         if self.env == "development":
             if not secret:

@@ -14,11 +14,15 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import RequestResponseEndpoint
 
+from app import secretbox
+from app.apidocs import pages as apidocs
 from app.auth.api import router as auth_router
+from app.candidates import importer
 from app.candidates.api import router as candidates_router
 from app.centres.api import router as centres_router
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
+from app.console.router import router as console_router
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.home.pages import router as home_router
@@ -28,11 +32,14 @@ from app.journal.api import router as journal_router
 from app.limits import BodyLimit, ConcurrencyLimit, Stats, default_limit
 from app.marking.api import router as marking_router
 from app.qualifications.api import router as qualifications_router
+from app.signing.api import router as signing_router
 from app.sittings import events, sweeper
 from app.sittings.api import router as sittings_router
 from app.sittings.pages import router as exam_pages
 from app.system.api import router as system_router
 from app.web import STATIC_DIR, Redirect
+from app.webhooks.api import router as webhooks_router
+from app.webhooks.worker import Worker as WebhookWorker
 
 SECURITY_HEADERS = {
     # No CDN and no inline script: exam rooms are locked down, and so is the page.
@@ -49,17 +56,21 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
+    secretbox.configure(settings)  # seals signing keys and webhook secrets
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = None
+        tasks = []
         if settings.sweeper:
             # Downtime is credited before this worker serves: no request may time an attempt
             # out on time the service took from it.
             await run_in_threadpool(sweeper.beat_once, app)
-            task = asyncio.create_task(sweeper.run(app))
+            tasks.append(asyncio.create_task(sweeper.run(app)))
+        if settings.webhook_worker:
+            worker = WebhookWorker(app.state.sessionmaker, app.state.clock, settings)
+            tasks.append(asyncio.create_task(worker.run()))
         yield
-        if task:
+        for task in tasks:
             task.cancel()
         await events.close_all(app)
         app.state.engine.dispose()
@@ -69,6 +80,8 @@ def create_app(
         version="1",
         description="Online multiple-choice exam delivery for awarding organisations.",
         lifespan=lifespan,
+        docs_url=None,  # served by app.apidocs: no CDN, under the same policy as every page
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
@@ -80,7 +93,7 @@ def create_app(
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.url.path.startswith("/api/"):
+        if request.url.path.startswith(("/api/", "/console")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -88,8 +101,14 @@ def create_app(
     app.state.load = Stats(limit)
     app.add_middleware(ConcurrencyLimit, limit=limit, stats=app.state.load)
     # Outermost: a body is read, and bounded, before its request may take a database slot.
+    # Candidate files are larger than any JSON body: their two routes get the file's own limit
+    # (and room for the multipart envelope); the importer refuses more than that itself.
+    upload = importer.MAX_BYTES + 64 * 1024
     app.add_middleware(
-        BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_timeout_seconds,
+        larger={"/api/v1/candidates/import": upload, "/console/candidates/upload": upload},
     )
     install_error_handlers(app)
 
@@ -109,10 +128,14 @@ def create_app(
         invigilation_router,
         marking_router,
         journal_router,
+        webhooks_router,
+        signing_router,
         exam_pages,
         invigilator_pages,
+        console_router,
     ):
         app.include_router(router)
+    apidocs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     logging.getLogger("examhall").setLevel(logging.INFO)
     return app

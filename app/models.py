@@ -8,7 +8,7 @@ from app.counters import Counter
 from app.db import Base
 from app.invigilation.models import Incident
 from app.journal.models import JournalEntry, JournalHead
-from app.marking.models import Result
+from app.marking.models import Result, ResultCorrection
 from app.qualifications.models import (
     Criterion,
     LearningOutcome,
@@ -17,7 +17,10 @@ from app.qualifications.models import (
     TestSpec,
     Unit,
 )
+from app.signing.models import SigningKey
 from app.sittings.models import Attempt, PaperItem, Sitting
+from app.staff.models import StaffAccount
+from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "ApiToken",
@@ -39,8 +42,14 @@ __all__ = [
     "Qualification",
     "QualificationUnit",
     "Result",
+    "ResultCorrection",
+    "SigningKey",
     "Sitting",
+    "StaffAccount",
     "TestSpec",
     "Unit",
     "UnitResult",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

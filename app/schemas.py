@@ -30,8 +30,28 @@ def _check(value: Any, where: str) -> None:
             _check(item, f"{where}[{i}]")
 
 
+NO_CONTROL_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
+def _say_no_control_characters(schema: Any) -> None:
+    """Write the rule into the published schema too: every string property without a pattern
+    of its own gets one that excludes control characters, so a client (or a fuzzer) reading
+    the OpenAPI knows what the validator below will refuse."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "string" and "pattern" not in schema and "format" not in schema:
+            schema["pattern"] = NO_CONTROL_PATTERN
+        for value in schema.values():
+            _say_no_control_characters(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _say_no_control_characters(value)
+
+
 class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=lambda schema, _: _say_no_control_characters(schema.get("properties")),
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -12,7 +12,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
+from app.banks import richtext
 from app.sittings.status import AttemptStatus, SittingStatus
 
 # The project tree (templates, static, migrations); a container installs the code elsewhere.
@@ -50,7 +52,14 @@ def date_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%d %b %Y %H:%M UTC")
 
 
+def rich_text(value: str) -> Markup:
+    """Item rich text, cleaned to the safe subset by nh3 right here, where it is rendered:
+    the one way bank markup reaches a page (never |safe on anything uncleaned)."""
+    return Markup(richtext.clean(value))  # cleaned by the allow-list above
+
+
 _env.filters.update(
+    rich_text=rich_text,
     minutes_seconds=minutes_seconds,
     minutes_words=minutes_words,
     clock_time=clock_time,

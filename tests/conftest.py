@@ -26,6 +26,9 @@ from app.migrate import upgrade
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_URL = os.environ.get("EXAMHALL_TEST_POSTGRES_URL", "")
 TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+# One key seals signing keys and webhook secrets for every Settings in the test process (an app's,
+# or the environment's that services use outside an app), so that they can open each other's.
+os.environ.setdefault("EXAMHALL_KEY_ENCRYPTION_KEY", "test-key-encryption-key-0123456789abcdef")
 
 
 def missing(component: str, why: str) -> None:
@@ -94,12 +97,14 @@ def clock() -> MovableClock:
 
 
 def make_settings(url: str, **overrides: object) -> Settings:
-    # No background sweeper: tests share one connection and move the clock themselves.
+    # No background sweeper or webhook worker: tests share one connection and move the clock
+    # themselves.
     values: dict[str, object] = {
         "env": "test",
         "secret_key": TEST_SECRET,
         "database_url": url,
         "sweeper": False,
+        "webhook_worker": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -147,3 +147,87 @@ def test_journal_verify_finds_an_edit(database: str, tmp_path: Path) -> None:
     engine.dispose()
     code, out, err = run("journal", "verify")
     assert code == 1 and "edited" in out and "NOT intact" in err
+
+
+def test_staff_accounts_from_the_cli(database: str) -> None:
+    run("db", "upgrade")
+    result = CliRunner().invoke(
+        main,
+        ["staff", "create", "--username", "Pat", "--role", "results_officer", "--password-stdin"],
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "a long enough password" not in result.output
+    prompted = CliRunner().invoke(
+        main,
+        ["staff", "create", "--username", "sam", "--role", "administrator"],
+        input="another password here\nanother password here\n",
+    )
+    assert prompted.exit_code == 0, prompted.output  # asked twice, hidden
+    again = CliRunner().invoke(
+        main,
+        ["staff", "create", "--username", "pat", "--role", "administrator", "--password-stdin"],
+        input="a long enough password\n",
+    )
+    assert again.exit_code == 1 and "exists already" in again.stderr
+    short = CliRunner().invoke(
+        main,
+        ["staff", "create", "--username", "lee", "--role", "administrator", "--password-stdin"],
+        input="short\n",
+    )
+    assert short.exit_code == 1 and "at least 10" in short.stderr
+    code, out, _ = run("staff", "list")
+    assert code == 0 and "pat" in out and "results_officer" in out and "lee" not in out
+    app = create_app(make_settings(database), clock=MovableClock())
+    with TestClient(app) as client:
+        page = client.post(
+            "/console/sign-in", data={"username": "pat", "password": "a long enough password"}
+        )
+        assert page.status_code == 200 and "Results officer" in page.text
+        code, _, _ = run("staff", "disable", "--username", "pat")
+        assert code == 0
+        assert client.get("/console", follow_redirects=False).status_code == 303  # session ended
+        again = client.post(
+            "/console/sign-in", data={"username": "pat", "password": "a long enough password"}
+        )
+        assert again.status_code == 401
+
+
+def test_demo_loads_once_and_prints_every_sign_in(database: str) -> None:
+    run("db", "upgrade")
+    code, _, _ = run("banks", "load", "question_banks")
+    assert code == 0
+    code, out, _ = run("demo", "--base-url", "http://127.0.0.1:9000")
+    assert code == 0, out
+    assert "http://127.0.0.1:9000/console" in out and "demo.admin" in out
+    assert "http://127.0.0.1:9000/invigilate" in out and "DEMO01" in out
+    assert "DEMO-0001" in out and "(created and started)" in out
+    code, again, _ = run("demo", "--base-url", "http://127.0.0.1:9000")
+    assert code == 0 and "(already there; started)" in again
+    assert again.splitlines()[-8:] == out.splitlines()[-8:]  # the same candidates and codes
+    app = create_app(make_settings(database), clock=MovableClock())
+    with TestClient(app) as client:
+        number, code_word = next(
+            (line.split()[0], line.split()[2]) for line in out.splitlines() if "DEMO-0001" in line
+        )
+        signed = client.post(
+            "/api/v1/auth/candidate", json={"candidate_number": number, "access_code": code_word}
+        )
+        assert signed.status_code == 200, signed.text  # the sitting is open, the code admits
+
+
+def test_demo_refuses_production(database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXAMHALL_ENV", "production")
+    monkeypatch.setenv("EXAMHALL_SECRET_KEY", "x" * 40)
+    get_settings.cache_clear()
+    code, _, err = run("demo")
+    assert code == 1 and "not for production" in err
+
+
+def test_banks_cues_reports_each_unit() -> None:
+    root = Path(__file__).resolve().parents[1] / "question_banks"
+    code, out, _ = run("banks", "cues", str(root))
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 14 and all("chance 25%" in line for line in lines)
+    assert any(line.startswith("F/503/0358: 42 live; absolutes in") for line in lines)

@@ -26,6 +26,9 @@ class CookiePurpose:
 
 STAFF = CookiePurpose("examhall_staff", "staff_session_minutes")
 CANDIDATE = CookiePurpose("examhall_candidate", "candidate_session_minutes")
+# The awarding body's staff in the console: their own cookie, so that an invigilator's session
+# never reads as a staff one (and the reverse), even in the same browser.
+CONSOLE = CookiePurpose("examhall_console", "staff_session_minutes")
 
 
 def _max_age(settings: Settings, purpose: CookiePurpose) -> int:

@@ -109,3 +109,16 @@ def staff_page(request: Request, db: DbDep, settings: SettingsDep) -> StaffPage:
 
 
 StaffPageDep = Annotated[StaffPage, Depends(staff_page)]
+
+
+def bearer_or_staff(
+    request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+) -> ApiToken | StaffUser:
+    """The awarding body (an admin bearer token) when the request carries one, else the
+    signed-in invigilator: for the routes both may call, each seeing what is theirs."""
+    if _bearer_value(request):
+        return require_scope(tokens.ADMIN)(request, db, clock, settings)
+    return current_staff(request, db, settings, clock)
+
+
+BearerOrStaffDep = Annotated[ApiToken | StaffUser, Depends(bearer_or_staff)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,10 @@ from app.centres import service as centres
 from app.centres.models import Invigilator
 from app.config import Settings
 from app.errors import Unauthorized
+
+
+class HasPassword(Protocol):
+    password_hash: str
 
 
 class InvalidCredentials(Unauthorized):
@@ -57,8 +62,21 @@ def login_invigilator(
     address: str,
 ) -> Invigilator:
     """The invigilator for these credentials, or InvalidCredentials / Throttled."""
+    keys = reserve_sign_in(
+        db, settings, now, throttle.account_key("invigilator", centre, username), address
+    )
+    account = centres.find_invigilator(db, centre, username)
+    if not verify_password(account.password_hash if account else None, password) or account is None:
+        raise InvalidCredentials("Centre, username or password not recognised.")
+    signed_in(db, keys, account, password)
+    return account
+
+
+def reserve_sign_in(
+    db: Session, settings: Settings, now: datetime, account_key: str, address: str
+) -> tuple[str, str]:
+    """Reserve a staff sign-in's guess on its account and its address (or 429); the keys."""
     window, lockout = settings.login_window_seconds, settings.login_lockout_seconds
-    account_key = throttle.account_key("invigilator", centre, username)
     address_key = throttle.address_key("staff", address)
     throttle.reserve(
         db,
@@ -66,11 +84,13 @@ def login_invigilator(
         throttle.Limit(account_key, settings.login_account_failures, window, lockout),
         throttle.Limit(address_key, settings.login_address_failures, window, lockout),
     )
-    account = centres.find_invigilator(db, centre, username)
-    if not verify_password(account.password_hash if account else None, password) or account is None:
-        raise InvalidCredentials("Centre, username or password not recognised.")
-    throttle.clear(db, account_key)
-    throttle.refund(db, address_key)
+    return account_key, address_key
+
+
+def signed_in(db: Session, keys: tuple[str, str], account: HasPassword, password: str) -> None:
+    """A staff sign-in that succeeded: clear its account's count, give the address's guess
+    back, and upgrade the password's hash if the parameters have changed."""
+    throttle.clear(db, keys[0])
+    throttle.refund(db, keys[1])
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
-    return account

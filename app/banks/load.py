@@ -11,11 +11,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.banks.models import Item, ItemVersion
+from app.banks import media
+from app.banks.models import Item, ItemMedia, ItemVersion
 from app.banks.reader import BankSet, UnitBank
 from app.banks.schemas import ItemFile
 from app.qualifications import service as qualifications
@@ -37,14 +40,19 @@ class UnitReport:
         )
 
 
-def content_hash(item: ItemFile) -> str:
-    content = {
+def content_hash(item: ItemFile, images: list[dict[str, str]] | None = None) -> str:
+    content: dict[str, Any] = {
         "criterion": item.criterion,
         "stem": item.stem,
         "options": [o.model_dump() for o in item.options],
         "key": item.key,
         "rationale": item.rationale,
     }
+    # rich content joins the hash only when present, so plain items keep their versions
+    if item.stem_html is not None:
+        content["stem_html"] = item.stem_html
+    if images:
+        content["images"] = images
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
@@ -73,7 +81,8 @@ def _load_items(db: Session, unit: Unit, bank: UnitBank, now: datetime) -> UnitR
     }
     for item_file in bank.model.items:
         item = existing.pop(item_file.id, None)
-        digest = content_hash(item_file)
+        images = _store_images(db, bank.path.parent, item_file, now)
+        digest = content_hash(item_file, images)
         if item is None:
             item = Item(
                 external_id=item_file.id,
@@ -85,7 +94,7 @@ def _load_items(db: Session, unit: Unit, bank: UnitBank, now: datetime) -> UnitR
             )
             db.add(item)
             db.flush()
-            _add_version(db, item, 1, item_file, criteria[item_file.criterion], digest, now)
+            _add_version(db, item, 1, item_file, criteria[_ref(item_file)], digest, now, images)
             report.added.append(item_file.id)
             continue
         current = _current(db, item)
@@ -97,9 +106,10 @@ def _load_items(db: Session, unit: Unit, bank: UnitBank, now: datetime) -> UnitR
                 item,
                 item.current_version,
                 item_file,
-                criteria[item_file.criterion],
+                criteria[_ref(item_file)],
                 digest,
                 now,
+                images,
             )
         if (
             content_changed
@@ -137,6 +147,7 @@ def _add_version(
     criterion_id: int,
     digest: str,
     now: datetime,
+    images: list[dict[str, str]],
 ) -> None:
     db.add(
         ItemVersion(
@@ -146,8 +157,31 @@ def _add_version(
             stem=f.stem,
             options=[o.model_dump() for o in f.options],
             key=f.key,
-            rationale=f.rationale,
+            rationale=f.rationale or "",
+            stem_html=f.stem_html,
+            images=images or None,
             content_hash=digest,
             created_at=now,
         )
     )
+
+
+def _ref(item: ItemFile) -> str:
+    if item.criterion is None:  # the validator refuses this before anything is loaded
+        raise ValueError(f"{item.id} has no criterion")
+    return item.criterion
+
+
+def _store_images(db: Session, folder: Path, item: ItemFile, now: datetime) -> list[dict[str, str]]:
+    """Each picture stored once by its digest; the item version keeps digest and alt text."""
+    out = []
+    for image in item.images:
+        data = (folder / image.file).read_bytes()
+        kind = media.content_type(data)
+        if kind is None:  # the validator refuses this before anything is loaded
+            raise ValueError(f"{image.file} is not a picture")
+        digest = hashlib.sha256(data).hexdigest()
+        if db.get(ItemMedia, digest) is None:
+            db.add(ItemMedia(sha256=digest, content_type=kind, data=data, created_at=now))
+        out.append({"sha256": digest, "alt": image.alt or ""})
+    return out

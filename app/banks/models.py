@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime
@@ -42,7 +42,23 @@ class ItemVersion(Base):
     options: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{id, text, why}]
     key: Mapped[str] = mapped_column(String(16))
     rationale: Mapped[str] = mapped_column(Text)
+    # rich text in the safe subset (cleaned again when rendered); null for a plain stem
+    stem_html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    images: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        JSON, nullable=True
+    )  # [{sha256, alt}]
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     item: Mapped[Item] = relationship(back_populates="versions")
+
+
+class ItemMedia(Base):
+    """A picture an item shows, stored once by its SHA-256 (every instance serves it alike)."""
+
+    __tablename__ = "item_media"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -19,9 +19,12 @@ class Problem:
     file: Path
     line: int
     message: str
+    # A cue found by a heuristic of item quality (app/banks/cues.py): `banks validate` fails on it,
+    # but it does not stop `banks load`, since the bank is still sound to deliver.
+    review: bool = False
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        return f"{self.file}:{self.line}: {'review: ' if self.review else ''}{self.message}"
 
 
 @dataclass
@@ -29,8 +32,8 @@ class Parsed:
     path: Path
     lines: dict[tuple[str, ...], int]
 
-    def problem(self, loc: tuple[Any, ...], message: str) -> Problem:
-        return Problem(self.path, yamlfile.line_of(self.lines, loc), message)
+    def problem(self, loc: tuple[Any, ...], message: str, *, review: bool = False) -> Problem:
+        return Problem(self.path, yamlfile.line_of(self.lines, loc), message, review)
 
 
 @dataclass

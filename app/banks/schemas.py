@@ -102,15 +102,52 @@ class OptionFile(_Strict):
     why: str | None = Field(default=None, description="for a distractor: why it is wrong")
 
 
+class ImageFile(_Strict):
+    file: str = Field(
+        pattern=r"^[A-Za-z0-9_-][A-Za-z0-9._/-]*\.(png|jpe?g|gif|webp)$",
+        description="the picture, relative to the bank file (e.g. media/D6017644-001-1.png)",
+    )
+    alt: str | None = Field(
+        default=None, description="what the picture shows, for screen readers: required to load"
+    )
+
+
+class SourceFile(_Strict):
+    """Where an imported item came from (written by `examhall banks import`)."""
+
+    format: str
+    file: str
+    id: str
+    category: str | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
 class ItemFile(_Strict):
     id: str = Field(pattern=ITEM_ID_PATTERN)
-    criterion: str = Field(pattern=REF_PATTERN)
+    criterion: str | None = Field(
+        default=None,
+        pattern=REF_PATTERN,
+        description="required before the item can be loaded; an import leaves it unset unless "
+        "its mapping file gives one",
+    )
     status: Literal["draft", "live", "retired"]
-    stem: str = Field(min_length=10, max_length=4000)
-    options: list[OptionFile] = Field(min_length=3, max_length=5)
+    stem: str = Field(
+        min_length=1, max_length=4000, description="plain text, at least 10 characters"
+    )
+    stem_html: str | None = Field(
+        default=None,
+        max_length=20000,
+        description="optional rich text of the stem in the safe subset (paragraphs, lists, "
+        "emphasis, tables, sub/superscript); `stem` stays its plain-text reading",
+    )
+    images: list[ImageFile] = Field(default_factory=list, max_length=10)
+    options: list[OptionFile] = Field(min_length=2, max_length=10, description="3 to 5 options")
     key: str
-    rationale: str = Field(min_length=1)
+    rationale: str | None = Field(
+        default=None, description="required before the item can be loaded"
+    )
     enemies: list[str] = Field(default_factory=list)
+    source: SourceFile | None = None
 
     @model_validator(mode="after")
     def _one_key(self) -> ItemFile:

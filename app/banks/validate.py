@@ -7,6 +7,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
+from app.banks import cues, media, richtext
 from app.banks.reader import BankSet, Problem, QualificationBank, UnitBank
 from app.banks.schemas import GroupFile, ItemFile, UnitFile
 from app.errors import Invalid
@@ -17,6 +18,9 @@ CATCH_ALL = re.compile(r"\b(all|none|both|neither) of the (above|options|answers
 QUIET_NEGATIVE = re.compile(r"\b(not|never|except|least)\b")
 BALANCE_MARGIN = 0.10  # how far a key position's share may stray from 1/k across a unit
 MIN_ITEMS_FOR_BALANCE = 20
+MIN_STEM = 10
+MIN_OPTIONS, MAX_OPTIONS = 3, 5
+SHOWN = 12  # examples named in a unit-wide problem
 
 
 def _norm(text: str) -> str:
@@ -56,6 +60,7 @@ def validate(bank: BankSet) -> list[Problem]:
                     )
                 item_ids.add(item.id)
             problems.extend(_unit_bank(unit_bank, unit))
+        problems.extend(_near_duplicates(qualification.units))
     return sorted(set(problems), key=lambda p: (str(p.file), p.line, p.message))
 
 
@@ -128,16 +133,35 @@ def _unit_bank(bank: UnitBank, unit: UnitFile) -> Iterator[Problem]:
     live = [item for item in items if item.status == "live" and item.criterion in outcome_of]
     yield from _coverage(bank, unit, live)
     yield from _balance(bank, live)
+    yield from _absolutes(bank, live)
+    yield from _echoes(bank, live)
+    yield from _endings(bank, live)
 
 
 def _item(
     bank: UnitBank, i: int, item: ItemFile, outcome_of: dict[str, int], ids: set[str]
 ) -> Iterator[Problem]:
     at = ("items", i)
-    if item.criterion not in outcome_of:
+    if item.criterion is None:
+        yield bank.problem(
+            (*at, "id"),
+            f"{item.id}: needs a criterion before it can be loaded (give it one, or map its "
+            "source with `banks import --map`)",
+        )
+    elif item.criterion not in outcome_of:
         yield bank.problem(
             (*at, "criterion"), f"{item.id}: {bank.model.unit} has no criterion {item.criterion}"
         )
+    if not (item.rationale or "").strip():
+        yield bank.problem((*at, "id"), f"{item.id}: needs a rationale (why the key is right)")
+    if len(item.stem) < MIN_STEM:
+        yield bank.problem((*at, "stem"), f"{item.id}: a stem of at least {MIN_STEM} characters")
+    if not MIN_OPTIONS <= len(item.options) <= MAX_OPTIONS:
+        yield bank.problem(
+            (*at, "options"),
+            f"{item.id}: {len(item.options)} options; an item has {MIN_OPTIONS} to {MAX_OPTIONS}",
+        )
+    yield from _rich(bank, at, item)
     texts = Counter(_norm(o.text) for o in item.options)
     if any(n > 1 for n in texts.values()):
         yield bank.problem((*at, "options"), f"{item.id}: two options have the same text")
@@ -194,7 +218,8 @@ def _coverage(bank: UnitBank, unit: UnitFile, live: list[ItemFile]) -> Iterator[
     live_per_outcome: defaultdict[int, list[ItemFile]] = defaultdict(list)
     outcome_of = {c.ref: o.number for o in unit.learning_outcomes for c in o.criteria}
     for item in live:
-        live_per_outcome[outcome_of[item.criterion]].append(item)
+        if item.criterion is not None:  # live items without one are named in _item
+            live_per_outcome[outcome_of[item.criterion]].append(item)
     for number, quota in quotas.items():
         if _greedy_pick(live_per_outcome[number]) < quota:
             yield bank.problem(
@@ -244,3 +269,142 @@ def _balance(bank: UnitBank, live: list[ItemFile]) -> Iterator[Problem]:
             f"the key is the longest option in {longest / len(live):.0%} of items; "
             f"chance is {expected:.0%}",
         )
+
+
+def _rich(bank: UnitBank, at: tuple[str | int, ...], item: ItemFile) -> Iterator[Problem]:
+    """Rich text within the safe subset; every picture present beside the bank, with alt text."""
+    if item.stem_html is not None:
+        for message in richtext.problems(item.stem_html):
+            yield bank.problem((*at, "stem_html"), f"{item.id}: {message}")
+    folder = bank.path.parent.resolve()
+    for j, image in enumerate(item.images):
+        where = (*at, "images", j)
+        path = (folder / image.file).resolve()
+        if not path.is_relative_to(folder) or not path.is_file():
+            yield bank.problem((*where, "file"), f"{item.id}: picture {image.file} is not there")
+        elif path.stat().st_size > media.MAX_IMAGE_BYTES:
+            yield bank.problem(
+                (*where, "file"),
+                f"{item.id}: picture {image.file} is larger than "
+                f"{media.MAX_IMAGE_BYTES // 2**20} MB",
+            )
+        elif media.content_type(path.read_bytes()[:16]) is None:
+            yield bank.problem(
+                (*where, "file"), f"{item.id}: {image.file} is not a PNG, JPEG, GIF or WebP picture"
+            )
+        if not (image.alt or "").strip():
+            yield bank.problem(
+                where, f"{item.id}: picture {image.file} needs alt text (what it shows)"
+            )
+
+
+def _key_and_distractors(item: ItemFile) -> tuple[str, list[str]]:
+    key = next((o.text for o in item.options if o.id == item.key), "")
+    return key, [o.text for o in item.options if o.id != item.key]
+
+
+def _at(bank: UnitBank, item: ItemFile) -> tuple[str | int, ...]:
+    return ("items", bank.model.items.index(item))
+
+
+def _absolutes(bank: UnitBank, live: list[ItemFile]) -> Iterator[Problem]:
+    """Absolute words about as common in distractors as in keys (within 1.3 times either way)."""
+    in_distractors: list[str] = []
+    in_keys: list[str] = []
+    for item in live:
+        for option in item.options:
+            if words := cues.absolutes_in(option.text):
+                found = in_keys if option.id == item.key else in_distractors
+                found.append(f"{item.id}/{option.id} {words[0]!r}")
+    ratio = cues.AbsolutesRatio(
+        len(in_distractors), sum(len(i.options) - 1 for i in live), len(in_keys), len(live)
+    )
+    shares = (
+        f"absolute words in {ratio.distractor_rate:.1%} of distractors ({len(in_distractors)} "
+        f"of {ratio.distractors}) and {ratio.key_rate:.1%} of keys ({len(in_keys)} of "
+        f"{len(live)})"
+    )
+    for cue, flagged, advice in (
+        (ratio.too_many, in_distractors, "avoiding the absolute finds the key"),
+        (ratio.too_few, in_keys, "the absolute points at the key"),
+    ):
+        if cue:
+            yield bank.problem(
+                ("items",),
+                f"{shares}; {advice}: keep each within {float(cues.ABSOLUTES_RATIO)}x of the "
+                "other (counting at least one item's worth): "
+                + ", ".join(flagged[:SHOWN])
+                + (f" and {len(flagged) - SHOWN} more" if len(flagged) > SHOWN else ""),
+                review=True,
+            )
+
+
+def _echoes(bank: UnitBank, live: list[ItemFile]) -> Iterator[Problem]:
+    """Items whose key alone repeats the stem's wording."""
+    common = cues.common_stems(
+        (item.stem + " " + " ".join(o.text for o in item.options) for item in live),
+        cues.COMMON_SHARE,
+    )
+    for item in live:
+        key, others = _key_and_distractors(item)
+        if words := cues.stem_echo(item.stem, key, others, common):
+            yield bank.problem(
+                (*_at(bank, item), "stem"),
+                f"{item.id}: only the key repeats the stem's "
+                f"{', '.join(cues.words_for(item.stem, words))!r}; "
+                "reword the key or let distractors use the stem's terms too",
+                review=True,
+            )
+
+
+def _endings(bank: UnitBank, live: list[ItemFile]) -> Iterator[Problem]:
+    """Options of one item end alike, and a unit keeps one convention for final full stops."""
+    consistent: dict[str, bool] = {}
+    for item in live:
+        texts = [o.text for o in item.options]
+        if cues.mixed_endings(texts):
+            yield bank.problem(
+                (*_at(bank, item), "options"),
+                f"{item.id}: some options end with a full stop and some do not",
+                review=True,
+            )
+        else:
+            endings = {e for text in texts if (e := cues.ends_as_sentence(text)) is not None}
+            if endings:
+                consistent[item.id] = endings.pop()
+    with_stop = sum(consistent.values())
+    convention = with_stop * 2 >= len(consistent)  # ties go to full stops
+    for item in live:
+        if item.id in consistent and consistent[item.id] != convention:
+            most = "end with a full stop" if convention else "have no final full stop"
+            yield bank.problem(
+                (*_at(bank, item), "options"),
+                f"{item.id}: options {'do not ' if convention else ''}end with a full stop, "
+                f"but most items of this unit {most}",
+                review=True,
+            )
+
+
+def _near_duplicates(units: list[UnitBank]) -> Iterator[Problem]:
+    """Items of different units that reuse one scenario and answer (a candidate may sit both)."""
+    words = [
+        (bank, item, cues.scenario_words(item.stem, _key_and_distractors(item)[0]))
+        for bank in units
+        for item in bank.model.items
+        if item.status == "live"
+    ]
+    for i, (bank_a, item_a, words_a) in enumerate(words):
+        for bank_b, item_b, words_b in words[i + 1 :]:
+            if bank_a is bank_b or not cues.near_duplicate(words_a, words_b):
+                continue
+            similarity = cues.jaccard(words_a, words_b)
+            for bank, item, other, other_bank in (
+                (bank_a, item_a, item_b, bank_b),
+                (bank_b, item_b, item_a, bank_a),
+            ):
+                yield bank.problem(
+                    (*_at(bank, item), "stem"),
+                    f"{item.id}: near duplicate of {other.id} in unit {other_bank.model.unit} "
+                    f"({similarity:.0%} of stem and key words shared); rewrite one of them",
+                    review=True,
+                )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import AdminToken, ResultsToken
 from app.candidates import service
@@ -12,6 +13,7 @@ from app.candidates.schemas import (
     CandidateIn,
     CandidateOut,
     HeldUnit,
+    ImportOut,
     UnitResultIn,
     UnitResultOut,
 )
@@ -34,6 +36,35 @@ def _out(candidate: Candidate) -> CandidateOut:
 @router.post("", status_code=201, response_model=CandidateOut)
 def create_candidate(body: CandidateIn, db: DbDep, clock: ClockDep, _: AdminToken) -> CandidateOut:
     return _out(service.create_candidate(db, clock.now(), **body.model_dump()))
+
+
+@router.post(
+    "/import",
+    status_code=201,
+    response_model=ImportOut,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": "candidate_number,centre,first_name,last_name,extra_time_percent,"
+                    "rest_breaks\nC0042-0001,C0042,Ada,Lovelace,25,no\n",
+                }
+            },
+        }
+    },
+)
+async def import_candidates(
+    request: Request, db: DbDep, clock: ClockDep, _: AdminToken
+) -> ImportOut:
+    """Register every candidate in a CSV file (columns candidate_number, centre, first_name,
+    last_name, and optionally extra_time_percent, rest_breaks), or none: a file with any
+    problem is refused with 422 and `errors: [{row, column, message}]` for every one."""
+    data = await request.body()
+    # The checks and inserts run off the event loop, like every other route's database work.
+    imported = await run_in_threadpool(service.import_csv, db, clock.now(), data)
+    return ImportOut(imported=len(imported), candidates=[_out(c) for c in imported])
 
 
 @router.get("/{candidate_number}", response_model=CandidateOut)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.candidates.models import Candidate, UnitResult
@@ -28,3 +28,52 @@ def unit_result(db: Session, candidate_id: int, unit_id: int, method: str) -> Un
             UnitResult.method == method,
         )
     )
+
+
+def search(
+    db: Session, *, text: str | None, centre_id: int | None, limit: int
+) -> tuple[list[Candidate], int]:
+    """Candidates whose number or name contains the text, at one centre or all; and the total."""
+    where = []
+    if centre_id is not None:
+        where.append(Candidate.centre_id == centre_id)
+    if text:
+        like = (
+            "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        where.append(
+            or_(
+                func.lower(Candidate.candidate_number).like(like, escape="\\"),
+                func.lower(Candidate.first_name + " " + Candidate.last_name).like(
+                    like, escape="\\"
+                ),
+            )
+        )
+    total = db.scalar(select(func.count()).select_from(Candidate).where(*where)) or 0
+    rows = db.scalars(
+        select(Candidate).where(*where).order_by(Candidate.candidate_number).limit(limit)
+    )
+    return list(rows), int(total)
+
+
+def at_centre(db: Session, centre_id: int) -> list[Candidate]:
+    return list(
+        db.scalars(
+            select(Candidate)
+            .where(Candidate.centre_id == centre_id)
+            .order_by(Candidate.candidate_number)
+        )
+    )
+
+
+def existing_numbers(db: Session, numbers: list[str]) -> set[str]:
+    """Which of these candidate numbers are taken already (compared as stored)."""
+    found: set[str] = set()
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start : start + 500]
+        found.update(
+            db.scalars(
+                select(Candidate.candidate_number).where(Candidate.candidate_number.in_(chunk))
+            )
+        )
+    return found

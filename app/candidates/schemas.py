@@ -63,3 +63,8 @@ class AchievementOut(BaseModel):
     credits_at_level_3: int
     units: list[HeldUnit]
     unmet: list[str]
+
+
+class ImportOut(BaseModel):
+    imported: int
+    candidates: list[CandidateOut]

@@ -7,7 +7,8 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from app.candidates import repository
+from app.candidates import importer, repository
+from app.candidates.importer import RowProblem
 from app.candidates.models import Candidate, UnitResult
 from app.centres import service as centres
 from app.errors import BadRequest, Conflict, Invalid, NotFound
@@ -166,3 +167,68 @@ def achievement(
         units,
         list(judgement.unmet),
     )
+
+
+class ImportRefused(Invalid):
+    """A candidates file with problems: nothing was imported."""
+
+    code = "import-refused"
+
+    def __init__(self, problems: list[RowProblem]) -> None:
+        super().__init__(
+            f"Nothing was imported: {len(problems)} problem{'s' if len(problems) != 1 else ''} "
+            "in the file.",
+            extra={
+                "errors": [
+                    {"row": p.row, "column": p.column, "message": p.message} for p in problems
+                ]
+            },
+        )
+        self.problems = problems
+
+
+def import_csv(db: Session, now: datetime, data: bytes) -> list[Candidate]:
+    """Register every candidate in a CSV file, or none: ImportRefused lists every problem."""
+    parsed = importer.parse(data)
+    problems = list(parsed.problems)
+    codes = {row.centre.lower() for _, row in parsed.rows}
+    known = {code: centres.find_centre(db, code) for code in codes}
+    taken = repository.existing_numbers(db, [row.candidate_number for _, row in parsed.rows])
+    for number, row in parsed.rows:
+        if known[row.centre.lower()] is None:
+            problems.append(RowProblem(number, "centre", f"No centre {row.centre}."))
+        if row.candidate_number in taken:
+            problems.append(
+                RowProblem(
+                    number, "candidate_number", f"{row.candidate_number} is registered already."
+                )
+            )
+    if problems:
+        raise ImportRefused(sorted(problems, key=lambda p: (p.row, p.column)))
+    return [create_candidate(db, now, **row.model_dump()) for _, row in parsed.rows]
+
+
+def update_arrangements(
+    db: Session, candidate_number: str, *, extra_time_percent: int, rest_breaks: bool
+) -> Candidate:
+    """Change a candidate's access arrangements; papers already scheduled keep their time."""
+    if not 0 <= extra_time_percent <= 200:
+        raise Invalid.field("extra_time_percent", "Extra time is a whole number from 0 to 200.")
+    candidate = get_candidate(db, candidate_number)
+    candidate.extra_time_percent, candidate.rest_breaks = extra_time_percent, rest_breaks
+    db.flush()
+    return candidate
+
+
+def search(
+    db: Session, *, text: str | None, centre: str | None, limit: int = 200
+) -> tuple[list[Candidate], int]:
+    """Candidates matching a number or name, optionally at one centre; and how many match."""
+    centre_id = centres.get_centre(db, centre).id if centre else None
+    return repository.search(
+        db, text=(text or "").strip() or None, centre_id=centre_id, limit=limit
+    )
+
+
+def at_centre(db: Session, centre: str) -> list[Candidate]:
+    return repository.at_centre(db, centres.get_centre(db, centre).id)

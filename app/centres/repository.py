@@ -17,3 +17,32 @@ def invigilator(db: Session, centre_id: int, username: str) -> Invigilator | Non
             func.lower(Invigilator.username) == username.strip().lower(),
         )
     )
+
+
+def centre_by_id(db: Session, centre_id: int) -> Centre | None:
+    return db.get(Centre, centre_id)
+
+
+def all_centres(db: Session) -> list[tuple[Centre, int]]:
+    """Every centre, by code, with how many invigilators it has."""
+    counts = (
+        select(Invigilator.centre_id, func.count().label("n"))
+        .group_by(Invigilator.centre_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(Centre, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.centre_id == Centre.id)
+        .order_by(Centre.code)
+    )
+    return [(c, int(n)) for c, n in rows]
+
+
+def invigilators_of(db: Session, centre_id: int) -> list[Invigilator]:
+    return list(
+        db.scalars(
+            select(Invigilator)
+            .where(Invigilator.centre_id == centre_id)
+            .order_by(Invigilator.username)
+        )
+    )

@@ -59,3 +59,19 @@ def find_invigilator(db: Session, centre_code: str, username: str) -> Invigilato
 
 def get_invigilator(db: Session, invigilator_id: int) -> Invigilator | None:
     return db.get(Invigilator, invigilator_id)
+
+
+def get_centre_by_id(db: Session, centre_id: int) -> Centre:
+    centre = repository.centre_by_id(db, centre_id)
+    if centre is None:
+        raise NotFound(f"No centre {centre_id}.")
+    return centre
+
+
+def all_centres(db: Session) -> list[tuple[Centre, int]]:
+    """Every centre with its number of invigilators."""
+    return repository.all_centres(db)
+
+
+def invigilators_of(db: Session, centre: Centre) -> list[Invigilator]:
+    return repository.invigilators_of(db, centre.id)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
-from app.auth.deps import StaffDep, StaffUser
+from app.auth.deps import BearerOrStaffDep, StaffDep, StaffUser
 from app.deps import ClockDep, DbDep
 from app.invigilation import service
 from app.invigilation.schemas import (
+    AttemptCounts,
     ExtraTimeIn,
     IncidentIn,
     IncidentOut,
@@ -20,7 +21,9 @@ from app.invigilation.schemas import (
     SessionSummary,
     VoidIn,
 )
-from app.paths import SessionId
+from app.paths import SessionId, unit_urn
+from app.schemas import Instant
+from app.sittings import listing
 from app.sittings.status import AttemptStatus, SittingStatus
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["invigilator"])
@@ -73,17 +76,53 @@ def _state(db: Session, staff: StaffUser, session_id: int, now: datetime) -> Ses
     return session_out(service.register(db, staff, session_id, now))
 
 
-@router.get("", response_model=list[SessionSummary])
-def list_sessions(staff: StaffDep, db: DbDep) -> list[SessionSummary]:
+@router.get("", response_model=list[SessionSummary], tags=["awarding body"])
+def list_sessions(
+    caller: BearerOrStaffDep,
+    db: DbDep,
+    centre: str | None = Query(default=None, max_length=20, description="a centre's code"),
+    unit: str | None = Query(default=None, max_length=20, description="D/601/7644 or D-601-7644"),
+    status: SittingStatus | None = Query(default=None),
+    start_from: Instant | None = Query(
+        default=None, alias="from", description="scheduled to start at or after (RFC 3339)"
+    ),
+    start_to: Instant | None = Query(
+        default=None, alias="to", description="scheduled to start before (RFC 3339)"
+    ),
+    limit: int = Query(default=500, ge=1, le=listing.MAX_LIST),
+) -> list[SessionSummary]:
+    """Sessions by centre, unit, status and scheduled start. With an admin bearer token: every
+    centre's, latest first. Signed in as an invigilator: your own centre's only (a `centre`
+    filter cannot leave it), earliest first."""
+    urn = unit_urn(unit.replace("/", "-")) if unit else None
+    staff = caller if isinstance(caller, StaffUser) else None
+    if staff and centre and centre.lower() != staff.centre_code.lower():
+        return []
+    rows = listing.find(
+        db,
+        centre=None if staff else centre,
+        centre_id=staff.centre_id if staff else None,
+        unit=urn,
+        status=status,
+        start_from=start_from,
+        start_to=start_to,
+        limit=limit,
+    )
+    if staff:  # as the invigilator's list always was: earliest first
+        rows.sort(key=lambda r: (r.sitting.scheduled_start, r.sitting.id))
     return [
         SessionSummary(
-            id=s.id,
-            unit=urn,
-            status=SittingStatus(s.status),
-            scheduled_start=s.scheduled_start,
-            candidates=len(s.attempts),
+            id=r.sitting.id,
+            centre=r.centre,
+            unit=r.unit,
+            unit_title=r.unit_title,
+            status=SittingStatus(r.sitting.status),
+            scheduled_start=r.sitting.scheduled_start,
+            duration_minutes=r.sitting.duration_minutes,
+            candidates=r.candidates,
+            attempts=AttemptCounts(**r.counts),
         )
-        for s, urn in service.sittings_of(db, staff)
+        for r in rows
     ]
 
 

@@ -58,7 +58,7 @@ def register_csv(register: Register) -> str:
                 a.void_reason or "",
             )
         )
-    return _csv(REGISTER_COLUMNS, rows)
+    return to_csv(REGISTER_COLUMNS, rows)
 
 
 def incidents_csv(register: Register, incidents: Iterable[IncidentView]) -> str:
@@ -74,14 +74,14 @@ def incidents_csv(register: Register, incidents: Iterable[IncidentView]) -> str:
         )
         for i in incidents
     ]
-    return _csv(INCIDENT_COLUMNS, rows)
+    return to_csv(INCIDENT_COLUMNS, rows)
 
 
 def _time(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
-def _csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+def to_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)

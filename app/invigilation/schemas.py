@@ -56,12 +56,24 @@ class SessionOut(BaseModel):
     candidates: list[RegisterLineOut]
 
 
+class AttemptCounts(BaseModel):
+    not_started: int = 0
+    in_progress: int = 0
+    paused: int = 0
+    submitted: int = 0
+    voided: int = 0
+
+
 class SessionSummary(BaseModel):
     id: int
+    centre: str
     unit: str
+    unit_title: str
     status: SittingStatus
     scheduled_start: datetime
-    candidates: int
+    duration_minutes: int
+    candidates: int = Field(description="how many candidates the session has")
+    attempts: AttemptCounts = Field(description="the candidates' attempts by status")
 
 
 class ExtraTimeIn(Input):

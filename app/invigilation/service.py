@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import StaffUser
 from app.candidates.models import Candidate
+from app.centres import service as centres
 from app.errors import Conflict, NotFound
 from app.invigilation import repository as records
 from app.invigilation.models import Incident
@@ -104,7 +105,19 @@ class Register:
 
 def register(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> Register:
     """The live register, after submitting any attempt whose time has run out."""
-    sitting = get_sitting(db, staff, sitting_id)
+    return register_of(db, get_sitting(db, staff, sitting_id), staff.centre_code, now)
+
+
+def register_for_awarding_body(db: Session, sitting_id: int, now: datetime) -> Register:
+    """Any centre's register, read-only, for the awarding body's console."""
+    sitting = repository.sitting(db, sitting_id)
+    if sitting is None:
+        raise NotFound(f"No session {sitting_id}.")
+    centre = centres.get_centre_by_id(db, sitting.centre_id)
+    return register_of(db, sitting, centre.code, now)
+
+
+def register_of(db: Session, sitting: Sitting, centre_code: str, now: datetime) -> Register:
     lifecycle.sweep(db, now, sitting.id)
     counts = repository.answered_counts(db, sitting.id)
     unit = db.get(Unit, sitting.unit_id)
@@ -120,7 +133,7 @@ def register(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> R
         )
         for attempt, candidate in repository.attempts_of(db, sitting.id)
     ]
-    return Register(sitting, unit, staff.centre_code, lines)
+    return Register(sitting, unit, centre_code, lines)
 
 
 def admission(attempt: Attempt) -> str:
@@ -416,6 +429,10 @@ class IncidentView:
 
 def incidents(db: Session, staff: StaffUser, sitting_id: int) -> list[IncidentView]:
     """The session's incidents in the order they were recorded."""
-    sitting = get_sitting(db, staff, sitting_id)
-    rows = records.incidents_at(db, staff.centre_id, sitting.id)
+    return incidents_of(db, get_sitting(db, staff, sitting_id))
+
+
+def incidents_of(db: Session, sitting: Sitting) -> list[IncidentView]:
+    """A sitting's incidents in order (the awarding body's console reads any centre's)."""
+    rows = records.incidents_at(db, sitting.centre_id, sitting.id)
     return [IncidentView(i, number, username) for i, number, username in rows]

@@ -7,8 +7,7 @@ from fastapi import APIRouter, Query
 from app.auth.deps import ResultsToken
 from app.deps import ClockDep, DbDep
 from app.marking import service
-from app.marking.models import Result
-from app.marking.schemas import CorrectionOut, CorrectionsPage, OutcomeScore, ResultOut, ResultsPage
+from app.marking.schemas import CorrectionOut, CorrectionsPage, ResultsPage
 from app.paths import unit_urn
 from app.sittings import lifecycle
 
@@ -29,7 +28,7 @@ def list_results(
     urn = _unit_filter(unit)
     rows, cursor = service.results_page(db, after, limit, centre, urn)
     return ResultsPage(
-        results=[result_out(r, number, c, u) for r, number, c, u in rows], next_cursor=cursor
+        results=[service.out(r, number, c, u) for r, number, c, u in rows], next_cursor=cursor
     )
 
 
@@ -43,7 +42,8 @@ def list_corrections(
     unit: str | None = Query(default=None, max_length=20),
 ) -> CorrectionsPage:
     """Changes to results already recorded (a result voided after an appeal or for
-    malpractice), by their own cursor, so a puller who has the result can act on it."""
+    malpractice), by their own cursor, so a puller who has the result can act on it. Each
+    correction's `result` is the result as that correction left it, signed then."""
     urn = _unit_filter(unit)
     rows, cursor = service.corrections_page(db, after, limit, centre, urn)
     return CorrectionsPage(
@@ -52,32 +52,11 @@ def list_corrections(
                 kind=k.kind,
                 reason=k.reason,
                 recorded_at=k.recorded_at,
-                result=result_out(r, number, c, u),
+                result=service.signed_snapshot(k) or service.out(r, number, c, u),
             )
             for k, r, number, c, u in rows
         ],
         next_cursor=cursor,
-    )
-
-
-def result_out(r: Result, candidate_number: str, centre: str, unit: str) -> ResultOut:
-    return ResultOut(
-        attempt_id=r.attempt_id,
-        candidate_number=candidate_number,
-        centre=centre,
-        unit=unit,
-        session_id=r.sitting_id,
-        score=r.score,
-        max_score=r.max_score,
-        percent=r.percent,
-        pass_mark_percent=r.pass_mark_percent,
-        outcome=r.outcome,
-        started_at=r.started_at,
-        submitted_at=r.submitted_at,
-        submitted_by=r.submitted_by,
-        by_learning_outcome=[OutcomeScore(**o) for o in r.by_learning_outcome],
-        voided=r.voided,
-        rest_break_seconds=r.rest_break_seconds,
     )
 
 

@@ -35,6 +35,10 @@ class Result(Base):
     # Supervised rest breaks taken (the clock stopped for them), reported with the result.
     rest_break_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     voided: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # A compact JWS over the result as it now stands (app/signing), made whenever it changes;
+    # null only for results recorded before signing existed (`examhall keys sign-unsigned`).
+    signature: Mapped[str | None] = mapped_column(Text)
+    signing_kid: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class ResultCorrection(Base):
@@ -51,3 +55,7 @@ class ResultCorrection(Base):
     kind: Mapped[str] = mapped_column(String(20))  # voided
     reason: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The result as this correction left it, signed: its JWS payload is what the feed shows, so
+    # each correction stays verifiable however the result changes later.
+    signature: Mapped[str | None] = mapped_column(Text)
+    signing_kid: Mapped[str | None] = mapped_column(String(64), index=True)

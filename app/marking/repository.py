@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypeVarTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.banks.models import ItemVersion
@@ -76,3 +77,65 @@ def exam_passes(db: Session, candidate_id: int) -> list[Result]:
 
 def for_attempt(db: Session, attempt_id: int) -> Result | None:
     return db.scalar(select(Result).where(Result.attempt_id == attempt_id))
+
+
+def search(
+    db: Session,
+    *,
+    centre: str | None,
+    unit: str | None,
+    submitted_from: datetime | None,
+    submitted_to: datetime | None,
+    outcome: str | None,
+    limit: int | None,
+) -> tuple[list[tuple[Result, str, str, str, str]], int]:
+    """Results matching the filters in recording order, with the candidate's number and name,
+    the centre's code and the unit's URN; and how many match in all."""
+    query = select(
+        Result,
+        Candidate.candidate_number,
+        Candidate.first_name + " " + Candidate.last_name,
+        Centre.code,
+        Unit.urn,
+    )
+    query = _with_names(query, centre, unit)
+    if submitted_from is not None:
+        query = query.where(Result.submitted_at >= submitted_from)
+    if submitted_to is not None:
+        query = query.where(Result.submitted_at < submitted_to)
+    if outcome == "void":
+        query = query.where(Result.voided.is_(True))
+    elif outcome:
+        query = query.where(Result.outcome == outcome, Result.voided.is_(False))
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    query = query.order_by(Result.seq)
+    if limit is not None:
+        query = query.limit(limit)
+    return [(r, n, name, c, u) for r, n, name, c, u in db.execute(query)], int(total)
+
+
+def names(db: Session, result: Result) -> tuple[str, str, str]:
+    """(candidate number, centre code, unit URN) of a result."""
+    row = db.execute(
+        select(Candidate.candidate_number, Centre.code, Unit.urn)
+        .select_from(Result)
+        .join(Candidate, Candidate.id == Result.candidate_id)
+        .join(Centre, Centre.id == Result.centre_id)
+        .join(Unit, Unit.id == Result.unit_id)
+        .where(Result.id == result.id)
+    ).one()
+    return str(row[0]), str(row[1]), str(row[2])
+
+
+def unsigned_results(db: Session) -> list[Result]:
+    return list(db.scalars(select(Result).where(Result.signature.is_(None)).order_by(Result.seq)))
+
+
+def unsigned_corrections(db: Session) -> list[tuple[ResultCorrection, Result]]:
+    rows = db.execute(
+        select(ResultCorrection, Result)
+        .join(Result, Result.id == ResultCorrection.result_id)
+        .where(ResultCorrection.signature.is_(None))
+        .order_by(ResultCorrection.seq)
+    )
+    return [(k, r) for k, r in rows]

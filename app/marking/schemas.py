@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class OutcomeScore(BaseModel):
@@ -11,7 +11,16 @@ class OutcomeScore(BaseModel):
     max_score: int
 
 
-class ResultOut(BaseModel):
+class ResultBody(BaseModel):
+    """A result as signed: everything the feed shows but its signature.
+
+    A correction's result is rebuilt from its signed payload; extra="allow" keeps a member
+    that a later version no longer has. A member added here changes what is signed: it needs a
+    default (old payloads lack it), and signatures made before it no longer match what the feeds
+    show until the results are signed again."""
+
+    model_config = ConfigDict(extra="allow")
+
     attempt_id: int
     candidate_number: str
     centre: str
@@ -32,6 +41,13 @@ class ResultOut(BaseModel):
     )
 
 
+class ResultOut(ResultBody):
+    # A compact JWS (ES256, kid in its header) whose payload is this object without
+    # `signature`, as RFC 8785 canonical JSON; public keys at /.well-known/jwks.json.
+    # Null only for a result recorded before signing existed and not yet signed since.
+    signature: str | None
+
+
 class ResultsPage(BaseModel):
     results: list[ResultOut]
     next_cursor: str | None
@@ -41,7 +57,7 @@ class CorrectionOut(BaseModel):
     kind: str  # "voided": the result no longer counts
     reason: str
     recorded_at: datetime
-    result: ResultOut  # the result as it now stands
+    result: ResultOut  # the result as this correction left it, signed then
 
 
 class CorrectionsPage(BaseModel):

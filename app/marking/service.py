@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app import counters
+from app.clock import as_utc, rfc3339
 from app.errors import BadRequest, Invalid
 from app.marking import repository
 from app.marking.models import Result, ResultCorrection
+from app.marking.schemas import OutcomeScore, ResultBody, ResultOut
 from app.marking.scoring import Line, mark
+from app.signing import service as signing
 from app.sittings.models import Attempt, Sitting
+from app.webhooks import service as webhooks
 
 MAX_PAGE = 1000
 
@@ -21,7 +27,9 @@ MAX_PAGE = 1000
 def record(
     db: Session, attempt: Attempt, sitting: Sitting, candidate_id: int, now: datetime
 ) -> Result:
-    """Mark a just-submitted attempt and write its result (the caller holds the attempt's lock)."""
+    """Mark a just-submitted attempt and write its result, signed, with a `result.recorded`
+    delivery queued for every subscribed webhook: all in the caller's transaction (which holds
+    the attempt's lock), so a rolled-back submission leaves neither result nor delivery."""
     assert attempt.submitted_at is not None and attempt.submitted_by is not None
     marks = mark(
         [Line(*row) for row in repository.lines(db, attempt.id)], sitting.pass_mark_percent
@@ -49,7 +57,54 @@ def record(
     )
     db.add(result)
     db.flush()
+    webhooks.enqueue(db, webhooks.RESULT_RECORDED, _sign(db, result, now), now)
     return result
+
+
+def body(r: Result, candidate_number: str, centre: str, unit: str) -> ResultBody:
+    """The result as the feed shows it and as it is signed (times in UTC, as read back)."""
+    return ResultBody(
+        attempt_id=r.attempt_id,
+        candidate_number=candidate_number,
+        centre=centre,
+        unit=unit,
+        session_id=r.sitting_id,
+        score=r.score,
+        max_score=r.max_score,
+        percent=float(r.percent),
+        pass_mark_percent=r.pass_mark_percent,
+        outcome=r.outcome,
+        started_at=as_utc(r.started_at) if r.started_at else None,
+        submitted_at=as_utc(r.submitted_at),
+        submitted_by=r.submitted_by,
+        by_learning_outcome=[OutcomeScore(**o) for o in r.by_learning_outcome],
+        voided=r.voided,
+        rest_break_seconds=r.rest_break_seconds,
+    )
+
+
+def out(r: Result, candidate_number: str, centre: str, unit: str) -> ResultOut:
+    """The result with the signature stored when it last changed."""
+    return ResultOut(**body(r, candidate_number, centre, unit).model_dump(), signature=r.signature)
+
+
+def _sign(db: Session, result: Result, now: datetime) -> dict[str, Any]:
+    """Sign the result as it now stands and store the signature; the signed result as JSON."""
+    payload = body(result, *repository.names(db, result)).model_dump(mode="json")
+    result.signature, result.signing_kid = signing.sign(db, payload, now)
+    return {**payload, "signature": result.signature}
+
+
+def signed_snapshot(correction: ResultCorrection) -> ResultOut | None:
+    """The result as a correction left it: the payload of its signature."""
+    if correction.signature is None:
+        return None
+    payload = json.loads(base64.urlsafe_b64decode(_padded(correction.signature.split(".")[1])))
+    return ResultOut(**payload, signature=correction.signature)
+
+
+def _padded(text: str) -> str:
+    return text + "=" * (-len(text) % 4)
 
 
 RESULTS, CORRECTIONS = "r1", "c1"  # cursor kinds: one feed's cursor is refused by the other
@@ -112,12 +167,69 @@ def void(db: Session, attempt_id: int, reason: str, now: datetime) -> None:
     if result is None or result.voided:
         return
     result.voided = True
-    db.add(
-        ResultCorrection(
-            seq=counters.next_value(db, "result_corrections"),
-            result_id=result.id,
-            kind="voided",
-            reason=reason,
-            recorded_at=now,
-        )
+    correct(db, result, kind="voided", reason=reason, now=now)
+
+
+def correct(db: Session, result: Result, *, kind: str, reason: str, now: datetime) -> None:
+    """Publish a change already made to a recorded result: sign it as it now stands, add it to
+    the corrections feed with that signature, and queue `result.corrected` for every subscribed
+    webhook, in this transaction. Every change to a recorded result goes through here."""
+    data = _sign(db, result, now)
+    correction = ResultCorrection(
+        seq=counters.next_value(db, "result_corrections"),
+        result_id=result.id,
+        kind=kind,
+        reason=reason,
+        recorded_at=now,
+        signature=result.signature,
+        signing_kid=result.signing_kid,
+    )
+    db.add(correction)
+    webhooks.enqueue(
+        db,
+        webhooks.RESULT_CORRECTED,
+        data,
+        now,
+        extra={"correction": {"kind": kind, "reason": reason, "recorded_at": rfc3339(now)}},
+    )
+
+
+def sign_unsigned(db: Session, now: datetime) -> int:
+    """Sign results (and their corrections) recorded before signing existed; how many."""
+    signed = 0
+    for result in repository.unsigned_results(db):
+        _sign(db, result, now)
+        signed += 1
+    for correction, result in repository.unsigned_corrections(db):
+        if result.signature is None:
+            _sign(db, result, now)
+        correction.signature, correction.signing_kid = result.signature, result.signing_kid
+        signed += 1
+    return signed
+
+
+OUTCOMES = ("pass", "fail", "void")
+
+
+def search(
+    db: Session,
+    *,
+    centre: str | None = None,
+    unit: str | None = None,
+    submitted_from: datetime | None = None,
+    submitted_to: datetime | None = None,
+    outcome: str | None = None,
+    limit: int | None = 500,
+) -> tuple[list[tuple[Result, str, str, str, str]], int]:
+    """Results for the console and its CSV export (limit None: all of them)."""
+    if outcome and outcome not in OUTCOMES:
+        raise Invalid.field("outcome", f"outcome is one of {', '.join(OUTCOMES)}.")
+    return repository.search(
+        db,
+        centre=centre,
+        unit=unit,
+        submitted_from=submitted_from,
+        submitted_to=submitted_to,
+        outcome=outcome,
+        limit=limit,
     )

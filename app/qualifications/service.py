@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from app.banks.models import Item, ItemVersion
 from app.banks.schemas import QualificationFile, TestSpecFile, UnitFile
 from app.errors import NotFound
 from app.qualifications import repository
@@ -189,3 +190,22 @@ def rules_of(qualification: Qualification) -> Rules:
         qualification.min_credits_level,
         qualification.min_credits_at_level,
     )
+
+
+def live_items(db: Session, urn: str) -> list[tuple[Item, ItemVersion, str]]:
+    """The unit's live items, each with its current version and its criterion's ref."""
+    unit = get_unit(db, urn)
+    rows = [(i, v) for i, v in repository.current_items(db, unit.id) if i.status == "live"]
+    refs = repository.criterion_refs(db, {v.criterion_id for _, v in rows})
+    return [(i, v, refs[v.criterion_id]) for i, v in rows]
+
+
+def examinable_units(db: Session) -> list[Unit]:
+    """Every loaded unit that has a test specification (so it can be sat here), by URN."""
+    units = {
+        m.unit.urn: m.unit
+        for q in all_qualifications(db)
+        for m in q.memberships
+        if m.unit.test_spec is not None
+    }
+    return [units[urn] for urn in sorted(units)]

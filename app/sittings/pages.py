@@ -172,6 +172,21 @@ async def answer(
     return _see(f"/exam/q/{target}" if target >= 1 else "/exam/q/1")
 
 
+@router.get("/media/{sha256}")
+def picture(sha256: str, page: AnyCandidatePageDep, db: DbDep) -> Response:
+    """A picture on the signed-in candidate's own paper; nothing else, to no one else."""
+    content_type, data = service.picture(db, page.attempt, sha256)
+    return Response(
+        data,
+        media_type=content_type,
+        headers={
+            "Cache-Control": "private, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'",
+        },
+    )
+
+
 @router.get("/review", response_class=HTMLResponse)
 def review(request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep) -> Response:
     if page.attempt.status == AttemptStatus.NOT_STARTED:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from app.banks.models import ItemVersion
+from app.banks.models import ItemMedia, ItemVersion
 from app.candidates.models import Candidate
 from app.sittings.models import Attempt, PaperItem, ServiceBeat, Sitting
 from app.sittings.status import AttemptStatus, SittingStatus
@@ -245,3 +245,67 @@ def mark_pages_seen(db: Session, pairs: list[tuple[int, str]], now: datetime) ->
         .execution_options(synchronize_session=False)
     )
     db.connection().execute(query, [{"attempt": a, "device": d} for a, d in pairs])
+
+
+def paper_picture(db: Session, attempt_id: int, sha256: str) -> tuple[str, bytes] | None:
+    """A picture shown by an item version on this attempt's paper, and only then."""
+    versions = db.scalars(
+        select(ItemVersion.images)
+        .join(PaperItem, PaperItem.item_version_id == ItemVersion.id)
+        .where(PaperItem.attempt_id == attempt_id, ItemVersion.images.is_not(None))
+    )
+    if not any(image["sha256"] == sha256 for images in versions for image in images or ()):
+        return None
+    media = db.get(ItemMedia, sha256)
+    return None if media is None else (media.content_type, media.data)
+
+
+def sitting(db: Session, sitting_id: int) -> Sitting | None:
+    return db.get(Sitting, sitting_id)
+
+
+def search_sittings(
+    db: Session,
+    *,
+    centre_id: int | None,
+    unit_id: int | None,
+    status: str | None,
+    start_from: datetime | None,
+    start_to: datetime | None,
+    limit: int,
+) -> list[tuple[Sitting, str, str, str, dict[str, int]]]:
+    """Sittings by scheduled start (latest first), each with its centre's code, its unit's URN
+    and title, and how many of its attempts are in each status."""
+    from app.centres.models import Centre
+    from app.qualifications.models import Unit
+
+    where: list[ColumnElement[bool]] = []
+    if centre_id is not None:
+        where.append(Sitting.centre_id == centre_id)
+    if unit_id is not None:
+        where.append(Sitting.unit_id == unit_id)
+    if status:
+        where.append(Sitting.status == status)
+    if start_from is not None:
+        where.append(Sitting.scheduled_start >= start_from)
+    if start_to is not None:
+        where.append(Sitting.scheduled_start < start_to)
+    rows = list(
+        db.execute(
+            select(Sitting, Centre.code, Unit.urn, Unit.title)
+            .join(Centre, Centre.id == Sitting.centre_id)
+            .join(Unit, Unit.id == Sitting.unit_id)
+            .where(*where)
+            .order_by(Sitting.scheduled_start.desc(), Sitting.id.desc())
+            .limit(limit)
+        )
+    )
+    counts: dict[int, dict[str, int]] = {s.id: {} for s, *_ in rows}
+    if counts:
+        for sitting_id, state, n in db.execute(
+            select(Attempt.sitting_id, Attempt.status, func.count())
+            .where(Attempt.sitting_id.in_(counts))
+            .group_by(Attempt.sitting_id, Attempt.status)
+        ):
+            counts[sitting_id][state] = int(n)
+    return [(s, code, urn, title, counts[s.id]) for s, code, urn, title in rows]

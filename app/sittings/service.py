@@ -186,6 +186,8 @@ class Question:
     flagged: bool
     saved_at: datetime | None
     seq: int
+    stem_html: str | None = None  # rich text as stored; cleaned again where it is rendered
+    images: tuple[tuple[str, str], ...] = ()  # (sha256, alt)
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,8 @@ def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
                 line.flagged,
                 line.answered_at,
                 line.answer_seq,
+                version.stem_html,
+                tuple((i["sha256"], i["alt"]) for i in version.images or ()),
             )
         )
     return AttemptView(
@@ -258,3 +262,11 @@ def next_seq(db: Session, attempt: Attempt, position: int) -> int:
     if line is None:
         raise NotFound(f"There is no question {position} on this paper.")
     return line.answer_seq + 1
+
+
+def picture(db: Session, attempt: Attempt, sha256: str) -> tuple[str, bytes]:
+    """A picture on this candidate's own paper (content type, bytes); NotFound otherwise."""
+    found = repository.paper_picture(db, attempt.id, sha256)
+    if found is None:
+        raise NotFound("No such picture on this paper.")
+    return found

@@ -1,7 +1,7 @@
 """reading_time_and_rest_breaks
 
 Revision ID: 7c1e5b2a9d40
-Revises: a10f00000001
+Revises: 5e1f0c3a9b27
 Create Date: 2026-12-04 23:45:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import app.db
 
 
 revision: str = '7c1e5b2a9d40'
-down_revision: str | None = 'a10f00000001'
+down_revision: str | None = '5e1f0c3a9b27'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

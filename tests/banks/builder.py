@@ -92,7 +92,11 @@ def item(prefix: str, n: int, criterion: str, rng: random.Random) -> dict[str, A
             for _ in range(4)
         ]
     key_at = n % 4
-    texts = [f"Answer {n} choice {c}" for c in "PQRS"]
+
+    def word() -> str:  # made-up words, so that no two items share a scenario by accident
+        return "".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+
+    texts = [f"{word()} {word()} {c}" for c in "PQRS"]
     options = [{"id": i, "text": t} for i, t in zip(ids, texts, strict=True)]
     for j, option in enumerate(options):
         if j != key_at:
@@ -101,7 +105,7 @@ def item(prefix: str, n: int, criterion: str, rng: random.Random) -> dict[str, A
         "id": f"{prefix}-{n:03d}",
         "criterion": criterion,
         "status": "live",
-        "stem": f"Question {n} about criterion {criterion}: which is best?",
+        "stem": f"Question {n} about {word()} {word()} {word()}: which is best?",
         "options": options,
         "key": ids[key_at],
         "rationale": "Because it is.",
@@ -149,3 +153,11 @@ def banks() -> dict[str, dict[str, Any]]:
 
 def clone(value: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(value)
+
+
+#: a real 2x2 PNG, for items that show a picture
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x02\x00\x00\x00\x02\x08\x02\x00\x00"
+    b"\x00\xfd\xd4\x9as\x00\x00\x00\x10IDATx\x9cc\xf8\xcf\xc0\x00D\x0c\x10\n\x00\x1f\xee"
+    b"\x03\xfd\x8b_\x14\xd4\x00\x00\x00\x00IEND\xaeB`\x82"
+)

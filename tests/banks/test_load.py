@@ -113,3 +113,12 @@ def test_any_problem_and_nothing_is_loaded(
     assert any("07.07" in str(p) for p in raised.value.problems)
     assert db.scalar(select(func.count()).select_from(Item)) == 0
     assert db.scalar(select(func.count()).select_from(Qualification)) == 0
+
+
+def test_review_findings_do_not_stop_a_load(
+    db: Session, tmp_path: Path, clock: MovableClock
+) -> None:
+    banks = builder.banks()
+    banks[builder.UNIT_A]["items"][0]["options"][1]["text"] += "."  # mixed final punctuation
+    builder.write(tmp_path, units=banks)
+    assert load(db, tmp_path, clock)[builder.UNIT_A] == (12, 0, 0, 0)

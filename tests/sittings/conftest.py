@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,21 @@ QUAL = ROOT / "question_banks" / "600-8065-6"
 UNIT = "F/503/0358"
 
 
-def load_units(db: Session, clock: MovableClock, tmp: Path, *files: str) -> None:
+def load_units(
+    db: Session,
+    clock: MovableClock,
+    tmp: Path,
+    *files: str,
+    edit: Callable[[Path], None] | None = None,
+) -> None:
+    """Load copies of these unit files; `edit` may change the copies (their folder) first."""
     target = tmp / "banks" / "600-8065-6"
     (target / "units").mkdir(parents=True, exist_ok=True)
     shutil.copy(QUAL / "qualification.yaml", target)
     for name in files:
         shutil.copy(QUAL / "units" / name, target / "units")
+    if edit is not None:
+        edit(target / "units")
     load_dir(db, tmp / "banks", clock.now())
 
 
@@ -104,7 +114,18 @@ class Room:
 
 @pytest.fixture
 def room(client: TestClient, db: Session, clock: MovableClock, tmp_path: Path) -> Room:
-    load_units(db, clock, tmp_path, "F-503-0358.yaml")
+    return make_room(client, db, clock, tmp_path)
+
+
+def make_room(
+    client: TestClient,
+    db: Session,
+    clock: MovableClock,
+    tmp_path: Path,
+    edit: Callable[[Path], None] | None = None,
+) -> Room:
+    """F/503/0358's bank (changed by `edit` if given), two centres, invigilators, candidates."""
+    load_units(db, clock, tmp_path, "F-503-0358.yaml", edit=edit)
     _, token = tokens.create_token(db, "ab", [tokens.ADMIN], clock.now())
     centres.create_centre(db, "C0042", "Leeds", clock.now())
     centres.create_centre(db, "C0099", "York", clock.now())

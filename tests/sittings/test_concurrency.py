@@ -422,7 +422,8 @@ def test_results_voided_before_the_corrections_feed_are_backfilled(
         "/api/v1/sessions/1/candidates/K000/void", json=void, headers=header
     ).is_success
     url = fresh.url.render_as_string(hide_password=False)
-    command.downgrade(alembic_config(url), "-2")  # before the feed (and the 64-bit seq)
+    # to the revision before the feed (by name: later revisions must not move the target)
+    command.downgrade(alembic_config(url), "4e63e0ed9e94")
     upgrade(url)
     with fresh.connect() as conn:
         rows = conn.execute(select(ResultCorrection.seq, ResultCorrection.reason)).all()

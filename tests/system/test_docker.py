@@ -55,3 +55,22 @@ def test_dockerfile_is_multi_stage_non_root_with_a_healthcheck() -> None:
         assert (ROOT / folder).is_dir()
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert ".venv" in ignored and ".git" in ignored
+
+
+def test_compose_runs_the_service_on_postgresql() -> None:
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    db, app = compose["services"]["db"], compose["services"]["app"]
+    assert db["image"].startswith("postgres:15") and "healthcheck" in db
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in db["volumes"])
+    assert app["build"] == "."
+    assert app["depends_on"]["db"]["condition"] == "service_healthy"
+    env = app["environment"]
+    assert (
+        env["EXAMHALL_DATABASE_URL"].startswith("postgresql+psycopg://")
+        and "@db:5432/" in env["EXAMHALL_DATABASE_URL"]
+    )
+    assert env["EXAMHALL_ENV"] == "production"
+    assert ":?" in env["EXAMHALL_SECRET_KEY"]  # compose refuses to start without a real secret
+    assert all(p.startswith("127.0.0.1:") for p in app["ports"])

@@ -1,0 +1,1 @@
+"""The awarding body's console: server-rendered pages for staff, by role."""

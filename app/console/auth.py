@@ -1,0 +1,78 @@
+"""Signing in to the console, signing out, and the home page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.auth import cookies
+from app.console.deps import ConsoleDep, base_context, see
+from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
+from app.errors import AppError
+from app.sittings import listing
+from app.staff import service as staff
+from app.web import render
+
+router = APIRouter()
+
+
+def _safe_next(target: str) -> str:
+    """Only a path inside the console: never another site (an open redirect)."""
+    ok = target.startswith("/console") and not target.startswith("//") and "\\" not in target
+    return target if ok else "/console"
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, settings: SettingsDep) -> Response:
+    next_path = _safe_next(request.query_params.get("next", ""))
+    if cookies.read(request, settings, cookies.CONSOLE):
+        return see(next_path)
+    return render(request, "console/sign_in.html", {"error": None, "values": {}, "next": next_path})
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+async def sign_in(
+    request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep, address: AddressDep
+) -> Response:
+    form = {k: str(v).strip() for k, v in (await request.form()).items()}
+    next_path = _safe_next(form.get("next", ""))
+    try:
+        account = staff.login(
+            db,
+            settings,
+            clock.now(),
+            username=form.get("username", ""),
+            password=form.get("password", ""),
+            address=address,
+        )
+    except AppError as exc:
+        # Answered, not raised: the transaction commits, so the failure counts towards throttling.
+        context = {
+            "error": exc.detail,
+            "values": {"username": form.get("username", "")},
+            "next": next_path,
+        }
+        return render(
+            request, "console/sign_in.html", context, status_code=exc.status, headers=exc.headers
+        )
+    response = see(next_path)
+    cookies.issue(
+        response, settings, cookies.CONSOLE, {"sub": account.id, "csrf": cookies.new_csrf_token()}
+    )
+    return response
+
+
+@router.post("/sign-out", response_class=HTMLResponse)
+async def sign_out(request: Request, user: ConsoleDep, settings: SettingsDep) -> Response:
+    await cookies.signed_form(request, user.csrf)
+    response = see("/console/sign-in")
+    cookies.clear(response, settings, cookies.CONSOLE)
+    return response
+
+
+def home(request: Request, user: ConsoleDep, db: DbDep) -> Response:
+    upcoming = listing.find(db, status="scheduled", limit=5)
+    running = listing.find(db, status="open", limit=20)
+    return render(
+        request, "console/home.html", base_context(user, "home", upcoming=upcoming, running=running)
+    )

@@ -1,0 +1,13 @@
+"""Every console page under /console, in one router."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from app.console import auth, banks, candidates, centres, results, sittings, tokens
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+router.add_api_route("", auth.home, methods=["GET"], response_class=HTMLResponse)
+for module in (auth, centres, candidates, sittings, results, tokens, banks):
+    router.include_router(module.router)

@@ -1,0 +1,180 @@
+"""Turn what was read into bank items, and write the unit bank file (and its pictures)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.banks.schemas import ITEM_ID_PATTERN, OPTION_ID_PATTERN, UnitBankFile
+from app.interchange.mapping import Mapping
+from app.interchange.model import Question, Unreadable
+
+#: examhall's own QTI exports name a choice `opt-<option id>`, so a round trip keeps the ids
+EXPORT_OPTION_PREFIX = "opt-"
+#: and an item whose id does not start with a letter `item-<id>` (a QTI identifier must)
+EXPORT_ITEM_PREFIX = "item-"
+ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no l, o, 0, 1: nothing to misread
+MEDIA_DIR = "media"
+IMAGE_TYPES = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg", b"GIF8": "gif", b"RIFF": "webp"}
+
+_OPTION = re.compile(OPTION_ID_PATTERN)
+_ITEM = re.compile(ITEM_ID_PATTERN)
+
+
+def compact(urn: str) -> str:
+    return urn.replace("/", "")
+
+
+def item_id(question: Question, unit: str, taken: set[str]) -> str:
+    """A stable id: the source's own when it is an id of this unit, else unit + source id."""
+    prefix = compact(unit) + "-"
+    raw = question.source_id.removeprefix(EXPORT_ITEM_PREFIX)
+    if raw.startswith(prefix) and _ITEM.match(raw):
+        candidate = raw
+    else:
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", question.source_id).strip("-._")[:40]
+        if not slug:
+            slug = hashlib.sha256(question.stem.encode()).hexdigest()[:8]
+        candidate = prefix + slug
+    unique, n = candidate, 2
+    while unique in taken:
+        unique, n = f"{candidate}-{n}", n + 1
+    taken.add(unique)
+    return unique
+
+
+def option_ids(question: Question, item: str) -> list[str]:
+    """The source's ids when they are examhall's own (a round trip); else fresh opaque ids,
+    derived from the item id so that importing again gives the same ones."""
+    own = [
+        (c.source_id or "").removeprefix(EXPORT_OPTION_PREFIX)
+        for c in question.choices
+        if (c.source_id or "").startswith(EXPORT_OPTION_PREFIX)
+    ]
+    whole = len(own) == len(question.choices) and len(set(own)) == len(own)
+    if whole and all(_OPTION.match(i) for i in own):
+        return own
+    salt = 0
+    while True:
+        ids = []
+        for index in range(len(question.choices)):
+            digest = hashlib.sha256(f"{item}|{index}|{salt}".encode()).digest()
+            ids.append("".join(ALPHABET[b % len(ALPHABET)] for b in digest[:4]))
+        if len(set(ids)) == len(ids) and ids != sorted(ids):
+            return ids
+        salt += 1
+
+
+def _image_name(item: str, n: int, data: bytes) -> str:
+    ext = next((e for magic, e in IMAGE_TYPES.items() if data.startswith(magic)), "")
+    return f"{item}-{n}.{ext}" if ext else ""
+
+
+def build(
+    questions: list[Question],
+    unit: str,
+    mapping: Mapping | None,
+    existing_ids: set[str],
+) -> tuple[list[dict[str, Any]], dict[str, bytes], list[str]]:
+    """The bank items, the picture files to write beside the bank, and notes."""
+    taken = set(existing_ids)
+    items: list[dict[str, Any]] = []
+    files: dict[str, bytes] = {}
+    notes: list[str] = []
+    for q in questions:
+        ident = item_id(q, unit, taken)
+        ids = option_ids(q, ident)
+        item: dict[str, Any] = {"id": ident, "status": "draft"}
+        criterion = mapping.criterion_for(q) if mapping else None
+        if criterion:
+            item["criterion"] = criterion
+        item["stem"] = q.stem
+        if q.stem_html:
+            item["stem_html"] = q.stem_html
+        images = []
+        for n, media in enumerate(q.media, start=1):
+            name = _image_name(ident, n, media.data)
+            if not name:
+                notes.append(f"{q.source}: {q.source_id}: {media.name} is not a picture; not kept")
+                continue
+            path = f"{MEDIA_DIR}/{name}"
+            files[path] = media.data
+            image: dict[str, Any] = {"file": path}
+            if media.alt and media.alt.strip():
+                image["alt"] = media.alt.strip()
+            images.append(image)
+        if images:
+            item["images"] = images
+        item["options"] = [{"id": i, "text": c.text} for i, c in zip(ids, q.choices, strict=True)]
+        item["key"] = ids[q.key]
+        if q.feedback:
+            item["rationale"] = q.feedback
+        source: dict[str, Any] = {"format": q.format, "file": q.source, "id": q.source_id}
+        if q.category:
+            source["category"] = q.category
+        if q.tags:
+            source["tags"] = list(q.tags)
+        item["source"] = source
+        items.append(item)
+    return items, files, notes
+
+
+def default_test_spec() -> dict[str, Any]:
+    return {
+        "items": 20,
+        "duration_minutes": 30,
+        "pass_mark_percent": 70,
+        "coverage": "proportional",
+        "reasoning": "Written by examhall banks import: placeholders for the awarding body to set "
+        "(items per paper, time and pass mark) before any item of this bank goes live.",
+    }
+
+
+def existing(out: Path, unit: str) -> dict[str, Any] | None:
+    """The bank file already at `out` (its items are kept and imported ones added)."""
+    if not out.exists():
+        return None
+    try:
+        data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise Unreadable(str(out), f"the existing bank file cannot be read: {exc}") from exc
+    if not isinstance(data, dict) or data.get("unit") != unit:
+        raise Unreadable(str(out), f"exists and is not a bank file of {unit}; nothing written")
+    return data
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = ">" if len(value) > 80 and "\n" not in value and value == value.strip() else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def render(document: dict[str, Any]) -> str:
+    UnitBankFile.model_validate(document)  # what we write, the schema reads
+    body = yaml.dump(
+        document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2
+    )
+    return "# yaml-language-server: $schema=../../schema/unit-bank.schema.json\n" + body
+
+
+def write(out: Path, document: dict[str, Any], files: dict[str, bytes]) -> None:
+    """The bank file and its pictures; the bank file last and atomically (replace)."""
+    text = render(document)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        target = out.parent / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)

@@ -1,0 +1,69 @@
+"""The interchange workflow the CLI drives: import sources into a bank file; export a unit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.banks.schemas import URN_PATTERN
+from app.interchange import bankfile, mapping, sources
+from app.interchange.model import Reading, Unreadable
+
+
+@dataclass
+class ImportReport:
+    reading: Reading
+    items: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    out: Path | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The contract's document: imported (as written) and skipped, in source order."""
+        imported = []
+        for question, item in zip(self.reading.questions, self.items, strict=True):
+            entry: dict[str, Any] = {
+                "source": question.source,
+                "source_id": question.source_id,
+                "stem": item["stem"],
+                "options": [{"id": o["id"], "text": o["text"]} for o in item["options"]],
+                "key": item["key"],
+                "item_id": item["id"],
+                "criterion": item.get("criterion"),
+            }
+            if question.line:
+                entry["line"] = question.line
+            imported.append(entry)
+        skipped = []
+        for s in self.reading.skipped:
+            row: dict[str, Any] = {
+                "source": s.source,
+                "source_id": s.source_id,
+                "kind": s.kind,
+                "reason": s.reason,
+            }
+            if s.line:
+                row["line"] = s.line
+            skipped.append(row)
+        return {"imported": imported, "skipped": skipped}
+
+
+def import_bank(
+    paths: list[Path], *, unit: str, out: Path, fmt: str = "auto", map_file: Path | None = None
+) -> ImportReport:
+    """Read every source, then write one unit bank file; any unreadable source, nothing written."""
+    if not re.match(URN_PATTERN, unit):
+        raise Unreadable("--unit", f"{unit!r} is not a unit URN like D/601/7644")
+    rules = mapping.load(map_file, unit) if map_file else None
+    reading = sources.read_sources(paths, fmt)
+    document = bankfile.existing(out, unit)
+    kept = [] if document is None else list(document.get("items") or [])
+    items, files, notes = bankfile.build(reading.questions, unit, rules, set())
+    fresh = {item["id"] for item in items}
+    kept = [i for i in kept if i.get("id") not in fresh]  # importing again replaces
+    if document is None:
+        document = {"unit": unit, "test_spec": bankfile.default_test_spec(), "items": []}
+    document["items"] = kept + items
+    bankfile.write(out, document, files)
+    return ImportReport(reading, items, [*reading.notes, *notes], out)

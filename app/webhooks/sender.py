@@ -1,0 +1,96 @@
+"""Send one delivery: signed as the Standard Webhooks specification says (its reference library
+makes the signature), to the address checked just before, with a timeout and no redirects."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx2
+from standardwebhooks.webhooks import Webhook
+
+from app.webhooks import addresses
+
+USER_AGENT = "examhall-webhooks/1"
+KEEP_RESPONSE = 500  # characters of a failing response kept for the attempt's record
+
+
+@dataclass(frozen=True)
+class Message:
+    message_id: str
+    body: str
+    secret: str  # whsec_...
+    url: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+    address: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def signed_headers(message: Message, at: datetime) -> dict[str, str]:
+    """webhook-id, webhook-timestamp (this attempt's) and webhook-signature."""
+    return {
+        "webhook-id": message.message_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(message.secret).sign(message.message_id, at, message.body),
+    }
+
+
+def send(
+    message: Message,
+    at: datetime,
+    *,
+    timeout: float,
+    allow_private: bool,
+    resolve: addresses.Resolver = addresses.system_resolver,
+) -> Outcome:
+    """One attempt; never raises for anything the receiver or the network does."""
+    started = time.perf_counter()
+
+    def outcome(status: int | None, error: str | None, address: str | None) -> Outcome:
+        elapsed = round((time.perf_counter() - started) * 1000)
+        return Outcome(status, error, elapsed, address)
+
+    try:
+        target = addresses.pin(message.url, allow_private=allow_private, resolve=resolve)
+    except addresses.Refused as exc:
+        return outcome(None, str(exc), None)
+    headers = {
+        **signed_headers(message, at),
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "host": target.host_header,
+    }
+    extensions = {"sni_hostname": target.server_name} if target.server_name else None
+    try:
+        # trust_env=False: no proxy from the environment, which would connect by name again
+        with (
+            httpx2.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+            client.stream(
+                "POST",
+                target.url,
+                content=message.body.encode(),
+                headers=headers,
+                extensions=extensions,
+            ) as response,
+        ):
+            status = response.status_code
+            if 200 <= status < 300:
+                return outcome(status, None, target.address)
+            start = next(response.iter_bytes(), b"")[:KEEP_RESPONSE]
+            text = start.decode("utf-8", "replace").strip()
+            reason = f"HTTP {status}" + (f": {text}" if text else "")
+            if 300 <= status < 400:
+                reason = f"HTTP {status}: redirects are not followed"
+            return outcome(status, reason, target.address)
+    except httpx2.HTTPError as exc:
+        return outcome(None, f"{type(exc).__name__}: {exc}"[:KEEP_RESPONSE], target.address)

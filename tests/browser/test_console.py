@@ -1,0 +1,276 @@
+"""The awarding body's console in chromium, as a newcomer uses it: from the running app to a
+scheduled sitting, a sat paper and a downloaded results CSV, in the browser alone. Every console
+page passes axe; /docs renders with the network off."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from app.cli import main
+from app.config import get_settings
+from tests.browser.axe import violations
+from tests.browser.conftest import LiveServer
+from tests.browser.test_exam import live_db
+
+pytestmark = pytest.mark.browser
+__all__ = ["live_db"]
+
+ADMIN_PASSWORD = "console-admin-password"
+INVIGILATOR_PASSWORD = "room-invigilator-pass"
+
+
+@pytest.fixture(scope="module")
+def admin(live_db: LiveServer) -> str:
+    """The first staff account, made with the CLI as the README says."""
+    username = f"admin{secrets.token_hex(3)}"
+    get_settings.cache_clear()
+    result = CliRunner(env={"EXAMHALL_DATABASE_URL": live_db.db_url}).invoke(
+        main,
+        ["staff", "create", "--username", username, "--role", "administrator", "--password-stdin"],
+        input=ADMIN_PASSWORD + "\n",
+    )
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    return username
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(bypass_csp=True, accept_downloads=True)  # axe needs bypass_csp
+    yield context
+    context.close()
+
+
+def shot(page: Page, artifacts: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts / f"console-{name}.png"), full_page=True)
+
+
+def nav(page: Page, section: str) -> None:
+    page.get_by_role("navigation", name="Console").get_by_role("link", name=section).click()
+
+
+def checked(page: Page) -> None:
+    found = violations(page)
+    assert found == [], f"{page.url}: {found}"
+
+
+def staff_sign_in(page: Page, live: LiveServer, username: str) -> None:
+    page.goto(live.url + "/console")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Awarding body staff sign-in")
+    checked(page)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Console")
+
+
+def test_from_the_console_to_a_results_csv(
+    live_db: LiveServer,
+    admin: str,
+    context: BrowserContext,
+    browser: Browser,
+    artifacts_dir: Path,
+    tmp_path: Path,
+) -> None:
+    live = live_db
+    tag = secrets.token_hex(2).upper()
+    centre, numbers = f"K{tag}", [f"K{tag}-{n}" for n in (1, 2)]
+    page = context.new_page()
+    staff_sign_in(page, live, admin)
+    checked(page)
+    shot(page, artifacts_dir, "1-home")
+
+    # A centre and its invigilator.
+    nav(page, "Centres")
+    page.get_by_label("Centre code").fill(centre)
+    page.get_by_label("Centre name").fill("Kendal College")
+    page.get_by_role("button", name="Add centre").click()
+    expect(page.get_by_role("status").first).to_have_text("Centre added.")
+    checked(page)
+    page.get_by_role("link", name=centre, exact=True).click()
+    page.get_by_label("Username").fill("kim")
+    page.get_by_label("Password").fill(INVIGILATOR_PASSWORD)
+    page.get_by_role("button", name="Create invigilator account").click()
+    expect(page.get_by_role("status").first).to_have_text("Invigilator account created.")
+    checked(page)
+
+    # Candidates from a spreadsheet: a bad file first, refused whole, then the corrected one.
+    nav(page, "Candidates")
+    checked(page)
+    page.get_by_role("link", name="Upload candidates from CSV").click()
+    checked(page)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "candidate_number,centre,first_name,last_name,extra_time_percent\n"
+        f"{numbers[0]},{centre},Kay,Kendal,25\n{numbers[1]},{centre},,Kendal,lots\n"
+    )
+    page.get_by_label("CSV file").set_input_files(bad)
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was imported: 2 problems")
+    expect(page.locator("#problem-table tbody tr")).to_have_count(2)
+    checked(page)
+    shot(page, artifacts_dir, "2-upload-refused")
+    page.goto(live.url + f"/console/candidates?centre={centre}")
+    expect(page.get_by_role("status")).to_have_text("0 candidates found.")
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "candidate_number,centre,first_name,last_name,extra_time_percent\n"
+        f"{numbers[0]},{centre},Kay,Kendal,25\n{numbers[1]},{centre},Lee,Kendal,0\n"
+    )
+    page.goto(live.url + "/console/candidates/upload")
+    page.get_by_label("CSV file").set_input_files(good)
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_role("status").first).to_contain_text("Imported 2 candidates")
+    page.get_by_role("link", name=numbers[0]).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Kay Kendal")
+    checked(page)
+
+    # Schedule the sitting.
+    nav(page, "Sittings")
+    checked(page)
+    page.get_by_role("link", name="Schedule a sitting").first.click()
+    page.get_by_label("Centre", exact=True).select_option(centre)
+    page.get_by_role("button", name="Choose this centre").click()
+    page.get_by_label("Unit", exact=True).select_option("F/503/0358")
+    page.get_by_label("Start (UTC)").fill("2026-12-04T09:00")
+    page.get_by_role("button", name="Select all").click()
+    checked(page)
+    shot(page, artifacts_dir, "3-schedule")
+    page.get_by_role("button", name="Schedule the sitting").click()
+    expect(page.get_by_role("status").first).to_contain_text("Sitting scheduled")
+    checked(page)
+    sitting_id = page.url.rsplit("/", 1)[1].split("?")[0]
+    expect(page.locator("table").first).to_contain_text(numbers[1])
+    page.get_by_role("link", name="Print candidate slips").click()
+    slip = page.locator(".slip").filter(has_text=numbers[0])
+    code = slip.locator(".slip-code").inner_text().strip()
+    assert len(code) >= 8
+    checked(page)
+    shot(page, artifacts_dir, "3b-slips")
+
+    # The invigilator starts it.
+    room = browser.new_context()
+    invigilator = room.new_page()
+    invigilator.goto(live.url + "/invigilate")
+    invigilator.get_by_label("Centre code").fill(centre)
+    invigilator.get_by_label("Username").fill("kim")
+    invigilator.get_by_label("Password").fill(INVIGILATOR_PASSWORD)
+    invigilator.get_by_role("button", name="Sign in").click()
+    invigilator.get_by_role("link", name=f"Session {sitting_id}", exact=True).click()
+    invigilator.get_by_role("link", name="Start the session").click()
+    invigilator.get_by_role("button", name="Yes, start the session").click()
+    expect(invigilator.locator("#session-status")).to_have_text("Open")
+
+    # A candidate sits the paper (the other never turns up).
+    desk = browser.new_context()
+    candidate = desk.new_page()
+    candidate.goto(live.url + "/exam")
+    candidate.get_by_label("Candidate number").fill(numbers[0])
+    candidate.get_by_label("Access code").fill(code)
+    candidate.get_by_role("button", name="Sign in").click()
+    candidate.get_by_role("link", name="Go to question 1").click()
+    for position in range(1, 16):
+        expect(candidate.locator(".q-count")).to_have_text(f"Question {position} of 15")
+        candidate.locator("input[name=option]").first.check()
+        expect(candidate.locator("#save-status")).to_contain_text("Saved")
+        if position < 15:
+            candidate.get_by_role("button", name="Next").click()
+    candidate.get_by_role("button", name="Review answers").click()
+    candidate.get_by_role("link", name="Finish and submit").click()
+    candidate.get_by_role("button", name="Yes, submit my exam").click()
+    expect(candidate.get_by_role("heading", level=1)).to_have_text("Your exam has been submitted")
+    desk.close()
+
+    # The invigilator closes the room.
+    invigilator.get_by_role("link", name="Close the session").click()
+    invigilator.get_by_role("button", name="Yes, close the session").click()
+    expect(invigilator.locator("#session-status")).to_have_text("Closed")
+    room.close()
+
+    # Back in the console: the sitting's register and journal, then the results as CSV.
+    page.goto(live.url + f"/console/sittings/{sitting_id}")
+    expect(page.locator("main")).to_contain_text("The journal is intact")
+    expect(page.locator("main")).to_contain_text("session closed")
+    checked(page)
+    shot(page, artifacts_dir, "4-sitting")
+    nav(page, "Results")
+    page.get_by_label("Centre", exact=True).select_option(centre)
+    page.get_by_role("button", name="Show results").click()
+    expect(page.get_by_role("status")).to_have_text("1 result.")
+    checked(page)
+    shot(page, artifacts_dir, "5-results")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download these results as CSV").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("results-")
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text())))
+    assert [(r["candidate_number"], r["centre"], r["unit"], r["session_id"]) for r in rows] == [
+        (numbers[0], centre, "F/503/0358", sitting_id)
+    ]
+    assert rows[0]["submitted_by"] == "candidate" and rows[0]["max_score"] == "15"
+    assert rows[0]["outcome"] in ("pass", "fail")
+
+
+def test_every_other_console_page_passes_axe(
+    live_db: LiveServer, admin: str, context: BrowserContext, artifacts_dir: Path
+) -> None:
+    page = context.new_page()
+    staff_sign_in(page, live_db, admin)
+    for path in (
+        "/console/centres",
+        "/console/candidates",
+        "/console/sittings",
+        "/console/sittings/new?centre=C0042",
+        "/console/results",
+        "/console/tokens",
+        "/console/banks",
+        "/console/banks/F-503-0358",
+    ):
+        page.goto(live_db.url + path)
+        expect(page.locator("h1")).to_be_visible()
+        checked(page)
+    page.goto(live_db.url + "/console/tokens")
+    page.get_by_label("Name").fill(f"feed {secrets.token_hex(2)}")
+    page.get_by_role("button", name="Create token").click()
+    assert page.get_by_label("Token value").input_value().startswith("eh_")
+    checked(page)
+    shot(page, artifacts_dir, "6-token")
+    page.goto(live_db.url + "/console/banks/F-503-0358")
+    shot(page, artifacts_dir, "7-bank")
+
+
+def test_docs_render_with_the_network_off(
+    live_db: LiveServer, browser: Browser, artifacts_dir: Path
+) -> None:
+    context = browser.new_context()  # the app's own policy applies: no bypass
+    outside: list[str] = []
+
+    def only_this_service(route: object) -> None:
+        request = route.request  # type: ignore[attr-defined]
+        if request.url.startswith(live_db.url):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            outside.append(request.url)
+            route.abort()  # type: ignore[attr-defined]
+
+    context.route("**/*", only_this_service)
+    page = context.new_page()
+    refused: list[str] = []
+    page.on(
+        "console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None
+    )
+    page.goto(live_db.url + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("examhall", timeout=15_000)
+    page.get_by_text("/api/v1/sessions", exact=True).first.click()
+    expect(page.locator(".swagger-ui")).to_contain_text("application/problem+json")
+    page.screenshot(path=str(artifacts_dir / "docs-offline.png"), full_page=False)
+    assert outside == [] and refused == []
+    context.close()

@@ -1,0 +1,238 @@
+"""`examhall banks import` and `banks export` as a user runs them: the contract's --json
+document, exit codes, the bank file written, mapping, and validate/load agreeing on drafts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from sqlalchemy.orm import Session
+
+from app.banks.service import BankProblems, check, load_dir
+from app.cli import main
+from app.clock import MovableClock
+from app.config import get_settings
+from tests.banks import builder
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "interop"
+BANKS = Path(__file__).resolve().parents[2] / "question_banks"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_json_report_is_exactly_the_contract_document(tmp_path: Path) -> None:
+    out = tmp_path / "D-601-7644.yaml"
+    code, stdout, stderr = run(
+        "banks", "import", str(FIXTURES / "qti21/qtiworks_WebDeveloperTest1/template_test1.xml"),
+        "--unit", "D/601/7644", "--out", str(out), "--json",
+    )  # fmt: skip
+    assert code == 0, stderr
+    document = json.loads(stdout)  # stdout is one JSON document and nothing else
+    assert set(document) == {"imported", "skipped"}
+    first = document["imported"][0]
+    assert {"source", "source_id", "stem", "options", "key"} <= set(first)
+    assert first["source"].endswith("question1.xml")
+    assert first["stem"].startswith("Question 1 From what you have learned")
+    assert [o["text"] for o in first["options"]] == [".xml", ".php", ".html"]
+    key_text = next(o["text"] for o in first["options"] if o["id"] == first["key"])
+    assert key_text == ".html"
+    assert all(set(s) >= {"source", "source_id", "kind", "reason"} for s in document["skipped"])
+    assert [s["kind"] for s in document["skipped"]] == [
+        "multiple response",
+        "composite",
+        "multiple response",
+    ]
+    # the file holds the same items, as drafts, with the same ids and keys
+    bank = yaml.safe_load(out.read_text())
+    assert bank["unit"] == "D/601/7644"
+    assert [i["status"] for i in bank["items"]] == ["draft"] * 6
+    assert [(i["stem"], i["key"]) for i in bank["items"]] == [
+        (row["stem"], row["key"]) for row in document["imported"]
+    ]
+    assert (out.parent / bank["items"][3]["images"][0]["file"]).is_file()
+
+
+def test_an_unreadable_source_exits_non_zero_and_writes_nothing(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<quiz>\n<question type='multichoice'>\n</quiz>\n")
+    out = tmp_path / "bank.yaml"
+    code, stdout, stderr = run(
+        "banks", "import", str(FIXTURES / "gift/moodle_questions.gift.txt"), str(broken),
+        "--unit", "D/601/7644", "--out", str(out), "--json",
+    )  # fmt: skip
+    assert code != 0
+    assert stdout == ""
+    assert f"{broken}:3:" in stderr and "nothing was written" in stderr
+    assert not out.exists()
+
+
+def test_a_missing_source_is_named(tmp_path: Path) -> None:
+    code, _, stderr = run(
+        "banks", "import", str(tmp_path / "nope.zip"), "--unit", "D/601/7644",
+        "--out", str(tmp_path / "b.yaml"),
+    )  # fmt: skip
+    assert code != 0 and "nope.zip" in stderr
+
+
+def test_importing_again_replaces_rather_than_duplicates(tmp_path: Path) -> None:
+    out = tmp_path / "D-601-7644.yaml"
+    args = ["banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"),
+            "--unit", "D/601/7644", "--out", str(out), "--json"]  # fmt: skip
+    first = json.loads(run(*args)[1])
+    second = json.loads(run(*args)[1])
+    assert first == second
+    assert len(yaml.safe_load(out.read_text())["items"]) == 4
+
+
+def _mapping(tmp_path: Path, rules: list[dict[str, Any]], unit: str | None = None) -> Path:
+    path = tmp_path / "map.yaml"
+    body: dict[str, Any] = {"map": rules}
+    if unit:
+        body["unit"] = unit
+    path.write_text(yaml.safe_dump(body))
+    return path
+
+
+def test_mapping_gives_criteria_most_specific_first(tmp_path: Path) -> None:
+    source = tmp_path / "q.gift"
+    source.write_text(
+        "$CATEGORY: $course$/top/Law\n\n"
+        "::L1:: Which act gives the statement of terms? {=ERA 1996 ~HSWA 1974 ~DPA 2018}\n\n"
+        "$CATEGORY: $course$/top/Law/Privacy\n\n"
+        "::P1:: Which law covers personal data? {=DPA 2018 ~ERA 1996 ~HSWA 1974}\n\n"
+        "// [tag:safety]\n"
+        "::P2:: Which law covers safety at work? {=HSWA 1974 ~ERA 1996 ~DPA 2018}\n\n"
+        "::P3:: Which one names this rule? {=by id ~not ~neither}\n"
+    )
+    mapping = _mapping(
+        tmp_path,
+        [
+            {"category": "Law", "criterion": "01.01"},
+            {"category": "Law/Privacy", "criterion": "02.01"},
+            {"tag": "safety", "criterion": "03.01"},
+            {"id": "P3", "criterion": "04.01"},
+        ],
+        unit="D/601/7644",
+    )
+    out = tmp_path / "D-601-7644.yaml"
+    code, _, stderr = run(
+        "banks", "import", str(source), "--unit", "D/601/7644", "--out", str(out),
+        "--map", str(mapping), "--json",
+    )  # fmt: skip
+    assert code == 0, stderr
+    items = yaml.safe_load(out.read_text())["items"]
+    assert [(i["source"]["id"], i.get("criterion")) for i in items] == [
+        ("L1", "01.01"),
+        ("P1", "02.01"),
+        ("P2", "03.01"),
+        ("P3", "04.01"),
+    ]
+    assert [i["status"] for i in items] == ["draft"] * 4
+    assert "4 imported as drafts (4 with a criterion)" in stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("map:\n  - category: X\n    criterion: '1.1'\n", "map.0.criterion"),
+        ("map:\n  - category: X\n    tag: y\n    criterion: '01.01'\n", "exactly one of"),
+        ("unit: A/100/0001\nmap:\n  - id: X\n    criterion: '01.01'\n", "not D/601/7644"),
+        ("map: [\n", "not valid YAML"),
+    ],
+)
+def test_a_bad_mapping_file_is_refused_with_its_line(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(content)
+    code, _, stderr = run(
+        "banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"), "--unit", "D/601/7644",
+        "--out", str(tmp_path / "b.yaml"), "--map", str(mapping),
+    )  # fmt: skip
+    assert code != 0 and message in stderr and f"{mapping}:" in stderr
+    assert not (tmp_path / "b.yaml").exists()
+
+
+def test_validate_and_load_agree_on_imported_drafts(
+    db: Session, tmp_path: Path, clock: MovableClock
+) -> None:
+    """Every imported draft without a criterion is named by validate; load refuses exactly
+    when validate does, and loads once the author has finished the items."""
+    root = builder.write(tmp_path / "banks")
+    out = next(root.rglob("A-100-0001.yaml"))
+    code, stdout, _ = run(
+        "banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"),
+        "--unit", builder.UNIT_A, "--out", str(out), "--json",
+    )  # fmt: skip
+    assert code == 0
+    imported = [row["item_id"] for row in json.loads(stdout)["imported"]]
+    _, problems = check(root)
+    messages = [p.message for p in problems]
+    for item_id in imported:
+        assert f"{item_id}: needs a criterion before it can be loaded" in " ".join(messages)
+    with pytest.raises(BankProblems):
+        load_dir(db, root, clock.now())
+    # the author finishes the drafts: criterion, four options, a why for each distractor...
+    bank = yaml.safe_load(out.read_text())
+    drafts = [item for item in bank["items"] if item["id"] in imported]
+    for n, item in enumerate(drafts):
+        item["criterion"] = "01.01"
+        item["stem"] = f"Finished draft {n}: which of these is the best answer here?"
+        while len(item["options"]) < 4:
+            extra = len(item["options"])
+            item["options"].append({"id": f"zq{'abcdefgh'[n]}{'pqrs'[extra]}", "text": f"x{extra}"})
+        for option in item["options"]:
+            if option["id"] != item["key"]:
+                option["why"] = "It is not the best answer."
+        item["rationale"] = "The source says so."
+    out.write_text(yaml.safe_dump(bank, sort_keys=False, allow_unicode=True))
+    _, problems = check(root)
+    assert problems == []
+    reports = load_dir(db, root, clock.now())
+    assert sum(len(r.added) for r in reports) == 24 + len(imported)
+
+
+def test_export_then_import_through_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EXAMHALL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("EXAMHALL_ENV", "development")
+    get_settings.cache_clear()
+    try:
+        banks = tmp_path / "qb"
+        shutil.copytree(BANKS, banks)
+        assert run("db", "upgrade")[0] == 0
+        assert run("banks", "load", str(banks))[0] == 0
+        package = tmp_path / "D-601-7644.zip"
+        code, _, stderr = run(
+            "banks", "export", "D/601/7644", "--format", "qti3", "--out", str(package)
+        )
+        assert code == 0, stderr
+        code, stdout, stderr = run(
+            "banks", "import", str(package), "--unit", "D/601/7644",
+            "--out", str(tmp_path / "back.yaml"), "--json",
+        )  # fmt: skip
+        assert code == 0, stderr
+        document = json.loads(stdout)
+        source = yaml.safe_load((banks / "600-8065-6/units/D-601-7644.yaml").read_text())
+        live = [i for i in source["items"] if i["status"] == "live"]
+        assert document["skipped"] == []
+        assert [(r["stem"], r["options"], r["key"]) for r in document["imported"]] == [
+            (
+                " ".join(i["stem"].split()),
+                [{"id": o["id"], "text": o["text"]} for o in i["options"]],
+                i["key"],
+            )
+            for i in sorted(live, key=lambda i: i["id"])
+        ]
+        assert run("banks", "export", "Z/999/9999", "--out", str(tmp_path / "z.zip"))[0] != 0
+    finally:
+        get_settings.cache_clear()

@@ -1,0 +1,57 @@
+"""/docs without a CDN, and an OpenAPI description that documents every problem."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from app.apidocs.pages import api_routes
+from app.apidocs.problems import statuses_for
+
+
+def test_docs_load_everything_from_this_service(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(s.startswith("/") for s in sources), sources  # nothing from outside
+    assert "<script>" not in page.text and "style=" not in page.text  # the policy allows neither
+    for path in sources:
+        if path.startswith(("/docs-assets", "/static")):
+            assert client.get(path).status_code == 200, path
+    bundle = client.get("/docs-assets/swagger-ui-bundle.js")
+    assert "SwaggerUIBundle" in bundle.text
+    assert "script-src" not in page.headers["content-security-policy"]  # default-src 'self' rules
+    assert client.get("/redoc").status_code == 404
+
+
+def test_every_api_operation_documents_its_problems(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert "Problem" in schema["components"]["schemas"]
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    checked = 0
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in operations.items():
+            errors = {k: v for k, v in operation["responses"].items() if k[0] in "45"}
+            assert {"400", "422"} <= set(errors), (method, path)
+            for status, response in errors.items():
+                content = response["content"]
+                assert list(content) == ["application/problem+json"], (method, path, status)
+                example = content["application/problem+json"]["example"]
+                assert example["status"] == int(status) and example["type"].startswith("https://")
+                assert example["title"] and example["detail"]
+            checked += 1
+    assert checked > 30
+    session_post = schema["paths"]["/api/v1/sessions"]["post"]["responses"]
+    assert {"401", "403", "404", "409", "422"} <= set(session_post)
+    login = schema["paths"]["/api/v1/auth/candidate"]["post"]["responses"]
+    assert "429" in login and "403" not in login
+
+
+def test_documented_statuses_follow_the_route(client: TestClient) -> None:
+    routes = {(r.path, m): r for r in api_routes(client.app) for m in r.methods}  # type: ignore[arg-type]
+    assert 404 not in statuses_for(routes[("/api/v1/results", "GET")])
+    assert 404 in statuses_for(routes[("/api/v1/sessions/{session_id}", "GET")])
+    assert 401 in statuses_for(routes[("/api/v1/attempt", "GET")])
