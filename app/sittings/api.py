@@ -122,6 +122,7 @@ def attempt_out(view: service.AttemptView) -> AttemptOut:
                 flagged=q.flagged,
                 seq=q.seq,
                 saved_at=q.saved_at if q.answer is not None else None,
+                rich=q.stem_html is not None or bool(q.images),
             )
             for q in view.questions
         ],

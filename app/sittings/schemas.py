@@ -70,6 +70,9 @@ class QuestionOut(BaseModel):
     flagged: bool
     seq: int = Field(description="The seq of the stored answer (-1 when none): send more")
     saved_at: datetime | None
+    rich: bool = Field(
+        default=False, description="The stem has rich text or pictures: shown by its own page"
+    )
 
 
 class AttemptStateOut(BaseModel):

@@ -352,7 +352,8 @@
     var match = /^\/exam\/q\/(\d+)$/.exec(path);
     if (match) {
       var n = parseInt(match[1], 10);
-      return n >= 1 && n <= paper.items.length ? { view: "question", position: n } : null;
+      /* A question with rich text or pictures is shown by the server's own page. */
+      return n >= 1 && n <= paper.items.length && !paper.items[n - 1].rich ? { view: "question", position: n } : null;
     }
     return path === "/exam/review" ? { view: "review" } : null;
   }
@@ -465,8 +466,9 @@
       event.preventDefault();  /* answers already travel through the outbox */
       var go = event.submitter ? event.submitter.value : "next";
       var position = currentPosition();
-      if (go === "review") show("/exam/review", "push");
-      else show("/exam/q/" + (go === "previous" ? Math.max(1, position - 1) : Math.min(paper.items.length, position + 1)), "push");
+      var target = go === "review" ? "/exam/review"
+        : "/exam/q/" + (go === "previous" ? Math.max(1, position - 1) : Math.min(paper.items.length, position + 1));
+      if (!show(target, "push")) window.location.href = target;
     });
     window.addEventListener("popstate", function () {
       if (paper && !show(window.location.pathname, "none")) window.location.reload();
