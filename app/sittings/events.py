@@ -27,8 +27,8 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.db import transaction
-from app.errors import Unauthorized
 from app.sittings import devices, repository, service, tickets, timing
+from app.sittings.deps import candidate_ticket
 from app.sittings.models import Attempt
 
 log = logging.getLogger("examhall.events")
@@ -162,16 +162,24 @@ def _open(app: FastAPI, ticket: tickets.Ticket) -> tuple[str, tuple[object, ...]
 @router.get(
     "/attempt/events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        **{
+            status: {"description": why, "content": {"application/problem+json": {}}}
+            for status, why in (
+                (401, "Not signed in, or the paper moved to another device"),
+                (403, "Another kind of caller"),
+            )
+        },
+    },
 )
 async def attempt_events(request: Request) -> StreamingResponse:
     """Server-sent events for the exam page: `state` ({status, remaining_seconds, deadline,
     on_break, reading_until, allowed_seconds}) at once and whenever it changes, and `moved`
     when the paper has moved to another device. The open stream is the page's presence."""
     app = request.app
-    ticket = tickets.read(request, app.state.settings)
-    if ticket is None:
-        raise Unauthorized("Sign in with your candidate number and access code first.")
+    # The candidate's own check: 401 without a sign-in, 403 for another kind of caller.
+    ticket = await candidate_ticket(request, app.state.settings)
     first, fingerprint = await run_in_threadpool(_open, app, ticket)
     sub = Subscriber(ticket.attempt_id, ticket.device_hash, ticket.admission)
     events = hub(app)
