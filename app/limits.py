@@ -21,7 +21,16 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-UNLIMITED_PREFIXES = ("/static/", "/healthz", "/readyz", "/.well-known/", "/metrics")
+# The exam page's event stream stays open for the whole sitting: it works on the database only
+# when it opens (briefly, in the thread pool) and from the one shared loop in sittings.events.
+UNLIMITED_PREFIXES = (
+    "/static/",
+    "/healthz",
+    "/readyz",
+    "/.well-known/",
+    "/metrics",
+    "/api/v1/attempt/events",
+)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

@@ -35,12 +35,11 @@ from app.ops.api import router as metrics_router
 from app.ops.middleware import Observe, SecurityHeaders, Working
 from app.qualifications.api import router as qualifications_router
 from app.signing.api import router as signing_router
-from app.sittings import sweeper
+from app.sittings import events, sweeper
 from app.sittings.api import router as sittings_router
-from app.sittings.pages import Redirect
 from app.sittings.pages import router as exam_pages
 from app.system.api import router as system_router
-from app.web import STATIC_DIR
+from app.web import STATIC_DIR, Redirect
 from app.webhooks.api import router as webhooks_router
 from app.webhooks.worker import Worker as WebhookWorker
 
@@ -71,6 +70,7 @@ def create_app(
         yield
         for task in tasks:
             task.cancel()
+        await events.close_all(app)
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -118,6 +118,7 @@ def create_app(
         candidates_router,
         qualifications_router,
         sittings_router,
+        events.router,
         invigilation_router,
         marking_router,
         journal_router,

@@ -84,6 +84,14 @@ def render(
     )
 
 
+class Redirect(Exception):
+    """Raised by a page or its dependencies to send the browser elsewhere (see app.main)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
 @lru_cache(maxsize=64)
 def serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
     """A signer for one purpose: a value signed for one purpose never verifies for another."""

@@ -15,6 +15,7 @@ from app.auth.models import ApiToken
 from app.auth.service import staff_account
 from app.deps import ClockDep, DbDep, SettingsDep
 from app.errors import Forbidden, Unauthorized
+from app.web import Redirect
 
 
 class BearerRequired(Unauthorized):
@@ -87,6 +88,27 @@ def current_staff(request: Request, db: DbDep, settings: SettingsDep, clock: Clo
 
 
 StaffDep = Annotated[StaffUser, Depends(current_staff)]
+
+
+@dataclass(frozen=True)
+class StaffPage:
+    """The invigilator behind a page, and the CSRF token its forms carry."""
+
+    staff: StaffUser
+    csrf: str
+
+
+def staff_page(request: Request, db: DbDep, settings: SettingsDep) -> StaffPage:
+    """A page for a signed-in invigilator; anyone else is sent to the sign-in page."""
+    payload = cookies.read(request, settings, cookies.STAFF)
+    account = staff_account(db, payload)  # gone, or signed out since: the sign-in page
+    if payload is None or account is None:
+        raise Redirect("/invigilate")
+    staff = StaffUser(account.id, account.centre_id, account.centre.code, account.username)
+    return StaffPage(staff, str(payload.get("csrf", "")))
+
+
+StaffPageDep = Annotated[StaffPage, Depends(staff_page)]
 
 
 def bearer_or_staff(

@@ -15,9 +15,9 @@ from fastapi.responses import RedirectResponse
 from app.auth import cookies
 from app.deps import DbDep, SettingsDep
 from app.errors import Forbidden
-from app.sittings.pages import Redirect
 from app.staff import service as staff
 from app.staff.roles import ROLE_LABELS, Permission, allows
+from app.web import Redirect
 
 
 @dataclass(frozen=True)

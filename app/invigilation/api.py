@@ -58,6 +58,13 @@ def session_out(register: service.Register) -> SessionOut:
                 device=line.device,
                 readmitted_at=line.attempt.readmitted_at,
                 refused_sign_in_at=line.attempt.refused_sign_in_at,
+                shown_status=line.shown_status,
+                reading_until=line.attempt.reading_until,
+                on_break=line.attempt.break_started_at is not None,
+                rest_break_seconds=line.attempt.rest_break_seconds,
+                rest_breaks=line.candidate.rest_breaks,
+                extra_time_percent=line.candidate.extra_time_percent,
+                started_at=line.attempt.started_at,
             )
             for line in register.lines
         ],
@@ -222,6 +229,25 @@ def void(
 ) -> SessionOut:
     now = clock.now()
     service.void(db, staff, session_id, candidate_number, body.reason, now)
+    return _state(db, staff, session_id, now)
+
+
+@router.post("/{session_id}/candidates/{candidate_number}/break", response_model=SessionOut)
+def start_break(
+    session_id: SessionId, candidate_number: str, staff: StaffDep, db: DbDep, clock: ClockDep
+) -> SessionOut:
+    """Start a supervised rest break (the candidate's rest_breaks arrangement): clock stops."""
+    now = clock.now()
+    service.start_break(db, staff, session_id, candidate_number, now)
+    return _state(db, staff, session_id, now)
+
+
+@router.post("/{session_id}/candidates/{candidate_number}/break/end", response_model=SessionOut)
+def end_break(
+    session_id: SessionId, candidate_number: str, staff: StaffDep, db: DbDep, clock: ClockDep
+) -> SessionOut:
+    now = clock.now()
+    service.end_break(db, staff, session_id, candidate_number, now)
     return _state(db, staff, session_id, now)
 
 

@@ -1,26 +1,34 @@
-"""The invigilator's pages: sign-in, the centre's sessions, the live register and its actions,
-and a printable register and incident report (HTML and CSV)."""
+"""The invigilator's pages: sign-in, the centre's sessions, the live register and its actions
+(one route per action, each form parsed by the JSON API's own schema), a printable register
+and incident report, candidate slips, and CSV exports."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
+from app import forms
 from app.auth import cookies
 from app.auth import service as auth
-from app.auth.deps import StaffUser
+from app.auth.deps import StaffPage, StaffPageDep
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
-from app.errors import AppError, Invalid
+from app.errors import AppError
 from app.invigilation import reports, service
+from app.invigilation.schemas import ExtraTimeIn, IncidentIn, NoFieldsIn, ReadmitIn, VoidIn
 from app.invigilation.service import CATEGORIES
 from app.paths import SessionId
-from app.sittings.pages import Redirect
 from app.sittings.status import AttemptStatus
 from app.web import render
 
 router = APIRouter(prefix="/invigilate", include_in_schema=False)
+CandidateNumber = Annotated[str, Path(min_length=1, max_length=40)]
+M = TypeVar("M", bound=BaseModel)
 
 CATEGORY_LABELS = {
     "illness": "Illness",
@@ -30,23 +38,44 @@ CATEGORY_LABELS = {
     "fire_alarm": "Fire alarm or evacuation",
     "other": "Other",
 }
+# The attempt's statuses, and as the room sees them besides (service.RegisterLine.shown_status).
 STATUS_LABELS = {
     AttemptStatus.NOT_STARTED: "Not started",
+    "awaiting_approval": "Waiting to be admitted",
+    "reading": "Reading instructions",
     AttemptStatus.IN_PROGRESS: "Sitting",
     AttemptStatus.PAUSED: "Paused",
+    "on_break": "On a rest break",
     AttemptStatus.SUBMITTED: "Submitted",
     AttemptStatus.VOIDED: "Voided",
 }
-
-
-def _staff(request: Request, db: Any, settings: Any) -> tuple[StaffUser, str]:
-    """The signed-in invigilator and their CSRF token; else to the sign-in page."""
-    payload = cookies.read(request, settings, cookies.STAFF)
-    account = auth.staff_account(db, payload)
-    if account is None or payload is None:
-        raise Redirect("/invigilate")
-    staff = StaffUser(account.id, account.centre_id, account.centre.code, account.username)
-    return staff, str(payload.get("csrf", ""))
+# What the register's filter offers: a status, or everyone who needs a look.
+FILTERS = {"all": "Everyone", "attention": "Needs attention", **STATUS_LABELS}
+SORTS = {"number": "Candidate number", "status": "Status", "remaining": "Time left"}
+# The words a refused form shows, per field (the schemas' own messages are for programs).
+MESSAGES = {
+    "minutes": "Enter the minutes to add, from 1 to 240.",
+    "reason": "Give a reason (at most 2,000 characters).",
+    "note": "Describe the incident (at most 4,000 characters).",
+    "category": "Choose a category from the list.",
+    "candidate_number": "Choose the candidate from the list.",
+}
+DONE = {
+    "start": "Session started: candidates can now sign in.",
+    "close": "Session closed. Every exam still open was submitted as it stood.",
+    "pause_room": "Every candidate sitting the exam is paused.",
+    "resume_room": "Every paused candidate is running again.",
+    "pause": "Candidate paused.",
+    "resume": "Candidate resumed.",
+    "extra_time": "Time added.",
+    "void": "Attempt voided.",
+    "readmit": "Candidate re-admitted: they can now sign in on another computer.",
+    "admit": "Candidate admitted: their exam opens now.",
+    "break": "Rest break started: the candidate's clock has stopped.",
+    "break_end": "Rest break ended: the candidate's clock is running again.",
+    "incident": "Incident recorded.",
+}
+CONFIRMED = ("start", "close", "extra_time", "void", "readmit")
 
 
 def _see(path: str) -> RedirectResponse:
@@ -86,33 +115,46 @@ async def sign_in(
 
 
 @router.post("/sign-out", response_class=HTMLResponse)
-async def sign_out(request: Request, db: DbDep, settings: SettingsDep) -> Response:
-    staff, csrf = _staff(request, db, settings)
-    await cookies.signed_form(request, csrf)
-    auth.sign_out_staff(db, staff.invigilator_id)
+async def sign_out(
+    request: Request, page: StaffPageDep, db: DbDep, settings: SettingsDep
+) -> Response:
+    await cookies.signed_form(request, page.csrf)
+    auth.sign_out_staff(db, page.staff.invigilator_id)
     response = _see("/invigilate")
     cookies.clear(response, settings, cookies.STAFF)
     return response
 
 
 @router.get("/sessions", response_class=HTMLResponse)
-def sessions(request: Request, db: DbDep, settings: SettingsDep) -> Response:
-    staff, csrf = _staff(request, db, settings)
-    rows = service.sittings_of(db, staff)
-    return render(
-        request, "invigilator/sessions.html", {"staff": staff, "csrf": csrf, "rows": rows}
-    )
+def sessions(request: Request, page: StaffPageDep, db: DbDep) -> Response:
+    rows = service.sittings_of(db, page.staff)
+    context = {"staff": page.staff, "csrf": page.csrf, "rows": rows}
+    return render(request, "invigilator/sessions.html", context)
 
 
 def _register_context(
-    db: Any, staff: StaffUser, csrf: str, session_id: int, now: Any
+    db: Session, page: StaffPage, session_id: int, now: datetime, query: Any = None
 ) -> dict[str, Any]:
-    register = service.register(db, staff, session_id, now)
+    register = service.register(db, page.staff, session_id, now)
+    query = query or {}
+    shown = query.get("status", "all")
+    sort = query.get("sort", "number")
+    lines = service.sorted_lines(
+        service.filtered_lines(register.lines, shown if shown in FILTERS else "all"),
+        sort if sort in SORTS else "number",
+    )
     return {
-        "staff": staff,
-        "csrf": csrf,
+        "staff": page.staff,
+        "csrf": page.csrf,
         "register": register,
-        "incidents": service.incidents(db, staff, session_id),
+        "lines": lines,
+        "shown": shown,
+        "sort": sort,
+        "filters": FILTERS,
+        "sorts": SORTS,
+        "counts": service.status_counts(register.lines),
+        "incident_for": query.get("incident_for", ""),
+        "incidents": service.incidents(db, page.staff, session_id),
         "categories": {c: CATEGORY_LABELS[c] for c in CATEGORIES},
         "statuses": STATUS_LABELS,
         "message": None,
@@ -122,118 +164,226 @@ def _register_context(
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
 def session_page(
-    session_id: SessionId, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
 ) -> Response:
-    staff, csrf = _staff(request, db, settings)
-    context = _register_context(db, staff, csrf, session_id, clock.now())
-    context["message"] = DONE.get(request.query_params.get("done", ""))
+    query = request.query_params
+    context = _register_context(db, page, session_id, clock.now(), query)
+    context["message"] = DONE.get(query.get("done", ""))
     return render(request, "invigilator/session.html", context)
 
 
-ACTIONS = (
-    "start",
-    "close",
-    "pause_room",
-    "resume_room",
-    "pause",
-    "resume",
-    "extra_time",
-    "void",
-    "readmit",
-    "incident",
-)
-DONE = {
-    "start": "Session started: candidates can now sign in.",
-    "close": "Session closed. Every exam still open was submitted as it stood.",
-    "pause_room": "Every candidate sitting the exam is paused.",
-    "resume_room": "Every paused candidate is running again.",
-    "pause": "Candidate paused.",
-    "resume": "Candidate resumed.",
-    "extra_time": "Time added.",
-    "void": "Attempt voided.",
-    "readmit": "Candidate re-admitted: they can now sign in on another computer.",
-    "incident": "Incident recorded.",
-}
-
-
-CONFIRMED = ("start", "close", "extra_time", "void", "readmit")
-
-
-@router.post("/sessions/{session_id}", response_class=HTMLResponse)
-async def act(
-    session_id: SessionId, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+async def _act(
+    request: Request,
+    db: Session,
+    clock: Any,
+    page: StaffPage,
+    session_id: int,
+    done: str,
+    schema: type[M],
+    action: Callable[[M, datetime], object],
 ) -> Response:
-    staff, csrf = _staff(request, db, settings)
-    form = await cookies.signed_form(request, csrf)
-    action, number, now = form.get("action", ""), form.get("candidate_number", ""), clock.now()
+    """Parse the form with the API's schema, then do the one thing; a refusal shows on the
+    register and leaves no trace."""
+    now = clock.now()
     try:
-        with db.begin_nested():  # a refused action leaves no trace
-            if action not in ACTIONS:
-                raise Invalid("Choose an action.")
-            _do(db, staff, session_id, action, number, form, now)
+        body = await forms.parse(request, page.csrf, schema, MESSAGES)
+        with db.begin_nested():
+            action(body, now)
     except AppError as exc:
-        context = _register_context(db, staff, csrf, session_id, now)
+        if exc.status in (401, 403):
+            raise
+        context = _register_context(db, page, session_id, now)
         context["error"] = exc.detail
         return render(request, "invigilator/session.html", context, status_code=exc.status)
-    return _see(f"/invigilate/sessions/{session_id}?done={action}")
+    return _see(f"/invigilate/sessions/{session_id}?done={done}")
 
 
-def _do(
-    db: Any,
-    staff: StaffUser,
-    session_id: int,
-    action: str,
-    number: str,
-    form: dict[str, str],
-    now: Any,
-) -> None:
-    if action == "start":
-        service.start(db, staff, session_id, now)
-    elif action == "close":
-        service.close(db, staff, session_id, now)
-    elif action == "pause_room":
-        service.pause_room(db, staff, session_id, now)
-    elif action == "resume_room":
-        service.resume_room(db, staff, session_id, now)
-    elif action == "pause":
-        service.pause(db, staff, session_id, number, now)
-    elif action == "resume":
-        service.resume(db, staff, session_id, number, now)
-    elif action == "extra_time":
-        minutes = form.get("minutes", "")
-        if not minutes.isdigit() or not 1 <= int(minutes) <= 240:
-            raise Invalid("Enter the minutes to add, from 1 to 240.")
-        if not form.get("reason"):
-            raise Invalid("Give a reason for the extra time.")
-        service.add_time(db, staff, session_id, number, int(minutes), now, form["reason"][:500])
-    elif action == "void":
-        if not form.get("reason"):
-            raise Invalid("Give a reason for voiding the attempt.")
-        service.void(db, staff, session_id, number, form["reason"][:2000], now)
-    elif action == "readmit":
-        if not form.get("reason"):
-            raise Invalid("Give a reason for re-admitting the candidate.")
-        service.readmit(db, staff, session_id, number, form["reason"][:2000], now)
-    elif action == "incident":
-        category = form.get("category", "other")
-        if category not in CATEGORIES or not form.get("note"):
-            raise Invalid("Choose a category and describe the incident.")
-        service.record_incident(
-            db, staff, session_id, number or None, category, form["note"][:4000], now
-        )
+@router.post("/sessions/{session_id}/start", response_class=HTMLResponse)
+async def start(
+    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
+) -> Response:
+    def act(_: NoFieldsIn, now: datetime) -> None:
+        service.start(db, page.staff, session_id, now)
+
+    return await _act(request, db, clock, page, session_id, "start", NoFieldsIn, act)
+
+
+@router.post("/sessions/{session_id}/close", response_class=HTMLResponse)
+async def close(
+    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
+) -> Response:
+    def act(_: NoFieldsIn, now: datetime) -> None:
+        service.close(db, page.staff, session_id, now)
+
+    return await _act(request, db, clock, page, session_id, "close", NoFieldsIn, act)
+
+
+@router.post("/sessions/{session_id}/pause", response_class=HTMLResponse)
+async def pause_room(
+    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
+) -> Response:
+    def act(_: NoFieldsIn, now: datetime) -> None:
+        service.pause_room(db, page.staff, session_id, now)
+
+    return await _act(request, db, clock, page, session_id, "pause_room", NoFieldsIn, act)
+
+
+@router.post("/sessions/{session_id}/resume", response_class=HTMLResponse)
+async def resume_room(
+    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
+) -> Response:
+    def act(_: NoFieldsIn, now: datetime) -> None:
+        service.resume_room(db, page.staff, session_id, now)
+
+    return await _act(request, db, clock, page, session_id, "resume_room", NoFieldsIn, act)
+
+
+CANDIDATE = "/sessions/{session_id}/candidates/{number}"
+
+
+@router.post(CANDIDATE + "/pause", response_class=HTMLResponse)
+async def pause(
+    session_id: SessionId,
+    number: CandidateNumber,
+    request: Request,
+    page: StaffPageDep,
+    db: DbDep,
+    clock: ClockDep,
+) -> Response:
+    def act(_: NoFieldsIn, now: datetime) -> None:
+        service.pause(db, page.staff, session_id, number, now)
+
+    return await _act(request, db, clock, page, session_id, "pause", NoFieldsIn, act)
+
+
+@router.post(CANDIDATE + "/resume", response_class=HTMLResponse)
+async def resume(
+    session_id: SessionId,
+    number: CandidateNumber,
+    request: Request,
+    page: StaffPageDep,
+    db: DbDep,
+    clock: ClockDep,
+) -> Response:
+    def act(_: NoFieldsIn, now: datetime) -> None:
+        service.resume(db, page.staff, session_id, number, now)
+
+    return await _act(request, db, clock, page, session_id, "resume", NoFieldsIn, act)
+
+
+@router.post(CANDIDATE + "/extra-time", response_class=HTMLResponse)
+async def extra_time(
+    session_id: SessionId,
+    number: CandidateNumber,
+    request: Request,
+    page: StaffPageDep,
+    db: DbDep,
+    clock: ClockDep,
+) -> Response:
+    def act(body: ExtraTimeIn, now: datetime) -> None:
+        service.add_time(db, page.staff, session_id, number, body.minutes, now, body.reason)
+
+    return await _act(request, db, clock, page, session_id, "extra_time", ExtraTimeIn, act)
+
+
+@router.post(CANDIDATE + "/void", response_class=HTMLResponse)
+async def void(
+    session_id: SessionId,
+    number: CandidateNumber,
+    request: Request,
+    page: StaffPageDep,
+    db: DbDep,
+    clock: ClockDep,
+) -> Response:
+    def act(body: VoidIn, now: datetime) -> None:
+        service.void(db, page.staff, session_id, number, body.reason, now)
+
+    return await _act(request, db, clock, page, session_id, "void", VoidIn, act)
+
+
+@router.post(CANDIDATE + "/readmit", response_class=HTMLResponse)
+async def readmit(
+    session_id: SessionId,
+    number: CandidateNumber,
+    request: Request,
+    page: StaffPageDep,
+    db: DbDep,
+    clock: ClockDep,
+) -> Response:
+    def act(body: ReadmitIn, now: datetime) -> None:
+        service.readmit(db, page.staff, session_id, number, body.reason, now)
+
+    return await _act(request, db, clock, page, session_id, "readmit", ReadmitIn, act)
+
+
+@router.post(CANDIDATE + "/admit", response_class=HTMLResponse)
+async def admit(
+    session_id: SessionId,
+    number: CandidateNumber,
+    request: Request,
+    page: StaffPageDep,
+    db: DbDep,
+    clock: ClockDep,
+) -> Response:
+    """Approve a candidate's first sign-in (sessions that approve admissions)."""
+
+    def act(_: NoFieldsIn, now: datetime) -> None:
+        service.admit(db, page.staff, session_id, number, now)
+
+    return await _act(request, db, clock, page, session_id, "admit", NoFieldsIn, act)
+
+
+@router.post(CANDIDATE + "/break", response_class=HTMLResponse)
+async def start_break(
+    session_id: SessionId,
+    number: CandidateNumber,
+    request: Request,
+    page: StaffPageDep,
+    db: DbDep,
+    clock: ClockDep,
+) -> Response:
+    def act(_: NoFieldsIn, now: datetime) -> None:
+        service.start_break(db, page.staff, session_id, number, now)
+
+    return await _act(request, db, clock, page, session_id, "break", NoFieldsIn, act)
+
+
+@router.post(CANDIDATE + "/break/end", response_class=HTMLResponse)
+async def end_break(
+    session_id: SessionId,
+    number: CandidateNumber,
+    request: Request,
+    page: StaffPageDep,
+    db: DbDep,
+    clock: ClockDep,
+) -> Response:
+    def act(_: NoFieldsIn, now: datetime) -> None:
+        service.end_break(db, page.staff, session_id, number, now)
+
+    return await _act(request, db, clock, page, session_id, "break_end", NoFieldsIn, act)
+
+
+@router.post("/sessions/{session_id}/incidents", response_class=HTMLResponse)
+async def incident(
+    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
+) -> Response:
+    def act(body: IncidentIn, now: datetime) -> None:
+        number = body.candidate_number or None
+        service.record_incident(db, page.staff, session_id, number, body.category, body.note, now)
+
+    return await _act(request, db, clock, page, session_id, "incident", IncidentIn, act)
 
 
 @router.get("/sessions/{session_id}/confirm", response_class=HTMLResponse)
 def confirm(
-    session_id: SessionId, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
 ) -> Response:
     """A confirmation for the actions that cannot be undone."""
-    staff, csrf = _staff(request, db, settings)
     query = request.query_params
     action = query.get("action", "")
     if action not in CONFIRMED:
         return _see(f"/invigilate/sessions/{session_id}")
-    context = _register_context(db, staff, csrf, session_id, clock.now())
+    context = _register_context(db, page, session_id, clock.now())
     context.update(
         action=action,
         candidate_number=query.get("candidate", "")[:40],
@@ -245,30 +395,36 @@ def confirm(
 
 @router.get("/sessions/{session_id}/print", response_class=HTMLResponse)
 def printable(
-    session_id: SessionId, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
 ) -> Response:
-    staff, csrf = _staff(request, db, settings)
-    context = _register_context(db, staff, csrf, session_id, clock.now())
-    context["printed_at"] = clock.now()
+    now = clock.now()
+    context = _register_context(db, page, session_id, now)
+    context["printed_at"] = now
+    context["histories"] = service.histories(db, page.staff, session_id)
     return render(request, "invigilator/print.html", context)
 
 
-@router.get("/sessions/{session_id}/register.csv")
-def register_csv(
-    session_id: SessionId, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+@router.get("/sessions/{session_id}/slips", response_class=HTMLResponse)
+def slips(
+    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
 ) -> Response:
-    staff, _ = _staff(request, db, settings)
-    register = service.register(db, staff, session_id, clock.now())
+    """One slip per candidate with their number and personal access code, to cut and hand out."""
+    context = _register_context(db, page, session_id, clock.now())
+    return render(request, "invigilator/slips.html", context)
+
+
+@router.get("/sessions/{session_id}/register.csv")
+def register_csv(session_id: SessionId, page: StaffPageDep, db: DbDep, clock: ClockDep) -> Response:
+    register = service.register(db, page.staff, session_id, clock.now())
     return _csv(reports.register_csv(register), f"register-session-{session_id}.csv")
 
 
 @router.get("/sessions/{session_id}/incidents.csv")
 def incidents_csv(
-    session_id: SessionId, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+    session_id: SessionId, page: StaffPageDep, db: DbDep, clock: ClockDep
 ) -> Response:
-    staff, _ = _staff(request, db, settings)
-    register = service.register(db, staff, session_id, clock.now())
-    text = reports.incidents_csv(register, service.incidents(db, staff, session_id))
+    register = service.register(db, page.staff, session_id, clock.now())
+    text = reports.incidents_csv(register, service.incidents(db, page.staff, session_id))
     return _csv(text, f"incidents-session-{session_id}.csv")
 
 

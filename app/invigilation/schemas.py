@@ -29,6 +29,18 @@ class RegisterLineOut(BaseModel):
     refused_sign_in_at: datetime | None = Field(
         description="Last sign-in refused because the paper was open on another device"
     )
+    shown_status: str = Field(
+        description="The status as the room sees it: also `reading` (signed in, clock not "
+        "started: status stays not_started) and `on_break` (status stays paused)"
+    )
+    reading_until: datetime | None = Field(
+        description="On the instructions: the clock starts at this time at the latest"
+    )
+    on_break: bool
+    rest_break_seconds: int = Field(description="Rest breaks already ended, in seconds")
+    rest_breaks: bool = Field(description="Access arrangement: supervised rest breaks")
+    extra_time_percent: int = Field(description="Access arrangement: extra time")
+    started_at: datetime | None
 
 
 class SessionOut(BaseModel):
@@ -91,3 +103,7 @@ class IncidentOut(BaseModel):
     category: str
     note: str
     created_at: datetime
+
+
+class NoFieldsIn(Input):
+    """An action that takes nothing but who asks and where (its form carries only the token)."""

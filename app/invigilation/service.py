@@ -19,6 +19,7 @@ from app.invigilation.models import Incident
 from app.journal import service as journal
 from app.qualifications.models import Unit
 from app.sittings import devices, lifecycle, repository, timing
+from app.sittings import service as sittings
 from app.sittings.models import Attempt, Sitting
 from app.sittings.status import AttemptStatus, SittingStatus, SubmittedBy
 
@@ -69,6 +70,30 @@ class RegisterLine:
     disconnected: bool
     device: str | None  # the fingerprint of the device holding the paper
 
+    @property
+    def shown_status(self) -> str:
+        """The status as the room sees it: `reading` (signed in, on the instructions, clock
+        not started) and `on_break` (a rest break) beside the attempt's own statuses."""
+        a = self.attempt
+        if a.status == AttemptStatus.NOT_STARTED and a.reading_until is not None:
+            return "reading"
+        if a.status == AttemptStatus.NOT_STARTED and a.admission_requested_at and not a.admitted_at:
+            return "awaiting_approval"
+        if a.status == AttemptStatus.PAUSED and a.break_started_at is not None:
+            return "on_break"
+        return str(a.status)
+
+    @property
+    def needs_attention(self) -> bool:
+        a = self.attempt
+        return (
+            self.disconnected
+            or a.refused_sign_in_at is not None
+            or a.readmitted_at is not None
+            or a.status == AttemptStatus.PAUSED
+            or self.shown_status == "awaiting_approval"
+        )
+
 
 @dataclass(frozen=True)
 class Register:
@@ -115,6 +140,41 @@ def admission(attempt: Attempt) -> str:
     if attempt.admitted_at is not None:
         return "admitted"
     return "awaiting_approval" if attempt.admission_requested_at else "not_signed_in"
+
+
+STATUS_ORDER = (
+    "in_progress",
+    "paused",
+    "on_break",
+    "reading",
+    "not_started",
+    "submitted",
+    "voided",
+)
+
+
+def filtered_lines(lines: list[RegisterLine], shown: str) -> list[RegisterLine]:
+    """The register's filter: a status as the room sees it, `attention` or `all`."""
+    if shown == "all":
+        return lines
+    if shown == "attention":
+        return [line for line in lines if line.needs_attention]
+    return [line for line in lines if line.shown_status == shown]
+
+
+def sorted_lines(lines: list[RegisterLine], sort: str) -> list[RegisterLine]:
+    if sort == "status":
+        return sorted(lines, key=lambda line: STATUS_ORDER.index(line.shown_status))
+    if sort == "remaining":
+        return sorted(lines, key=lambda line: line.remaining_seconds)
+    return sorted(lines, key=lambda line: line.candidate.candidate_number)
+
+
+def status_counts(lines: list[RegisterLine]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line.shown_status] = counts.get(line.shown_status, 0) + 1
+    return counts
 
 
 def _disconnected(attempt: Attempt, now: datetime) -> bool:
@@ -245,10 +305,91 @@ def resume_room(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -
     sitting = get_sitting(db, staff, sitting_id)
     resumed = 0
     for locked in lifecycle.lock_all(db, Attempt.sitting_id == sitting.id):
-        if locked.status == AttemptStatus.PAUSED:
+        # A candidate on a rest break stays on it: the break ends when they or you end it.
+        if locked.status == AttemptStatus.PAUSED and locked.break_started_at is None:
             resumed += lifecycle.resume(db, locked, now, actor=actor(staff), room=True)
     _log(db, staff, sitting, now, "room_resumed", {"candidates": resumed})
     return resumed
+
+
+def start_break(
+    db: Session, staff: StaffUser, sitting_id: int, candidate_number: str, now: datetime
+) -> None:
+    """A supervised rest break, started by the invigilator for a candidate with that
+    arrangement: the paper is hidden and the clock stops until the break ends."""
+    attempt = _attempt(db, staff, sitting_id, candidate_number)
+    sittings.start_break(db, attempt, now, actor(staff))
+
+
+def end_break(
+    db: Session, staff: StaffUser, sitting_id: int, candidate_number: str, now: datetime
+) -> None:
+    attempt = _attempt(db, staff, sitting_id, candidate_number)
+    if not lifecycle.end_break(db, attempt, now, actor=actor(staff)):
+        raise Conflict(f"Candidate {candidate_number} is not on a rest break.")
+
+
+# The journal events the printed register reports for each candidate, in words.
+HISTORY_EVENTS = {
+    "signed_in": "Signed in",
+    "sign_in_refused": "Sign-in refused (paper open on another computer)",
+    "started": "Clock started",
+    "paused": "Paused",
+    "resumed": "Resumed",
+    "rest_break_started": "Rest break started",
+    "rest_break_ended": "Rest break ended",
+    "time_added": "Time added",
+    "readmitted": "Re-admitted on another computer",
+    "reconnected": "Reconnected after a silence",
+    "voided": "Voided",
+    "submitted": "Submitted",
+}
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    what: str
+    detail: str
+    by: str
+
+
+def _detail(event: str, data: dict[str, object]) -> str:
+    if event == "time_added":
+        reason = str(data.get("reason") or "") or "no reason given"
+        return f"{data.get('minutes')} min: {reason}"
+    if event == "rest_break_ended":
+        return f"{data.get('seconds')} s"
+    if event == "reconnected":
+        return f"silent {data.get('silent_seconds')} s"
+    if event in ("readmitted", "voided"):
+        return str(data.get("reason") or "")
+    if event == "started":
+        return "reading time ran out" if data.get("by") == "reading_limit" else ""
+    if event == "submitted":
+        return f"by {data.get('by')}"
+    if event in ("paused", "resumed") and data.get("room"):
+        return "whole room"
+    if event == "signed_in" and not data.get("first"):
+        return "again"
+    return ""
+
+
+def histories(db: Session, staff: StaffUser, sitting_id: int) -> dict[int, list[HistoryLine]]:
+    """For the printed register: each attempt's pauses, breaks, time added (with reasons),
+    refused sign-ins, re-admissions and the rest, from the journal, by attempt id."""
+    sitting = get_sitting(db, staff, sitting_id)
+    out: dict[int, list[HistoryLine]] = {}
+    for entry in journal.entries(db, sitting.id):
+        kind, _, ident = entry.chain.partition(":")
+        if kind != "attempt" or entry.event not in HISTORY_EVENTS:
+            continue
+        by = entry.actor.split(":", 1)[-1] if entry.actor.startswith("invigilator:") else ""
+        line = HistoryLine(
+            entry.at, HISTORY_EVENTS[entry.event], _detail(entry.event, entry.data), by
+        )
+        out.setdefault(int(ident), []).append(line)
+    return out
 
 
 def readmit(

@@ -32,6 +32,8 @@ class Result(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_by: Mapped[str] = mapped_column(String(12))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Supervised rest breaks taken (the clock stopped for them), reported with the result.
+    rest_break_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     voided: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # A compact JWS over the result as it now stands (app/signing), made whenever it changes;
     # null only for results recorded before signing existed (`examhall keys sign-unsigned`).

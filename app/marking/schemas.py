@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class OutcomeScore(BaseModel):
@@ -36,6 +36,9 @@ class ResultBody(BaseModel):
     submitted_by: str
     by_learning_outcome: list[OutcomeScore]
     voided: bool
+    rest_break_seconds: int = Field(
+        default=0, description="Supervised rest breaks taken (the clock stopped for them)"
+    )
 
 
 class ResultOut(ResultBody):

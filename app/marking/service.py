@@ -53,6 +53,7 @@ def record(
         submitted_at=attempt.submitted_at,
         submitted_by=attempt.submitted_by,
         recorded_at=now,
+        rest_break_seconds=attempt.rest_break_seconds,
     )
     db.add(result)
     db.flush()
@@ -78,6 +79,7 @@ def body(r: Result, candidate_number: str, centre: str, unit: str) -> ResultBody
         submitted_by=r.submitted_by,
         by_learning_outcome=[OutcomeScore(**o) for o in r.by_learning_outcome],
         voided=r.voided,
+        rest_break_seconds=r.rest_break_seconds,
     )
 
 

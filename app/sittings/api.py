@@ -13,12 +13,13 @@ from app.auth.deps import AdminToken
 from app.deps import AddressDep, ClockDep, DatabaseDep, DbDep, SettingsDep, UserAgentDep
 from app.ops import metrics
 from app.paths import Position
-from app.sittings import devices, lifecycle, scheduling, service, tickets
+from app.sittings import devices, lifecycle, scheduling, service, tickets, timing
 from app.sittings.deps import LockedAttemptDep, TicketDep
 from app.sittings.models import Attempt
 from app.sittings.schemas import (
     AnswerIn,
     AttemptOut,
+    AttemptStateOut,
     CandidateCode,
     CandidateLogin,
     CandidateLoginOut,
@@ -51,6 +52,7 @@ def schedule_session(
         candidate_numbers=body.candidates,
         duration_minutes=body.duration_minutes,
         approve_admission=body.approve_admission,
+        reading_minutes=body.reading_minutes,
         actor=f"awarding-body:{token.name}",
     )
     return SessionCreated(
@@ -113,6 +115,10 @@ def attempt_out(view: service.PaperView) -> AttemptOut:
         remaining_seconds=view.remaining_seconds,
         answered=sum(1 for q in view.questions if q.answer is not None),
         total=len(view.questions),
+        on_break=view.on_break,
+        rest_breaks=view.rest_breaks,
+        reading_until=view.reading_until,
+        warnings=timing.warnings(view.allowed_seconds),
         items=[
             QuestionOut(
                 position=q.position,
@@ -120,6 +126,9 @@ def attempt_out(view: service.PaperView) -> AttemptOut:
                 options=[OptionOut(id=i, text=t) for i, t in q.options],
                 answer=q.answer,
                 flagged=q.flagged,
+                seq=q.seq,
+                saved_at=q.saved_at if q.answer is not None else None,
+                rich=q.stem_html is not None or bool(q.images),
             )
             for q in view.questions
         ],
@@ -136,6 +145,16 @@ def json_response(model: BaseModel) -> Response:
 # thread pool (app.deps.Database): one thread hop per request. The clock is read inside it, so
 # a request that waited for a thread is judged by the time it is applied. Changes lock the
 # attempt's row first (service.load(lock=True)), as every transition does (lifecycle).
+
+
+def state_out(attempt: Attempt, now: datetime) -> AttemptStateOut:
+    return AttemptStateOut(
+        status=AttemptStatus(attempt.status),
+        remaining_seconds=timing.remaining_seconds(attempt, now),
+        deadline=timing.shown_deadline(attempt, now),
+        on_break=attempt.break_started_at is not None,
+        reading_until=attempt.reading_until,
+    )
 
 
 @router.get("/attempt", response_model=AttemptOut, tags=["candidate"])
@@ -192,6 +211,30 @@ def sign_out(
     response = Response(status_code=204)
     cookies.clear(response, settings, cookies.CANDIDATE)
     return response
+
+
+@router.post("/attempt/start", response_model=AttemptStateOut, tags=["candidate"])
+def start(attempt: LockedAttemptDep, db: DbDep, clock: ClockDep) -> AttemptStateOut:
+    """The candidate has read the instructions: their clock starts now (idempotent)."""
+    service.require_admitted(attempt)
+    now = clock.now()
+    lifecycle.start(db, attempt, now)
+    return state_out(attempt, now)
+
+
+@router.post("/attempt/break", response_model=AttemptStateOut, tags=["candidate"])
+def start_break(attempt: LockedAttemptDep, db: DbDep, clock: ClockDep) -> AttemptStateOut:
+    """Start a supervised rest break (the rest_breaks access arrangement): the clock stops."""
+    now = clock.now()
+    service.start_break(db, attempt, now)
+    return state_out(attempt, now)
+
+
+@router.post("/attempt/break/end", response_model=AttemptStateOut, tags=["candidate"])
+def end_break(attempt: LockedAttemptDep, db: DbDep, clock: ClockDep) -> AttemptStateOut:
+    now = clock.now()
+    lifecycle.end_break(db, attempt, now, actor="candidate")
+    return state_out(attempt, now)
 
 
 @router.get("/attempt/clock", response_model=ClockOut, tags=["candidate"])

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from app.auth import cookies
 from app.deps import ClockDep, DbDep, SettingsDep
-from app.errors import Forbidden, Unauthorized
-from app.sittings import lifecycle, service, tickets
+from app.errors import AppError, Forbidden, Unauthorized
+from app.sittings import devices, lifecycle, service, tickets
 from app.sittings.models import Attempt
+from app.sittings.status import AttemptStatus
+from app.web import Redirect
 
 
 async def candidate_ticket(request: Request, settings: SettingsDep) -> tickets.Ticket:
@@ -41,3 +45,56 @@ def locked_attempt(ticket: TicketDep, db: DbDep, clock: ClockDep) -> lifecycle.L
 
 AttemptDep = Annotated[Attempt, Depends(current_attempt)]
 LockedAttemptDep = Annotated[lifecycle.Locked, Depends(locked_attempt)]
+
+
+@dataclass(frozen=True)
+class CandidatePage:
+    """The candidate behind an exam page: their attempt (settled against the clock; its page
+    has reported) and the CSRF token its forms carry."""
+
+    attempt: Attempt
+    csrf: str
+
+
+def signed_in_page(
+    request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+) -> CandidatePage | None:
+    """The signed-in candidate, or None; a page load is the exam page reporting."""
+    ticket = tickets.read(request, settings)
+    if ticket is None:
+        return None
+    now = clock.now()
+    try:
+        attempt = service.load(db, ticket, now)
+    except devices.MovedElsewhere:
+        raise Redirect("/exam?moved=1") from None
+    except AppError:
+        return None
+    devices.page_seen(attempt, ticket.device_hash, now)
+    return CandidatePage(attempt, ticket.csrf)
+
+
+MaybeCandidatePageDep = Annotated[CandidatePage | None, Depends(signed_in_page)]
+
+
+def _page(*, submitted: bool | None) -> Callable[[CandidatePage | None], CandidatePage]:
+    """A page for a signed-in candidate whose paper is (not) submitted (None: either);
+    anyone else is sent to the page that suits them."""
+
+    def dependency(found: MaybeCandidatePageDep) -> CandidatePage:
+        if found is None:
+            raise Redirect("/exam")
+        attempt = found.attempt
+        if attempt.admitted_at is None and attempt.status == AttemptStatus.NOT_STARTED:
+            raise Redirect("/exam/wait")
+        if submitted is not None and (attempt.status == AttemptStatus.SUBMITTED) != submitted:
+            raise Redirect("/exam/review" if submitted else "/exam/done")
+        return found
+
+    return dependency
+
+
+CandidatePageDep = Annotated[CandidatePage, Depends(_page(submitted=False))]
+"""An exam page for a paper not yet submitted."""
+AnyCandidatePageDep = Annotated[CandidatePage, Depends(_page(submitted=None))]
+FinishedCandidatePageDep = Annotated[CandidatePage, Depends(_page(submitted=True))]

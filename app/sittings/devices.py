@@ -101,7 +101,8 @@ def fingerprint(device_hash: str | None) -> str | None:
 def page_open(attempt: Attempt, now: datetime) -> bool:
     """The holder's exam page reported recently, so the paper is in use on that device."""
     seen = attempt.page_seen_at
-    return attempt.status in UNDER_WAY and seen is not None and now - seen <= DISCONNECTED_AFTER
+    held = attempt.status in UNDER_WAY or attempt.reading_until is not None  # or reading
+    return held and seen is not None and now - seen <= DISCONNECTED_AFTER
 
 
 def claim(attempt: Attempt, device_hash: str, now: datetime, *, exclusive: bool) -> str | None:

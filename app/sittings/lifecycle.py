@@ -7,7 +7,10 @@ save racing a close, a submit, a timeout or a pause either lands before it (and 
 counts it) or is refused after it: never acknowledged after the end, and a result always
 equals the stored answers, because marking reads them under the same lock.
 
-    not_started --start--> in_progress <--pause/resume--> paused
+    not_started --begin_reading--> not_started, reading (the exam page's instructions)
+    not_started --start (Start pressed, or the reading limit ran out)--> in_progress
+    in_progress <--pause/resume--> paused
+    in_progress <--start_break/end_break--> paused, on a rest break
     in_progress | paused --submit (candidate, invigilator, timeout)--> submitted
     any but voided --void--> voided
 
@@ -93,21 +96,46 @@ def start(db: Session, attempt: Locked, now: datetime, *, actor: str = "candidat
     """Start the candidate's clock; True if it started now (False if it already had)."""
     if attempt.status != S.NOT_STARTED:
         return False
-    attempt.status = S.IN_PROGRESS
+    attempt.status, attempt.reading_until = S.IN_PROGRESS, None
     timing.started(attempt, now)
     record(db, attempt, now, actor, "started", {"allowed_seconds": attempt.allowed_seconds})
     return True
 
 
-def ask_admission(db: Session, attempt: Locked, now: datetime, *, approval: bool) -> None:
-    """The first sign-in: the clock starts now, or, where the invigilator approves each
-    admission, once they have (the candidate's page waits, saying so)."""
-    if attempt.admitted_at is not None:
+def begin_reading(db: Session, attempt: Locked, now: datetime, *, until: datetime) -> bool:
+    """Signed in at the exam page: the candidate reads the instructions, and their clock
+    starts when they press Start, or at `until` (the session's reading limit) at the latest."""
+    if attempt.status != S.NOT_STARTED or attempt.reading_until is not None:
+        return False
+    attempt.reading_until = until
+    record(db, attempt, now, "candidate", "reading", {"until": until.isoformat()})
+    return True
+
+
+def _start_or_read(db: Session, attempt: Locked, now: datetime, reading: timedelta | None) -> None:
+    if reading is None:
         start(db, attempt, now)
+    else:
+        begin_reading(db, attempt, now, until=now + reading)
+
+
+def ask_admission(
+    db: Session,
+    attempt: Locked,
+    now: datetime,
+    *,
+    approval: bool,
+    reading: timedelta | None = None,
+) -> None:
+    """The first sign-in: the clock starts now (a client of the JSON API) or after the
+    instructions (`reading`: the exam page, see begin_reading), or, where the invigilator
+    approves each admission, once they have (the candidate's page waits, saying so)."""
+    if attempt.admitted_at is not None:
+        _start_or_read(db, attempt, now, reading)
         return
     if not approval:
         attempt.admitted_at = now
-        start(db, attempt, now)
+        _start_or_read(db, attempt, now, reading)
         return
     if attempt.admission_requested_at is None:
         attempt.admission_requested_at = now
@@ -137,7 +165,15 @@ def sign_out(db: Session, attempt: Locked, now: datetime) -> None:
 
 
 def settle(db: Session, attempt: Locked, now: datetime) -> bool:
-    """Submit an attempt whose time ran out (beyond the grace for saves in flight)."""
+    """Start the clock of a candidate whose reading time ran out (from that moment); submit an
+    attempt whose time ran out (beyond the grace for saves in flight). True if submitted."""
+    if timing.reading_over(attempt, now):
+        at = attempt.reading_until
+        assert at is not None
+        attempt.status, attempt.reading_until = S.IN_PROGRESS, None
+        timing.started(attempt, at)
+        data = {"allowed_seconds": attempt.allowed_seconds, "by": "reading_limit"}
+        record(db, attempt, now, "system", "started", {**data, "at": at.isoformat()})
     if timing.expired(attempt, now, timing.GRACE):
         _finish(db, attempt, SubmittedBy.TIMEOUT, now, "system")
         return True
@@ -168,6 +204,8 @@ def resume(db: Session, attempt: Locked, now: datetime, *, actor: str, room: boo
         raise Conflict(
             f"Only a paused candidate can be resumed; this one is {_named(attempt.status)}."
         )
+    if attempt.break_started_at is not None:
+        return end_break(db, attempt, now, actor=actor)
     attempt.status = S.IN_PROGRESS
     timing.resumed(attempt, now)
     data: dict[str, Any] = {"paused_seconds": attempt.paused_seconds}
@@ -175,6 +213,51 @@ def resume(db: Session, attempt: Locked, now: datetime, *, actor: str, room: boo
         data["room"] = True
     record(db, attempt, now, actor, "resumed", data)
     return True
+
+
+class NoRestBreaks(Conflict):
+    code = "no-rest-breaks"
+
+
+def start_break(db: Session, attempt: Locked, now: datetime, *, actor: str, arranged: bool) -> bool:
+    """A supervised rest break (JCQ access arrangement `rest_breaks`, which the caller has
+    looked up: `arranged`): the paper is hidden and the clock stops until the break ends.
+    False if a break is under way already."""
+    settle(db, attempt, now)
+    if attempt.break_started_at is not None:
+        return False
+    if not arranged:
+        raise NoRestBreaks("Rest breaks are not among this candidate's access arrangements.")
+    if attempt.status != S.IN_PROGRESS:
+        raise Conflict(
+            "A rest break can start only while the exam is running; "
+            f"this one is {_named(attempt.status)}."
+        )
+    attempt.status, attempt.break_started_at = S.PAUSED, now
+    timing.paused(attempt, now)
+    record(db, attempt, now, actor, "rest_break_started", {})
+    return True
+
+
+def end_break(db: Session, attempt: Locked, now: datetime, *, actor: str) -> bool:
+    """End a rest break: the clock runs again. False if there was none (a candidate cannot
+    end the invigilator's pause this way)."""
+    if attempt.break_started_at is None:
+        if attempt.status == S.PAUSED:
+            raise AttemptPaused("Your exam is paused by the invigilator; wait for them.")
+        return False
+    seconds = _close_break(attempt, now)
+    attempt.status = S.IN_PROGRESS
+    timing.resumed(attempt, now)
+    record(db, attempt, now, actor, "rest_break_ended", {"seconds": seconds})
+    return True
+
+
+def _close_break(attempt: Locked, now: datetime) -> int:
+    seconds = timing.break_seconds(attempt, now)
+    attempt.rest_break_seconds += seconds
+    attempt.break_started_at = None
+    return seconds
 
 
 def add_time(
@@ -276,6 +359,9 @@ def _finish(db: Session, attempt: Locked, by: SubmittedBy, now: datetime, actor:
     late = deadline is not None and now > deadline
     attempt.submitted_by = SubmittedBy.TIMEOUT if late else by
     attempt.submitted_at = deadline if late and deadline else now
+    if attempt.break_started_at is not None:  # the break's length counts to the end
+        seconds = _close_break(attempt, now)
+        record(db, attempt, now, actor, "rest_break_ended", {"seconds": seconds})
     attempt.status, attempt.paused_at, attempt.deadline_at = S.SUBMITTED, None, None
     devices.clear_flags(attempt)
     sitting = db.get(Sitting, attempt.sitting_id)
@@ -307,8 +393,12 @@ def sweep(
     limit: int | None = None,
     skip_locked: bool = False,
 ) -> int:
-    """Submit every attempt whose time ran out, whether or not anything touches it again
-    (the background sweeper: at most `limit`, passing over attempts a request holds)."""
+    """Start every clock whose reading time ran out; submit every attempt whose time ran out,
+    whether or not anything touches it again (the background sweeper: at most `limit` of each,
+    passing over attempts a request holds). Returns how many were submitted."""
+    reading_over = repository.reading_over_before(now, sitting_id)
+    for attempt in lock_all(db, *reading_over, limit=limit, skip_locked=skip_locked):
+        settle(db, attempt, now)
     where = repository.expired_before(now - timing.GRACE, sitting_id)
     return sum(
         settle(db, attempt, now)
@@ -328,7 +418,7 @@ def void(db: Session, attempt: Locked, now: datetime, *, actor: str, reason: str
         return False
     previous = attempt.status
     attempt.status, attempt.voided_at, attempt.void_reason = S.VOIDED, now, reason
-    attempt.deadline_at, attempt.paused_at = None, None
+    attempt.deadline_at, attempt.paused_at, attempt.break_started_at = None, None, None
     devices.clear_flags(attempt)
     marking.void(db, attempt.id, reason, now)
     record(db, attempt, now, actor, "voided", {"reason": reason, "was": previous})

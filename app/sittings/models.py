@@ -35,6 +35,8 @@ class Sitting(Base):
     approve_admission: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     scheduled_start: Mapped[datetime] = mapped_column(UTCDateTime())
     duration_minutes: Mapped[int] = mapped_column(Integer)
+    # How long a signed-in candidate may read the instructions before their clock starts anyway.
+    reading_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     pass_mark_percent: Mapped[int] = mapped_column(Integer)
     # What assembly saw (see scheduling._snapshot): with the seeds, rebuilds every paper exactly.
     pool: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -70,6 +72,13 @@ class Attempt(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)  # while running
+    # Signed in through the exam page, reading the instructions: the clock starts when they
+    # press Start, or at this moment at the latest (the session's reading limit).
+    reading_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A supervised rest break (the rest_breaks access arrangement) is a pause the candidate may
+    # end: it started then; the breaks already ended add up to rest_break_seconds.
+    break_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rest_break_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_by: Mapped[str | None] = mapped_column(String(12))
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -130,6 +139,7 @@ class AttemptClock:
 
 
 Index("ix_attempts_running", Attempt.status, Attempt.deadline_at)
+Index("ix_attempts_reading", Attempt.status, Attempt.reading_until)
 
 
 class ServiceBeat(Base):

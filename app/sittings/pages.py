@@ -13,8 +13,15 @@ from app.candidates.models import Candidate
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep, UserAgentDep
 from app.errors import AppError
 from app.paths import Position
-from app.sittings import devices, lifecycle, service, tickets
-from app.sittings.models import Attempt
+from app.sittings import devices, lifecycle, service, tickets, timing
+from app.sittings.deps import (
+    AnyCandidatePageDep,
+    CandidatePage,
+    CandidatePageDep,
+    FinishedCandidatePageDep,
+    MaybeCandidatePageDep,
+    signed_in_page,
+)
 from app.sittings.status import AttemptStatus
 from app.web import render
 
@@ -33,58 +40,24 @@ def _see(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
-class Redirect(Exception):
-    """Raised by a page to send the browser elsewhere (handled in app.main)."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(path)
-        self.path = path
-
-
-def _candidate(
-    request: Request, db: Any, settings: Any, now: Any, *, submitted: bool | None = False
-) -> tuple[Attempt, str]:
-    """The signed-in candidate's attempt and CSRF token; else off to the right page.
-    `submitted`: whether the page is for a submitted attempt (None: either)."""
-    found = _signed_in(request, db, settings, now)
-    if found is None:
-        raise Redirect("/exam")
-    if found[0].admitted_at is None and found[0].status == AttemptStatus.NOT_STARTED:
-        raise Redirect("/exam/wait")
-    if submitted is not None and (found[0].status == AttemptStatus.SUBMITTED) != submitted:
-        raise Redirect("/exam/review" if submitted else "/exam/done")
-    return found
-
-
-def _signed_in(request: Request, db: Any, settings: Any, now: Any) -> tuple[Attempt, str] | None:
-    """The attempt behind the sign-in cookie; a page load is the exam page reporting."""
-    ticket = tickets.read(request, settings)
-    if ticket is None:
-        return None
-    try:
-        attempt = service.load(db, ticket, now)
-    except devices.MovedElsewhere:
-        raise Redirect("/exam?moved=1") from None
-    except AppError:
-        return None
-    devices.page_seen(attempt, ticket.device_hash, now)
-    return attempt, ticket.csrf
-
-
-def _context(db: Any, attempt: Attempt, csrf: str, now: Any, **extra: Any) -> dict[str, Any]:
+def _context(db: Any, page: CandidatePage, now: Any, **extra: Any) -> dict[str, Any]:
+    attempt = page.attempt
     view = service.view(db, attempt, now)
     candidate: Candidate = view.candidate
     display = candidate.display or {}
     return {
         "view": view,
         "attempt": attempt,
-        "csrf": csrf,
+        "csrf": page.csrf,
         "text_size": display.get("text_size", "100"),
         "scheme": display.get("scheme", "default"),
         "text_sizes": TEXT_SIZE_LABELS,
         "schemes": SCHEME_LABELS,
         "answered": sum(1 for q in view.questions if q.answer is not None),
         "flagged": sum(1 for q in view.questions if q.flagged),
+        "warnings": timing.warnings(attempt.allowed_seconds),
+        "on_break": attempt.break_started_at is not None,
+        "rest_breaks": candidate.rest_breaks,
         **extra,
     }
 
@@ -92,7 +65,7 @@ def _context(db: Any, attempt: Attempt, csrf: str, now: Any, **extra: Any) -> di
 @router.get("", response_class=HTMLResponse)
 def sign_in_page(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
     moved = request.query_params.get("moved") == "1"
-    if not moved and _signed_in(request, db, settings, clock.now()):
+    if not moved and signed_in_page(request, db, settings, clock) is not None:
         return _see("/exam/start")
     context: dict[str, Any] = {"error": None, "values": {}, "moved": moved}
     page = render(request, "candidate/sign_in.html", context)
@@ -145,48 +118,52 @@ async def sign_in(
 
 
 @router.get("/start", response_class=HTMLResponse)
-def instructions(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
-    attempt, csrf = _candidate(request, db, settings, clock.now())
-    return render(request, "candidate/instructions.html", _context(db, attempt, csrf, clock.now()))
+def instructions(request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep) -> Response:
+    return render(request, "candidate/instructions.html", _context(db, page, clock.now()))
+
+
+@router.post("/start", response_class=HTMLResponse)
+async def start(request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep) -> Response:
+    """The candidate has read the instructions: their clock starts now."""
+    await cookies.signed_form(request, page.csrf)
+    lifecycle.start(db, lifecycle.relock(db, page.attempt), clock.now())
+    return _see("/exam/q/1")
 
 
 @router.get("/wait", response_class=HTMLResponse)
-def wait(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
+def wait(request: Request, found: MaybeCandidatePageDep) -> Response:
     """Where approval of admission is asked: the page reloads itself until the invigilator has
     admitted the candidate (no script needed)."""
-    found = _signed_in(request, db, settings, clock.now())
     if found is None:
         return _see("/exam")
-    if found[0].admitted_at is not None:
+    if found.attempt.admitted_at is not None:
         return _see("/exam/start")
-    return render(request, "candidate/wait.html", {"attempt": found[0]})
+    return render(request, "candidate/wait.html", {"attempt": found.attempt})
 
 
 @router.get("/q/{position}", response_class=HTMLResponse)
 def question(
-    position: Position, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+    position: Position, request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep
 ) -> Response:
-    attempt, csrf = _candidate(request, db, settings, clock.now())
-    context = _context(db, attempt, csrf, clock.now())
+    attempt = page.attempt
+    if attempt.status == AttemptStatus.NOT_STARTED:
+        return _see("/exam/start")
+    context = _context(db, page, clock.now())
     questions = context["view"].questions
     if not 1 <= position <= len(questions):
         return _see("/exam/q/1")
-    line = service.next_seq(db, attempt, position) - 1
-    context.update(
-        question=questions[position - 1], position=position, total=len(questions), stored_seq=line
-    )
+    context.update(question=questions[position - 1], position=position, total=len(questions))
     return render(request, "candidate/question.html", context)
 
 
 @router.post("/q/{position}", response_class=HTMLResponse)
 async def answer(
-    position: Position, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+    position: Position, request: Request, page: AnyCandidatePageDep, db: DbDep, clock: ClockDep
 ) -> Response:
     """The plain-form path: save the choice and the flag, then go where the button said."""
-    attempt, csrf = _candidate(request, db, settings, clock.now(), submitted=None)
-    form = await cookies.signed_form(request, csrf)
+    form = await cookies.signed_form(request, page.csrf)
     now = clock.now()
-    locked = lifecycle.relock(db, attempt)
+    locked = lifecycle.relock(db, page.attempt)
     if locked.status == AttemptStatus.IN_PROGRESS:
         option = form.get("option") or None
         if option is not None:
@@ -201,12 +178,9 @@ async def answer(
 
 
 @router.get("/media/{sha256}")
-def picture(
-    sha256: str, request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
-) -> Response:
+def picture(sha256: str, page: AnyCandidatePageDep, db: DbDep) -> Response:
     """A picture on the signed-in candidate's own paper; nothing else, to no one else."""
-    attempt, _ = _candidate(request, db, settings, clock.now(), submitted=None)
-    content_type, data = service.picture(db, attempt, sha256)
+    content_type, data = service.picture(db, page.attempt, sha256)
     return Response(
         data,
         media_type=content_type,
@@ -219,37 +193,60 @@ def picture(
 
 
 @router.get("/review", response_class=HTMLResponse)
-def review(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
-    attempt, csrf = _candidate(request, db, settings, clock.now())
-    return render(request, "candidate/review.html", _context(db, attempt, csrf, clock.now()))
+def review(request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep) -> Response:
+    if page.attempt.status == AttemptStatus.NOT_STARTED:
+        return _see("/exam/start")
+    return render(request, "candidate/review.html", _context(db, page, clock.now()))
 
 
 @router.get("/submit", response_class=HTMLResponse)
-def confirm(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
-    attempt, csrf = _candidate(request, db, settings, clock.now())
-    return render(request, "candidate/confirm.html", _context(db, attempt, csrf, clock.now()))
+def confirm(request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep) -> Response:
+    return render(request, "candidate/confirm.html", _context(db, page, clock.now()))
 
 
 @router.post("/submit", response_class=HTMLResponse)
-async def submit(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
-    attempt, csrf = _candidate(request, db, settings, clock.now(), submitted=None)
-    await cookies.signed_form(request, csrf)
-    lifecycle.submit(db, lifecycle.relock(db, attempt), clock.now())
+async def submit(
+    request: Request, page: AnyCandidatePageDep, db: DbDep, clock: ClockDep
+) -> Response:
+    await cookies.signed_form(request, page.csrf)
+    lifecycle.submit(db, lifecycle.relock(db, page.attempt), clock.now())
     return _see("/exam/done")
 
 
 @router.get("/done", response_class=HTMLResponse)
-def done(request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep) -> Response:
-    attempt, csrf = _candidate(request, db, settings, clock.now(), submitted=True)
-    return render(request, "candidate/done.html", _context(db, attempt, csrf, clock.now()))
+def done(request: Request, page: FinishedCandidatePageDep, db: DbDep, clock: ClockDep) -> Response:
+    return render(request, "candidate/done.html", _context(db, page, clock.now()))
+
+
+@router.post("/break", response_class=HTMLResponse)
+async def start_break(
+    request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep
+) -> Response:
+    """A supervised rest break, for a candidate with that access arrangement."""
+    form = await cookies.signed_form(request, page.csrf)
+    service.start_break(db, lifecycle.relock(db, page.attempt), clock.now())
+    return _see(_back(form))
+
+
+@router.post("/break/end", response_class=HTMLResponse)
+async def end_break(
+    request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep
+) -> Response:
+    form = await cookies.signed_form(request, page.csrf)
+    lifecycle.end_break(db, lifecycle.relock(db, page.attempt), clock.now(), actor="candidate")
+    return _see(_back(form))
 
 
 @router.post("/preferences", response_class=HTMLResponse)
-async def preferences(
-    request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
-) -> Response:
-    attempt, csrf = _candidate(request, db, settings, clock.now(), submitted=None)
-    form = await cookies.signed_form(request, csrf)
-    service.set_display(db, attempt, form.get("text_size", "100"), form.get("scheme", "default"))
+async def preferences(request: Request, page: AnyCandidatePageDep, db: DbDep) -> Response:
+    form = await cookies.signed_form(request, page.csrf)
+    service.set_display(
+        db, page.attempt, form.get("text_size", "100"), form.get("scheme", "default")
+    )
+    return _see(_back(form))
+
+
+def _back(form: dict[str, str]) -> str:
+    """Where a form came from: one of the exam's own pages, never elsewhere."""
     back = form.get("back", "/exam/start")
-    return _see(back if back.startswith("/exam") else "/exam/start")
+    return back if back.startswith("/exam/") and "//" not in back else "/exam/start"

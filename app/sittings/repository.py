@@ -4,6 +4,7 @@ cookie; invigilator queries take the centre from the staff session."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -133,10 +134,18 @@ def clock_state(db: Session, attempt_id: int) -> AttemptClock | None:
 _sittings: Table = Sitting.__table__  # type: ignore[assignment]
 _units: Table = Unit.__table__  # type: ignore[assignment]
 _versions: Table = ItemVersion.__table__  # type: ignore[assignment]
+_candidates: Table = Candidate.__table__  # type: ignore[assignment]
 _PAPER_HEAD = (
-    _CLOCK.add_columns(_units.c.urn, _units.c.title)
+    _CLOCK.add_columns(
+        _attempts.c.break_started_at,
+        _attempts.c.reading_until,
+        _candidates.c.rest_breaks,
+        _units.c.urn,
+        _units.c.title,
+    )
     .join_from(_attempts, _sittings, _sittings.c.id == _attempts.c.sitting_id)
     .join(_units, _units.c.id == _sittings.c.unit_id)
+    .join(_candidates, _candidates.c.id == _attempts.c.candidate_id)
 )
 _PAPER_LINES = (
     select(
@@ -145,6 +154,7 @@ _PAPER_LINES = (
         _lines.c.answer,
         _lines.c.flagged,
         _lines.c.answered_at,
+        _lines.c.answer_seq,
         _versions.c.stem,
         _versions.c.options,
         _versions.c.stem_html,
@@ -156,13 +166,26 @@ _PAPER_LINES = (
 )
 
 
-def paper_head(db: Session, attempt_id: int) -> tuple[AttemptClock, str, str] | None:
-    """The attempt's clock with its unit's URN and title, in one query."""
+@dataclass(frozen=True)
+class PaperHead:
+    """What the paper's page needs besides its lines: the clock, breaks and reading time, the
+    unit's URN and title."""
+
+    clock: AttemptClock
+    break_started_at: datetime | None
+    reading_until: datetime | None
+    rest_breaks: bool
+    urn: str
+    title: str
+
+
+def paper_head(db: Session, attempt_id: int) -> PaperHead | None:
+    """The attempt's clock with what its paper shows beside it, in one query."""
     row = db.connection().execute(_PAPER_HEAD, {"attempt": attempt_id}).first()
     if row is None:
         return None
-    *state, urn, title = row
-    return AttemptClock(*state), urn, title
+    *state, on_break, reading, rest_breaks, urn, title = row
+    return PaperHead(AttemptClock(*state), on_break, reading, bool(rest_breaks), urn, title)
 
 
 def paper_lines(db: Session, attempt_id: int) -> Sequence[Any]:
@@ -252,6 +275,14 @@ def expired_before(before: datetime, sitting_id: int | None = None) -> list[Colu
     return where
 
 
+def reading_over_before(now: datetime, sitting_id: int | None = None) -> list[ColumnElement[bool]]:
+    """The conditions for candidates still on the instructions whose reading time ran out."""
+    where = [Attempt.status == AttemptStatus.NOT_STARTED, Attempt.reading_until <= now]
+    if sitting_id is not None:
+        where.append(Attempt.sitting_id == sitting_id)
+    return where
+
+
 def under_way() -> list[ColumnElement[bool]]:
     return [Attempt.status.in_([AttemptStatus.IN_PROGRESS, AttemptStatus.PAUSED])]
 
@@ -284,6 +315,56 @@ def take_sweeper_turn(db: Session) -> bool:
         return True
     query = select(func.pg_try_advisory_xact_lock(SWEEPER_LOCK_KEY))
     return bool(db.scalar(query))
+
+
+# What the exam page follows: a change in any of these is a room event for that page.
+FINGERPRINT = (
+    "status",
+    "allowed_seconds",
+    "paused_seconds",
+    "admission",
+    "break_started_at",
+    "reading_until",
+)
+# And what its clock is computed from besides.
+_PAGE_STATE = (*FINGERPRINT, "started_at", "paused_at", "deadline_at")
+_CHUNK = 5000
+
+
+def page_states(db: Session, attempt_ids: list[int]) -> list[dict[str, object]]:
+    """{id, *PAGE_STATE} of each attempt: one narrow query (by primary key) per 5,000."""
+    columns = [Attempt.id, *(getattr(Attempt, name) for name in _PAGE_STATE)]
+    rows: list[dict[str, object]] = []
+    for i in range(0, len(attempt_ids), _CHUNK):
+        chunk = attempt_ids[i : i + _CHUNK]
+        rows.extend(
+            dict(row._mapping) for row in db.execute(select(*columns).where(Attempt.id.in_(chunk)))
+        )
+    return rows
+
+
+def fingerprint(values: object) -> tuple[object, ...]:
+    """The FINGERPRINT of an attempt, or of one of page_states' rows."""
+    if isinstance(values, dict):
+        return tuple(values[name] for name in FINGERPRINT)
+    return tuple(getattr(values, name) for name in FINGERPRINT)
+
+
+def mark_pages_seen(db: Session, pairs: list[tuple[int, str]], now: datetime) -> None:
+    """The exam pages of these (attempt, device) pairs are open now: one statement for all."""
+    query = (
+        update(Attempt)
+        .where(
+            Attempt.id == bindparam("attempt"),
+            Attempt.device_hash == bindparam("device"),
+            # Plain comparisons: an IN list cannot be expanded in an executemany.
+            Attempt.status != AttemptStatus.SUBMITTED,
+            Attempt.status != AttemptStatus.VOIDED,
+        )
+        .values(page_seen_at=now, last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.connection().execute(query, [{"attempt": a, "device": d} for a, d in pairs])
 
 
 def paper_picture(db: Session, attempt_id: int, sha256: str) -> tuple[str, bytes] | None:

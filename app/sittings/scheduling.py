@@ -102,6 +102,11 @@ def build_papers(
     return papers
 
 
+# How long a candidate may read the instructions before the clock starts anyway, unless the
+# session says otherwise.
+DEFAULT_READING_MINUTES = 5
+
+
 def schedule(
     db: Session,
     now: datetime,
@@ -112,6 +117,7 @@ def schedule(
     candidate_numbers: list[str],
     duration_minutes: int | None,
     approve_admission: bool = False,
+    reading_minutes: int | None = None,
     actor: str = "awarding-body",
 ) -> Sitting:
     """Schedule a sitting and build every candidate's paper."""
@@ -135,6 +141,7 @@ def schedule(
         approve_admission=approve_admission,
         scheduled_start=scheduled_start,
         duration_minutes=duration,
+        reading_minutes=DEFAULT_READING_MINUTES if reading_minutes is None else reading_minutes,
         pass_mark_percent=unit_row.test_spec.pass_mark_percent,
         pool=_snapshot(pool, exposure, quotas),
         created_at=now,
@@ -154,6 +161,7 @@ def schedule(
             "unit": unit_row.urn,
             "scheduled_start": scheduled_start.isoformat(),
             "duration_minutes": duration,
+            "reading_minutes": sitting.reading_minutes,
             "approve_admission": approve_admission,
             "candidates": [p.candidate_number for p in people],
         },

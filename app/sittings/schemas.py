@@ -19,6 +19,13 @@ class SessionIn(Input):
         default=False,
         description="The invigilator approves each candidate's first sign-in from the register.",
     )
+    reading_minutes: int | None = Field(
+        default=None,
+        ge=0,
+        le=60,
+        description="How long a candidate signed in at the exam page may read the instructions "
+        "before their clock starts anyway (default 5)",
+    )
 
 
 class CandidateCode(BaseModel):
@@ -61,6 +68,23 @@ class QuestionOut(BaseModel):
     options: list[OptionOut]
     answer: str | None
     flagged: bool
+    seq: int = Field(description="The seq of the stored answer (-1 when none): send more")
+    saved_at: datetime | None
+    rich: bool = Field(
+        default=False, description="The stem has rich text or pictures: shown by its own page"
+    )
+
+
+class AttemptStateOut(BaseModel):
+    """The attempt's state as the exam page follows it (room events)."""
+
+    status: AttemptStatus
+    remaining_seconds: int
+    deadline: datetime | None
+    on_break: bool
+    reading_until: datetime | None = Field(
+        description="Still on the instructions: the clock starts at this time at the latest"
+    )
 
 
 class AttemptOut(BaseModel):
@@ -71,6 +95,10 @@ class AttemptOut(BaseModel):
     remaining_seconds: int
     answered: int
     total: int
+    on_break: bool
+    rest_breaks: bool = Field(description="Supervised rest breaks are an access arrangement")
+    reading_until: datetime | None
+    warnings: list[int] = Field(description="Minutes left at which the candidate is told")
     items: list[QuestionOut]
 
 

@@ -128,7 +128,11 @@ def login(
         event.update(moved_from=devices.fingerprint(moved_from), readmitted=readmitted)
     lifecycle.record(db, locked, now, "candidate", "signed_in", event)
     if first:
-        lifecycle.ask_admission(db, locked, now, approval=sitting.approve_admission)
+        # The exam page (exclusive) reads the instructions first; the JSON API starts at once.
+        reading = timedelta(minutes=sitting.reading_minutes) if exclusive else None
+        lifecycle.ask_admission(
+            db, locked, now, approval=sitting.approve_admission, reading=reading
+        )
     seen(db, locked, now)
     return locked
 
@@ -142,7 +146,7 @@ def load(db: Session, ticket: Ticket, now: datetime, *, lock: bool = False) -> A
     if attempt is None:
         raise Unauthorized("This sign-in is no longer valid; sign in again.")
     devices.admitted(attempt, ticket.admission)
-    if timing.expired(attempt, now, timing.GRACE):
+    if timing.expired(attempt, now, timing.GRACE) or timing.reading_over(attempt, now):
         attempt = lifecycle.relock(db, attempt) if not lock else attempt
         lifecycle.settle(db, lifecycle.Locked(attempt), now)
     seen(db, attempt, now)
@@ -238,6 +242,7 @@ class Question:
     answer: str | None
     flagged: bool
     saved_at: datetime | None
+    seq: int
     stem_html: str | None = None  # rich text as stored; cleaned again where it is rendered
     images: tuple[tuple[str, str], ...] = ()  # (sha256, alt)
 
@@ -261,6 +266,10 @@ class PaperView:
     unit_title: str
     deadline: datetime | None
     remaining_seconds: int
+    allowed_seconds: int
+    on_break: bool
+    rest_breaks: bool
+    reading_until: datetime | None
     questions: list[Question]
 
 
@@ -269,12 +278,16 @@ def paper_read(db: Session, ticket: Ticket, now: datetime) -> PaperView | None:
     head = repository.paper_head(db, ticket.attempt_id)
     if head is None:
         raise Unauthorized("This sign-in is no longer valid; sign in again.")
-    state, urn, title = head
+    state = head.clock
     devices.admitted(state, ticket.admission)
-    if not quiet(state, state.last_seen_at, now):
-        return None
+    if not quiet(state, state.last_seen_at, now) or (
+        head.reading_until is not None
+        and state.status == AttemptStatus.NOT_STARTED
+        and now >= head.reading_until
+    ):
+        return None  # something to write: presence, a timeout, or the reading time's end
     require_admitted(state)
-    return _paper(db, ticket.attempt_id, state, urn, title, now)
+    return _paper(db, ticket.attempt_id, head, now)
 
 
 def paper_write(db: Session, ticket: Ticket, now: datetime) -> PaperView:
@@ -283,12 +296,11 @@ def paper_write(db: Session, ticket: Ticket, now: datetime) -> PaperView:
     db.flush()
     head = repository.paper_head(db, ticket.attempt_id)
     assert head is not None
-    return _paper(db, ticket.attempt_id, *head, now)
+    return _paper(db, ticket.attempt_id, head, now)
 
 
-def _paper(
-    db: Session, attempt_id: int, state: timing.Clocked, urn: str, title: str, now: datetime
-) -> PaperView:
+def _paper(db: Session, attempt_id: int, head: repository.PaperHead, now: datetime) -> PaperView:
+    state = head.clock
     questions = [
         Question(
             line.position,
@@ -297,6 +309,7 @@ def _paper(
             line.answer,
             line.flagged,
             line.answered_at,
+            line.answer_seq,
             line.stem_html,
             tuple((i["sha256"], i["alt"]) for i in line.images or ()),
         )
@@ -304,10 +317,14 @@ def _paper(
     ]
     return PaperView(
         state.status,
-        urn,
-        title,
+        head.urn,
+        head.title,
         timing.shown_deadline(state, now),
         timing.remaining_seconds(state, now),
+        state.allowed_seconds,
+        head.break_started_at is not None,
+        head.rest_breaks,
+        head.reading_until,
         questions,
     )
 
@@ -333,6 +350,7 @@ def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
             line.answer,
             line.flagged,
             line.answered_at,
+            line.answer_seq,
             version.stem_html,
             tuple((i["sha256"], i["alt"]) for i in version.images or ()),
         )
@@ -346,6 +364,15 @@ def view(db: Session, attempt: Attempt, now: datetime) -> AttemptView:
         timing.remaining_seconds(attempt, now),
         questions,
     )
+
+
+def start_break(
+    db: Session, attempt: lifecycle.Locked, now: datetime, actor: str = "candidate"
+) -> bool:
+    """A supervised rest break, for a candidate with that access arrangement."""
+    candidate = db.get(Candidate, attempt.candidate_id)
+    assert candidate is not None
+    return lifecycle.start_break(db, attempt, now, actor=actor, arranged=candidate.rest_breaks)
 
 
 TEXT_SIZES = ("100", "125", "150", "200")

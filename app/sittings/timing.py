@@ -93,3 +93,28 @@ def expired(attempt: Clocked, now: datetime, grace: timedelta = timedelta(0)) ->
         and attempt.deadline_at is not None
         and now > attempt.deadline_at + grace
     )
+
+
+def reading_over(attempt: Attempt, now: datetime) -> bool:
+    """Signed in and still on the instructions when the session's reading limit ran out."""
+    return (
+        attempt.status == AttemptStatus.NOT_STARTED
+        and attempt.reading_until is not None
+        and now >= attempt.reading_until
+    )
+
+
+def break_seconds(attempt: Attempt, now: datetime) -> int:
+    """How long the rest break under way has lasted (whole seconds, rounded up)."""
+    assert attempt.break_started_at is not None
+    return math.ceil((now - attempt.break_started_at).total_seconds())
+
+
+WARNING_MINUTES = (30, 10, 5, 1)
+
+
+def warnings(allowed_seconds: int) -> list[int]:
+    """The times (in minutes left) at which a candidate is told how long is left: only those
+    within the last quarter of the time allowed, so a short paper is not told "5 minutes
+    left" a minute after it began."""
+    return [m for m in WARNING_MINUTES if m * 60 * 4 <= allowed_seconds]

@@ -1,54 +1,115 @@
-/* examhall candidate page: autosave with an offline outbox, the server's clock, paused state.
-   Plain JavaScript, no libraries. Without it the pages still work as ordinary forms. */
+/* examhall candidate page. Plain JavaScript, no libraries; without it the pages work as
+   ordinary forms.
+
+   Once a page has loaded, the whole paper is held here (GET /api/v1/attempt), so moving between
+   questions, the navigator and the review page needs no network (history API). Answers and
+   flags go to an outbox in localStorage, per attempt, and are sent in order when the network
+   allows; a save refused because the exam is paused stays in the outbox and is sent after the
+   resume. Room events (pause, resume, breaks, time added, close, re-admission, the clock's
+   start) arrive over server-sent events. Strike-outs and the last place are kept in
+   localStorage too, so a reload, a closed tab or a crashed browser loses nothing. */
 (function () {
   "use strict";
 
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
-  var form = document.getElementById("question-form");
   var attemptId = (document.querySelector('meta[name="attempt-id"]') || {}).content || "x";
   var OUTBOX = "examhall.outbox." + attemptId;
   var SEQ = "examhall.seq." + attemptId;
+  var STRUCK = "examhall.struck." + attemptId;
+  var PLACE = "examhall.place." + attemptId;
+  var WARNED = "examhall.warned." + attemptId;
   var RELOADED = "examhall.reloaded." + attemptId;
-  var statusEl = document.getElementById("save-status");
-  var networkEl = document.getElementById("network-status");
-  var announcer = document.getElementById("announcer");
-  var flushing = false;
-  var retryDelay = 1000;
+  var READER = "examhall.line-reader";
+  var OFFLINE_TEXT = "You are offline. Keep going: your answers are kept on this computer and will be sent when the connection returns.";
 
-  function readOutbox() {
-    try { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return []; }
+  var view = document.getElementById("exam-view");
+  var timer = document.getElementById("timer");
+  var networkEl = document.getElementById("network-status");
+  var syncEl = document.getElementById("sync-state");
+  var announcer = document.getElementById("announcer");
+  var pausedBanner = document.getElementById("paused-banner");
+  var breakForm = document.getElementById("break-form");
+  var endBreakForm = document.getElementById("end-break-form");
+  var paper = null;            /* GET /api/v1/attempt, with this computer's unsent changes */
+  var status = timer ? timer.dataset.status : "submitted";
+  var onBreak = pausedBanner ? !document.getElementById("end-break-form").hidden : false;
+  var flushing = false;
+  var heldByPause = false;     /* a save was refused for a pause: wait for the resume */
+  var retryDelay = 1000;
+  var offline = !navigator.onLine;
+
+  /* ---------- storage ---------- */
+  function load(key, fallback) {
+    try { var v = JSON.parse(localStorage.getItem(key)); return v === null ? fallback : v; } catch (e) { return fallback; }
   }
-  function writeOutbox(items) {
-    try { localStorage.setItem(OUTBOX, JSON.stringify(items)); } catch (e) { /* storage full: keep trying live */ }
+  function keep(key, value) {
+    try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* storage full: the live path still works */ }
   }
+  function readOutbox() { return load(OUTBOX, []); }
+  function writeOutbox(items) { keep(OUTBOX, items); updateSync(); }
   function nextSeq(serverSeq) {
-    var local = parseInt(localStorage.getItem(SEQ) || "0", 10);
-    var seq = Math.max(local, serverSeq || 0) + 1;
-    localStorage.setItem(SEQ, String(seq));
+    var seq = Math.max(load(SEQ, 0), serverSeq || 0) + 1;
+    keep(SEQ, seq);
     return seq;
+  }
+  function struck() { return load(STRUCK, {}); }
+
+  /* ---------- small DOM helpers (bank text always goes in as text, never as markup) ---------- */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      var value = attrs[name];
+      if (value === false || value === null || value === undefined) return;
+      if (name === "text") node.textContent = value;
+      else if (value === true) node.setAttribute(name, "");
+      else node.setAttribute(name, String(value));
+    });
+    (children || []).forEach(function (child) {
+      if (child) node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
   }
   function timeText(iso) {
     var d = iso ? new Date(iso) : new Date();
-    return d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    return d.toISOString().substring(11, 19) + " UTC";
   }
+  function say(text) {
+    var polite = document.getElementById("tool-announcer");
+    if (!polite) {
+      polite = el("div", { id: "tool-announcer", "class": "visually-hidden", "aria-live": "polite", "aria-atomic": "true" });
+      document.body.appendChild(polite);
+    }
+    polite.textContent = "";
+    setTimeout(function () { polite.textContent = text; }, 50);
+  }
+
+  /* ---------- the sync state: offline, waiting, all saved ---------- */
   function showNetwork(text) {
     if (!networkEl) return;
     networkEl.textContent = text;
     networkEl.hidden = !text;
   }
-  function setStatus(text) { if (statusEl) statusEl.textContent = text; }
-
-  function markNavigator(position, answered, flagged) {
-    var link = document.querySelector('.nav-q[data-position="' + position + '"]');
-    if (!link) return;
-    if (answered !== null) link.classList.toggle("is-answered", answered);
-    if (flagged !== null) link.classList.toggle("is-flagged", flagged);
-    var isAnswered = link.classList.contains("is-answered");
-    var isFlagged = link.classList.contains("is-flagged");
-    link.querySelector(".nav-mark").textContent = (isAnswered ? "\u2713" : "") + (isFlagged ? "\u2691" : "");
-    link.querySelector(".nav-state").textContent = (isAnswered ? "answered" : "not answered") + (isFlagged ? ", flagged" : "");
+  function updateSync() {
+    if (!syncEl) return;
+    var waiting = readOutbox().length;
+    syncEl.hidden = false;
+    syncEl.classList.toggle("is-waiting", waiting > 0);
+    if (!waiting) syncEl.textContent = "All answers saved";
+    else if (heldByPause) syncEl.textContent = waiting + " waiting: sent when your exam resumes";
+    else if (offline) syncEl.textContent = "Offline: " + waiting + " waiting to be sent";
+    else syncEl.textContent = "Saving " + waiting + "\u2026";
+  }
+  function setSaveStatus(position, text) {
+    var form = document.getElementById("question-form");
+    var statusEl = document.getElementById("save-status");
+    if (form && statusEl && String(position) === form.dataset.position) statusEl.textContent = text;
+  }
+  function pendingText() {
+    if (heldByPause) return "Kept on this computer: it will be saved when your exam resumes";
+    return offline ? "Waiting to save: you are offline. Your answer is kept on this computer" : "Saving\u2026";
   }
 
+  /* ---------- the outbox ---------- */
   function request(method, url, body) {
     return fetch(url, {
       method: method,
@@ -57,214 +118,544 @@
       body: body === undefined ? undefined : JSON.stringify(body)
     });
   }
-
-  /* Send queued answers and flags in order. A network failure, a busy server (5xx) or a
-     throttle (429) keeps the item and retries with backoff: nothing the candidate chose is
-     dropped for a passing fault. */
+  function problemCode(response) {
+    return response.json().then(function (p) { return String(p.type || "").split("/").pop(); }, function () { return ""; });
+  }
   function send(item) {
     if (item.kind === "flag") return request("PUT", "/api/v1/attempt/flags/" + item.position, { flagged: item.flagged });
     return request("PUT", "/api/v1/attempt/answers/" + item.position, { option_id: item.option_id, seq: item.seq });
   }
-  function retryLater(status, text) {
+  function drop(item) { writeOutbox(readOutbox().filter(function (x) { return x.key !== item.key; })); }
+  function retryLater(text, saveText) {
     flushing = false;
     showNetwork(text);
-    setStatus(status);
+    updateSync();
+    readOutbox().forEach(function (x) { if (x.kind === "answer") setSaveStatus(x.position, saveText); });
     setTimeout(flush, retryDelay);
     retryDelay = Math.min(retryDelay * 2, 15000);
   }
+  function signedOut(response) {
+    return problemCode(response).then(function (code) {
+      if (code === "signed-in-elsewhere") { writeOutbox([]); window.location.href = "/exam?moved=1"; }
+      else window.location.href = "/exam";  /* the outbox is kept for the next sign-in here */
+    });
+  }
   function flush() {
-    if (flushing) return;
+    if (flushing || heldByPause) return;
     var items = readOutbox();
+    updateSync();
     if (!items.length) return;
     flushing = true;
     var item = items[0];
-    send(item)
-      .then(function (response) {
-        if (response.status >= 500 || response.status === 429) {
-          retryLater("Waiting to save: the server is busy",
-            "The exam server is busy. Keep going: your answers are kept on this computer and will be sent in a moment.");
-          return;
-        }
-        flushing = false;
-        if (response.ok) {
-          return response.json().then(function (data) {
-            writeOutbox(readOutbox().filter(function (x) { return x.key !== item.key; }));
-            retryDelay = 1000;
-            if (item.kind !== "flag" && form && String(item.position) === form.dataset.position) setStatus("Saved " + timeText(data.saved_at));
-            if (!readOutbox().length) showNetwork(networkEl && !networkEl.hidden ? "Connection restored. All your answers are saved." : "");
-            flush();
-          });
-        }
-        if (response.status === 409 || response.status === 401) {
-          writeOutbox([]);  /* paused, submitted or signed out: the page will say which */
+    send(item).then(function (response) {
+      if (response.status >= 500 || response.status === 429) {
+        retryLater("The exam server is busy. Keep going: your answers are kept on this computer and will be sent in a moment.",
+          "Waiting to save: the server is busy");
+        return;
+      }
+      offline = false;
+      if (response.ok) {
+        return response.json().then(function (data) {
+          flushing = false;
+          drop(item);
+          retryDelay = 1000;
+          if (item.kind === "answer") {
+            if (paper) paper.items[item.position - 1].saved_at = data.saved_at;
+            if (!readOutbox().some(function (x) { return x.kind === "answer" && x.position === item.position; })) setSaveStatus(item.position, "Saved " + timeText(data.saved_at));
+          }
+          if (!readOutbox().length) showNetwork(networkEl && !networkEl.hidden ? "Connection restored. All your answers are saved." : "");
+          flush();
+        });
+      }
+      flushing = false;
+      if (response.status === 409) {
+        return problemCode(response).then(function (code) {
+          if (code === "attempt-paused") {
+            /* Refused for a pause: keep it, and send it when the room event says resumed. */
+            heldByPause = true;
+            updateSync();
+            setSaveStatus(item.position, pendingText());
+            applyState({ status: "paused", on_break: onBreak });
+            return;
+          }
+          writeOutbox([]);  /* submitted, voided or past the deadline: nothing more is taken */
+          window.location.href = "/exam/done";
+        });
+      }
+      if (response.status === 401) return signedOut(response);
+      if (response.status === 403) {
+        /* The session's token changed (signed in again in this browser): reload for the new
+           one and send the same outbox. Once a minute at most: a second refusal waits. */
+        var last = parseInt(sessionStorage.getItem(RELOADED) || "0", 10);
+        if (Date.now() - last > 60000) {
+          sessionStorage.setItem(RELOADED, String(Date.now()));
           window.location.reload();
           return;
         }
-        if (response.status === 403) {
-          /* The session's token changed (signed in again in this browser): reload for the new
-             one and send the same outbox. Once only: a second refusal waits for a person. */
-          var last = parseInt(sessionStorage.getItem(RELOADED) || "0", 10);
-          if (Date.now() - last > 60000) {
-            sessionStorage.setItem(RELOADED, String(Date.now()));
-            window.location.reload();
-            return;
-          }
-          retryLater("Not saved yet: tell your invigilator",
-            "Your answers cannot be saved from this page. They are kept on this computer: tell your invigilator.");
-          return;
-        }
-        /* Any other 4xx will never succeed: drop it, keep the rest moving. */
-        writeOutbox(readOutbox().filter(function (x) { return x.key !== item.key; }));
-        flush();
-      })
-      .catch(function () {
-        retryLater("Waiting to save: you are offline",
-          "You are offline. Keep going: your answers are kept on this computer and will be sent when the connection returns.");
-      });
-  }
-
-  function queueAnswer(position, optionId) {
-    var items = readOutbox().filter(function (x) { return x.kind === "flag" || x.position !== position; });
-    var seq = nextSeq(form ? parseInt(form.dataset.seq, 10) : 0);
-    items.push({ kind: "answer", key: position + ":" + seq, position: position, option_id: optionId, seq: seq });
-    writeOutbox(items);
-    setStatus("Saving\u2026");
-    markNavigator(position, true, null);
-    flush();
-  }
-
-  if (form) {
-    var position = parseInt(form.dataset.position, 10);
-    /* A queued answer for this question wins over what the server last acknowledged. */
-    readOutbox().forEach(function (item) {
-      if (item.kind === "flag") {
-        if (item.position === position) document.getElementById("flagged").checked = item.flagged;
-        markNavigator(item.position, null, item.flagged);
+        retryLater("Your answers cannot be saved from this page. They are kept on this computer: tell your invigilator.",
+          "Not saved yet: tell your invigilator");
         return;
       }
-      if (item.position === position) {
-        var radio = document.getElementById("opt-" + item.option_id);
-        if (radio) radio.checked = true;
-        setStatus("Waiting to save");
-      }
-      markNavigator(item.position, true, null);
+      drop(item);  /* any other 4xx will never succeed: keep the rest moving */
+      flush();
+    }).catch(function () {
+      offline = true;
+      retryLater(OFFLINE_TEXT, "Waiting to save: you are offline. Your answer is kept on this computer");
     });
-    form.addEventListener("change", function (event) {
-      var target = event.target;
-      if (target.name === "option") queueAnswer(position, target.value);
-      if (target.name === "flagged") {
-        markNavigator(position, null, target.checked);
-        var queued = readOutbox().filter(function (x) { return !(x.kind === "flag" && x.position === position); });
-        queued.push({ kind: "flag", key: "flag:" + position, position: position, flagged: target.checked });
-        writeOutbox(queued);
-        flush();
-      }
-    });
-    /* With the script running, buttons navigate: answers already travel through the outbox. */
-    form.addEventListener("submit", function (event) {
-      var go = event.submitter ? event.submitter.value : "next";
-      event.preventDefault();
-      var total = parseInt(form.dataset.total, 10);
-      if (go === "review") window.location.href = "/exam/review";
-      else if (go === "previous") window.location.href = "/exam/q/" + Math.max(1, position - 1);
-      else window.location.href = "/exam/q/" + Math.min(total, position + 1);
+  }
+  function queueAnswer(position, optionId) {
+    var item = paper ? paper.items[position - 1] : null;
+    var form = document.getElementById("question-form");
+    var serverSeq = item ? item.seq : parseInt((form && form.dataset.seq) || "0", 10) || 0;
+    var seq = nextSeq(serverSeq);
+    if (item) { item.answer = optionId; item.seq = seq; }
+    var items = readOutbox().filter(function (x) { return !(x.kind === "answer" && x.position === position); });
+    items.push({ kind: "answer", key: position + ":" + seq, position: position, option_id: optionId, seq: seq });
+    writeOutbox(items);
+    setSaveStatus(position, pendingText());
+    markNavigator(position);
+    flush();
+  }
+  function queueFlag(position, flagged) {
+    if (paper) paper.items[position - 1].flagged = flagged;
+    var items = readOutbox().filter(function (x) { return !(x.kind === "flag" && x.position === position); });
+    items.push({ kind: "flag", key: "flag:" + position, position: position, flagged: flagged });
+    writeOutbox(items);
+    markNavigator(position);
+    flush();
+  }
+  /* What this computer has not yet sent wins over what the server last acknowledged. */
+  function overlayOutbox() {
+    readOutbox().forEach(function (x) {
+      var item = paper.items[x.position - 1];
+      if (!item) return;
+      if (x.kind === "flag") item.flagged = x.flagged;
+      else { item.answer = x.option_id; item.seq = Math.max(item.seq, x.seq); }
     });
   }
 
-  window.addEventListener("online", flush);
-  window.addEventListener("offline", function () {
-    showNetwork("You are offline. Keep going: your answers are kept on this computer and will be sent when the connection returns.");
-  });
-  flush();
+  /* ---------- rendering the paper ---------- */
+  function isPending(position) {
+    return readOutbox().some(function (x) { return x.kind === "answer" && x.position === position; });
+  }
+  function navItemState(q) {
+    return { mark: (q.answer ? "\u2713" : "") + (q.flagged ? "\u2691" : ""),
+             words: (q.answer ? "answered" : "not answered") + (q.flagged ? ", flagged" : "") };
+  }
+  function markNavigator(position) {
+    if (!paper) return;
+    var q = paper.items[position - 1];
+    var link = document.querySelector('.nav-q[data-position="' + position + '"]');
+    if (!link) return;
+    var s = navItemState(q);
+    link.classList.toggle("is-answered", !!q.answer);
+    link.classList.toggle("is-flagged", !!q.flagged);
+    link.querySelector(".nav-mark").textContent = s.mark;
+    link.querySelector(".nav-state").textContent = s.words;
+  }
+  function navigatorEl(current) {
+    var list = el("ol");
+    paper.items.forEach(function (q) {
+      var s = navItemState(q);
+      list.appendChild(el("li", {}, [el("a", {
+        href: "/exam/q/" + q.position, "class": "nav-q" + (q.answer ? " is-answered" : "") + (q.flagged ? " is-flagged" : ""),
+        "data-position": q.position, "aria-current": q.position === current ? "page" : null
+      }, [
+        el("span", { "class": "nav-num", text: String(q.position) }),
+        el("span", { "class": "nav-mark", "aria-hidden": "true", text: s.mark }),
+        el("span", { "class": "visually-hidden nav-state", text: s.words })
+      ])]));
+    });
+    return el("nav", { "class": "navigator", "aria-label": "Questions" }, [
+      el("h2", { "class": "visually-hidden", text: "All questions" }),
+      list,
+      el("p", { "class": "nav-key" }, [
+        el("span", { "aria-hidden": "true", text: "\u2713" }), " answered \u00b7 ",
+        el("span", { "aria-hidden": "true", text: "\u2691" }), " flagged \u00b7 ",
+        el("a", { href: "/exam/review", text: "Review all answers" })
+      ])
+    ]);
+  }
+  function hidden(name, value) { return el("input", { type: "hidden", name: name, value: value }); }
+  function button(go, label, cls) {
+    return el("button", { type: "submit", name: "go", value: go, "class": cls || null, text: label });
+  }
+  function renderQuestion(position) {
+    var q = paper.items[position - 1];
+    var total = paper.items.length;
+    var marks = struck()[position] || [];
+    var options = q.options.map(function (o, i) {
+      var isStruck = marks.indexOf(o.id) >= 0;
+      return el("div", { "class": "option" + (isStruck ? " is-struck" : "") }, [
+        el("input", { type: "radio", id: "opt-" + o.id, name: "option", value: o.id, checked: q.answer === o.id }),
+        el("label", { "for": "opt-" + o.id }, [
+          el("span", { "class": "option-text", text: o.text }),
+          el("span", { "class": "visually-hidden struck-note", text: isStruck ? " (struck out)" : "" })
+        ]),
+        el("button", { type: "button", "class": "strike secondary", "data-option": o.id, "aria-pressed": isStruck ? "true" : "false",
+                       "aria-label": "Strike out option " + (i + 1) }, [
+          el("span", { "aria-hidden": "true", text: "Strike out" })
+        ])
+      ]);
+    });
+    var saved = isPending(position) ? pendingText() : (q.answer && q.saved_at ? "Saved " + timeText(q.saved_at) : "");
+    var form = el("form", { method: "post", action: "/exam/q/" + position, id: "question-form", "class": "question",
+                            "data-position": position, "data-total": total }, [
+      hidden("csrf_token", csrf),
+      el("h1", { "class": "q-count", tabindex: "-1", text: "Question " + position + " of " + total }),
+      el("fieldset", { "aria-describedby": "save-status" }, [el("legend", {}, [el("span", { "class": "stem", text: q.stem })])].concat(options)),
+      el("p", { id: "save-status", "class": "save-status", role: "status", "aria-live": "polite", text: saved }),
+      el("div", { "class": "flag" }, [
+        el("input", { type: "checkbox", id: "flagged", name: "flagged", checked: !!q.flagged }),
+        el("label", { "for": "flagged", text: "Flag this question to review later" })
+      ]),
+      el("div", { "class": "question-actions" }, [
+        position > 1 ? button("previous", "Previous", "secondary") : null,
+        position < total ? button("next", "Next") : null,
+        button("review", "Review answers", "secondary")
+      ])
+    ]);
+    replaceView("question", [form, navigatorEl(position)], "Question " + position + " of " + total);
+  }
+  function reviewList(questions) {
+    if (!questions.length) return null;
+    return el("ul", { "class": "review-list" }, questions.map(function (q) {
+      return el("li", {}, [el("a", { href: "/exam/q/" + q.position, text: "Question " + q.position })]);
+    }));
+  }
+  function renderReview() {
+    var total = paper.items.length;
+    var unanswered = paper.items.filter(function (q) { return !q.answer; });
+    var flagged = paper.items.filter(function (q) { return q.flagged; });
+    var answered = total - unanswered.length;
+    replaceView("review", [
+      el("h1", { tabindex: "-1", text: "Review your answers" }),
+      el("p", { "class": "lead", text: "You have answered " + answered + " of " + total + " questions" + (flagged.length ? " and flagged " + flagged.length : "") + "." }),
+      el("h2", { text: "Not answered" }),
+      reviewList(unanswered) || el("p", { text: "None: every question has an answer." }),
+      el("h2", { text: "Flagged for review" }),
+      reviewList(flagged) || el("p", { text: "None." }),
+      navigatorEl(0),
+      el("p", {}, [el("a", { "class": "button", href: "/exam/submit", id: "finish-link", text: "Finish and submit" })])
+    ], "Review your answers");
+  }
+  function replaceView(name, children, title) {
+    view.textContent = "";
+    view.className = name === "question" ? "exam-grid" : "";
+    view.dataset.view = name;
+    children.forEach(function (c) { if (c) view.appendChild(c); });
+    document.title = title + " \u00b7 examhall";
+    var back = document.querySelectorAll('input[name="back"]');
+    Array.prototype.forEach.call(back, function (input) { input.value = window.location.pathname; });
+  }
+  function route(path) {
+    var match = /^\/exam\/q\/(\d+)$/.exec(path);
+    if (match) {
+      var n = parseInt(match[1], 10);
+      /* A question with rich text or pictures is shown by the server's own page. */
+      return n >= 1 && n <= paper.items.length && !paper.items[n - 1].rich ? { view: "question", position: n } : null;
+    }
+    return path === "/exam/review" ? { view: "review" } : null;
+  }
+  function show(path, how) {
+    var where = route(path);
+    if (!where) return false;
+    if (how === "push") history.pushState({ exam: true }, "", path);
+    else if (how === "replace") history.replaceState({ exam: true }, "", path);
+    if (where.view === "question") renderQuestion(where.position); else renderReview();
+    keep(PLACE, path);
+    if (how !== "none") {
+      var heading = view.querySelector("h1");
+      if (heading) heading.focus();
+    }
+    return true;
+  }
 
-  /* The clock: the server decides; the page counts down between checks. */
-  var timer = document.getElementById("timer");
-  if (!timer) return;
+  /* ---------- candidate tools: strike-out and the line reader ---------- */
+  function toggleStrike(position, optionId, buttonEl) {
+    var all = struck();
+    var marks = all[position] || [];
+    var on = marks.indexOf(optionId) < 0;
+    all[position] = on ? marks.concat([optionId]) : marks.filter(function (x) { return x !== optionId; });
+    keep(STRUCK, all);
+    var option = buttonEl.closest(".option");
+    option.classList.toggle("is-struck", on);
+    option.querySelector(".struck-note").textContent = on ? " (struck out)" : "";
+    buttonEl.setAttribute("aria-pressed", on ? "true" : "false");
+    var text = option.querySelector(".option-text").textContent;
+    say((on ? "Struck out: " : "Strike-out removed: ") + text + ". This is only a note for you; it is not an answer.");
+  }
+
+  var reader = { on: false, top: null, bottom: null, y: 200 };
+  function placeReader(y) {
+    if (!reader.on) return;
+    var lineHeight = parseFloat(getComputedStyle(document.body).lineHeight) || 28;
+    var band = lineHeight * 2;
+    reader.y = Math.max(band / 2, Math.min(window.innerHeight - band / 2, y));
+    reader.top.style.height = Math.max(0, reader.y - band / 2) + "px";
+    reader.bottom.style.top = (reader.y + band / 2) + "px";
+  }
+  function setReader(on) {
+    var toggle = document.getElementById("line-reader-toggle");
+    reader.on = on;
+    keep(READER, on);
+    if (toggle) toggle.setAttribute("aria-pressed", on ? "true" : "false");
+    if (on && !reader.top) {
+      reader.top = el("div", { "class": "reading-mask reading-mask-top", "aria-hidden": "true" });
+      reader.bottom = el("div", { "class": "reading-mask reading-mask-bottom", "aria-hidden": "true" });
+      document.body.appendChild(reader.top);
+      document.body.appendChild(reader.bottom);
+    }
+    if (reader.top) { reader.top.hidden = !on; reader.bottom.hidden = !on; }
+    placeReader(reader.y);
+  }
+  function setUpTools() {
+    var toggle = document.getElementById("line-reader-toggle");
+    if (!toggle) return;
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      setReader(!reader.on);
+      say(reader.on ? "Line reader on: it follows the pointer and the focus; Alt with the up and down arrows moves it." : "Line reader off.");
+    });
+    document.addEventListener("mousemove", function (e) { placeReader(e.clientY); });
+    document.addEventListener("focusin", function (e) {
+      if (!reader.on || !e.target.getBoundingClientRect) return;
+      var r = e.target.getBoundingClientRect();
+      placeReader(r.top + r.height / 2);
+    });
+    document.addEventListener("keydown", function (e) {
+      if (!reader.on || !e.altKey || (e.key !== "ArrowDown" && e.key !== "ArrowUp")) return;
+      e.preventDefault();
+      var step = parseFloat(getComputedStyle(document.body).lineHeight) || 28;
+      placeReader(reader.y + (e.key === "ArrowDown" ? step : -step));
+    });
+    window.addEventListener("resize", function () { placeReader(reader.y); });
+    if (load(READER, false)) setReader(true);
+  }
+
+  /* ---------- events on the paper (delegated, so re-rendering keeps them) ---------- */
+  function currentPosition() {
+    var form = document.getElementById("question-form");
+    return form ? parseInt(form.dataset.position, 10) : 0;
+  }
+  function setUpPaper() {
+    view.addEventListener("change", function (event) {
+      var target = event.target;
+      var position = currentPosition();
+      if (!position) return;
+      if (target.name === "option") queueAnswer(position, target.value);
+      if (target.name === "flagged") queueFlag(position, target.checked);
+    });
+    view.addEventListener("click", function (event) {
+      var strike = event.target.closest("button.strike");
+      if (strike) { toggleStrike(currentPosition(), strike.dataset.option, strike); return; }
+      var link = event.target.closest("a[href]");
+      if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      var path = link.getAttribute("href");
+      if (path === "/exam/submit" && (offline || readOutbox().length)) {
+        event.preventDefault();
+        showNetwork(offline ? "You are offline. You can submit once the connection returns; your answers are kept on this computer."
+                            : "Some answers are still being saved. Wait for \u201cAll answers saved\u201d, then submit.");
+        if (!offline) flush();
+        return;
+      }
+      if (paper && route(path)) { event.preventDefault(); show(path, "push"); }
+    });
+    view.addEventListener("submit", function (event) {
+      if (event.target.id !== "question-form" || !paper) return;
+      event.preventDefault();  /* answers already travel through the outbox */
+      var go = event.submitter ? event.submitter.value : "next";
+      var position = currentPosition();
+      var target = go === "review" ? "/exam/review"
+        : "/exam/q/" + (go === "previous" ? Math.max(1, position - 1) : Math.min(paper.items.length, position + 1));
+      if (!show(target, "push")) window.location.href = target;
+    });
+    window.addEventListener("popstate", function () {
+      if (paper && !show(window.location.pathname, "none")) window.location.reload();
+    });
+  }
+  /* Before the paper arrives (or if it cannot), the server's page still saves through the
+     outbox; only moving on needs the network then. */
+  function setUpServerForm() {
+    var form = document.getElementById("question-form");
+    if (!form) return;
+    var position = parseInt(form.dataset.position, 10);
+    readOutbox().forEach(function (x) {
+      if (x.position !== position) return;
+      if (x.kind === "flag") document.getElementById("flagged").checked = x.flagged;
+      else {
+        var radio = document.getElementById("opt-" + x.option_id);
+        if (radio) radio.checked = true;
+        setSaveStatus(position, pendingText());
+      }
+    });
+  }
+  function loadPaper() {
+    return fetch("/api/v1/attempt", { credentials: "same-origin" }).then(function (response) {
+      if (response.status === 401) { signedOut(response); return null; }
+      return response.ok ? response.json() : null;
+    }).then(function (data) {
+      if (!data) return;
+      paper = data;
+      overlayOutbox();
+      if (data.status === "not_started") return;
+      var path = window.location.pathname;
+      if (view.dataset.view === "instructions") {
+        var place = load(PLACE, null);
+        if (place && route(place)) show(place, "replace");
+        return;
+      }
+      if (route(path)) show(path, "none");
+    }).catch(function () { /* offline before the paper came: the server's page still works */ });
+  }
+
+  /* ---------- the clock and the room's state ---------- */
   var valueEl = document.getElementById("timer-value");
-  var toggle = document.getElementById("timer-toggle");
-  var paused = document.getElementById("paused-banner");
-  var remaining = parseInt(timer.dataset.remaining, 10);
-  var status = timer.dataset.status;
+  var remaining = timer ? parseInt(timer.dataset.remaining, 10) : 0;
   var syncedAt = performance.now();
-  var warned = JSON.parse(sessionStorage.getItem("examhall.warned." + attemptId) || "{}");
+  var warnings = timer && timer.dataset.warnings ? timer.dataset.warnings.split(",").map(Number) : [];
+  var warned = load(WARNED, {});
   var submitting = false;
 
   function format(s) {
     s = Math.max(0, Math.ceil(s));
     var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-    var mm = (h ? String(m).padStart(2, "0") : String(m)), ss = String(sec).padStart(2, "0");
-    return (h ? h + ":" : "") + mm + ":" + ss;
+    return (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(sec).padStart(2, "0");
   }
   function left() {
     return status === "in_progress" ? remaining - (performance.now() - syncedAt) / 1000 : remaining;
   }
-  function setDisabled(disabled) {
-    if (!form) return;
-    Array.prototype.forEach.call(form.querySelectorAll("input[type=radio], input[type=checkbox]"), function (el) {
-      el.disabled = disabled;
-    });
-  }
-  function warn(minutes) {
-    if (warned[minutes]) return;
-    warned[minutes] = true;
-    sessionStorage.setItem("examhall.warned." + attemptId, JSON.stringify(warned));
-    announcer.textContent = minutes + " minutes left.";
+  /* Told once per threshold, in words that are true now: a page opened with 2:59 left hears
+     "3 minutes left", never "5 minutes left". */
+  function checkWarnings(s) {
+    var crossed = warnings.filter(function (m) { return s <= m * 60 && !warned[m]; });
+    if (!crossed.length || s <= 0) return;
+    warnings.forEach(function (m) { if (s <= m * 60) warned[m] = true; });
+    keep(WARNED, warned);
+    var minutes = Math.max(1, Math.ceil(s / 60 - 0.05));
+    announcer.textContent = minutes + (minutes === 1 ? " minute left." : " minutes left.");
     timer.classList.add("timer-warning");
   }
   function timeUp() {
     if (submitting) return;
     submitting = true;
     announcer.textContent = "Time is up. Your answers are being submitted.";
-    request("POST", "/api/v1/attempt/submit").then(function () {
-      window.location.href = "/exam/done";
-    }).catch(function () { submitting = false; });
+    flush();
+    /* The server takes saves in flight for a few seconds after zero: send the outbox first. */
+    setTimeout(function () {
+      request("POST", "/api/v1/attempt/submit").then(function () {
+        window.location.href = "/exam/done";
+      }).catch(function () { submitting = false; });
+    }, readOutbox().length ? 2500 : 0);
   }
   function tick() {
+    if (!timer) return;
     var s = left();
     valueEl.textContent = format(s);
     if (status === "in_progress") {
-      if (s <= 600 && s > 300) warn(10);
-      if (s <= 300 && s > 0) warn(5);
+      checkWarnings(s);
       if (s <= 0) timeUp();
     }
   }
-  function sync() {
-    /* The header says this is the exam page itself: it keeps the paper on this computer. */
-    fetch("/api/v1/attempt/clock", { credentials: "same-origin", headers: { "X-Examhall-Page": "1" } }).then(function (response) {
-      if (response.status === 401) { window.location.href = "/exam"; return null; }
-      return response.ok ? response.json() : null;
-    }).then(function (data) {
-      if (!data) return;
-      if (data.status === "submitted") { window.location.href = "/exam/done"; return; }
+  function setPaused(paused) {
+    if (!pausedBanner) return;
+    pausedBanner.hidden = !paused;
+    document.getElementById("paused-title").textContent = onBreak ? "You are on a rest break" : "Your exam is paused";
+    document.getElementById("paused-text").textContent = onBreak
+      ? "Your time is not running and your paper is hidden until you return."
+      : "Your invigilator has paused your exam. Your time is not running and your paper is hidden. Wait for the invigilator to resume it: any answer you gave is kept on this computer and saved then.";
+    if (endBreakForm) endBreakForm.hidden = !(paused && onBreak);
+    if (breakForm) breakForm.hidden = status !== "in_progress";
+    if (view && view.dataset.view !== "instructions") view.hidden = paused;
+    if (paused && reader.on) setReader(false);
+  }
+  function applyState(data) {
+    if (typeof data.remaining_seconds === "number") {
       remaining = data.remaining_seconds;
       syncedAt = performance.now();
-      if (data.status !== status) {
-        status = data.status;
-        paused.hidden = status !== "paused";
-        setDisabled(status === "paused");
-        if (status === "in_progress") flush();
+    }
+    var was = status, wasBreak = onBreak;
+    status = data.status;
+    onBreak = !!data.on_break;
+    if (timer) timer.dataset.status = status;
+    if (status === "submitted") { window.location.href = "/exam/done"; return; }
+    if (status === "voided") { window.location.reload(); return; }
+    if (was !== status || wasBreak !== onBreak) {
+      setPaused(status === "paused");
+      if (status === "in_progress" && was === "paused") {
+        heldByPause = false;
+        say("Your exam has resumed. Your time is running.");
+        if (paper && view && !view.querySelector("h1") && !show(load(PLACE, "/exam/q/1"), "replace")) window.location.reload();
+        if (!paper && view && !view.querySelector("h1")) window.location.reload();
+        flush();
       }
-      tick();
-    }).catch(function () { /* offline: keep counting from the last reading */ });
+      if (status === "in_progress" && was === "not_started" && view && view.dataset.view === "instructions") {
+        /* The reading time ran out (or Start was pressed elsewhere): the clock runs now. */
+        if (!(paper && show("/exam/q/1", "push"))) window.location.href = "/exam/q/1";
+      }
+    }
+    updateSync();
+    tick();
+  }
+  function checkClock() {
+    return fetch("/api/v1/attempt/clock", { credentials: "same-origin", headers: { "X-Examhall-Page": "1" } }).then(function (response) {
+      if (response.status === 401) { signedOut(response); return null; }
+      return response.ok ? response.json() : null;
+    }).then(function (data) { if (data) applyState(data); });
+  }
+  function listen() {
+    if (!window.EventSource) { setInterval(function () { checkClock().catch(function () {}); }, 10000); return; }
+    var source = new EventSource("/api/v1/attempt/events");
+    source.addEventListener("state", function (e) { applyState(JSON.parse(e.data)); });
+    source.addEventListener("moved", function () { source.close(); writeOutbox([]); window.location.href = "/exam?moved=1"; });
+    source.addEventListener("open", function () { if (offline) { offline = false; flush(); } });
+    source.addEventListener("error", function () {
+      if (source.readyState !== EventSource.CLOSED) return;  /* the browser reconnects itself */
+      /* Refused (signed out, moved): find out why, then listen again. */
+      checkClock().catch(function () {}).then(function () { setTimeout(listen, 5000); });
+    });
   }
 
+  function setUpBreakForms() {
+    [[breakForm, "/api/v1/attempt/break"], [endBreakForm, "/api/v1/attempt/break/end"]].forEach(function (pair) {
+      if (!pair[0]) return;
+      pair[0].addEventListener("submit", function (event) {
+        event.preventDefault();
+        request("POST", pair[1]).then(function (response) {
+          if (response.ok) return response.json().then(applyState);
+          showNetwork("That was not done. Raise your hand and tell your invigilator.");
+        }).catch(function () {
+          showNetwork("A rest break needs the connection. Raise your hand and tell your invigilator.");
+        });
+      });
+    });
+  }
+
+  /* ---------- start ---------- */
+  window.addEventListener("online", function () { offline = false; retryDelay = 1000; flush(); });
+  window.addEventListener("offline", function () { offline = true; showNetwork(OFFLINE_TEXT); updateSync(); });
+  setUpServerForm();
+  setUpTools();
+  setUpBreakForms();
+  if (view) { setUpPaper(); loadPaper(); }
+  if (view && /^\/exam\/(q\/\d+|review)$/.test(window.location.pathname)) keep(PLACE, window.location.pathname);
+  flush();
+  updateSync();
+  if (!timer) return;
+  var toggle = document.getElementById("timer-toggle");
   if (toggle) {
     toggle.hidden = false;
-    var hidden = localStorage.getItem("examhall.timer-hidden") === "1";
+    var hide = load("examhall.timer-hidden", false);
     var apply = function () {
-      valueEl.classList.toggle("visually-hidden", hidden);
-      toggle.textContent = hidden ? "Show time" : "Hide time";
-      toggle.setAttribute("aria-pressed", hidden ? "true" : "false");
+      valueEl.classList.toggle("visually-hidden", hide);
+      toggle.textContent = hide ? "Show time" : "Hide time";
+      toggle.setAttribute("aria-pressed", hide ? "true" : "false");
     };
-    toggle.addEventListener("click", function () {
-      hidden = !hidden;
-      localStorage.setItem("examhall.timer-hidden", hidden ? "1" : "0");
-      apply();
-    });
+    toggle.addEventListener("click", function () { hide = !hide; keep("examhall.timer-hidden", hide); apply(); });
     apply();
   }
-  setDisabled(status === "paused");
+  setPaused(status === "paused");
   tick();
   setInterval(tick, 1000);
-  setInterval(sync, 10000);
+  listen();
 })();

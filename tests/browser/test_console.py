@@ -176,7 +176,7 @@ def test_from_the_console_to_a_results_csv(
     candidate.get_by_label("Candidate number").fill(numbers[0])
     candidate.get_by_label("Access code").fill(code)
     candidate.get_by_role("button", name="Sign in").click()
-    candidate.get_by_role("link", name="Go to question 1").click()
+    candidate.get_by_role("button", name="Start the exam").click()  # the clock starts here
     for position in range(1, 16):
         expect(candidate.locator(".q-count")).to_have_text(f"Question {position} of 15")
         candidate.locator("input[name=option]").first.check()

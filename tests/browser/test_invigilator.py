@@ -67,8 +67,8 @@ def test_the_live_register_and_its_actions(
     ).click()
     expect(candidate.locator("#paused-banner")).to_be_hidden(timeout=15_000)
 
-    row.get_by_text("Add time").first.click()
-    row.get_by_label("Minutes").fill("7")
+    row.get_by_text("More").first.click()
+    row.get_by_label("Minutes to add").fill("7")
     row.get_by_label("Reason").fill("Lost 7 minutes to the alarm")
     row.get_by_role("button", name=f"Add time for {s.number}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(
@@ -127,6 +127,7 @@ def test_readmitting_a_candidate_on_another_computer(
     page = _staff_page(staff_context, live_db, s.session_id)
     row = page.locator(f'tr[data-candidate="{s.number}"]')
     expect(row.locator(".refused")).to_be_visible()
+    row.get_by_text("More").first.click()
     row.get_by_role("link", name=f"Re-admit on another computer ({s.number})").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Re-admit candidate {s.number}")
     assert violations(page) == []
@@ -147,3 +148,87 @@ def test_readmitting_a_candidate_on_another_computer(
     expect(row.locator(".readmitted")).to_be_hidden(timeout=15_000)
     desk_4.close()
     desk_9.close()
+
+
+def test_the_register_keeps_a_half_typed_note_through_updates(
+    live_db: LiveServer, staff_context: BrowserContext, browser: Browser, artifacts_dir: Path
+) -> None:
+    """The register updates in place: a candidate's status changes while the invigilator is
+    typing an incident note, and the note, its category and its candidate all stay."""
+    s = seat(live_db, size=40, rest_breaks=True)
+    page = _staff_page(staff_context, live_db, s.session_id)
+    expect(page.locator("#register tbody tr")).to_have_count(40)
+    assert violations(page) == []
+    page.locator(f'tr[data-candidate="{s.number}"] a.incident-link').click()
+    expect(page.locator("#incident-candidate")).to_have_value(s.number)
+    page.get_by_label("Category").select_option("illness")
+    page.get_by_label("What happened").type("Candidate felt faint at 10:1")
+    page.evaluate("window.__kept = 'same page'")
+    candidate_context = browser.new_context()
+    candidate = candidate_context.new_page()
+    sign_in(candidate, live_db, s)  # signs in and presses Start: the status changes
+    row = page.locator(f'tr[data-candidate="{s.number}"]')
+    expect(row.locator(".status")).to_have_text("Sitting", timeout=10_000)
+    expect(row.get_by_role("button", name=f"Pause {s.number}")).to_be_visible()
+    expect(row.get_by_role("button", name=f"Rest break for {s.number}")).to_be_visible()
+    assert page.evaluate("window.__kept") == "same page"  # never reloaded
+    expect(page.get_by_label("What happened")).to_have_value("Candidate felt faint at 10:1")
+    expect(page.get_by_label("Category")).to_have_value("illness")
+    expect(page.locator("#incident-candidate")).to_have_value(s.number)
+    # Filter: only those sitting; sort by status; both without a request.
+    page.get_by_label("Show").select_option("in_progress")
+    expect(page.locator("#register tbody tr:visible")).to_have_count(1)
+    page.screenshot(path=str(artifacts_dir / "invigilator-5-register-filtered.png"), full_page=True)
+    page.get_by_label("Show").select_option("all")
+    page.get_by_label("Sort by").select_option("status")
+    expect(page.locator("#register tbody tr").first).to_have_attribute("data-candidate", s.number)
+    assert violations(page) == []
+    page.screenshot(path=str(artifacts_dir / "invigilator-6-register-40.png"), full_page=False)
+    page.get_by_label("What happened").type("5, sat down with water")
+    page.get_by_role("button", name="Record incident").click()
+    expect(page.get_by_role("status").first).to_contain_text("Incident recorded.")
+    incidents = page.locator("table").last
+    expect(incidents).to_contain_text(s.number)
+    expect(incidents).to_contain_text("Candidate felt faint at 10:15, sat down with water")
+    # A rest break from the register reaches the candidate's page; it is printed later.
+    row.get_by_role("button", name=f"Rest break for {s.number}").click()
+    expect(candidate.locator("#paused-title")).to_have_text(
+        "You are on a rest break", timeout=5_000
+    )
+    expect(page.locator(f'tr[data-candidate="{s.number}"] .status')).to_have_text("On a rest break")
+    page.locator(f'tr[data-candidate="{s.number}"]').get_by_role(
+        "button", name=f"End break {s.number}"
+    ).click()
+    expect(candidate.locator(".stem")).to_be_visible(timeout=5_000)
+    page.get_by_role("link", name="Printable register").click()
+    expect(page.locator("main")).to_contain_text("Rest break started")
+    expect(page.locator("main")).to_contain_text("Supervised rest breaks")
+    expect(page.locator("main")).to_contain_text("Signature")
+    assert violations(page) == []
+    page.screenshot(path=str(artifacts_dir / "invigilator-7-print-complete.png"), full_page=True)
+    page.go_back()
+    page.get_by_role("link", name="Candidate slips").click()
+    expect(page.locator(".slip")).to_have_count(40)
+    expect(page.locator(".slip").first).to_contain_text(s.code)
+    assert violations(page) == []
+    page.screenshot(path=str(artifacts_dir / "invigilator-8-slips.png"), full_page=False)
+    candidate_context.close()
+
+
+def test_the_register_reflows_at_200_percent_zoom(
+    live_db: LiveServer, browser: Browser, staff_context: BrowserContext, artifacts_dir: Path
+) -> None:
+    """200 % zoom of a 1280 px window is a 640 px viewport: no sideways scrolling."""
+    s = seat(live_db, size=5)
+    wide = staff_context.new_page()
+    _staff_page(staff_context, live_db, s.session_id).close()
+    wide.close()
+    page = staff_context.new_page()
+    page.set_viewport_size({"width": 640, "height": 900})
+    for path in ("", "/print", "/slips"):
+        page.goto(f"{live_db.url}/invigilate/sessions/{s.session_id}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 640, f"{path or 'register'}: {width} px"
+    page.goto(f"{live_db.url}/invigilate/sessions/{s.session_id}")
+    assert violations(page) == []
+    page.screenshot(path=str(artifacts_dir / "invigilator-9-register-640.png"), full_page=True)

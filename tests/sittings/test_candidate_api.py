@@ -57,7 +57,8 @@ def test_the_paper_never_reveals_the_key(room: Room) -> None:
     text = str(attempt)
     assert "key" not in attempt["items"][0] and "rationale" not in text and "'why'" not in text
     assert all(
-        set(q) == {"position", "stem", "options", "answer", "flagged"} for q in attempt["items"]
+        set(q) == {"position", "stem", "options", "answer", "flagged", "seq", "saved_at", "rich"}
+        for q in attempt["items"]
     )
 
 

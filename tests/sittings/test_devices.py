@@ -17,6 +17,7 @@ from app.sittings.models import Attempt
 from tests.factories import PASSWORD
 from tests.sittings.conftest import Room
 from tests.sittings.conftest import code as own_code
+from tests.sittings.test_pages import press_start
 
 
 class Device:
@@ -266,6 +267,7 @@ def test_moving_computer_with_the_pages(room: Room, devices: tuple[Device, Devic
     session = room.open_session(["N001"])
     form = {"candidate_number": "N001", "access_code": own_code(session, "N001")}
     assert a.client.post("/exam", data=form).status_code == 200
+    press_start(a.client)
     question = a.client.get("/exam/q/1")  # the page loading is the page reporting
     assert question.status_code == 200 and "Question 1" in question.text
 
@@ -283,10 +285,11 @@ def test_moving_computer_with_the_pages(room: Room, devices: tuple[Device, Devic
     assert "Sign-in refused on another computer" in register
     confirm = staff.client.get(f"{url}/confirm?action=readmit&candidate=N001")
     assert "Re-admit candidate N001 on another computer?" in confirm.text
-    data = {"csrf_token": token.group(1), "action": "readmit", "candidate_number": "N001"}
-    no_reason = staff.client.post(url, data={**data, "reason": ""})
+    data = {"csrf_token": token.group(1)}
+    readmit = f"{url}/candidates/N001/readmit"
+    no_reason = staff.client.post(readmit, data={**data, "reason": ""})
     assert no_reason.status_code == 422 and "Give a reason" in no_reason.text
-    done = staff.client.post(url, data={**data, "reason": "Keyboard failed at desk 3"})
+    done = staff.client.post(readmit, data={**data, "reason": "Keyboard failed at desk 3"})
     assert "Candidate re-admitted" in done.text and "waiting for sign-in" in done.text
 
     moved = a.client.get("/exam/q/1")

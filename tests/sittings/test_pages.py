@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from starlette.testclient import TestClient
+
 from tests.sittings.conftest import Room, code
 
 
@@ -11,6 +13,14 @@ def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no csrf field"
     return match.group(1)
+
+
+def press_start(client: TestClient) -> None:
+    """The instructions page's Start button: the candidate's clock starts now."""
+    page = client.get("/exam/start")
+    assert "Start the exam" in page.text and "Your time has not started yet" in page.text
+    started = client.post("/exam/start", data={"csrf_token": csrf_of(page.text)})
+    assert started.status_code == 200 and started.url.path == "/exam/q/1"
 
 
 def test_sitting_the_exam_with_plain_forms(room: Room) -> None:
@@ -23,7 +33,9 @@ def test_sitting_the_exam_with_plain_forms(room: Room) -> None:
     start = client.post(
         "/exam", data={"candidate_number": "N001", "access_code": code(session, "N001")}
     )
-    assert start.status_code == 200 and "Go to question 1" in start.text  # followed the 303
+    assert start.status_code == 200 and "Start the exam" in start.text  # followed the 303
+    assert client.get("/exam/q/1", follow_redirects=False).headers["location"] == "/exam/start"
+    press_start(client)
     question = client.get("/exam/q/1")
     token = csrf_of(question.text)
     option = re.search(r'name="option" value="([^"]+)"', question.text)

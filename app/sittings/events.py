@@ -1,0 +1,222 @@
+"""Room events for the exam page: pause, resume, rest breaks, time added, close, re-admission
+and the start of the clock reach the page within about a second, over server-sent events.
+
+Why a push and not a poll (bench/room_events.py measures both): a page polling every 2 s
+makes 15 requests per 30 s, so a national sitting of 10,000 candidates costs 5,000 requests
+a second, each a signed-cookie check and a database read. Here each worker keeps one stream
+per open exam page and ONE loop that reads, once a second, a narrow fingerprint of the
+attempts its pages show (one indexed query however many are open), and writes their presence
+every PRESENCE_SECONDS in one statement. The streams cost memory, not requests: a page's
+steady state is its answers and nothing else. State lives in the database, so any worker or
+instance can hold any page's stream; a change made on one worker reaches a stream held by
+another at its next poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from app.db import transaction
+from app.sittings import devices, repository, service, tickets, timing
+from app.sittings.deps import candidate_ticket
+from app.sittings.models import Attempt
+
+log = logging.getLogger("examhall.events")
+router = APIRouter(prefix="/api/v1", tags=["candidate"])
+
+POLL_SECONDS = 1.0  # how soon a change reaches the page (plus the page's own handling)
+PRESENCE_SECONDS = 15.0  # well inside devices.DISCONNECTED_AFTER (45 s)
+KEEPALIVE_SECONDS = 25.0
+# Every page is sent its clock again this often, changed or not: it counts down on its own
+# between frames, and this keeps it true to the server's clock (no request from the page).
+CLOCK_EVERY_POLLS = 15  # a comment line, so proxies keep an idle stream open
+RETRY_MS = 2000  # EventSource reconnects this soon after a dropped stream
+
+
+def state_of(attempt: Attempt, now: datetime) -> dict[str, object]:
+    """What the page follows: the same fields as GET /api/v1/attempt's state."""
+    deadline = timing.shown_deadline(attempt, now)
+    return {
+        "status": attempt.status,
+        "remaining_seconds": timing.remaining_seconds(attempt, now),
+        "deadline": deadline.isoformat() if deadline else None,
+        "on_break": attempt.break_started_at is not None,
+        "reading_until": attempt.reading_until.isoformat() if attempt.reading_until else None,
+        "allowed_seconds": attempt.allowed_seconds,
+        "admission": attempt.admission,
+    }
+
+
+def frame(event: str, data: dict[str, object]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+@dataclass(eq=False)
+class Subscriber:
+    attempt_id: int
+    device_hash: str | None
+    admission: int
+    queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+
+
+class RoomEvents:
+    """One per worker: the open exam pages, and the loop that tells them what changed."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.subscribers: dict[int, set[Subscriber]] = {}
+        self.seen: dict[int, tuple[object, ...]] = {}  # attempt id -> last fingerprint sent
+        self.task: asyncio.Task[None] | None = None
+        self.polls = 0  # for tests and the benchmark
+
+    def subscribe(self, sub: Subscriber, fingerprint: tuple[object, ...]) -> None:
+        self.subscribers.setdefault(sub.attempt_id, set()).add(sub)
+        self.seen.setdefault(sub.attempt_id, fingerprint)
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self.run())
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        subs = self.subscribers.get(sub.attempt_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self.subscribers[sub.attempt_id]
+                self.seen.pop(sub.attempt_id, None)
+
+    async def run(self) -> None:
+        since_presence = 0.0
+        while self.subscribers:
+            await asyncio.sleep(POLL_SECONDS)
+            since_presence += POLL_SECONDS
+            try:
+                frames = await run_in_threadpool(self.poll)
+                for attempt_id, text in frames.items():
+                    for sub in list(self.subscribers.get(attempt_id, ())):
+                        sub.queue.put_nowait(text)
+                if since_presence >= PRESENCE_SECONDS:
+                    since_presence = 0.0
+                    await run_in_threadpool(self.present)
+            except Exception:  # a busy database: try again at the next tick
+                log.exception("room events poll failed")
+
+    def poll(self) -> dict[int, str]:
+        """One query for every attempt with an open page; a frame for each one that changed,
+        and every CLOCK_EVERY_POLLS polls for every page, so each clock stays true."""
+        self.polls += 1
+        resync = self.polls % CLOCK_EVERY_POLLS == 0
+        ids = list(self.subscribers)
+        now = self.app.state.clock.now()
+        out: dict[int, str] = {}
+        with transaction(self.app.state.sessionmaker, write=False) as db:
+            rows = repository.page_states(db, ids)
+        for values in rows:
+            attempt_id = int(str(values["id"]))
+            print_ = repository.fingerprint(values)
+            if self.seen.get(attempt_id) == print_ and not resync:
+                continue
+            self.seen[attempt_id] = print_
+            # A transient copy of the row: the clock's rules need no more than these columns.
+            out[attempt_id] = frame("state", state_of(Attempt(**values), now))
+        return out
+
+    def present(self) -> None:
+        """Every open page is present: one statement, instead of a heartbeat from each."""
+        pairs = [
+            (s.attempt_id, s.device_hash)
+            for subs in self.subscribers.values()
+            for s in subs
+            if s.device_hash
+        ]
+        if pairs:
+            with transaction(self.app.state.sessionmaker) as db:
+                repository.mark_pages_seen(db, pairs, self.app.state.clock.now())
+
+
+def hub(app: FastAPI) -> RoomEvents:
+    found = getattr(app.state, "room_events", None)
+    if found is None:
+        found = app.state.room_events = RoomEvents(app)
+    return found
+
+
+def _open(app: FastAPI, ticket: tickets.Ticket) -> tuple[str, tuple[object, ...]]:
+    """The page's stream opens: its first state, and it counts as the page reporting."""
+    with transaction(app.state.sessionmaker) as db:
+        now = app.state.clock.now()
+        attempt = service.load(db, ticket, now)
+        devices.page_seen(attempt, ticket.device_hash, now)
+        db.flush()
+        return frame("state", state_of(attempt, now)), repository.fingerprint(attempt)
+
+
+@router.get(
+    "/attempt/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        **{
+            status: {"description": why, "content": {"application/problem+json": {}}}
+            for status, why in (
+                (401, "Not signed in, or the paper moved to another device"),
+                (403, "Another kind of caller"),
+            )
+        },
+    },
+)
+async def attempt_events(request: Request) -> StreamingResponse:
+    """Server-sent events for the exam page: `state` ({status, remaining_seconds, deadline,
+    on_break, reading_until, allowed_seconds}) at once and whenever it changes, and `moved`
+    when the paper has moved to another device. The open stream is the page's presence."""
+    app = request.app
+    # The candidate's own check: 401 without a sign-in, 403 for another kind of caller.
+    ticket = await candidate_ticket(request, app.state.settings)
+    first, fingerprint = await run_in_threadpool(_open, app, ticket)
+    sub = Subscriber(ticket.attempt_id, ticket.device_hash, ticket.admission)
+    events = hub(app)
+    events.subscribe(sub, fingerprint)
+
+    async def stream() -> AsyncIterator[str]:
+        try:
+            yield f"retry: {RETRY_MS}\n\n" + first
+            while True:
+                try:
+                    text = await asyncio.wait_for(sub.queue.get(), KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    text = ": keepalive\n\n"
+                if text.startswith("event: state") and _moved(text, sub):
+                    yield frame("moved", {})
+                    return
+                yield text
+        finally:
+            events.unsubscribe(sub)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _moved(text: str, sub: Subscriber) -> bool:
+    """Whether the admission this stream was opened under has been superseded."""
+    data = json.loads(text.split("data: ", 1)[1])
+    admission = data.get("admission")
+    return isinstance(admission, int) and admission > sub.admission
+
+
+async def close_all(app: FastAPI) -> None:
+    events: RoomEvents | None = getattr(app.state, "room_events", None)
+    if events is not None and events.task is not None:
+        events.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await events.task
