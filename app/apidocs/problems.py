@@ -155,6 +155,16 @@ def document(schema: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
                         }
                     },
                 }
+            # Problems a route declares itself (a streaming route, say) get the same schema and
+            # an example, keeping the route's own description.
+            for status, response in responses.items():
+                if status[0] in "45" and status.isdigit() and int(status) in _CASES:
+                    response["content"] = {
+                        "application/problem+json": {
+                            "schema": ref,
+                            "example": example(int(status), route.path_format),
+                        }
+                    }
     schema["components"]["schemas"].pop("HTTPValidationError", None)
     schema["components"]["schemas"].pop("ValidationError", None)
     return schema
