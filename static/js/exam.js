@@ -99,6 +99,9 @@
     else if (offline) syncEl.textContent = "Offline: " + waiting + " waiting to be sent";
     else syncEl.textContent = "Saving " + waiting + "\u2026";
   }
+  /* Saves acknowledged on this page, by position: a paper fetched before one of them landed
+     still shows it as saved. */
+  var lastSaved = {};
   function setSaveStatus(position, text) {
     var form = document.getElementById("question-form");
     var statusEl = document.getElementById("save-status");
@@ -160,7 +163,11 @@
           drop(item);
           retryDelay = 1000;
           if (item.kind === "answer") {
-            if (paper) paper.items[item.position - 1].saved_at = data.saved_at;
+            lastSaved[item.position] = { saved_at: data.saved_at, option_id: item.option_id };
+            if (paper) {
+              paper.items[item.position - 1].saved_at = data.saved_at;
+              paper.items[item.position - 1].answer = item.option_id;
+            }
             if (!readOutbox().some(function (x) { return x.kind === "answer" && x.position === item.position; })) setSaveStatus(item.position, "Saved " + timeText(data.saved_at));
           }
           if (!readOutbox().length) showNetwork(networkEl && !networkEl.hidden ? "Connection restored. All your answers are saved." : "");
@@ -497,6 +504,11 @@
     }).then(function (data) {
       if (!data) return;
       paper = data;
+      Object.keys(lastSaved).forEach(function (position) {
+        /* acknowledged while this paper was on its way: the paper may predate it */
+        var q = paper.items[Number(position) - 1], mine = lastSaved[position];
+        if (q && (!q.saved_at || q.saved_at < mine.saved_at)) { q.answer = mine.option_id; q.saved_at = mine.saved_at; }
+      });
       overlayOutbox();
       if (data.status === "not_started") return;
       var path = window.location.pathname;
