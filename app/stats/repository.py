@@ -1,0 +1,104 @@
+"""The queries of item statistics and exclusion: every one scoped to a unit, or to one item
+version of the awarding body's bank (shared by every centre)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
+
+from app.banks.models import Item, ItemVersion
+from app.marking.models import Result
+from app.sittings.models import PaperItem
+from app.stats.models import ItemExclusion
+
+# Rows fetched per round trip while streaming responses: memory stays bounded by this (and the
+# numpy arrays the rows become), not by the number of results.
+CHUNK = 20_000
+ResponseRow = Row[int, datetime | None, int, str | None, datetime | None]
+
+
+def response_rows(
+    db: Session,
+    *,
+    unit_id: int,
+    centre_id: int | None,
+    submitted_from: datetime | None,
+    submitted_to: datetime | None,
+) -> Iterator[Sequence[ResponseRow]]:
+    """Every (result id, started at, item version id, answer, answered at) of every submitted,
+    not voided result of the unit in the window, one row per paper position, grouped by
+    result: streamed in chunks."""
+    query = (
+        select(
+            Result.id,
+            Result.started_at,
+            PaperItem.item_version_id,
+            PaperItem.answer,
+            PaperItem.answered_at,
+        )
+        .join(PaperItem, PaperItem.attempt_id == Result.attempt_id)
+        .where(Result.unit_id == unit_id, Result.voided.is_(False))
+    )
+    if centre_id is not None:
+        query = query.where(Result.centre_id == centre_id)
+    if submitted_from is not None:
+        query = query.where(Result.submitted_at >= submitted_from)
+    if submitted_to is not None:
+        query = query.where(Result.submitted_at < submitted_to)
+    query = query.order_by(Result.id, PaperItem.position)
+    result = db.execute(query.execution_options(yield_per=CHUNK))
+    for partition in result.partitions():
+        yield partition
+
+
+def versions(
+    db: Session, unit_id: int
+) -> list[tuple[int, str, int, list[dict[str, Any]], str, bool]]:
+    """(id, item id, version, options, key, excluded) of every version of the unit's items."""
+    rows = db.execute(
+        select(
+            ItemVersion.id,
+            Item.external_id,
+            ItemVersion.version,
+            ItemVersion.options,
+            ItemVersion.key,
+            ItemExclusion.id.is_not(None),
+        )
+        .join(Item, Item.id == ItemVersion.item_id)
+        .outerjoin(ItemExclusion, ItemExclusion.item_version_id == ItemVersion.id)
+        .where(Item.unit_id == unit_id)
+        .order_by(Item.external_id, ItemVersion.version)
+    )
+    return [(i, e, v, o, k, bool(x)) for i, e, v, o, k, x in rows]
+
+
+def lock_version(db: Session, item_id: str, version: int) -> ItemVersion | None:
+    """The item version, locked FOR UPDATE until the transaction ends: waits for every
+    submission marking a paper that holds it (they hold it FOR KEY SHARE), and makes later
+    ones wait for this transaction."""
+    return db.scalar(
+        select(ItemVersion)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .where(Item.external_id == item_id, ItemVersion.version == version)
+        .with_for_update(of=ItemVersion)
+    )
+
+
+def exclusion_of(db: Session, version_id: int) -> ItemExclusion | None:
+    return db.scalar(select(ItemExclusion).where(ItemExclusion.item_version_id == version_id))
+
+
+def exclusions(db: Session, unit_id: int) -> list[tuple[ItemExclusion, str, int]]:
+    """The unit's excluded item versions with their item id and version, newest first."""
+    rows = db.execute(
+        select(ItemExclusion, Item.external_id, ItemVersion.version)
+        .join(ItemVersion, ItemVersion.id == ItemExclusion.item_version_id)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .where(Item.unit_id == unit_id)
+        .order_by(ItemExclusion.excluded_at.desc(), ItemExclusion.id.desc())
+    )
+    return [(x, e, v) for x, e, v in rows]
