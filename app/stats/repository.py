@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.banks.models import Item, ItemVersion
@@ -18,7 +18,6 @@ from app.stats.models import ItemExclusion
 # Rows fetched per round trip while streaming responses: memory stays bounded by this (and the
 # numpy arrays the rows become), not by the number of results.
 CHUNK = 20_000
-ResponseRow = Row[int, datetime | None, int, str | None, datetime | None]
 
 
 def response_rows(
@@ -28,7 +27,7 @@ def response_rows(
     centre_id: int | None,
     submitted_from: datetime | None,
     submitted_to: datetime | None,
-) -> Iterator[Sequence[ResponseRow]]:
+) -> Iterator[Sequence[Any]]:
     """Every (result id, started at, item version id, answer, answered at) of every submitted,
     not voided result of the unit in the window, one row per paper position, grouped by
     result: streamed in chunks."""
@@ -51,8 +50,7 @@ def response_rows(
         query = query.where(Result.submitted_at < submitted_to)
     query = query.order_by(Result.id, PaperItem.position)
     result = db.execute(query.execution_options(yield_per=CHUNK))
-    for partition in result.partitions():
-        yield partition
+    yield from result.partitions()
 
 
 def versions(
