@@ -288,7 +288,8 @@ def _option_point_biserial(
     cell = v[chose] * width + option[chose]
     c = np.bincount(cell, minlength=versions * width).reshape(versions, width).astype(float)
     s = np.bincount(cell, weights=dev[chose], minlength=versions * width).reshape(versions, width)
-    spread = c * (1.0 - c / m[:, None]) * syy[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = c * (1.0 - c / m[:, None]) * syy[:, None]
     out = np.full((versions, width), np.nan)
     ok = (c > 0) & (spread > _TINY)
     out[ok] = s[ok] / np.sqrt(spread[ok])
