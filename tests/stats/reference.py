@@ -79,7 +79,7 @@ def reference(
     ).all():
         if result.voided or (centre and code != centre):
             continue
-        if start and result.submitted_at < start or end and result.submitted_at >= end:
+        if (start and result.submitted_at < start) or (end and result.submitted_at >= end):
             continue
         lines = []
         for p in db.scalars(
