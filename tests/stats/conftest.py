@@ -20,7 +20,7 @@ from app.candidates import service as candidates
 from app.centres import service as centres
 from app.clock import MovableClock
 from app.sittings import lifecycle, scheduling
-from app.sittings.models import PaperItem
+from app.sittings.models import PaperItem, Sitting
 from tests.sittings.conftest import load_units
 
 UNIT = "F/503/0358"
@@ -58,9 +58,8 @@ class Simulation:
         self.db.flush()
         return numbers
 
-    def sit(self, centre: str, how_many: int, *, abilities: list[float] | None = None) -> list[int]:
-        """A sitting of `how_many` new candidates at the centre, each answering by the model
-        and submitting now; the attempts' ids."""
+    def schedule(self, centre: str, how_many: int) -> Sitting:
+        """A sitting of `how_many` new candidates at the centre, papers built, open."""
         db, now = self.db, self.clock.now()
         numbers = self.candidates(centre, how_many)
         sitting = scheduling.schedule(
@@ -74,9 +73,19 @@ class Simulation:
         )
         sitting.status = "open"
         db.flush()
+        return sitting
+
+    def sit(self, centre: str, how_many: int) -> list[int]:
+        """A sitting of `how_many` new candidates at the centre, each answering by the model
+        and submitting now; the attempts' ids."""
+        return self.answer(self.schedule(centre, how_many))
+
+    def answer(self, sitting: Sitting) -> list[int]:
+        """Every candidate of the sitting answers by the model and submits."""
+        db = self.db
         ids = []
-        for index, attempt in enumerate(list(sitting.attempts)):
-            theta = abilities[index] if abilities else float(self.rng.normal(0.0, 1.0))
+        for attempt in list(sitting.attempts):
+            theta = float(self.rng.normal(0.0, 1.0))
             locked = lifecycle.lock(db, attempt.id)
             assert locked is not None
             lifecycle.start(db, locked, self.clock.now())
