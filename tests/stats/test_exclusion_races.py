@@ -84,9 +84,7 @@ def test_concurrent_exclusions_of_one_version_remark_once(live: Live, fresh: Eng
         assert _submit(pair) == 200
     version_id, item_id, version = _versions_by_use(fresh)[0]
     with fresh.connect() as conn:
-        holders = conn.scalar(
-            select(func.count()).where(PaperItem.item_version_id == version_id)
-        )
+        holders = conn.scalar(select(func.count()).where(PaperItem.item_version_id == version_id))
     barrier = threading.Barrier(4)
 
     def exclude(_: int) -> Any:
