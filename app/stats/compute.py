@@ -203,23 +203,23 @@ def forms(r: Responses, x: Floats, min_candidates: int = 2) -> list[Form]:
         return []
     order = rows[np.lexsort((r.row_version[rows], r.row_result[rows]))]
     res, ver, xs = r.row_result[order], r.row_version[order], x[order]
-    bounds = np.flatnonzero(np.diff(res)) + 1
-    starts = np.concatenate(([0], bounds))
-    ends = np.concatenate((bounds, [len(res)]))
-    members: dict[bytes, list[int]] = {}
-    for first, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        members.setdefault(ver[first:end].tobytes(), []).append(first)
+    lengths = np.bincount(res)  # scored items on each paper (results are 0..R-1)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     found = []
-    for key, firsts in members.items():
-        if len(firsts) < min_candidates:
-            continue
-        k = len(key) // ver.itemsize
-        matrix = np.stack([xs[f : f + k] for f in firsts])
-        totals = matrix.sum(axis=1)
-        reliability = kr20(matrix)
-        sd = float(totals.std())
-        sem = sd * math.sqrt(1.0 - reliability) if math.isfinite(reliability) else math.nan
-        found.append(Form(len(firsts), k, float(totals.mean()), sd, reliability, sem))
+    for k in np.unique(lengths[lengths > 0]).tolist():
+        # papers of k scored items as rows of a matrix; identical rows are one form
+        of_length = np.flatnonzero(lengths == k)
+        cells = starts[of_length][:, None] + np.arange(k)[None, :]
+        papers, scores = ver[cells], xs[cells]
+        _, form_of, sizes = np.unique(papers, axis=0, return_inverse=True, return_counts=True)
+        form_of = form_of.reshape(-1)
+        for form in np.flatnonzero(sizes >= min_candidates).tolist():
+            matrix = scores[form_of == form]
+            totals = matrix.sum(axis=1)
+            reliability = kr20(matrix)
+            sd = float(totals.std())
+            sem = sd * math.sqrt(1.0 - reliability) if math.isfinite(reliability) else math.nan
+            found.append(Form(len(matrix), k, float(totals.mean()), sd, reliability, sem))
     return sorted(found, key=lambda f: (-f.candidates, -f.items))
 
 

@@ -7,8 +7,11 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Float, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.banks.models import Item, ItemVersion
 from app.marking.models import Result
@@ -20,6 +23,25 @@ from app.stats.models import ItemExclusion
 CHUNK = 20_000
 
 
+class epoch(FunctionElement[float]):
+    """Seconds since 1970 of a UTC time column, as a float computed by the database: turning
+    hundreds of thousands of datetimes into Python objects would cost more than the analysis."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(epoch, "postgresql")
+def _epoch_postgresql(element: epoch, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS FLOAT8)"
+
+
+@compiles(epoch, "sqlite")
+def _epoch_sqlite(element: epoch, compiler: SQLCompiler, **kw: Any) -> str:
+    # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC; julianday counts days from 4714 BC
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
 def response_rows(
     db: Session,
     *,
@@ -28,16 +50,15 @@ def response_rows(
     submitted_from: datetime | None,
     submitted_to: datetime | None,
 ) -> Iterator[Sequence[Any]]:
-    """Every (result id, started at, item version id, answer, answered at) of every submitted,
-    not voided result of the unit in the window, one row per paper position, grouped by
-    result: streamed in chunks."""
+    """(result id, item version id, answer, seconds from the start to the answer) for every
+    position of every submitted, not voided result of the unit in the window, grouped by
+    result: streamed in chunks of the driver's tuples."""
     query = (
         select(
             Result.id,
-            Result.started_at,
             PaperItem.item_version_id,
             PaperItem.answer,
-            PaperItem.answered_at,
+            epoch(PaperItem.answered_at) - epoch(Result.started_at),
         )
         .join(PaperItem, PaperItem.attempt_id == Result.attempt_id)
         .where(Result.unit_id == unit_id, Result.voided.is_(False))
@@ -49,8 +70,15 @@ def response_rows(
     if submitted_to is not None:
         query = query.where(Result.submitted_at < submitted_to)
     query = query.order_by(Result.id, PaperItem.position)
-    result = db.execute(query.execution_options(yield_per=CHUNK))
-    yield from result.partitions()
+    result = db.connection().execute(query.execution_options(yield_per=CHUNK))
+    # SQLAlchemy compiled and bound the query; the rows need no conversion (integers, text and
+    # floats), so they are read as the driver's own tuples: a Row object apiece would cost
+    # more than the whole analysis.
+    try:
+        while chunk := result.cursor.fetchmany(CHUNK):
+            yield chunk
+    finally:
+        result.close()
 
 
 def versions(

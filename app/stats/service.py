@@ -74,11 +74,9 @@ Meta = list[tuple[int, str, int, list[dict[str, object]], str, bool]]
 def _responses(
     db: Session, meta: Meta, unit_id: int, centre_id: int | None, within: Window
 ) -> Responses:
-    index = {vid: i for i, (vid, *_) in enumerate(meta)}
-    option_index = {
-        (vid, str(o["id"])): j for vid, _, _, options, _, _ in meta for j, o in enumerate(options)
-    }
-    ids, versions, options, answered, started = [], [], [], [], []
+    """The rows as numpy arrays, column by column (no Python work per row beyond the
+    driver's): versions by a lookup table, answers to option indices version by version."""
+    ids, version_ids, answers, elapsed = [], [], [], []
     for chunk in repository.response_rows(
         db,
         unit_id=unit_id,
@@ -86,56 +84,65 @@ def _responses(
         submitted_from=within.start,
         submitted_to=within.end,
     ):
-        rids, starts, vids, answers, ats = zip(*chunk, strict=True)
-        ids.append(np.fromiter(rids, np.int64, len(rids)))
-        versions.append(np.fromiter((index[v] for v in vids), np.int64, len(vids)))
-        options.append(
-            np.fromiter(
-                (
-                    -1 if a is None else option_index.get((v, a), -2)
-                    for v, a in zip(vids, answers, strict=True)
-                ),
-                np.int64,
-                len(vids),
-            )
-        )
-        answered.append(np.fromiter((_epoch(t) for t in ats), np.float64, len(ats)))
-        started.append(np.fromiter((_epoch(t) for t in starts), np.float64, len(starts)))
+        rids, vids, chosen, seconds = zip(*chunk, strict=True)
+        ids.append(np.array(rids, np.int64))
+        version_ids.append(np.array(vids, np.int64))
+        given = np.array(chosen, dtype=object)
+        given[given == None] = ""  # noqa: E711 (elementwise, in numpy)
+        answers.append(given.astype(np.str_))
+        elapsed.append(np.array(seconds, np.float64))  # None (unanswered) becomes NaN
     result_ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
-    row_result = np.concatenate(([0], np.cumsum(np.diff(result_ids) != 0))).astype(np.int64)
-    row_result = row_result[: len(result_ids)]
-    row_answered = np.concatenate(answered) if answered else np.zeros(0)
-    row_started = np.concatenate(started) if started else np.zeros(0)
+    row_result = np.zeros(len(result_ids), np.int64)
+    row_result[1:] = np.cumsum(result_ids[1:] != result_ids[:-1])
+    lookup = np.full(max([m[0] for m in meta], default=0) + 1, -1, np.int64)
+    lookup[[m[0] for m in meta]] = np.arange(len(meta))
+    row_version = lookup[np.concatenate(version_ids)] if version_ids else np.zeros(0, np.int64)
+    options = [[str(o["id"]) for o in m[3]] for m in meta]
+    row_answer = np.concatenate(answers) if answers else np.zeros(0, np.str_)
     return Responses(
         row_result=row_result,
-        row_version=np.concatenate(versions) if versions else np.zeros(0, np.int64),
-        row_option=np.concatenate(options) if options else np.zeros(0, np.int64),
-        row_seconds=seconds_since_previous(row_result, row_answered, row_started),
-        version_key=np.array(
-            [option_index.get((vid, key), -3) for vid, _, _, _, key, _ in meta], np.int64
+        row_version=row_version,
+        row_option=option_indices(row_version, row_answer, options),
+        row_seconds=seconds_since_previous(
+            row_result, np.concatenate(elapsed) if elapsed else np.zeros(0)
         ),
-        version_options=np.array([len(m[3]) for m in meta], np.int64),
+        version_key=np.array(
+            [o.index(m[4]) if m[4] in o else -3 for m, o in zip(meta, options, strict=True)],
+            np.int64,
+        ),
+        version_options=np.array([len(o) for o in options], np.int64),
         version_scored=np.array([not m[5] for m in meta], bool),
     )
 
 
-def _epoch(moment: datetime | None) -> float:
-    return math.nan if moment is None else moment.timestamp()
-
-
-def seconds_since_previous(
-    row_result: np.ndarray, answered: np.ndarray, started: np.ndarray
+def option_indices(
+    row_version: np.ndarray, row_answer: np.ndarray, options: list[list[str]]
 ) -> np.ndarray:
+    """Each row's answer as the index of its option in the version's options: -1 for no
+    answer (""), -2 for an answer that is none of them."""
+    out = np.full(len(row_version), -2, np.int64)
+    out[row_answer == ""] = -1
+    order = np.argsort(row_version, kind="stable")
+    bounds = np.searchsorted(row_version[order], np.arange(len(options) + 1))
+    for v, ids in enumerate(options):
+        rows = order[bounds[v] : bounds[v + 1]]
+        given = row_answer[rows]
+        for j, option in enumerate(ids):
+            out[rows[given == option]] = j
+    return out
+
+
+def seconds_since_previous(row_result: np.ndarray, elapsed: np.ndarray) -> np.ndarray:
     """Per row: seconds from the answer given just before it on the same paper (or from the
-    start, for the paper's first) to its own; NaN when unanswered. Answers are ordered by the
-    time each position's stored answer was saved (paper_items.answered_at)."""
-    order = np.lexsort((answered, row_result))  # NaN (unanswered) sort last in each paper
-    t, g = answered[order], row_result[order]
-    previous = np.empty_like(t)
+    start, for the paper's first) to its own; NaN when unanswered. `elapsed`: seconds from
+    the start to the time each position's stored answer was saved (paper_items.answered_at)."""
+    order = np.lexsort((elapsed, row_result))  # NaN (unanswered) sort last in each paper
+    t, g = elapsed[order], row_result[order]
+    previous = np.zeros_like(t)
     previous[1:] = t[:-1]
     first = np.ones(len(t), bool)
     first[1:] = g[1:] != g[:-1]
-    previous[first] = started[order][first]
+    previous[first] = 0.0
     gaps = np.empty_like(t)
     gaps[order] = t - previous
     return gaps

@@ -158,11 +158,17 @@ def test_forms_group_identical_papers_only() -> None:
 
 def test_seconds_since_previous_orders_answers_by_time() -> None:
     result = np.array([0, 0, 0, 1, 1])
-    answered = np.array([130.0, 110.0, np.nan, 50.0, 20.0])
-    started = np.array([100.0, 100.0, 100.0, 0.0, 0.0])
-    gaps = service.seconds_since_previous(result, answered, started)
+    elapsed = np.array([30.0, 10.0, np.nan, 50.0, 20.0])
+    gaps = service.seconds_since_previous(result, elapsed)
     assert list(gaps[:2]) == [20.0, 10.0] and math.isnan(gaps[2])
     assert list(gaps[3:]) == [30.0, 20.0]
+
+
+def test_option_indices() -> None:
+    version = np.array([1, 0, 1, 0, 1, 0])
+    answer = np.array(["b", "x", "", "y", "a", "zz"])
+    got = service.option_indices(version, answer, [["x", "y"], ["a", "b", "c"]])
+    assert list(got) == [1, 0, -1, 1, 0, -2]
 
 
 def test_distribution_bands() -> None:
