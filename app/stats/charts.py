@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from app.stats.schemas import Band, ItemStats
 
 WIDTH, HEIGHT = 420, 240  # every picture's viewBox
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 36  # the plot area's margins
+LEFT, RIGHT, TOP, BOTTOM = 44, 20, 12, 36  # the plot area's margins
 
 
 @dataclass(frozen=True)

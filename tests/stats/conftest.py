@@ -39,13 +39,14 @@ class Simulation:
     planted: dict[str, Curve] = field(default_factory=dict)
     omit_rate: float = 0.05
     count: int = 0
+    prefix: str = "S"
     attempts: list[int] = field(default_factory=list)
 
     def candidates(self, centre: str, how_many: int) -> list[str]:
         numbers = []
         for _ in range(how_many):
             self.count += 1
-            number = f"S{self.count:05d}"
+            number = f"{self.prefix}{self.count:05d}"
             candidates.create_candidate(
                 self.db,
                 self.clock.now(),
