@@ -18,8 +18,8 @@ from app.marking.models import Result
 from app.sittings.models import PaperItem
 from app.stats.models import ItemExclusion
 
-# Rows fetched per round trip while streaming responses: memory stays bounded by this (and the
-# numpy arrays the rows become), not by the number of results.
+# Rows turned into Python objects at a time: beyond the driver's own buffer, memory grows with
+# the numpy arrays the rows become (a few dozen bytes a row), not with Python objects.
 CHUNK = 20_000
 
 
@@ -70,10 +70,12 @@ def response_rows(
     if submitted_to is not None:
         query = query.where(Result.submitted_at < submitted_to)
     query = query.order_by(Result.id, PaperItem.position)
-    result = db.connection().execute(query.execution_options(yield_per=CHUNK))
+    result = db.connection().execute(query)
     # SQLAlchemy compiled and bound the query; the rows need no conversion (integers, text and
-    # floats), so they are read as the driver's own tuples: a Row object apiece would cost
-    # more than the whole analysis.
+    # floats), so they are read from the driver's cursor as its own tuples, a chunk at a time:
+    # a Row object apiece would cost more than the whole analysis. (Not a streaming cursor:
+    # SQLAlchemy buffers the first rows of one itself, and they would be missed here. The
+    # driver holds the result in its compact C form; Python objects exist a chunk at a time.)
     try:
         while chunk := result.cursor.fetchmany(CHUNK):
             yield chunk
