@@ -76,7 +76,7 @@ def test_every_figure_matches_an_independent_computation(
         assert ("negative_discrimination" in item["flags"]) == negative
     # Rasch items discriminate positively on the whole.
     values = [i["discrimination"] for i in body["items"] if i["discrimination"] is not None]
-    assert sum(values) / len(values) > 0.2
+    assert sum(values) / len(values) > 0.1
     assert sum(b["candidates"] for b in body["distribution"]) == 90
 
 

@@ -191,3 +191,27 @@ def test_window() -> None:
             service.window(*bad)
     with pytest.raises(Invalid):
         service.window("2026-06-02", "2026-06-01")
+
+
+def test_forms_of_different_lengths_and_exclusions() -> None:
+    # results 0, 1: versions {0, 1, 2}; results 2, 3: {0, 1}; result 4: {0, 1, 2} with
+    # version 2 answered differently: forms are sets of scored versions, not of answers
+    rows = [
+        (0, 0, 0), (0, 1, 0), (0, 2, 1),
+        (1, 2, 0), (1, 0, 1), (1, 1, 0),
+        (2, 0, 0), (2, 1, 1),
+        (3, 1, 0), (3, 0, 0),
+        (4, 0, 1), (4, 1, 1), (4, 2, 1),
+    ]  # fmt: skip
+    r = _responses(rows, [0, 0, 0], [True, True, True])
+    forms = compute.forms(r, compute.item_scores(r))
+    assert [(f.candidates, f.items) for f in forms] == [(3, 3), (2, 2)]
+    # excluding version 2 makes every paper the same two scored items
+    r = _responses(rows, [0, 0, 0], [True, True, False])
+    forms = compute.forms(r, compute.item_scores(r))
+    assert [(f.candidates, f.items) for f in forms] == [(5, 2)]
+    x = compute.item_scores(r)
+    totals = [2, 1, 1, 2, 0]  # right on versions 0 and 1, result by result
+    assert forms[0].mean_score == pytest.approx(sum(totals) / 5)
+    assert forms[0].sd_score == pytest.approx(float(np.std(totals)))
+    assert len(x) == len(rows)
