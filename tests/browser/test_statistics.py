@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 
 from app.auth import tokens
@@ -22,10 +22,12 @@ from app.db import make_engine, make_sessionmaker, unit_of_work
 from app.staff import service as staff
 from tests.browser.axe import violations
 from tests.browser.conftest import LiveServer
+from tests.browser.test_console import context
 from tests.sittings.conftest import load_units
 from tests.stats.conftest import Simulation
 
 pytestmark = pytest.mark.browser
+__all__ = ["context"]  # the fixture, shared
 PASSWORD = "statistics-admin-password"
 
 
@@ -54,13 +56,6 @@ def sat(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> It
         sim.sit("C0042", 40)
     engine.dispose()
     yield username
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(bypass_csp=True, accept_downloads=True)  # axe needs bypass_csp
-    yield context
-    context.close()
 
 
 def clean(page: Page) -> None:
