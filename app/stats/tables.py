@@ -3,7 +3,6 @@ CLI's output, from one definition (columns and rows of each table)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Literal
 
 from app.invigilation.reports import to_csv
@@ -144,7 +143,3 @@ def text_report(stats: UnitStats) -> str:
 
 def _fmt(value: float | None, digits: int) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
-
-
-def columns(table: TableName) -> Sequence[str]:
-    return COLUMNS[table]
