@@ -2,6 +2,7 @@
 
 from app.auth.models import ApiToken, LoginThrottle
 from app.banks.models import Item, ItemVersion
+from app.calibration.models import CalibrationRun, ItemDifficulty
 from app.candidates.models import Candidate, UnitResult
 from app.centres.models import Centre, Invigilator
 from app.counters import Counter
@@ -25,6 +26,7 @@ from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 __all__ = [
     "ApiToken",
     "Attempt",
+    "CalibrationRun",
     "Base",
     "Candidate",
     "Centre",
@@ -33,6 +35,7 @@ __all__ = [
     "Incident",
     "Invigilator",
     "Item",
+    "ItemDifficulty",
     "ItemVersion",
     "JournalEntry",
     "JournalHead",
