@@ -21,6 +21,13 @@ from app.qualifications.models import (
 from app.signing.models import SigningKey
 from app.sittings.models import Attempt, PaperItem, Sitting
 from app.staff.models import StaffAccount
+from app.standards.models import (
+    StandardExercise,
+    StandardItem,
+    StandardJudge,
+    StandardJudgement,
+    UnitCut,
+)
 from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
@@ -49,8 +56,13 @@ __all__ = [
     "SigningKey",
     "Sitting",
     "StaffAccount",
+    "StandardExercise",
+    "StandardItem",
+    "StandardJudge",
+    "StandardJudgement",
     "TestSpec",
     "Unit",
+    "UnitCut",
     "UnitResult",
     "Webhook",
     "WebhookAttempt",

@@ -1,0 +1,77 @@
+"""A standard-set cut on the calibrated scale, turned into each paper's own raw pass mark.
+
+Pure functions: the service reads the cut and the difficulties; these decide the marks.
+
+A paper's raw pass mark is the expected score of a candidate at the cut on its own items,
+rounded up (app/calibration/scale.raw_cut): an easier paper needs more marks, a harder one fewer.
+
+An item version with no calibration yet (new, or edited since) takes the mean difficulty of the
+unit's calibrated versions (what is known of the bank: the best single guess for an item no one
+has yet answered) as long as at most a quarter of the paper is guessed. A paper with more than
+that, or a unit with no calibration at all, is held to the cut's own percentage of the reference
+items instead (the panel's standard as a share of a paper), applied to this paper's length.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from app.calibration import scale
+
+# At most this share of a paper's items may be given the bank's mean difficulty.
+MAX_IMPUTED_SHARE = Fraction(1, 4)
+
+
+@dataclass(frozen=True)
+class PaperMark:
+    pass_mark: int  # raw marks needed
+    imputed: int  # items given the bank's mean difficulty
+    by: str  # "scale" (the paper's own difficulties) or "percent" (the cut's percentage)
+
+
+def bank_mean(calibrated: Mapping[int, float]) -> float | None:
+    return sum(calibrated.values()) / len(calibrated) if calibrated else None
+
+
+def paper_difficulties(
+    version_ids: Sequence[int], calibrated: Mapping[int, float]
+) -> tuple[list[float], int] | None:
+    """The paper's item difficulties with the uncalibrated ones imputed, and how many were;
+    None when too many are unknown to rely on the scale."""
+    mean = bank_mean(calibrated)
+    if mean is None or not version_ids:
+        return None
+    missing = sum(1 for v in version_ids if v not in calibrated)
+    if missing > MAX_IMPUTED_SHARE * len(version_ids):
+        return None
+    return [calibrated.get(v, mean) for v in version_ids], missing
+
+
+def percent_pass_mark(percent: Fraction, items: int) -> int:
+    """The least whole score whose exact percentage reaches `percent`: ceil(percent x n / 100)."""
+    return max(0, min(items, math.ceil(percent * items / 100)))
+
+
+def paper_pass_mark(
+    theta: float, percent: Fraction, version_ids: Sequence[int], calibrated: Mapping[int, float]
+) -> PaperMark:
+    """The raw pass mark of one paper for the cut (theta on the scale, `percent` of the
+    reference items), by its own items' difficulties where they are known well enough."""
+    known = paper_difficulties(version_ids, calibrated)
+    if known is None:
+        return PaperMark(percent_pass_mark(percent, len(version_ids)), 0, "percent")
+    difficulties, imputed = known
+    return PaperMark(scale.raw_cut(theta, difficulties), imputed, "scale")
+
+
+def reported_percent(pass_mark: int, items: int) -> int:
+    """`pass_mark_percent` for a raw pass mark: the whole percent a reader compares the exact
+    percentage with. floor(100 k / n) is the greatest whole percent P with 100 s / n >= P exactly
+    when s >= k, for any paper of at most 100 items (each mark is worth at least one percent);
+    on a longer paper it is the nearest whole percent below, and `pass_mark` is exact."""
+    if items <= 0:
+        return 0
+    return (100 * pass_mark) // items

@@ -1,0 +1,54 @@
+"""A cut on the scale as each paper's raw pass mark; the percent the contract reports."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+from app.calibration import scale
+from app.standards import passmarks
+
+
+def test_every_item_calibrated_uses_the_papers_own_difficulties() -> None:
+    calibrated = {1: 0.0, 2: 0.0, 3: 0.0, 4: 0.0}
+    mark = passmarks.paper_pass_mark(0.0, F(50), [1, 2, 3, 4], calibrated)
+    assert mark == passmarks.PaperMark(2, 0, "scale")  # expected exactly 2.0: 2, not 3
+
+
+def test_an_easier_paper_needs_more_marks_than_a_harder_one() -> None:
+    calibrated = {i: -1.5 for i in range(10)} | {i: 1.5 for i in range(10, 20)}
+    easy = passmarks.paper_pass_mark(0.5, F(60), list(range(10)), calibrated)
+    hard = passmarks.paper_pass_mark(0.5, F(60), list(range(10, 20)), calibrated)
+    # by hand: 10 / (1 + e^-2) = 8.81 -> 9; 10 / (1 + e^1) = 2.69 -> 3
+    assert (easy.pass_mark, hard.pass_mark) == (9, 3)
+    assert easy.pass_mark > hard.pass_mark
+
+
+def test_a_few_uncalibrated_items_take_the_banks_mean_difficulty() -> None:
+    calibrated = {1: -1.0, 2: 1.0, 3: 0.5, 9: -0.5}  # mean 0
+    mark = passmarks.paper_pass_mark(0.0, F(50), [1, 2, 3, 4], calibrated)
+    expected = scale.raw_cut(0.0, [-1.0, 1.0, 0.5, 0.0])
+    assert mark == passmarks.PaperMark(expected, 1, "scale")
+
+
+def test_too_many_uncalibrated_items_fall_back_to_the_cuts_percentage() -> None:
+    calibrated = {1: -1.0, 2: 1.0}
+    # 2 of 4 unknown (more than a quarter): 65 % of 4 = 2.6 -> 3
+    mark = passmarks.paper_pass_mark(3.0, F(65), [1, 2, 3, 4], calibrated)
+    assert mark == passmarks.PaperMark(3, 0, "percent")
+    # no calibration at all
+    assert passmarks.paper_pass_mark(0.0, F(65), [1, 2], {}).by == "percent"
+
+
+def test_percent_pass_mark_is_exact() -> None:
+    assert passmarks.percent_pass_mark(F(65), 20) == 13  # exactly 13, not 14
+    assert passmarks.percent_pass_mark(F(200, 3), 3) == 2
+    assert passmarks.percent_pass_mark(F(0), 10) == 0
+
+
+def test_reported_percent_gives_the_same_outcome_as_the_raw_mark() -> None:
+    assert passmarks.reported_percent(13, 20) == 65
+    assert passmarks.reported_percent(19, 30) == 63  # 63.33 % needed: 63 tells pass from fail
+    for n in range(1, 101):
+        for k in range(n + 1):
+            p = passmarks.reported_percent(k, n)
+            assert all((100 * s >= p * n) == (s >= k) for s in range(n + 1)), (k, n)
