@@ -26,6 +26,14 @@ def replayed_answers(chain_entries: Iterable[JournalEntry]) -> dict[int, str | N
     return answers
 
 
+def built_pass_mark(chain_entries: Iterable[JournalEntry]) -> int | None:
+    """The raw pass mark the paper was built with (under a standard-set cut), if it was."""
+    for entry in chain_entries:
+        if entry.event == "paper_built" and entry.data.get("pass_mark") is not None:
+            return int(entry.data["pass_mark"])
+    return None
+
+
 def audit(db: Session, sitting_id: int | None = None) -> list[Breach]:
     """Every attempt's stored answers and result against its journal."""
     query = select(Attempt).order_by(Attempt.id)
@@ -61,18 +69,26 @@ def audit(db: Session, sitting_id: int | None = None) -> list[Breach]:
             Line(outcome, key, journalled.get(position))
             for position, (outcome, key, _) in enumerate(results.lines(db, attempt.id), start=1)
         ]
-        marks = mark(lines, result.pass_mark_percent)
+        # A paper built under a standard-set cut journalled its own raw pass mark then; any
+        # other is held to the unit's percent, as the result says.
+        paper_pass_mark = built_pass_mark(entries)
+        if paper_pass_mark is None:
+            marks = mark(lines, result.pass_mark_percent)
+        else:
+            marks = mark(lines, result.pass_mark_percent, paper_pass_mark)
         outcome = "pass" if marks.passed else "fail"
         expected = (marks.score, marks.max_score, float(marks.percent), outcome)
         found = (result.score, result.max_score, result.percent, result.outcome)
-        if expected != found:
+        needed = (marks.pass_mark, marks.pass_mark_percent)
+        if expected != found or needed != (result.pass_mark, result.pass_mark_percent):
             breaches.append(
                 Breach(
                     chain,
                     0,
-                    f"result {found[0]}/{found[1]} ({found[2]}%, {found[3]}) does not follow "
-                    f"from the journalled answers: {expected[0]}/{expected[1]} "
-                    f"({expected[2]}%, {expected[3]})",
+                    f"result {found[0]}/{found[1]} ({found[2]}%, {found[3]}, pass mark "
+                    f"{result.pass_mark}) does not follow from the journalled answers: "
+                    f"{expected[0]}/{expected[1]} ({expected[2]}%, {expected[3]}, pass mark "
+                    f"{needed[0]})",
                 )
             )
         marked = [e for e in entries if e.event == "marked"]

@@ -31,8 +31,12 @@ def record(
     delivery queued for every subscribed webhook: all in the caller's transaction (which holds
     the attempt's lock), so a rolled-back submission leaves neither result nor delivery."""
     assert attempt.submitted_at is not None and attempt.submitted_by is not None
+    # A paper built under a standard-set cut carries its own raw pass mark, fixed then
+    # (app/standards); otherwise the sitting's percent applies, as it always has.
     marks = mark(
-        [Line(*row) for row in repository.lines(db, attempt.id)], sitting.pass_mark_percent
+        [Line(*row) for row in repository.lines(db, attempt.id)],
+        sitting.pass_mark_percent,
+        attempt.pass_mark,
     )
     result = Result(
         seq=counters.next_value(db, "results"),
@@ -44,7 +48,8 @@ def record(
         score=marks.score,
         max_score=marks.max_score,
         percent=float(marks.percent),
-        pass_mark_percent=sitting.pass_mark_percent,
+        pass_mark_percent=marks.pass_mark_percent,
+        pass_mark=marks.pass_mark,
         outcome="pass" if marks.passed else "fail",
         by_learning_outcome=[
             {"number": n, "score": s, "max_score": m} for n, s, m in marks.by_outcome
@@ -73,6 +78,7 @@ def body(r: Result, candidate_number: str, centre: str, unit: str) -> ResultBody
         max_score=r.max_score,
         percent=float(r.percent),
         pass_mark_percent=r.pass_mark_percent,
+        pass_mark=r.pass_mark,
         outcome=r.outcome,
         started_at=as_utc(r.started_at) if r.started_at else None,
         submitted_at=as_utc(r.submitted_at),

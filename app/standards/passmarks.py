@@ -65,13 +65,3 @@ def paper_pass_mark(
         return PaperMark(percent_pass_mark(percent, len(version_ids)), 0, "percent")
     difficulties, imputed = known
     return PaperMark(scale.raw_cut(theta, difficulties), imputed, "scale")
-
-
-def reported_percent(pass_mark: int, items: int) -> int:
-    """`pass_mark_percent` for a raw pass mark: the whole percent a reader compares the exact
-    percentage with. floor(100 k / n) is the greatest whole percent P with 100 s / n >= P exactly
-    when s >= k, for any paper of at most 100 items (each mark is worth at least one percent);
-    on a longer paper it is the nearest whole percent below, and `pass_mark` is exact."""
-    if items <= 0:
-        return 0
-    return (100 * pass_mark) // items

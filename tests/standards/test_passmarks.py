@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction as F
 
 from app.calibration import scale
+from app.marking.scoring import raw_pass_mark, reported_percent
 from app.standards import passmarks
 
 
@@ -46,9 +47,35 @@ def test_percent_pass_mark_is_exact() -> None:
 
 
 def test_reported_percent_gives_the_same_outcome_as_the_raw_mark() -> None:
-    assert passmarks.reported_percent(13, 20) == 65
-    assert passmarks.reported_percent(19, 30) == 63  # 63.33 % needed: 63 tells pass from fail
+    assert reported_percent(13, 20) == 65
+    assert reported_percent(19, 30) == 63  # 63.33 % needed: 63 tells pass from fail
     for n in range(1, 101):
         for k in range(n + 1):
-            p = passmarks.reported_percent(k, n)
+            p = reported_percent(k, n)
             assert all((100 * s >= p * n) == (s >= k) for s in range(n + 1)), (k, n)
+
+
+def test_the_units_percent_as_a_raw_mark() -> None:
+    assert raw_pass_mark(65, 20) == 13
+    assert raw_pass_mark(67, 3) == 3  # 2 of 3 is 66.67 %: short of 67
+    assert raw_pass_mark(66, 3) == 2
+    for n in range(1, 61):
+        for p in range(101):
+            k = raw_pass_mark(p, n)
+            assert all((100 * s >= p * n) == (s >= k) for s in range(n + 1)), (p, n)
+
+
+def test_mark_with_a_papers_own_raw_pass_mark() -> None:
+    from app.marking.scoring import Line, mark
+
+    def paper(correct: int, total: int) -> list[Line]:
+        return [Line(1, "k", "k" if n < correct else "x") for n in range(total)]
+
+    # the unit's 70 % would fail 19 of 30; the paper's own mark of 19 passes it
+    assert not mark(paper(19, 30), 70).passed
+    marks = mark(paper(19, 30), 70, pass_mark=19)
+    assert (marks.passed, marks.pass_mark, marks.pass_mark_percent) == (True, 19, 63)
+    assert not mark(paper(18, 30), 70, pass_mark=19).passed
+    # without one, the unit's percent and its raw equivalent
+    marks = mark(paper(14, 20), 70)
+    assert (marks.passed, marks.pass_mark, marks.pass_mark_percent) == (True, 14, 70)
