@@ -120,6 +120,12 @@ def entries(db: Session, sitting_id: int) -> list[JournalEntry]:
     return list(db.scalars(query.order_by(JournalEntry.at, JournalEntry.id)))
 
 
+def chain_entries(db: Session, chain: str) -> list[JournalEntry]:
+    """One chain's entries in order (a unit's, say, which belongs to no sitting)."""
+    query = select(JournalEntry).where(JournalEntry.chain == chain)
+    return list(db.scalars(query.order_by(JournalEntry.seq)))
+
+
 @dataclass(frozen=True)
 class Breach:
     chain: str

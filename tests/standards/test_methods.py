@@ -16,7 +16,11 @@ def fs(*values: str) -> list[F]:
 
 
 def test_angoff_judge_and_panel_are_expected_scores_and_their_mean() -> None:
-    judges = [fs("0.6", "0.7", "0.8", "0.5"), fs("0.5", "0.6", "0.7", "0.4"), fs("0.7", "0.8", "0.9", "0.6")]
+    judges = [
+        fs("0.6", "0.7", "0.8", "0.5"),
+        fs("0.5", "0.6", "0.7", "0.4"),
+        fs("0.7", "0.8", "0.9", "0.6"),
+    ]
     assert [methods.angoff_judge(j) for j in judges] == [F("2.6"), F("2.2"), F("3.0")]
     assert methods.angoff_panel(judges) == F("2.6")  # (2.6 + 2.2 + 3.0) / 3
     # the same as the sum of each item's mean probability
