@@ -148,3 +148,13 @@ def results_so_far(db: Session, unit_id: int) -> list[tuple[int, int, list[int]]
 
 def unit_urn(db: Session, unit_id: int) -> str:
     return str(db.scalar(select(Unit.urn).where(Unit.id == unit_id)))
+
+
+def all_exercises(db: Session) -> list[tuple[StandardExercise, str]]:
+    """Every exercise with its unit's URN, newest first."""
+    rows = db.execute(
+        select(StandardExercise, Unit.urn)
+        .join(Unit, Unit.id == StandardExercise.unit_id)
+        .order_by(StandardExercise.id.desc())
+    )
+    return [(e, u) for e, u in rows]

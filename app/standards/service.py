@@ -108,6 +108,10 @@ def exercise_of(db: Session, exercise_id: int, *, lock: bool = False) -> Standar
     return exercise
 
 
+def all_exercises(db: Session) -> list[tuple[StandardExercise, str]]:
+    return repository.all_exercises(db)
+
+
 def exercises_of(db: Session, unit: str) -> list[StandardExercise]:
     return repository.exercises_of(db, qualifications.get_unit(db, unit).id)
 

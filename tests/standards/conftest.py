@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from app.banks.models import Item, ItemVersion
 from app.calibration.models import CalibrationRun, ItemDifficulty
 from app.qualifications.models import Unit
-from tests.sittings.conftest import Room, room  # noqa: F401  (the fixture, shared)
+from tests.console.conftest import SignIn, console
+from tests.sittings.conftest import Room, room
 
 URN = "F/503/0358"
 PATH_URN = "F-503-0358"
@@ -54,4 +55,5 @@ def calibrate(db: Session, unit: int, difficulties: Mapping[int, float], at: dat
     db.flush()
 
 
-__all__ = ["Room", "room"]
+# The fixtures shared: the room of tests/sittings, and console sign-ins of tests/console.
+__all__ = ["Room", "SignIn", "console", "room"]
