@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from app.console.deps import ConsoleDep, ConsoleUser, base_context, see
 from app.console.forms import posted
@@ -31,7 +30,7 @@ DONE = {
 }
 
 
-def _list(request: Request, db: Session, user: ConsoleUser, **extra: Any) -> Response:
+def _list(request: Request, db: Any, user: ConsoleUser, **extra: Any) -> Response:
     context = base_context(
         user,
         "standards",
@@ -83,7 +82,7 @@ def _by_field(exc: AppError, default: str = "form") -> dict[str, str]:
 
 
 def _page(
-    request: Request, db: Session, user: ConsoleUser, exercise_id: int, **extra: Any
+    request: Request, db: Any, user: ConsoleUser, exercise_id: int, **extra: Any
 ) -> Response:
     exercise = service.exercise_of(db, exercise_id)
     shown = request.query_params.get("round", "")
