@@ -81,9 +81,7 @@ def _by_field(exc: AppError, default: str = "form") -> dict[str, str]:
     return {str(f["field"]): str(f["message"]) for f in fields}
 
 
-def _page(
-    request: Request, db: Any, user: ConsoleUser, exercise_id: int, **extra: Any
-) -> Response:
+def _page(request: Request, db: Any, user: ConsoleUser, exercise_id: int, **extra: Any) -> Response:
     exercise = service.exercise_of(db, exercise_id)
     shown = request.query_params.get("round", "")
     round_ = int(shown) if shown.isdigit() and 1 <= int(shown) <= exercise.round else None
