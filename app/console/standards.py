@@ -3,6 +3,7 @@ the signed-off cut. Forms are checked by the API's own schemas (app/standards/sc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -22,7 +23,7 @@ from app.web import render
 router = APIRouter(prefix="/standards")
 ExerciseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PERMISSION: Permission = "standards:manage"
-DONE = {
+DONE = {  # by the form that was done
     "judge": "Judge added to the panel.",
     "judgement": "Judgement recorded.",
     "round": "The next round is open: the panel's earlier rounds stay as they were.",
@@ -139,55 +140,59 @@ def exercise_page(
     return _page(request, db, user, exercise_id)
 
 
-@router.post("/{exercise_id}/judges", response_class=HTMLResponse)
-async def add_judge(
-    exercise_id: ExerciseId, request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep
+async def _act(
+    request: Request,
+    user: ConsoleUser,
+    db: Any,
+    exercise_id: int,
+    work: Callable[[dict[str, str]], object],
+    *,
+    form: str,
+    field: str,
 ) -> Response:
+    """One of the exercise page's forms: CSRF-checked, done in a savepoint, back to the page;
+    refused, the page again with the problem named and nothing changed."""
     user.require(PERMISSION)
     values, _ = await posted(request, user)
     try:
         with db.begin_nested():
-            body = form_errors(
-                JudgeIn,
-                {
-                    "name": values.get("name") or None,
-                    "staff_username": values.get("staff_username") or None,
-                },
-            )
-            service.add_judge(
-                db,
-                exercise_id,
-                name=body.name,
-                staff_username=body.staff_username,
-                now=clock.now(),
-            )
+            work(values)
     except AppError as exc:
         return _page(
             request,
             db,
             user,
             exercise_id,
-            errors=_by_field(exc, "name"),
+            errors=_by_field(exc, field),
             values=values,
-            form="judge",
+            form=form,
             status_code=exc.status,
         )
-    return see(f"/console/standards/{exercise_id}?done=judge")
+    return see(f"/console/standards/{exercise_id}?done={form}")
+
+
+@router.post("/{exercise_id}/judges", response_class=HTMLResponse)
+async def add_judge(
+    exercise_id: ExerciseId, request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep
+) -> Response:
+    def work(values: dict[str, str]) -> object:
+        fields = {k: values.get(k) or None for k in ("name", "staff_username")}
+        body = form_errors(JudgeIn, fields)
+        return service.add_judge(
+            db, exercise_id, name=body.name, staff_username=body.staff_username, now=clock.now()
+        )
+
+    return await _act(request, user, db, exercise_id, work, form="judge", field="name")
 
 
 def judgement_fields(values: dict[str, str]) -> dict[str, Any]:
     """The judgement form as the API's JudgementIn body: p-<version> (Angoff), cat-<version>
     and pct-<cell> (Ebel), k_min ... f_max (Hofstee); blank fields left out."""
     body: dict[str, Any] = {"judge_id": values.get("judge_id", "")}
-    probabilities = {k[2:]: v for k, v in values.items() if k.startswith("p-") and v}
-    categories = {k[4:]: v for k, v in values.items() if k.startswith("cat-") and v}
-    percentages = {k[4:]: v for k, v in values.items() if k.startswith("pct-") and v}
-    if probabilities:
-        body["probabilities"] = probabilities
-    if categories:
-        body["categories"] = categories
-    if percentages:
-        body["percentages"] = percentages
+    for prefix, name in (("p-", "probabilities"), ("cat-", "categories"), ("pct-", "percentages")):
+        given = {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix) and v}
+        if given:
+            body[name] = given
     for name in ("k_min", "k_max", "f_min", "f_max"):
         if values.get(name):
             body[name] = values[name]
@@ -198,74 +203,36 @@ def judgement_fields(values: dict[str, str]) -> dict[str, Any]:
 async def record_judgement(
     exercise_id: ExerciseId, request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep
 ) -> Response:
-    user.require(PERMISSION)
-    values, _ = await posted(request, user)
-    try:
-        with db.begin_nested():
-            body = form_errors(JudgementIn, judgement_fields(values))
-            service.record_judgement(db, exercise_id, body, actor=user.actor(), now=clock.now())
-    except AppError as exc:
-        return _page(
-            request,
-            db,
-            user,
-            exercise_id,
-            errors=_by_field(exc),
-            values=values,
-            form="judgement",
-            status_code=exc.status,
-        )
-    return see(f"/console/standards/{exercise_id}?done=judgement")
+    def work(values: dict[str, str]) -> object:
+        body = form_errors(JudgementIn, judgement_fields(values))
+        return service.record_judgement(db, exercise_id, body, actor=user.actor(), now=clock.now())
+
+    return await _act(request, user, db, exercise_id, work, form="judgement", field="form")
 
 
 @router.post("/{exercise_id}/rounds", response_class=HTMLResponse)
 async def next_round(
     exercise_id: ExerciseId, request: Request, user: ConsoleDep, db: DbDep
 ) -> Response:
-    user.require(PERMISSION)
-    await posted(request, user)
-    try:
-        with db.begin_nested():
-            service.next_round(db, exercise_id)
-    except AppError as exc:
-        return _page(
-            request,
-            db,
-            user,
-            exercise_id,
-            errors={"round": exc.detail},
-            form="round",
-            status_code=exc.status,
-        )
-    return see(f"/console/standards/{exercise_id}?done=round")
+    def work(values: dict[str, str]) -> object:
+        return service.next_round(db, exercise_id)
+
+    return await _act(request, user, db, exercise_id, work, form="round", field="round")
 
 
 @router.post("/{exercise_id}/sign-off", response_class=HTMLResponse)
 async def sign_off(
     exercise_id: ExerciseId, request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep
 ) -> Response:
-    user.require(PERMISSION)
-    values, _ = await posted(request, user)
-    try:
-        with db.begin_nested():
-            body = form_errors(SignOffIn, {"rationale": values.get("rationale", "")})
-            service.sign_off(
-                db,
-                exercise_id,
-                rationale=body.rationale,
-                round_=None,
-                actor=user.actor(),
-                now=clock.now(),
-            )
-    except AppError as exc:
-        return _page(
-            request,
+    def work(values: dict[str, str]) -> object:
+        body = form_errors(SignOffIn, {"rationale": values.get("rationale", "")})
+        return service.sign_off(
             db,
-            user,
             exercise_id,
-            errors=_by_field(exc, "rationale"),
-            values=values,
-            form="sign-off",
-            status_code=exc.status,
+            rationale=body.rationale,
+            round_=None,
+            actor=user.actor(),
+            now=clock.now(),
         )
-    return see(f"/console/standards/{exercise_id}?done=signed")
+
+    return await _act(request, user, db, exercise_id, work, form="signed", field="rationale")
