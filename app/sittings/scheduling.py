@@ -198,7 +198,7 @@ def schedule(
             "items": [line.version_id for line in paper],
         }
         if own:
-            built.update(pass_mark=own.pass_mark, cut=own.cut_id, imputed=own.imputed, by=own.by)
+            built.update(own.journalled())
         journal.append(
             db, journal.attempt_chain(attempt.id), sitting.id, now, actor, "paper_built", built
         )

@@ -18,6 +18,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from app.calibration import scale
 
@@ -30,6 +31,7 @@ class PaperMark:
     pass_mark: int  # raw marks needed
     imputed: int  # items given the bank's mean difficulty
     by: str  # "scale" (the paper's own difficulties) or "percent" (the cut's percentage)
+    difficulties: tuple[float, ...] | None = None  # by position, as used ("scale" only)
 
 
 def bank_mean(calibrated: Mapping[int, float]) -> float | None:
@@ -64,4 +66,15 @@ def paper_pass_mark(
     if known is None:
         return PaperMark(percent_pass_mark(percent, len(version_ids)), 0, "percent")
     difficulties, imputed = known
-    return PaperMark(scale.raw_cut(theta, difficulties), imputed, "scale")
+    return PaperMark(scale.raw_cut(theta, difficulties), imputed, "scale", tuple(difficulties))
+
+
+def remarked_pass_mark(built: Mapping[str, Any], kept: Sequence[int]) -> int:
+    """The raw pass mark of a paper marked again without some of its items (an item excluded),
+    from what its `paper_built` journal entry recorded (`theta`, `percent`, `by` and the
+    difficulties `b` by position) and the positions `kept` (1-based): the same cut on the items
+    that still count, never a recalibration since."""
+    if built.get("by") == "scale":
+        b = built["b"]
+        return scale.raw_cut(float(built["theta"]), [float(b[p - 1]) for p in kept])
+    return percent_pass_mark(Fraction(str(built["percent"])), len(kept))

@@ -475,6 +475,22 @@ class PaperPassMark:
     pass_mark: int
     imputed: int
     by: str
+    theta: float
+    percent: str
+    difficulties: tuple[float, ...] | None
+
+    def journalled(self) -> dict[str, Any]:
+        """What the paper_built entry records: enough to recompute the mark from the journal
+        alone, and to mark the paper again without an excluded item (passmarks.remarked)."""
+        return {
+            "pass_mark": self.pass_mark,
+            "cut": self.cut_id,
+            "by": self.by,
+            "imputed": self.imputed,
+            "theta": self.theta,
+            "percent": self.percent,
+            "b": list(self.difficulties) if self.difficulties is not None else None,
+        }
 
 
 def paper_pass_marks(
@@ -490,5 +506,15 @@ def paper_pass_marks(
     out = []
     for paper in papers:
         mark = passmarks.paper_pass_mark(cut.theta, percent, paper, calibrated)
-        out.append(PaperPassMark(cut.id, mark.pass_mark, mark.imputed, mark.by))
+        out.append(
+            PaperPassMark(
+                cut.id,
+                mark.pass_mark,
+                mark.imputed,
+                mark.by,
+                cut.theta,
+                cut.percent,
+                mark.difficulties,
+            )
+        )
     return out

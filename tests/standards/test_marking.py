@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from app.calibration import scale
 from app.journal import audit
+from app.journal import service as journal
 from app.marking.models import Result
 from app.sittings.models import Attempt, PaperItem
+from app.standards import passmarks
 from tests.sittings.conftest import code
 from tests.standards.conftest import PATH_URN, Room, calibrate, live_versions, unit_id
 
@@ -76,8 +78,20 @@ def test_each_paper_gets_the_raw_mark_its_own_items_give_the_cut(room: Room, db:
     cut = set_cut(room, db)
     session = room.schedule(["N001", "N002", "N003", "N004", "N005", "N006"])
     marks = paper_marks(db, session["id"])
-    for pass_mark, items in marks.values():
+    for attempt_id, (pass_mark, items) in marks.items():
         assert pass_mark == scale.raw_cut(cut["theta"], [b[v] for v in items])
+        # the journal holds what it takes to mark the paper again without an item
+        built = next(
+            e.data
+            for e in journal.chain_entries(db, journal.attempt_chain(attempt_id))
+            if e.event == "paper_built"
+        )
+        assert (built["pass_mark"], built["cut"], built["by"]) == (pass_mark, cut["id"], "scale")
+        assert built["b"] == [b[v] for v in items]
+        kept = list(range(2, len(items) + 1))
+        assert passmarks.remarked_pass_mark(built, kept) == scale.raw_cut(
+            cut["theta"], [b[v] for v in items[1:]]
+        )
     # more easy items, never fewer marks needed
     by_easy = sorted((sum(b[v] < 0 for v in items), m) for m, items in marks.values())
     assert [m for _, m in by_easy] == sorted(m for _, m in by_easy)  # type: ignore[type-var]

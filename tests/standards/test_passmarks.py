@@ -12,7 +12,7 @@ from app.standards import passmarks
 def test_every_item_calibrated_uses_the_papers_own_difficulties() -> None:
     calibrated = {1: 0.0, 2: 0.0, 3: 0.0, 4: 0.0}
     mark = passmarks.paper_pass_mark(0.0, F(50), [1, 2, 3, 4], calibrated)
-    assert mark == passmarks.PaperMark(2, 0, "scale")  # expected exactly 2.0: 2, not 3
+    assert mark == passmarks.PaperMark(2, 0, "scale", (0.0,) * 4)  # exactly 2.0: 2, not 3
 
 
 def test_an_easier_paper_needs_more_marks_than_a_harder_one() -> None:
@@ -28,7 +28,7 @@ def test_a_few_uncalibrated_items_take_the_banks_mean_difficulty() -> None:
     calibrated = {1: -1.0, 2: 1.0, 3: 0.5, 9: -0.5}  # mean 0
     mark = passmarks.paper_pass_mark(0.0, F(50), [1, 2, 3, 4], calibrated)
     expected = scale.raw_cut(0.0, [-1.0, 1.0, 0.5, 0.0])
-    assert mark == passmarks.PaperMark(expected, 1, "scale")
+    assert mark == passmarks.PaperMark(expected, 1, "scale", (-1.0, 1.0, 0.5, 0.0))
 
 
 def test_too_many_uncalibrated_items_fall_back_to_the_cuts_percentage() -> None:
@@ -79,3 +79,15 @@ def test_mark_with_a_papers_own_raw_pass_mark() -> None:
     # without one, the unit's percent and its raw equivalent
     marks = mark(paper(14, 20), 70)
     assert (marks.passed, marks.pass_mark, marks.pass_mark_percent) == (True, 14, 70)
+
+
+def test_marked_again_without_an_item_the_same_cut_asks_less() -> None:
+    built = {"by": "scale", "theta": 0.0, "percent": "50", "b": [-1.0, 0.0, 1.0, 0.0]}
+    # all four: 0.731 + 0.5 + 0.269 + 0.5 = 2.0 -> 2; without the easiest: 1.269 -> 2
+    assert passmarks.remarked_pass_mark(built, [1, 2, 3, 4]) == 2
+    assert passmarks.remarked_pass_mark(built, [2, 3, 4]) == scale.raw_cut(0.0, [0.0, 1.0, 0.0])
+    # without the hardest: 1.731 -> 2; without two: 0.731 + 0.5 = 1.231 -> 2; one item -> 1
+    assert passmarks.remarked_pass_mark(built, [1]) == 1
+    by_percent = {"by": "percent", "theta": 0.0, "percent": "65", "b": None}
+    assert passmarks.remarked_pass_mark(by_percent, list(range(1, 20))) == 13  # 12.35 -> 13
+    assert passmarks.remarked_pass_mark(by_percent, list(range(1, 21))) == 13  # exactly 13
