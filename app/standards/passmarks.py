@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from app.calibration import scale
 
 # At most this share of a paper's items may be given the bank's mean difficulty.
@@ -39,11 +42,11 @@ def bank_mean(calibrated: Mapping[int, float]) -> float | None:
 
 
 def paper_difficulties(
-    version_ids: Sequence[int], calibrated: Mapping[int, float]
+    version_ids: Sequence[int], calibrated: Mapping[int, float], mean: float | None = None
 ) -> tuple[list[float], int] | None:
-    """The paper's item difficulties with the uncalibrated ones imputed, and how many were;
-    None when too many are unknown to rely on the scale."""
-    mean = bank_mean(calibrated)
+    """The paper's item difficulties with the uncalibrated ones imputed (the bank's mean, found
+    here unless given), and how many were; None when too many are unknown to rely on the scale."""
+    mean = bank_mean(calibrated) if mean is None else mean
     if mean is None or not version_ids:
         return None
     missing = sum(1 for v in version_ids if v not in calibrated)
@@ -78,3 +81,51 @@ def remarked_pass_mark(built: Mapping[str, Any], kept: Sequence[int]) -> int:
         b = built["b"]
         return scale.raw_cut(float(built["theta"]), [float(b[p - 1]) for p in kept])
     return percent_pass_mark(Fraction(str(built["percent"])), len(kept))
+
+
+class Papers:
+    """Many papers' pass marks for one cut after another (impact data): each paper's
+    difficulties are looked up once, as arrays, then every cut is one vectorised test
+    characteristic curve per paper length. The same rule as paper_pass_mark, paper by paper."""
+
+    def __init__(self, papers: Sequence[Sequence[int]], calibrated: Mapping[int, float]) -> None:
+        self.lengths = [len(p) for p in papers]
+        self.by_percent: list[int] = []
+        self.groups: list[tuple[NDArray[np.int64], NDArray[np.float64]]] = []
+        mean = bank_mean(calibrated)
+        by_length: dict[int, list[int]] = {}
+        for n, paper in enumerate(papers):
+            if mean is None or not paper:
+                self.by_percent.append(n)
+            else:
+                by_length.setdefault(len(paper), []).append(n)
+        if not by_length:
+            return
+        top = max(max(calibrated), max(max(papers[n]) for ns in by_length.values() for n in ns))
+        lookup = np.full(top + 1, np.nan)
+        lookup[list(calibrated)] = list(calibrated.values())
+        for length, rows in by_length.items():
+            b = lookup[np.array([papers[n] for n in rows], dtype=np.int64)]
+            unknown = np.isnan(b)
+            # missing <= share x length, in whole numbers
+            share = MAX_IMPUTED_SHARE
+            usable = unknown.sum(axis=1) * share.denominator <= share.numerator * length
+            b[unknown] = mean
+            index = np.array(rows, dtype=np.int64)
+            self.by_percent += index[~usable].tolist()
+            if usable.any():
+                self.groups.append((index[usable], b[usable]))
+
+    def pass_marks(self, theta: float | None, percent: Fraction) -> list[int]:
+        """Each paper's raw pass mark, in order; theta None: every paper by the percent."""
+        if theta is None:
+            return [percent_pass_mark(percent, m) for m in self.lengths]
+        marks = [0] * len(self.lengths)
+        for n in self.by_percent:
+            marks[n] = percent_pass_mark(percent, self.lengths[n])
+        for rows, b in self.groups:
+            expected = scale.probability(theta, b).sum(axis=1)
+            needed = np.clip(np.ceil(expected - 1e-9), 0, b.shape[1]).astype(int)
+            for n, k in zip(rows.tolist(), needed.tolist(), strict=True):
+                marks[n] = int(k)
+        return marks

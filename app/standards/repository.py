@@ -132,18 +132,23 @@ def supersede(db: Session, unit_id: int, now: datetime) -> None:
 
 
 def results_so_far(db: Session, unit_id: int) -> list[tuple[int, int, list[int]]]:
-    """(score, max score, the paper's item version ids) of every result of the unit that
-    counts (not voided)."""
-    rows = db.execute(
-        select(Result.attempt_id, Result.score, Result.max_score, PaperItem.item_version_id)
-        .join(PaperItem, PaperItem.attempt_id == Result.attempt_id)
-        .where(Result.unit_id == unit_id, Result.voided.is_(False))
-        .order_by(Result.attempt_id, PaperItem.position)
-    )
-    papers: dict[int, tuple[int, int, list[int]]] = {}
-    for attempt_id, score, max_score, version_id in rows:
-        papers.setdefault(attempt_id, (score, max_score, []))[2].append(version_id)
-    return list(papers.values())
+    """(score, max score, the item version ids of the paper, in no particular order) of every
+    result of the unit that counts (not voided). Two plain reads put together here: no sort of
+    every paper line, no ORM rows (10,000 papers are 150,000 lines or more)."""
+    counted = (Result.unit_id == unit_id, Result.voided.is_(False))
+    connection = db.connection()
+    scores = connection.execute(
+        select(Result.attempt_id, Result.score, Result.max_score).where(*counted)
+    ).all()
+    lines = connection.execute(
+        select(PaperItem.attempt_id, PaperItem.item_version_id)
+        .join(Result, Result.attempt_id == PaperItem.attempt_id)
+        .where(*counted)
+    ).all()
+    papers: dict[int, list[int]] = {attempt_id: [] for attempt_id, _, _ in scores}
+    for attempt_id, version_id in lines:
+        papers[attempt_id].append(version_id)
+    return [(score, max_score, papers[attempt_id]) for attempt_id, score, max_score in scores]
 
 
 def unit_urn(db: Session, unit_id: int) -> str:

@@ -9,6 +9,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from app.calibration import scale
@@ -293,17 +294,21 @@ def impact(db: Session, exercise_id: int, round_: int | None = None) -> Impact:
     known = passmarks.paper_difficulties(ref_ids, calibrated)
     ref_b = known[0] if known else None
     results = repository.results_so_far(db, exercise.unit_id)
-    observed = [Fraction(100 * s, m) for s, m, _ in results if m > 0]
+    # Hofstee reads the observed curve; the other methods never need it.
+    observed = [
+        Fraction(100 * s, m) for s, m, _ in results if m > 0 and exercise.method == "hofstee"
+    ]
     rows = judgements_of(db, exercise, round_)
+
+    papers = passmarks.Papers([ids for _, _, ids in results], calibrated)
 
     def cut(who: str, percent: Fraction | None) -> CutImpact:
         if percent is None:
             return CutImpact(who, None, None, None, None)
         raw = percent * len(ref_ids) / 100
         theta = scale.theta_for_score(float(raw), ref_b) if ref_b else None
-        rate = methods.pass_rate(
-            score >= _paper_mark(theta, percent, ids, m, calibrated) for score, m, ids in results
-        )
+        marks = papers.pass_marks(theta, percent)
+        rate = methods.pass_rate(r[0] >= k for r, k in zip(results, marks, strict=True))
         return CutImpact(who, raw, percent, theta, rate)
 
     judge_percents = [
@@ -327,14 +332,6 @@ def impact(db: Session, exercise_id: int, round_: int | None = None) -> Impact:
         box=box,
         curve=pass_rate_curve(results),
     )
-
-
-def _paper_mark(
-    theta: float | None, percent: Fraction, ids: list[int], items: int, calibrated: dict[int, float]
-) -> int:
-    if theta is None:
-        return passmarks.percent_pass_mark(percent, items)
-    return passmarks.paper_pass_mark(theta, percent, ids, calibrated).pass_mark
 
 
 def judge_percent(
@@ -379,12 +376,14 @@ def hofstee_box(data: dict[str, Any]) -> Hofstee:
 
 def pass_rate_curve(results: Sequence[tuple[int, int, list[int]]]) -> list[tuple[int, Fraction]]:
     """The pass rate at each whole-percent cut 0..100 on the results' own percentages."""
-    curve = []
-    for c in range(101):
-        rate = methods.pass_rate(100 * s >= c * m for s, m, _ in results if m > 0)
-        if rate is not None:
-            curve.append((c, rate))
-    return curve
+    scored = [(s, m) for s, m, _ in results if m > 0]
+    if not scored:
+        return []
+    score = np.array([s for s, _ in scored], dtype=np.int64)[:, None]
+    items = np.array([m for _, m in scored], dtype=np.int64)[:, None]
+    cuts = np.arange(101, dtype=np.int64)[None, :]
+    passing = (100 * score >= cuts * items).sum(axis=0)  # exact: whole numbers throughout
+    return [(c, Fraction(100 * int(k), len(scored))) for c, k in enumerate(passing.tolist())]
 
 
 # --- the decision -----------------------------------------------------------------------------

@@ -91,3 +91,22 @@ def test_marked_again_without_an_item_the_same_cut_asks_less() -> None:
     by_percent = {"by": "percent", "theta": 0.0, "percent": "65", "b": None}
     assert passmarks.remarked_pass_mark(by_percent, list(range(1, 20))) == 13  # 12.35 -> 13
     assert passmarks.remarked_pass_mark(by_percent, list(range(1, 21))) == 13  # exactly 13
+
+
+def test_many_papers_at_once_agree_with_one_at_a_time() -> None:
+    import random
+
+    rng = random.Random(7)
+    calibrated = {v: rng.gauss(0, 1.2) for v in range(1, 61)}
+    papers = [rng.sample(range(1, 70), rng.choice([10, 15])) for _ in range(300)]
+    many = passmarks.Papers(papers, calibrated)
+    for theta, percent in ((-0.7, F(55)), (0.0, F(65)), (1.3, F(80))):
+        one_by_one = [
+            passmarks.paper_pass_mark(theta, percent, p, calibrated).pass_mark for p in papers
+        ]
+        assert many.pass_marks(theta, percent) == one_by_one
+    assert many.pass_marks(None, F(65)) == [
+        passmarks.percent_pass_mark(F(65), len(p)) for p in papers
+    ]
+    # some papers hold more than a quarter of unknown items (ids 61..69): they go by the percent
+    assert any(passmarks.paper_difficulties(p, calibrated) is None for p in papers)
