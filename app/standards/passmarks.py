@@ -55,6 +55,19 @@ def paper_difficulties(
     return [calibrated.get(v, mean) for v in version_ids], missing
 
 
+def cut_theta(raw: Fraction, difficulties: Sequence[float]) -> float:
+    """The cut on the scale: the theta at which the reference items' expected score is `raw`
+    (scale.theta_for_score), polished by one Newton step so that a whole-mark cut on a paper
+    like the reference set stays that mark (raw_cut's tolerance is 1e-9; the search's 1e-10 in
+    theta can leave up to about 3e-10 in the score, this leaves about 1e-14)."""
+    theta = scale.theta_for_score(float(raw), difficulties)
+    if scale.THETA_MIN < theta < scale.THETA_MAX:
+        info = scale.information(theta, difficulties)
+        if info > 0:
+            theta += (float(raw) - scale.expected_score(theta, difficulties)) / info
+    return theta
+
+
 def percent_pass_mark(percent: Fraction, items: int) -> int:
     """The least whole score whose exact percentage reaches `percent`: ceil(percent x n / 100)."""
     return max(0, min(items, math.ceil(percent * items / 100)))

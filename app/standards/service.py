@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from app.calibration import scale
 from app.calibration import service as calibration
 from app.errors import Conflict, Invalid, NotFound
 from app.journal import service as journal
@@ -306,7 +305,7 @@ def impact(db: Session, exercise_id: int, round_: int | None = None) -> Impact:
         if percent is None:
             return CutImpact(who, None, None, None, None)
         raw = percent * len(ref_ids) / 100
-        theta = scale.theta_for_score(float(raw), ref_b) if ref_b else None
+        theta = passmarks.cut_theta(raw, ref_b) if ref_b else None
         marks = papers.pass_marks(theta, percent)
         rate = methods.pass_rate(r[0] >= k for r, k in zip(results, marks, strict=True))
         return CutImpact(who, raw, percent, theta, rate)

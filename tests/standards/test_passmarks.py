@@ -110,3 +110,19 @@ def test_many_papers_at_once_agree_with_one_at_a_time() -> None:
     ]
     # some papers hold more than a quarter of unknown items (ids 61..69): they go by the percent
     assert any(passmarks.paper_difficulties(p, calibrated) is None for p in papers)
+
+
+def test_a_whole_mark_cut_stays_that_mark_on_the_reference_items() -> None:
+    import random
+
+    worst = 0.0
+    for seed in range(500):
+        rng = random.Random(seed)
+        b = [rng.gauss(0, 1.5) for _ in range(rng.choice([15, 20, 40, 60, 100]))]
+        k = rng.randint(1, len(b) - 1)
+        theta = passmarks.cut_theta(F(k), b)
+        worst = max(worst, abs(scale.expected_score(theta, b) - k))
+        assert scale.raw_cut(theta, b) == k
+        # and a fractional cut rounds up
+        assert scale.raw_cut(passmarks.cut_theta(F(2 * k - 1, 2), b), b) == k
+    assert worst < 1e-12
