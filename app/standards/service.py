@@ -452,6 +452,11 @@ def sign_off(
     return cut
 
 
+def current_cut(db: Session, unit_id: int) -> UnitCut | None:
+    """The unit's standard-set cut in force (theta on the calibrated scale), if it has one."""
+    return repository.current_cut(db, unit_id)
+
+
 def cut_of_exercise(db: Session, exercise: StandardExercise) -> UnitCut | None:
     return repository.cut_of_exercise(db, exercise.id)
 
@@ -496,7 +501,7 @@ def paper_pass_marks(
 ) -> list[PaperPassMark] | None:
     """Each paper's raw pass mark under the unit's current cut (papers as item version ids);
     None when the unit has no standard-set cut and its percent applies, as it always has."""
-    cut = repository.current_cut(db, unit_id)
+    cut = current_cut(db, unit_id)
     if cut is None:
         return None
     calibrated = {v: b for v, (b, _, _) in calibration.difficulties(db, unit_id).items()}
