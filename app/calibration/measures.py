@@ -1,0 +1,172 @@
+"""Pure figures made from a calibration: linking and drift, reliability, the cut's precision,
+and live item health. Formulas in README.md, "Calibration"."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import norm
+
+from app.calibration import scale
+from app.calibration.rasch import FloatArray, IntArray
+
+# Drift: a common item's linked free estimate moved from its anchor by more than chance
+# (DRIFT_SES joint standard errors) and by more than matters in practice (DRIFT_LOGITS).
+DRIFT_SES = 2.0
+DRIFT_LOGITS = 0.5
+# Linking needs this many stable common items; fewer and the scales cannot be tied safely.
+MIN_LINK_ITEMS = 3
+# Pass/fail in doubt: the ability estimate within this many SEs of the cut (95 %).
+DOUBT_Z = 1.959963984540054
+# Live health: an item is judged only with this many responses, and flagged when beyond the
+# two-sided normal quantile for a family-wise rate of HEALTH_ALPHA over the items judged.
+HEALTH_MIN_N = 30
+HEALTH_ALPHA = 0.05
+INFIT_BAND = (0.7, 1.3)
+
+
+@dataclass(frozen=True)
+class Link:
+    shift: float  # added to the new free estimates to put them on the old scale
+    stable: list[int]  # indices (into the arrays given) of the common items linked on
+    drift: list[bool]  # per common item
+
+
+def link_mean_mean(
+    old_b: Sequence[float], old_se: Sequence[float], new_b: Sequence[float], new_se: Sequence[float]
+) -> Link:
+    """Mean-mean linking of a free calibration to the anchor scale on the common items, with
+    drifting items left out one at a time (the largest standardised departure first) until
+    every remaining item agrees: shift = mean(old b - new b) over the stable items."""
+    ob, os_, nb, ns = (np.asarray(v, float) for v in (old_b, old_se, new_b, new_se))
+    joint = np.sqrt(os_**2 + ns**2)
+    stable = np.ones(len(ob), dtype=bool)
+    while True:
+        if stable.sum() == 0:
+            shift = 0.0
+            break
+        shift = float(np.mean(ob[stable] - nb[stable]))
+        moved = np.abs(nb + shift - ob)
+        drifting = (moved > DRIFT_SES * joint) & (moved > DRIFT_LOGITS)
+        worst = np.where(stable & drifting, moved / joint, -1.0)
+        if worst.max() < 0:
+            break
+        stable[int(worst.argmax())] = False
+    moved = np.abs(nb + shift - ob)
+    drift = (moved > DRIFT_SES * joint) & (moved > DRIFT_LOGITS)
+    return Link(shift, [int(i) for i in np.flatnonzero(stable & ~drift)], drift.tolist())
+
+
+def separation_reliability(theta: FloatArray, se: FloatArray) -> float | None:
+    """Person separation reliability (Wright & Masters): (var(theta) - mean(SE^2)) / var(theta)
+    over the persons with a finite estimate; None with fewer than two."""
+    ok = np.isfinite(theta) & np.isfinite(se)
+    if ok.sum() < 2:
+        return None
+    observed = float(np.var(theta[ok], ddof=1))
+    if observed <= 0:
+        return 0.0
+    return max(0.0, (observed - float(np.mean(se[ok] ** 2))) / observed)
+
+
+def marginal_reliability(sigma: float, se: FloatArray) -> float | None:
+    """The model's reliability for the population: sigma^2 / (sigma^2 + mean(SE^2)), with sigma
+    the MML estimate of the abilities' spread."""
+    ok = np.isfinite(se)
+    if not ok.any():
+        return None
+    error = float(np.mean(se[ok] ** 2))
+    return sigma**2 / (sigma**2 + error)
+
+
+def raw_pass_mark(pass_mark_percent: int, max_score: int) -> int:
+    """The least whole score marking passes: 100 * score >= pass_mark_percent * max_score."""
+    return -((-pass_mark_percent * max_score) // 100)
+
+
+@dataclass(frozen=True)
+class CutPrecision:
+    theta_cut: float  # median over papers of the cut on the logit scale
+    sem_logit: float  # median over papers of 1 / sqrt(I(theta_cut))
+    sem_raw: float  # median over papers of sqrt(I(theta_cut)): the raw score's SE at the cut
+    in_doubt: float  # proportion of candidates with |theta - cut| < 1.96 SE
+    papers: int
+
+
+def cut_precision(
+    papers: Sequence[tuple[Sequence[float], float | None, int]],
+    theta: FloatArray,
+    se: FloatArray,
+) -> CutPrecision | None:
+    """papers[k] = (its items' b, its cut on the logit scale or None, its raw pass mark) for
+    candidate k: a paper without a standard-set cut takes the theta at which its own items'
+    expected score is its raw pass mark (the inverse test characteristic curve)."""
+    cuts, sem_l, sem_r, doubt = [], [], [], []
+    for (bs, theta_cut, raw), t, s in zip(papers, theta, se, strict=True):
+        if not bs or not math.isfinite(t):
+            continue
+        cut = theta_cut if theta_cut is not None else scale.theta_for_score(raw, bs)
+        info = scale.information(cut, bs)
+        cuts.append(cut)
+        sem_l.append(1 / math.sqrt(info) if info > 0 else math.inf)
+        sem_r.append(math.sqrt(info))
+        doubt.append(abs(t - cut) < DOUBT_Z * s)
+    if not cuts:
+        return None
+    return CutPrecision(
+        theta_cut=float(np.median(cuts)),
+        sem_logit=float(np.median(sem_l)),
+        sem_raw=float(np.median(sem_r)),
+        in_doubt=float(np.mean(doubt)),
+        papers=len(cuts),
+    )
+
+
+def critical_z(judged: int, alpha: float = HEALTH_ALPHA) -> float:
+    """The two-sided Bonferroni critical value for `judged` items at family-wise `alpha`."""
+    return float(norm.ppf(1 - alpha / (2 * max(judged, 1))))
+
+
+def health_flags(
+    n: IntArray, z: FloatArray, infit: FloatArray, infit_z: FloatArray, min_n: int
+) -> tuple[list[list[str]], float]:
+    """Per item the flags of live health, and the critical z used:
+
+    easier: the item's total right exceeds what its b predicts for these candidates (z >= c):
+            a leaked item, or a key now widely known;
+    harder: fewer right than predicted (z <= -c): a broken item, a wrong key, changed content;
+    underfit: infit above its band and infit z >= c: discriminates less than the model says
+            (guessing, ambiguity);
+    overfit: infit below its band and infit z <= -c: more than the model says (a cue, or a
+            leak to the able only).
+    Items with fewer than `min_n` responses are not judged."""
+    judged = n >= min_n
+    c = critical_z(int(judged.sum()))
+    flags: list[list[str]] = []
+    for k in range(len(n)):
+        f: list[str] = []
+        if judged[k]:
+            if z[k] >= c:
+                f.append("easier")
+            elif z[k] <= -c:
+                f.append("harder")
+            if infit[k] > INFIT_BAND[1] and infit_z[k] >= c:
+                f.append("underfit")
+            elif infit[k] < INFIT_BAND[0] and infit_z[k] <= -c:
+                f.append("overfit")
+        flags.append(f)
+    return flags, c
+
+
+def information_curve(
+    difficulties: Sequence[float], lo: float = -4.0, hi: float = 4.0, points: int = 33
+) -> list[tuple[float, float, float]]:
+    """(theta, information, SE) at evenly spaced abilities for a paper of these items."""
+    out = []
+    for theta in np.linspace(lo, hi, points):
+        info = scale.information(float(theta), difficulties)
+        out.append((float(theta), info, 1 / math.sqrt(info) if info > 0 else math.inf))
+    return out
