@@ -26,8 +26,8 @@ from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 __all__ = [
     "ApiToken",
     "Attempt",
-    "CalibrationRun",
     "Base",
+    "CalibrationRun",
     "Candidate",
     "Centre",
     "Counter",

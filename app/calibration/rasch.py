@@ -329,6 +329,7 @@ class Fit:
     n: IntArray
     observed: FloatArray
     expected: FloatArray
+    variance: FloatArray  # sum P(1-P): the binomial variance of the item's total right
     z: FloatArray
     infit: FloatArray
     outfit: FloatArray
@@ -362,4 +363,4 @@ def item_fit(data: Responses, b: FloatArray, theta: FloatArray) -> Fit:
     none = n == 0
     for a in (infit, outfit, infit_z, z):
         a[none] = np.nan
-    return Fit(n, observed, expected, z, infit, outfit, infit_z)
+    return Fit(n, observed, expected, sw, z, infit, outfit, infit_z)

@@ -238,7 +238,7 @@ def test_live_health_flags_a_leaked_item_and_nothing_else() -> None:
     flagged = {k: f for k, f in enumerate(flags) if f}
     assert set(flagged) == {17}
     assert "easier" in flagged[17]
-    assert critical == pytest.approx(norm.ppf(1 - 0.05 / 120))
+    assert critical == pytest.approx(norm.ppf(1 - 0.01 / 120))
 
 
 def test_infit_and_outfit_match_their_definitions() -> None:
