@@ -87,8 +87,11 @@ def test_the_next_window_is_anchored_and_flags_the_drifted_item(
         assert row.carried and row.b == before[bank.versions[k]][0] and row.n_window == 0
     # new items land on the first run's scale, within their errors
     scale = TRUE_B - TRUE_B[:50].mean()
-    new = [rows[bank.versions[k]] for k in range(50, 60)]
-    assert np.mean([abs(d.b - scale[k]) < 2 * d.se for k, d in zip(range(50, 60), new)]) >= 0.8
+    close = [
+        abs(rows[bank.versions[k]].b - scale[k]) < 2 * rows[bank.versions[k]].se
+        for k in range(50, 60)
+    ]
+    assert np.mean(close) >= 0.8
     assert second.person_mean == pytest.approx(0.6 - TRUE_B[:50].mean(), abs=0.15)
     assert second.link_shift == pytest.approx(TRUE_B[10:60].mean() - TRUE_B[:50].mean(), abs=0.15)
 
