@@ -241,6 +241,11 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
+def latest_run(db: Session, unit_id: int) -> CalibrationRun | None:
+    """The unit's latest calibration run, without its items."""
+    return repository.latest_run(db, unit_id)
+
+
 def latest(db: Session, unit_id: int) -> tuple[CalibrationRun, list[ItemDifficulty]] | None:
     """The unit's latest run and its items; None before any."""
     run = repository.latest_run(db, unit_id)
