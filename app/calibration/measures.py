@@ -6,12 +6,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
+from scipy.special import expit
 from scipy.stats import norm
 
 from app.calibration import scale
-from app.calibration.rasch import FloatArray, IntArray
+from app.calibration.rasch import FloatArray, IntArray, Responses
+
+T = TypeVar("T", int, IntArray)
 
 # Drift: a common item's linked free estimate moved from its anchor by more than chance
 # (DRIFT_SES joint standard errors) and by more than matters in practice (DRIFT_LOGITS).
@@ -84,8 +88,9 @@ def marginal_reliability(sigma: float, se: FloatArray) -> float | None:
     return sigma**2 / (sigma**2 + error)
 
 
-def raw_pass_mark(pass_mark_percent: int, max_score: int) -> int:
-    """The least whole score marking passes: 100 * score >= pass_mark_percent * max_score."""
+def raw_pass_mark(pass_mark_percent: T, max_score: T) -> T:
+    """The least whole score marking passes: 100 * score >= pass_mark_percent * max_score
+    (integers, or integer arrays element by element)."""
     return -((-pass_mark_percent * max_score) // 100)
 
 
@@ -99,32 +104,58 @@ class CutPrecision:
 
 
 def cut_precision(
-    papers: Sequence[tuple[Sequence[float], float | None, int]],
+    data: Responses,
+    b: FloatArray,
+    raw_pass: IntArray,
     theta: FloatArray,
     se: FloatArray,
+    theta_cut: FloatArray | None = None,
 ) -> CutPrecision | None:
-    """papers[k] = (its items' b, its cut on the logit scale or None, its raw pass mark) for
-    candidate k: a paper without a standard-set cut takes the theta at which its own items'
-    expected score is its raw pass mark (the inverse test characteristic curve)."""
-    cuts, sem_l, sem_r, doubt = [], [], [], []
-    for (bs, theta_cut, raw), t, s in zip(papers, theta, se, strict=True):
-        if not bs or not math.isfinite(t):
-            continue
-        cut = theta_cut if theta_cut is not None else scale.theta_for_score(raw, bs)
-        info = scale.information(cut, bs)
-        cuts.append(cut)
-        sem_l.append(1 / math.sqrt(info) if info > 0 else math.inf)
-        sem_r.append(math.sqrt(info))
-        doubt.append(abs(t - cut) < DOUBT_Z * s)
-    if not cuts:
+    """The pass mark's precision over the window's papers. Each candidate's paper has its own
+    cut on the logit scale: `theta_cut` where given (a standard-set cut; NaN where not),
+    otherwise the theta at which the expected score on the paper's calibrated items is its
+    raw pass mark (the inverse test characteristic curve, solved for every paper at once)."""
+    m = data.n_persons
+    cut = paper_thetas(data, b, raw_pass.astype(float))
+    if theta_cut is not None:
+        cut = np.where(np.isfinite(theta_cut), theta_cut, cut)
+    ok = np.isfinite(b[data.item])
+    p = expit(cut[data.person[ok]] - b[data.item[ok]])
+    info = np.bincount(data.person[ok], weights=p * (1 - p), minlength=m)
+    use = (np.bincount(data.person[ok], minlength=m) > 0) & np.isfinite(theta)
+    if not use.any():
         return None
+    with np.errstate(divide="ignore"):
+        sem_logit = np.where(info > 0, 1 / np.sqrt(info), np.inf)
+    doubt = np.abs(theta - cut) < DOUBT_Z * se
     return CutPrecision(
-        theta_cut=float(np.median(cuts)),
-        sem_logit=float(np.median(sem_l)),
-        sem_raw=float(np.median(sem_r)),
-        in_doubt=float(np.mean(doubt)),
-        papers=len(cuts),
+        theta_cut=float(np.median(cut[use])),
+        sem_logit=float(np.median(sem_logit[use])),
+        sem_raw=float(np.median(np.sqrt(info[use]))),
+        in_doubt=float(np.mean(doubt[use])),
+        papers=int(use.sum()),
     )
+
+
+def paper_thetas(data: Responses, b: FloatArray, score: FloatArray) -> FloatArray:
+    """For every person, the theta at which their items' expected score is score[person]
+    (scale.theta_for_score for all papers at once: Newton on sum P - score, steps clipped to
+    one logit, within the scale's range; a score of 0 or of every item gives the range's end)."""
+    ok = np.isfinite(b[data.item])
+    person, bi = data.person[ok], b[data.item[ok]]
+    m = data.n_persons
+    n = np.bincount(person, minlength=m).astype(float)
+    theta = np.zeros(m)
+    for _ in range(200):
+        p = expit(theta[person] - bi)
+        gap = np.bincount(person, weights=p, minlength=m) - score
+        slope = np.bincount(person, weights=p * (1 - p), minlength=m)
+        step = np.clip(gap / np.maximum(slope, 1e-12), -1.0, 1.0)
+        theta = np.clip(theta - step, scale.THETA_MIN, scale.THETA_MAX)
+        if float(np.max(np.abs(step), initial=0.0)) < 1e-12:
+            break
+    theta = np.where(score <= 0, scale.THETA_MIN, theta)
+    return np.where(score >= n, scale.THETA_MAX, theta)
 
 
 def health_z(

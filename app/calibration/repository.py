@@ -5,11 +5,13 @@ awarding body's, not a centre's); nothing here is served to a centre."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
+from itertools import chain
 
-from sqlalchemy import select
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from app.banks.models import Item, ItemVersion
@@ -54,37 +56,30 @@ def runs(db: Session, unit_id: int, limit: int = 20) -> list[CalibrationRun]:
     )
 
 
-@dataclass(frozen=True)
-class ResponseRow:
-    result_id: int
-    pass_mark_percent: int
-    item_version_id: int
-    right: bool
-
-
 def responses(
-    db: Session, unit_id: int, start: datetime | None, end: datetime, batch: int = 20_000
-) -> Iterator[ResponseRow]:
-    """Every scored response of the unit's results recorded in [start, end), voided results
-    left out, in result order; streamed `batch` rows at a time (bounded memory)."""
+    db: Session, unit_id: int, start: datetime | None, end: datetime, batch: int = 50_000
+) -> NDArray[np.int64]:
+    """Every response of the unit's results recorded in [start, end), voided results left
+    out, in result order, as rows (result id, pass mark %, item_version_id, right 0/1); read
+    `batch` rows at a time straight into integers (no object per row)."""
+    right = case((PaperItem.answer == ItemVersion.key, 1), else_=0)
     query = (
-        select(
-            Result.id,
-            Result.pass_mark_percent,
-            PaperItem.item_version_id,
-            PaperItem.answer,
-            ItemVersion.key,
-        )
+        select(Result.id, Result.pass_mark_percent, PaperItem.item_version_id, right)
         .join(PaperItem, PaperItem.attempt_id == Result.attempt_id)
         .join(ItemVersion, ItemVersion.id == PaperItem.item_version_id)
         .where(Result.unit_id == unit_id, Result.voided.is_(False), Result.recorded_at < end)
         .order_by(Result.id, PaperItem.position)
-        .execution_options(yield_per=batch)
     )
     if start is not None:
         query = query.where(Result.recorded_at >= start)
-    for rid, pass_mark, version, answer, key in db.execute(query):
-        yield ResponseRow(rid, pass_mark, version, answer is not None and answer == key)
+    # Core, not the ORM session's execute: 400,000 rows through the ORM's loading layer took
+    # 10 s; plain rows from the connection, each batch read as integers, take under one.
+    result = db.connection().execution_options(stream_results=True).execute(query)
+    parts = []
+    while batch_rows := result.fetchmany(batch):
+        flat = chain.from_iterable(batch_rows)
+        parts.append(np.fromiter(flat, dtype=np.int64, count=4 * len(batch_rows)).reshape(-1, 4))
+    return np.concatenate(parts) if parts else np.zeros((0, 4), dtype=np.int64)
 
 
 def item_labels(db: Session, version_ids: Iterable[int]) -> dict[int, tuple[str, int]]:

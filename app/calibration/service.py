@@ -5,15 +5,17 @@ anchored to the run before; the pass mark's precision; live item health. Formula
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
+from threadpoolctl import threadpool_limits
 
 from app.calibration import measures, rasch, repository
 from app.calibration.models import CalibrationRun, ItemDifficulty
+from app.calibration.rasch import IntArray
 from app.errors import Conflict, Invalid
 
 METHOD = "rasch-mml"
@@ -33,8 +35,7 @@ class Window:
 
     data: rasch.Responses
     versions: list[int]  # item index -> item_version_id
-    items_of: list[list[int]] = field(default_factory=list)  # person -> item indices
-    raw_pass: list[int] = field(default_factory=list)  # person -> raw pass mark of the paper
+    raw_pass: IntArray  # person -> the raw pass mark of their whole paper
     uncalibrated: int = 0  # responses to items outside `versions` (when restricted)
 
 
@@ -45,46 +46,44 @@ def load_window(
     end: datetime,
     versions: list[int] | None = None,
 ) -> Window:
-    """The unit's responses in [start, end), optionally only to `versions` (and those first,
-    in that order, so that item indices match a calibration's)."""
-    index: dict[int, int] = {v: i for i, v in enumerate(versions or [])}
-    order = list(versions or [])
-    restrict = versions is not None
-    person: list[int] = []
-    item: list[int] = []
-    x: list[int] = []
-    items_of: list[list[int]] = []
-    raw_pass: list[int] = []
-    pass_marks: list[int] = []
-    last = None
-    for row in repository.responses(db, unit_id, start, end):
-        if row.result_id != last:
-            last = row.result_id
-            items_of.append([])
-            pass_marks.append(row.pass_mark_percent)
-        k = len(items_of) - 1
-        i = index.get(row.item_version_id)
-        if i is None:
-            if restrict:
-                items_of[k].append(-1)  # on the paper, not calibrated: counts in its length
-                continue
-            i = index[row.item_version_id] = len(order)
-            order.append(row.item_version_id)
-        person.append(k)
-        item.append(i)
-        x.append(int(row.right))
-        items_of[k].append(i)
-    uncalibrated = 0
-    for k, pm in enumerate(pass_marks):
-        raw_pass.append(measures.raw_pass_mark(pm, len(items_of[k])))
-        kept = [i for i in items_of[k] if i >= 0]
-        uncalibrated += len(items_of[k]) - len(kept)
-        items_of[k] = kept
-    data = rasch.Responses.of(person, item, x, len(items_of), len(order))
-    return Window(data, order, items_of, raw_pass, uncalibrated)
+    """The unit's responses in [start, end); restricted to `versions` (in that order, so that
+    item indices match a calibration's), the others still count in their paper's length."""
+    rows = repository.responses(db, unit_id, start, end)
+    result, pass_mark, version, right = rows.T
+    ids, first, person = np.unique(result, return_index=True, return_inverse=True)
+    length = np.bincount(person, minlength=len(ids))
+    raw_pass = measures.raw_pass_mark(pass_mark[first], length)  # whole papers, per person
+    if versions is None:
+        order, item = np.unique(version, return_inverse=True)
+        chosen = [int(v) for v in order]
+    else:
+        chosen = list(versions)
+        lookup = {v: i for i, v in enumerate(chosen)}
+        item = np.fromiter(
+            (lookup.get(v, -1) for v in version.tolist()), dtype=np.int64, count=len(version)
+        )
+    keep = item >= 0
+    data = rasch.Responses.of(person[keep], item[keep], right[keep], len(ids), len(chosen))
+    return Window(data, chosen, np.asarray(raw_pass, dtype=np.int64), int((~keep).sum()))
 
 
 def calibrate_unit(
+    db: Session,
+    unit_id: int,
+    now: datetime,
+    window_from: datetime | None = None,
+    window_to: datetime | None = None,
+    *,
+    from_start: bool = False,
+) -> CalibrationRun:
+    """Calibrate the unit from the results recorded in the window (see _calibrate_unit), with
+    one BLAS thread: a multi-threaded BLAS on a busy server spins on every core (measured:
+    7 x slower under load) and takes them from the candidates' requests."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _calibrate_unit(db, unit_id, now, window_from, window_to, from_start=from_start)
+
+
+def _calibrate_unit(
     db: Session,
     unit_id: int,
     now: datetime,
@@ -160,14 +159,7 @@ def calibrate_unit(
     taken, right = data.person_counts()
     fit_theta = np.where((right > 0) & (right < taken), theta, np.nan)  # extremes do not fit
     fit = rasch.item_fit(data, cal.b, fit_theta)
-    precision = measures.cut_precision(
-        [
-            ([float(cal.b[i]) for i in items], None, raw)
-            for items, raw in zip(window.items_of, window.raw_pass, strict=True)
-        ],
-        theta,
-        theta_se,
-    )
+    precision = measures.cut_precision(data, cal.b, window.raw_pass, theta, theta_se)
     run = CalibrationRun(
         unit_id=unit_id,
         created_at=now,
@@ -288,6 +280,12 @@ class Health:
 def item_health(
     db: Session, unit_id: int, since: datetime, now: datetime, min_n: int = measures.HEALTH_MIN_N
 ) -> Health:
+    """Live item health (see _item_health), with one BLAS thread as calibration has."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _item_health(db, unit_id, since, now, min_n)
+
+
+def _item_health(db: Session, unit_id: int, since: datetime, now: datetime, min_n: int) -> Health:
     """How the unit's calibrated items behave in the results recorded since `since`: each
     candidate's ability from their paper's calibrated items, then each item's observed right
     against what its b predicts for those who took it (z), and its infit and outfit; then

@@ -39,11 +39,14 @@ def bank(db: Session, clock: MovableClock, tmp_path: Path) -> Bank:
     return make_bank(db, clock.now(), tmp_path)
 
 
-def make_bank(db: Session, now: datetime, tmp_path: Path) -> Bank:
-    """Unit A of the test qualification with 60 live items, and centre C0042."""
+def make_bank(
+    db: Session, now: datetime, tmp_path: Path, per_criterion: int = 20, items: int = 20
+) -> Bank:
+    """Unit A of the test qualification with 3 x per_criterion live items (papers of `items`),
+    and centre C0042."""
     if db.scalars(select(Unit).where(Unit.urn == builder.UNIT_A)).first() is None:
         units = builder.banks()
-        units[builder.UNIT_A] = builder.unit_bank(builder.UNIT_A, per_criterion=20, items=20)
+        units[builder.UNIT_A] = builder.unit_bank(builder.UNIT_A, per_criterion, items)
         load_dir(db, builder.write(tmp_path, units=units), now)
     if centres.find_centre(db, "C0042") is None:
         centres.create_centre(db, "C0042", "Leeds", now)

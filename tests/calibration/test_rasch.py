@@ -10,7 +10,7 @@ from scipy.optimize import brentq, minimize
 from scipy.special import expit
 from scipy.stats import norm
 
-from app.calibration import measures, rasch
+from app.calibration import measures, rasch, scale
 
 
 def simulate(
@@ -257,24 +257,38 @@ def test_infit_and_outfit_match_their_definitions() -> None:
 
 
 def test_the_cut_precision_of_a_paper_worked_by_hand() -> None:
-    bs = [-1.0, 0.0, 1.0]
+    bs = np.array([-1.0, 0.0, 1.0])
     # raw pass mark 2 of 3: the cut is where P(-1)+P(0)+P(1) = 2
-    cut = brentq(lambda t: float(np.sum(expit(t - np.array(bs)))) - 2, -5, 5)
-    p = expit(cut - np.array(bs))
+    cut = brentq(lambda t: float(np.sum(expit(t - bs))) - 2, -5, 5)
+    p = expit(cut - bs)
     info = float(np.sum(p * (1 - p)))
+    two = rasch.Responses.of([0, 0, 0, 1, 1, 1], [0, 1, 2, 0, 1, 2], [1, 1, 0, 1, 1, 1], 2, 3)
     theta = np.array([cut + 0.1, cut + 5.0])
     se = np.array([1.0, 1.0])
-    got = measures.cut_precision([(bs, None, 2), (bs, None, 2)], theta, se)
-    assert got is not None
+    raw = np.array([2, 2])
+    got = measures.cut_precision(two, bs, raw, theta, se)
+    assert got is not None and got.papers == 2
     assert got.theta_cut == pytest.approx(cut, abs=1e-8)
     assert got.sem_logit == pytest.approx(1 / math.sqrt(info))
     assert got.sem_raw == pytest.approx(math.sqrt(info))
     assert got.in_doubt == 0.5  # 0.1 from the cut is in doubt, 5.0 is not
-    standard_set = measures.cut_precision([(bs, 4.9, 2)], theta[1:], se[1:])
+    standard_set = measures.cut_precision(two, bs, raw, theta, se, np.array([np.nan, cut + 4.9]))
     assert standard_set is not None and standard_set.in_doubt == 1.0
+
+
+def test_every_papers_cut_matches_the_scales_inverse_characteristic_curve() -> None:
+    rng = np.random.default_rng(12)
+    b = rng.normal(0, 1.3, 50)
+    data = simulate(rng, b, rng.normal(0, 1, 200), per_paper=25)
+    raw = rng.integers(0, 26, 200)
+    got = measures.paper_thetas(data, b, raw.astype(float))
+    for k in range(200):
+        bs = b[data.item[data.person == k]].tolist()
+        assert got[k] == pytest.approx(scale.theta_for_score(float(raw[k]), bs), abs=1e-7)
 
 
 def test_raw_pass_mark_is_the_least_score_marking_passes() -> None:
     assert measures.raw_pass_mark(50, 25) == 13  # 12.5 -> 13
     assert measures.raw_pass_mark(60, 20) == 12  # exactly 12 stays 12
     assert measures.raw_pass_mark(70, 30) == 21
+    assert measures.raw_pass_mark(np.array([50, 60]), np.array([25, 20])).tolist() == [13, 12]
