@@ -44,6 +44,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--strict", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
 
     import numpy as np
@@ -55,7 +56,7 @@ def main() -> int:
     from app.migrate import upgrade
     from tests.calibration import conftest as sim
 
-    with workspace() as tmp:
+    with workspace(args.keep) as tmp:
         url = sqlite_url(tmp) if args.backend == "sqlite" else fresh_postgres(postgres_base_url())
         upgrade(url)
         engine = make_engine(url)
@@ -109,11 +110,12 @@ def main() -> int:
             service.calibrate_unit(db, bank.unit_id, clock.now() - timedelta(minutes=30))
         for _ in range(args.runs):
             with transaction(factory, write=False) as db:
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 health = service.item_health(
                     db, bank.unit_id, clock.now() - timedelta(days=1), clock.now()
                 )
                 timings["item_health"].append(time.perf_counter() - t)
+                cpu["item_health"].append(time.process_time() - c)
         engine.dispose()
 
     rows = [
