@@ -74,7 +74,7 @@ def responses(
         query = query.where(Result.recorded_at >= start)
     # Core, not the ORM session's execute: 400,000 rows through the ORM's loading layer took
     # 10 s; plain rows from the connection, each batch read as integers, take under one.
-    result = db.connection().execution_options(stream_results=True).execute(query)
+    result = db.connection().execute(query, execution_options={"stream_results": True})
     parts = []
     while batch_rows := result.fetchmany(batch):
         flat = chain.from_iterable(batch_rows)
