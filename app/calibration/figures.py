@@ -31,7 +31,7 @@ def information_curve(
     """Place (theta, information) on a width x height canvas with margins for the axes."""
     if not rows:
         return None
-    left, right, top, bottom = 48, 12, 12, 36
+    left, right, top, bottom = 52, 12, 12, 36
     lo, hi = rows[0][0], rows[-1][0]
     top_info = max(info for _, info, _ in rows)
     ceiling = max(1.0, float(int(top_info) + 1))

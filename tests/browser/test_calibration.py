@@ -78,4 +78,9 @@ def test_a_results_officer_finds_the_leaked_item(
     expect(numbers.get_by_role("row")).to_have_count(34)  # header + 33 points
     found = violations(page)
     page.screenshot(path=str(artifacts_dir / "console-calibration.png"), full_page=True)
+    page.locator(".figure-pair").screenshot(
+        path=str(artifacts_dir / "console-calibration-information.png")
+    )
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    page.screenshot(path=str(artifacts_dir / "console-calibration-top.png"))
     assert found == [], found
