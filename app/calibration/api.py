@@ -36,9 +36,7 @@ async def get_worker(request: Request) -> Worker:
 WorkerDep = Annotated[Worker, Depends(get_worker)]
 
 
-def job_out(job: Job | None) -> JobOut | None:
-    if job is None:
-        return None
+def job_out(job: Job) -> JobOut:
     return JobOut(
         state=job.state,
         asked_at=job.asked_at,
@@ -53,12 +51,12 @@ def job_out(job: Job | None) -> JobOut | None:
 def calibration_out(db: Session, urn: str, unit_id: int, job: Job | None) -> CalibrationOut:
     found = service.latest(db, unit_id)
     if found is None:
-        return CalibrationOut(unit=urn, run=None, job=job_out(job))
+        return CalibrationOut(unit=urn, run=None, job=job_out(job) if job else None)
     run, rows = found
     names = service.labels(db, [d.item_version_id for d in rows])
     return CalibrationOut(
         unit=urn,
-        job=job_out(job),
+        job=job_out(job) if job else None,
         run=RunOut(
             id=run.id,
             created_at=run.created_at,
@@ -126,9 +124,7 @@ def calibrate(
         raise Invalid.field("to", "The window must end after it starts.")
     job = worker.start(u.id, window.window_from, window.window_to)
     response.headers["Location"] = f"/api/v1/units/{unit}/calibration"
-    out = job_out(job)
-    assert out is not None
-    return out
+    return job_out(job)
 
 
 @router.get("/{unit}/item-health", response_model=HealthOut)

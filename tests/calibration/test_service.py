@@ -128,3 +128,19 @@ def test_live_health_flags_a_leaked_item_before_the_window_closes(
     assert health.candidates == 400 and health.uncalibrated == 0
     with pytest.raises(Invalid):
         service.item_health(db, bank.unit_id, clock.now() + timedelta(days=1), clock.now())
+
+
+def test_live_health_counts_responses_to_items_not_yet_calibrated(
+    db: Session, bank: Bank, clock: MovableClock
+) -> None:
+    first_window(db, bank, clock, persons=300)
+    clock.advance(hours=1)
+    run = service.calibrate_unit(db, bank.unit_id, clock.now())
+    clock.advance(days=1)
+    v = bank.versions
+    record(db, bank, [[(v[0], 1), (v[55], 0), (v[56], None)], [(v[1], 0), (v[57], 1)]], clock.now())
+    clock.advance(minutes=5)
+    health = service.item_health(db, bank.unit_id, run.window_to, clock.now())
+    assert health.candidates == 2 and health.uncalibrated == 3
+    assert {h.item_version_id for h in health.items} == {v[0], v[1]}
+    assert all(h.flags == [] for h in health.items)  # 1 response each: below the gate
