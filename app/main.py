@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from app import secretbox
 from app.apidocs import pages as apidocs
 from app.auth.api import router as auth_router
+from app.calibration.api import router as calibration_router
 from app.candidates import importer
 from app.candidates.api import router as candidates_router
 from app.centres.api import router as centres_router
@@ -118,6 +119,7 @@ def create_app(
         centres_router,
         candidates_router,
         qualifications_router,
+        calibration_router,
         sittings_router,
         events.router,
         invigilation_router,

@@ -38,6 +38,13 @@ class CalibrationRun(Base):
     person_sd: Mapped[float] = mapped_column(Float, default=1.0, server_default="1")
     # Model-based reliability of the window's candidates (person separation, WLE).
     reliability: Mapped[float | None] = mapped_column(Float)
+    marginal_reliability: Mapped[float | None] = mapped_column(Float)
+    # The pass mark's precision (median over the window's papers) and the share of candidates
+    # whose pass or fail is in doubt (|theta - cut| < 1.96 SE).
+    theta_cut: Mapped[float | None] = mapped_column(Float)
+    sem_cut: Mapped[float | None] = mapped_column(Float)  # logits
+    sem_cut_raw: Mapped[float | None] = mapped_column(Float)  # marks
+    in_doubt: Mapped[float | None] = mapped_column(Float)
     iterations: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     converged: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
@@ -57,7 +64,11 @@ class ItemDifficulty(Base):
     item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
     b: Mapped[float] = mapped_column(Float)
     se: Mapped[float] = mapped_column(Float)
-    n: Mapped[int] = mapped_column(Integer)  # responses in this run's window
+    # Responses behind b: this window's when estimated here; the anchor run's row's when
+    # anchored or carried (an item not sat in the window keeps its difficulty, `carried`).
+    n: Mapped[int] = mapped_column(Integer)
+    n_window: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    carried: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     n_correct: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Held at the anchor run's difficulty (a stable common item), not re-estimated.
     anchored: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from app.console import (
     auth,
     banks,
+    calibration,
     candidates,
     centres,
     results,
@@ -19,5 +20,16 @@ from app.console import (
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 router.add_api_route("", auth.home, methods=["GET"], response_class=HTMLResponse)
-for module in (auth, centres, candidates, sittings, results, tokens, webhooks, banks, standards):
+for module in (
+    auth,
+    centres,
+    candidates,
+    sittings,
+    results,
+    tokens,
+    webhooks,
+    banks,
+    calibration,
+    standards,
+):
     router.include_router(module.router)

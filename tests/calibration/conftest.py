@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.banks.models import Item, ItemVersion
@@ -36,11 +36,20 @@ class Bank:
 
 @pytest.fixture
 def bank(db: Session, clock: MovableClock, tmp_path: Path) -> Bank:
-    """Unit A of the test qualification with 60 live items."""
-    units = builder.banks()
-    units[builder.UNIT_A] = builder.unit_bank(builder.UNIT_A, per_criterion=20, items=20)
-    load_dir(db, builder.write(tmp_path, units=units), clock.now())
-    centres.create_centre(db, "C0042", "Leeds", clock.now())
+    return make_bank(db, clock.now(), tmp_path)
+
+
+def make_bank(
+    db: Session, now: datetime, tmp_path: Path, per_criterion: int = 20, items: int = 20
+) -> Bank:
+    """Unit A of the test qualification with 3 x per_criterion live items (papers of `items`),
+    and centre C0042."""
+    if db.scalars(select(Unit).where(Unit.urn == builder.UNIT_A)).first() is None:
+        units = builder.banks()
+        units[builder.UNIT_A] = builder.unit_bank(builder.UNIT_A, per_criterion, items)
+        load_dir(db, builder.write(tmp_path, units=units), now)
+    if centres.find_centre(db, "C0042") is None:
+        centres.create_centre(db, "C0042", "Leeds", now)
     db.flush()
     unit = db.scalars(select(Unit).where(Unit.urn == builder.UNIT_A)).one()
     rows = db.execute(
@@ -70,7 +79,8 @@ def record(
     pass_mark_percent: int = 50,
 ) -> None:
     """One sitting at `at` in which candidate k sat papers[k]: (item_version_id, 1 | 0 | None
-    for omitted) per position; each gets a result marked as marking would."""
+    for omitted) per position; each gets a result marked as marking would. Rows go in by
+    bulk inserts: a simulated sitting has thousands."""
     centre = centres.get_centre(db, "C0042")
     sitting = Sitting(
         centre_id=centre.id,
@@ -87,22 +97,26 @@ def record(
     )
     db.add(sitting)
     db.flush()
-    for paper in papers:
-        _counter["n"] += 1
-        n = _counter["n"]
-        candidate = Candidate(
-            candidate_number=f"S{n:06d}",
+    first = _counter["n"] + 1
+    _counter["n"] += len(papers)
+    numbers = range(first, first + len(papers))
+    candidates = [
+        Candidate(
+            candidate_number=f"S{n:07d}",
             centre_id=centre.id,
             first_name="Sim",
             last_name=f"Ulated{n}",
             extra_time_percent=0,
             created_at=at,
         )
-        db.add(candidate)
-        db.flush()
-        attempt = Attempt(
+        for n in numbers
+    ]
+    db.add_all(candidates)
+    db.flush()
+    attempts = [
+        Attempt(
             sitting_id=sitting.id,
-            candidate_id=candidate.id,
+            candidate_id=c.id,
             status="submitted",
             access_code=f"A{n}",
             seed=n,
@@ -110,29 +124,35 @@ def record(
             paused_seconds=0,
             submitted_at=at,
         )
-        db.add(attempt)
-        db.flush()
-        score = 0
-        db.add_all(
-            PaperItem(
-                attempt_id=attempt.id,
-                position=position,
-                item_version_id=version,
-                option_order=[],
-                answer=None
-                if x is None
-                else (bank.keys[version] if x == 1 else bank.wrong[version]),
-                answer_seq=position,
-                answered_at=None if x is None else at,
+        for n, c in zip(numbers, candidates, strict=True)
+    ]
+    db.add_all(attempts)
+    db.flush()
+    rows = []
+    for attempt, paper in zip(attempts, papers, strict=True):
+        for position, (version, x) in enumerate(paper, start=1):
+            answer = None if x is None else (bank.keys[version] if x == 1 else bank.wrong[version])
+            rows.append(
+                {
+                    "attempt_id": attempt.id,
+                    "position": position,
+                    "item_version_id": version,
+                    "option_order": [],
+                    "answer": answer,
+                    "answer_seq": position,
+                    "answered_at": None if x is None else at,
+                    "flagged": False,
+                }
             )
-            for position, (version, x) in enumerate(paper, start=1)
-        )
+    db.execute(insert(PaperItem), rows)
+    results = []
+    for n, attempt, paper in zip(numbers, attempts, papers, strict=True):
         score = sum(1 for _, x in paper if x == 1)
-        db.add(
+        results.append(
             Result(
                 seq=n,
                 attempt_id=attempt.id,
-                candidate_id=candidate.id,
+                candidate_id=attempt.candidate_id,
                 centre_id=centre.id,
                 unit_id=bank.unit_id,
                 sitting_id=sitting.id,
@@ -148,6 +168,7 @@ def record(
                 recorded_at=at + timedelta(minutes=1),
             )
         )
+    db.add_all(results)
     db.flush()
 
 
