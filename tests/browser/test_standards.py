@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
+from app import counters
 from app.banks.models import Item, ItemVersion
 from app.candidates.models import Candidate
 from app.centres import service as centres
@@ -110,7 +111,7 @@ def panel_room(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory
             )
             db.add(
                 Result(
-                    seq=10**6 + n + int(tag, 16) % 10**5 * 100,
+                    seq=counters.next_value(db, "results"),
                     attempt_id=attempt.id,
                     candidate_id=person.id,
                     centre_id=centre.id,
