@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -624,3 +625,29 @@ def stats(
         click.echo(tables.as_csv(report, table), nl=False)  # type: ignore[arg-type]
     else:
         click.echo(tables.text_report(report))
+
+
+@main.command()
+@click.argument("unit")
+@click.option(
+    "--from", "window_from", type=click.DateTime(), help="results recorded at or after (UTC)"
+)
+@click.option("--to", "window_to", type=click.DateTime(), help="results recorded before (UTC)")
+@click.option("--from-start", is_flag=True, help="from the first result, whatever ran before")
+def calibrate(
+    unit: str, window_from: datetime | None, window_to: datetime | None, from_start: bool
+) -> None:
+    """Rasch-calibrate UNIT (e.g. D/601/7644) from a window's results, anchored to its latest
+    calibration; prints the run's summary and its items as JSON."""
+    import json
+
+    from app.calibration.cli import calibrate_unit
+
+    try:
+        with _session() as session:
+            summary = calibrate_unit(
+                session, unit, SystemClock().now(), window_from, window_to, from_start
+            )
+    except AppError as exc:
+        _fail(exc)
+    click.echo(json.dumps(summary, indent=2, default=str))

@@ -21,14 +21,20 @@ class Counter(Base):
 
 def next_value(db: Session, name: str) -> int:
     """Increment the counter; its row stays locked until this transaction ends."""
+    return next_values(db, name, 1)
+
+
+def next_values(db: Session, name: str, count: int) -> int:
+    """Take `count` consecutive values (for a bulk load); the first of them. The row stays
+    locked until this transaction ends."""
     value = db.scalar(
         update(Counter)
         .where(Counter.name == name)
-        .values(value=Counter.value + 1)
+        .values(value=Counter.value + count)
         .returning(Counter.value)
     )
     if value is None:  # first use; the migration creates the counters the service needs
-        db.add(Counter(name=name, value=1))
+        db.add(Counter(name=name, value=count))
         db.flush()
         return 1
-    return int(value)
+    return int(value) - count + 1

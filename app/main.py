@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from app import secretbox
 from app.apidocs import pages as apidocs
 from app.auth.api import router as auth_router
+from app.calibration.api import router as calibration_router
 from app.candidates import importer
 from app.candidates.api import router as candidates_router
 from app.centres.api import router as centres_router
@@ -38,6 +39,7 @@ from app.signing.api import router as signing_router
 from app.sittings import events, sweeper
 from app.sittings.api import router as sittings_router
 from app.sittings.pages import router as exam_pages
+from app.standards.api import router as standards_router
 from app.stats.api import router as stats_router
 from app.system.api import router as system_router
 from app.web import STATIC_DIR, Redirect
@@ -118,12 +120,14 @@ def create_app(
         centres_router,
         candidates_router,
         qualifications_router,
+        calibration_router,
         sittings_router,
         events.router,
         invigilation_router,
         marking_router,
         journal_router,
         webhooks_router,
+        standards_router,
         signing_router,
         stats_router,
         exam_pages,

@@ -2,6 +2,7 @@
 
 from app.auth.models import ApiToken, LoginThrottle
 from app.banks.models import Item, ItemVersion
+from app.calibration.models import CalibrationRun, ItemDifficulty
 from app.candidates.models import Candidate, UnitResult
 from app.centres.models import Centre, Invigilator
 from app.counters import Counter
@@ -20,6 +21,13 @@ from app.qualifications.models import (
 from app.signing.models import SigningKey
 from app.sittings.models import Attempt, PaperItem, Sitting
 from app.staff.models import StaffAccount
+from app.standards.models import (
+    StandardExercise,
+    StandardItem,
+    StandardJudge,
+    StandardJudgement,
+    UnitCut,
+)
 from app.stats.models import ItemExclusion
 from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
@@ -27,6 +35,7 @@ __all__ = [
     "ApiToken",
     "Attempt",
     "Base",
+    "CalibrationRun",
     "Candidate",
     "Centre",
     "Counter",
@@ -34,6 +43,7 @@ __all__ = [
     "Incident",
     "Invigilator",
     "Item",
+    "ItemDifficulty",
     "ItemExclusion",
     "ItemVersion",
     "JournalEntry",
@@ -48,8 +58,13 @@ __all__ = [
     "SigningKey",
     "Sitting",
     "StaffAccount",
+    "StandardExercise",
+    "StandardItem",
+    "StandardJudge",
+    "StandardJudgement",
     "TestSpec",
     "Unit",
+    "UnitCut",
     "UnitResult",
     "Webhook",
     "WebhookAttempt",

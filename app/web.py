@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,13 @@ def rich_text(value: str) -> Markup:
     return Markup(richtext.clean(value))  # cleaned by the allow-list above
 
 
+def fraction(value: str) -> Fraction:
+    """An exact fraction stored as text ("13/20"), for figures shown to people."""
+    return Fraction(value)
+
+
 _env.filters.update(
+    fraction=fraction,
     rich_text=rich_text,
     minutes_seconds=minutes_seconds,
     minutes_words=minutes_words,

@@ -8,10 +8,12 @@ from fastapi.responses import HTMLResponse
 from app.console import (
     auth,
     banks,
+    calibration,
     candidates,
     centres,
     results,
     sittings,
+    standards,
     statistics,
     tokens,
     webhooks,
@@ -19,5 +21,17 @@ from app.console import (
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 router.add_api_route("", auth.home, methods=["GET"], response_class=HTMLResponse)
-for module in (auth, centres, candidates, sittings, results, statistics, tokens, webhooks, banks):
+for module in (
+    auth,
+    centres,
+    candidates,
+    sittings,
+    results,
+    statistics,
+    tokens,
+    webhooks,
+    banks,
+    calibration,
+    standards,
+):
     router.include_router(module.router)

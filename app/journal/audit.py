@@ -4,7 +4,7 @@ an edited score shows here; editing the journal to match shows in its hashes and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from app.journal.service import Breach, attempt_chain
 from app.marking import repository as results
 from app.marking.scoring import Line, mark
 from app.sittings.models import Attempt, PaperItem
+from app.standards.passmarks import remarked_pass_mark
 
 
 def replayed_answers(chain_entries: Iterable[JournalEntry]) -> dict[int, str | None]:
@@ -39,6 +40,17 @@ def excluded_positions(chain_entries: Iterable[JournalEntry]) -> set[int]:
         if entry.event in MARKINGS:
             positions.update(int(p) for p in entry.data.get("excluded", []))
     return positions
+
+
+def built_pass_mark(chain_entries: Iterable[JournalEntry], kept: Sequence[int]) -> int | None:
+    """The raw pass mark the paper was built with (under a standard-set cut), if it was; with
+    items excluded since, the same cut's mark on the positions `kept`."""
+    for entry in chain_entries:
+        if entry.event == "paper_built" and entry.data.get("pass_mark") is not None:
+            built = entry.data
+            everything = len(built.get("items", [])) == len(kept)
+            return int(built["pass_mark"]) if everything else remarked_pass_mark(built, kept)
+    return None
 
 
 def audit(db: Session, sitting_id: int | None = None) -> list[Breach]:
@@ -73,23 +85,34 @@ def audit(db: Session, sitting_id: int | None = None) -> list[Breach]:
         if result is None:
             continue
         left_out = excluded_positions(entries)
+        paper = list(enumerate(results.lines(db, attempt.id), start=1))
         lines = [
             Line(outcome, key, journalled.get(position))
-            for position, (outcome, key, _) in enumerate(results.lines(db, attempt.id), start=1)
+            for position, (outcome, key, _) in paper
             if position not in left_out
         ]
-        marks = mark(lines, result.pass_mark_percent)
+        # A paper built under a standard-set cut journalled its own raw pass mark then (and
+        # what it takes to work it out again without an excluded item); any other is held to
+        # the unit's percent, as the result says.
+        kept = [position for position, _ in paper if position not in left_out]
+        paper_pass_mark = built_pass_mark(entries, kept)
+        if paper_pass_mark is None:
+            marks = mark(lines, result.pass_mark_percent)
+        else:
+            marks = mark(lines, result.pass_mark_percent, paper_pass_mark)
         outcome = "pass" if marks.passed else "fail"
         expected = (marks.score, marks.max_score, float(marks.percent), outcome)
         found = (result.score, result.max_score, result.percent, result.outcome)
-        if expected != found:
+        needed = (marks.pass_mark, marks.pass_mark_percent)
+        if expected != found or needed != (result.pass_mark, result.pass_mark_percent):
             breaches.append(
                 Breach(
                     chain,
                     0,
-                    f"result {found[0]}/{found[1]} ({found[2]}%, {found[3]}) does not follow "
-                    f"from the journalled answers: {expected[0]}/{expected[1]} "
-                    f"({expected[2]}%, {expected[3]})",
+                    f"result {found[0]}/{found[1]} ({found[2]}%, {found[3]}, pass mark "
+                    f"{result.pass_mark}) does not follow from the journalled answers: "
+                    f"{expected[0]}/{expected[1]} ({expected[2]}%, {expected[3]}, pass mark "
+                    f"{needed[0]})",
                 )
             )
         marked = [e for e in entries if e.event in MARKINGS]

@@ -17,9 +17,10 @@ class JournalEntry(Base):
     __table_args__ = (UniqueConstraint("chain", "seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chain: Mapped[str] = mapped_column(String(40))  # "sitting:7" or "attempt:42"
+    chain: Mapped[str] = mapped_column(String(40))  # "sitting:7", "attempt:42" or "unit:3"
     seq: Mapped[int] = mapped_column(Integer)
-    sitting_id: Mapped[int] = mapped_column(
+    # None on a chain that belongs to no sitting: a unit's standard setting ("unit:3").
+    sitting_id: Mapped[int | None] = mapped_column(
         ForeignKey("sittings.id", ondelete="CASCADE"), index=True
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -37,7 +38,8 @@ class JournalHead(Base):
     __tablename__ = "journal_heads"
 
     chain: Mapped[str] = mapped_column(String(40), primary_key=True)
-    sitting_id: Mapped[int] = mapped_column(
+    # None on a chain that belongs to no sitting: a unit's standard setting ("unit:3").
+    sitting_id: Mapped[int | None] = mapped_column(
         ForeignKey("sittings.id", ondelete="CASCADE"), index=True
     )
     seq: Mapped[int] = mapped_column(Integer)

@@ -2,7 +2,7 @@
 
 Chains: one per sitting (scheduled, started, closed, incidents) and one per attempt (sign-ins,
 answers, flags, pauses, time, voiding, submission, marking), so that candidates saving at once
-never wait on each other.
+never wait on each other; and one per unit for what belongs to no sitting (a standard signed off).
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ def attempt_chain(attempt_id: int) -> str:
     return f"attempt:{attempt_id}"
 
 
+def unit_chain(unit_id: int) -> str:
+    """A unit's own chain (no sitting): its standard-setting decisions."""
+    return f"unit:{unit_id}"
+
+
 def digest(
     chain: str, seq: int, at: datetime, actor: str, event: str, data: dict[str, Any], prev: str
 ) -> str:
@@ -49,7 +54,7 @@ def digest(
     return hashlib.sha256((prev + content).encode()).hexdigest()
 
 
-def open_chain(db: Session, chain: str, sitting_id: int) -> None:
+def open_chain(db: Session, chain: str, sitting_id: int | None) -> None:
     db.add(JournalHead(chain=chain, sitting_id=sitting_id, seq=0, hash=GENESIS))
 
 
@@ -73,7 +78,7 @@ _MOVE_HEAD = (
 def append(
     db: Session,
     chain: str,
-    sitting_id: int,
+    sitting_id: int | None,
     at: datetime,
     actor: str,
     event: str,
@@ -113,6 +118,12 @@ def entries(db: Session, sitting_id: int) -> list[JournalEntry]:
     """A sitting's whole journal, in the order things happened."""
     query = select(JournalEntry).where(JournalEntry.sitting_id == sitting_id)
     return list(db.scalars(query.order_by(JournalEntry.at, JournalEntry.id)))
+
+
+def chain_entries(db: Session, chain: str) -> list[JournalEntry]:
+    """One chain's entries in order (a unit's, say, which belongs to no sitting)."""
+    query = select(JournalEntry).where(JournalEntry.chain == chain)
+    return list(db.scalars(query.order_by(JournalEntry.seq)))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,9 @@ class Result(Base):
     max_score: Mapped[int] = mapped_column(Integer)
     percent: Mapped[float] = mapped_column(Numeric(5, 2, asdecimal=False))
     pass_mark_percent: Mapped[int] = mapped_column(Integer)
+    # The raw marks this paper needed (its own pass mark under a standard-set cut, or the
+    # unit's percentage of its length); null only on results recorded before it was kept.
+    pass_mark: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(4))
     by_learning_outcome: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

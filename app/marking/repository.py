@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeVarTuple
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app.banks.models import ItemVersion
 from app.candidates.models import Candidate
 from app.centres.models import Centre
+from app.journal.models import JournalEntry
 from app.marking.models import Result, ResultCorrection
 from app.qualifications.models import Criterion, LearningOutcome, Unit
 from app.sittings.models import PaperItem
@@ -50,6 +51,17 @@ def lock_paper_versions(db: Session, attempt_id: int) -> None:
         .where(ItemVersion.id.in_(paper))
         .with_for_update(read=True, key_share=True)
     ).all()
+
+
+def built_paper(db: Session, attempt_id: int) -> dict[str, Any] | None:
+    """What the attempt's `paper_built` journal entry recorded (its pass mark's cut and the
+    difficulties it used), or None."""
+    data = db.scalar(
+        select(JournalEntry.data).where(
+            JournalEntry.chain == f"attempt:{attempt_id}", JournalEntry.event == "paper_built"
+        )
+    )
+    return dict(data) if data else None
 
 
 def excluded_positions(db: Session, attempt_id: int) -> list[int]:

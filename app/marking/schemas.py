@@ -30,6 +30,13 @@ class ResultBody(BaseModel):
     max_score: int
     percent: float
     pass_mark_percent: int
+    pass_mark: int | None = Field(
+        default=None,
+        description=(
+            "The raw marks this paper needed (its own, under a standard-set cut); "
+            "null only on a result recorded before it was kept"
+        ),
+    )
     outcome: str
     started_at: datetime | None
     submitted_at: datetime

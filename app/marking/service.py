@@ -19,6 +19,7 @@ from app.marking.schemas import OutcomeScore, ResultBody, ResultOut
 from app.marking.scoring import Line, Marks, mark
 from app.signing import service as signing
 from app.sittings.models import Attempt, Sitting
+from app.standards import passmarks
 from app.webhooks import service as webhooks
 
 MAX_PAGE = 1000
@@ -31,7 +32,7 @@ def record(
     delivery queued for every subscribed webhook: all in the caller's transaction (which holds
     the attempt's lock), so a rolled-back submission leaves neither result nor delivery."""
     assert attempt.submitted_at is not None and attempt.submitted_by is not None
-    marks = _marks(db, attempt.id, sitting.pass_mark_percent, lock=True)
+    marks = _marks(db, attempt, sitting.pass_mark_percent, lock=True)
     result = Result(
         seq=counters.next_value(db, "results"),
         attempt_id=attempt.id,
@@ -42,7 +43,8 @@ def record(
         score=marks.score,
         max_score=marks.max_score,
         percent=float(marks.percent),
-        pass_mark_percent=sitting.pass_mark_percent,
+        pass_mark_percent=marks.pass_mark_percent,
+        pass_mark=marks.pass_mark,
         outcome="pass" if marks.passed else "fail",
         by_learning_outcome=[
             {"number": n, "score": s, "max_score": m} for n, s, m in marks.by_outcome
@@ -59,22 +61,37 @@ def record(
     return result
 
 
-def _marks(db: Session, attempt_id: int, pass_mark_percent: int, *, lock: bool) -> Marks:
-    """The paper marked from its stored answers, leaving out excluded item versions.
+def _marks(db: Session, attempt: Attempt, pass_mark_percent: int, *, lock: bool) -> Marks:
+    """The paper marked from its stored answers, leaving out excluded item versions, against
+    its own raw pass mark where it was built under a standard-set cut (app/standards), else the
+    unit's percent.
 
     On recording (`lock`), the paper's versions are locked first, so an exclusion either
     commits before this reads the exclusions (and is left out here) or waits for this result
     (and re-marks it). A re-marking holds the result's row instead, and takes no version
     locks: two exclusions of different versions never wait on each other's version."""
     if lock:
-        repository.lock_paper_versions(db, attempt_id)
-    left_out = set(repository.excluded_positions(db, attempt_id))
+        repository.lock_paper_versions(db, attempt.id)
+    left_out = set(repository.excluded_positions(db, attempt.id))
+    rows = repository.marking_lines(db, attempt.id)
+    kept = [position for position, *_ in rows if position not in left_out]
     lines = [
         Line(outcome, key, answer)
-        for position, outcome, key, answer in repository.marking_lines(db, attempt_id)
+        for position, outcome, key, answer in rows
         if position not in left_out
     ]
-    return mark(lines, pass_mark_percent)
+    return mark(lines, pass_mark_percent, _paper_pass_mark(db, attempt, kept, bool(left_out)))
+
+
+def _paper_pass_mark(db: Session, attempt: Attempt, kept: list[int], excluded: bool) -> int | None:
+    """The paper's own raw pass mark: as built, or, with items excluded since, the same cut on
+    the items that still count (from what its `paper_built` entry journalled)."""
+    if attempt.pass_mark is None:
+        return None
+    if not excluded:
+        return attempt.pass_mark
+    built = repository.built_paper(db, attempt.id)
+    return passmarks.remarked_pass_mark(built, kept) if built else attempt.pass_mark
 
 
 def left_out(db: Session, attempt_id: int) -> list[int]:
@@ -87,20 +104,36 @@ def remark(db: Session, result: Result, *, reason: str, now: datetime) -> bool:
     version (the caller holds the result's row lock: see lock_results_holding); if anything
     changed, publish it as a `remarked` correction. A voided result stays voided. True if it
     changed."""
-    marks = _marks(db, result.attempt_id, result.pass_mark_percent, lock=False)
+    attempt = db.get(Attempt, result.attempt_id)
+    assert attempt is not None
+    marks = _marks(db, attempt, result.pass_mark_percent, lock=False)
     outcome = "pass" if marks.passed else "fail"
     by_outcome = [{"number": n, "score": s, "max_score": m} for n, s, m in marks.by_outcome]
-    if (
+    now_stands = (
+        marks.score,
+        marks.max_score,
+        float(marks.percent),
+        outcome,
+        by_outcome,
+        marks.pass_mark,
+        marks.pass_mark_percent,
+    )
+    stood = (
         result.score,
         result.max_score,
         float(result.percent),
         result.outcome,
         result.by_learning_outcome,
-    ) == (marks.score, marks.max_score, float(marks.percent), outcome, by_outcome):
+        result.pass_mark,
+        result.pass_mark_percent,
+    )
+    if stood == now_stands:
         return False
     result.score, result.max_score = marks.score, marks.max_score
     result.percent, result.outcome = float(marks.percent), outcome
     result.by_learning_outcome = by_outcome
+    # The marks the paper needed follow its scored items (the same percent, or the same cut).
+    result.pass_mark, result.pass_mark_percent = marks.pass_mark, marks.pass_mark_percent
     correct(db, result, kind="remarked", reason=reason, now=now)
     return True
 
@@ -117,6 +150,7 @@ def body(r: Result, candidate_number: str, centre: str, unit: str) -> ResultBody
         max_score=r.max_score,
         percent=float(r.percent),
         pass_mark_percent=r.pass_mark_percent,
+        pass_mark=r.pass_mark,
         outcome=r.outcome,
         started_at=as_utc(r.started_at) if r.started_at else None,
         submitted_at=as_utc(r.submitted_at),

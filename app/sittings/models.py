@@ -81,6 +81,9 @@ class Attempt(Base):
     rest_break_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_by: Mapped[str | None] = mapped_column(String(12))
+    # The raw marks this paper needs, fixed when it was built from the unit's standard-set cut
+    # (app/standards): None when the unit had none, and the sitting's pass mark applies.
+    pass_mark: Mapped[int | None] = mapped_column(Integer)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Time the page stopped reporting while the clock ran: shown to the invigilator, never
     # credited silently (they may add it back as extra time).

@@ -22,6 +22,7 @@ from app.qualifications.models import Criterion, LearningOutcome, Unit
 from app.sittings import repository, timing
 from app.sittings.models import Attempt, PaperItem, Sitting
 from app.sittings.status import AttemptStatus, SittingStatus
+from app.standards import service as standards
 from app.stats.models import ItemExclusion
 
 # Read aloud and copied from a board: no 0/O, 1/I/L.
@@ -172,9 +173,15 @@ def schedule(
     )
     seeds = [secrets.randbits(31) for _ in people]
     papers = build_papers(pool, quotas, exposure, seeds)
+    # Under a standard-set cut each paper's own raw pass mark is fixed now, with the paper: the
+    # candidate's standard cannot move with a recalibration between building and marking.
+    marks = standards.paper_pass_marks(
+        db, unit_row.id, [[line.version_id for line in paper] for paper in papers]
+    )
     used: dict[int, int] = {}
     codes = personal_codes(len(people))
-    for person, seed, paper, code in zip(people, seeds, papers, codes, strict=True):
+    for n, (person, seed, paper, code) in enumerate(zip(people, seeds, papers, codes, strict=True)):
+        own = marks[n] if marks else None
         attempt = Attempt(
             sitting_id=sitting.id,
             candidate_id=person.id,
@@ -183,23 +190,21 @@ def schedule(
             seed=seed,
             allowed_seconds=timing.allowed_seconds(duration, person.extra_time_percent),
             paused_seconds=0,
+            pass_mark=own.pass_mark if own else None,
         )
         db.add(attempt)
         db.flush()
         journal.open_chain(db, journal.attempt_chain(attempt.id), sitting.id)
+        built: dict[str, object] = {
+            "candidate": person.candidate_number,
+            "seed": seed,
+            "allowed_seconds": attempt.allowed_seconds,
+            "items": [line.version_id for line in paper],
+        }
+        if own:
+            built.update(own.journalled())
         journal.append(
-            db,
-            journal.attempt_chain(attempt.id),
-            sitting.id,
-            now,
-            actor,
-            "paper_built",
-            {
-                "candidate": person.candidate_number,
-                "seed": seed,
-                "allowed_seconds": attempt.allowed_seconds,
-                "items": [line.version_id for line in paper],
-            },
+            db, journal.attempt_chain(attempt.id), sitting.id, now, actor, "paper_built", built
         )
         for position, line in enumerate(paper, start=1):
             db.add(

@@ -25,6 +25,7 @@ Permission = Literal[
     "banks:view",
     "tokens:manage",
     "webhooks:manage",
+    "standards:manage",
 ]
 
 _EVERYONE: frozenset[Permission] = frozenset({"centres:view", "candidates:view", "sittings:view"})
@@ -41,6 +42,8 @@ GRANTS: dict[str, frozenset[Permission]] = {
             "banks:view",
             "tokens:manage",
             "webhooks:manage",
+            # Runs standard setting: a cut changes every paper's pass mark from then on.
+            "standards:manage",
         }
     ),
     # Schedules sittings: registers candidates and their access arrangements, reads the banks.

@@ -65,6 +65,12 @@ def get_active(db: Session, account_id: int) -> StaffAccount | None:
     return account if account is not None and account.disabled_at is None else None
 
 
+def find_active(db: Session, username: str) -> StaffAccount | None:
+    """An active account by its username (any case)."""
+    account = repository.by_username(db, username.strip().lower())
+    return account if account is not None and account.disabled_at is None else None
+
+
 def list_accounts(db: Session) -> list[StaffAccount]:
     return repository.all_accounts(db)
 

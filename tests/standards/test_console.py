@@ -1,0 +1,132 @@
+"""The console's standard-setting pages: the whole panel workflow by forms, parsed by the API's
+schemas; an accessible chart with its numbers in a table; administrators only."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.orm import Session
+
+from app.standards import service
+from tests.standards.conftest import Room, SignIn, calibrate, live_versions, unit_id
+from tests.standards.test_marking import sit
+
+
+def start(room: Room, csrf: str, method: str = "angoff") -> int:
+    page = room.client.post(
+        "/console/standards",
+        data={"csrf_token": csrf, "unit": "F/503/0358", "method": method, "title": "Panel"},
+        follow_redirects=False,
+    )
+    assert page.status_code == 303, page.text
+    return int(page.headers["location"].rsplit("/", 1)[1])
+
+
+def test_the_panel_workflow_in_the_console(room: Room, db: Session, console: SignIn) -> None:
+    calibrate(db, unit_id(db), {v: 0.0 for v in live_versions(db)}, room.clock.now())
+    session = room.open_session(["N001", "N002"])  # results so far: 80 % and 40 %
+    sit(room, session, "N001", 12)
+    sit(room, session, "N002", 6)
+    csrf = console("administrator")
+    assert "Standard setting" in room.client.get("/console").text
+    exercise_id = start(room, csrf)
+    page = room.client.get(f"/console/standards/{exercise_id}")
+    assert page.status_code == 200 and "No judges yet" in page.text
+    added = room.client.post(
+        f"/console/standards/{exercise_id}/judges", data={"csrf_token": csrf, "name": "Ann"}
+    )
+    assert added.status_code == 200 and "Judge added" in added.text
+    judge_id = re.search(r'<option value="(\d+)"', added.text)
+    assert judge_id
+    versions = re.findall(r'name="p-(\d+)"', added.text)
+    assert len(versions) == 15
+    form = {"csrf_token": csrf, "judge_id": judge_id.group(1)}
+    # a probability out of range: refused by the API's schema, nothing stored
+    bad = room.client.post(
+        f"/console/standards/{exercise_id}/judgements",
+        data={**form, **{f"p-{v}": "1.2" for v in versions}},
+    )
+    assert bad.status_code == 422 and "There is a problem" in bad.text
+    assert service.judgements_of(db, service.exercise_of(db, exercise_id), 1) == []
+    good = room.client.post(
+        f"/console/standards/{exercise_id}/judgements",
+        data={**form, **{f"p-{v}": "0.6" for v in versions}},
+    )
+    assert good.status_code == 200 and "Judgement recorded" in good.text
+    assert re.search(r"<strong>9\.00</strong>", good.text)  # 15 x 0.6
+    assert "<strong>60.00 %</strong>" in good.text
+    # every paper's items at b = 0 need 9 of 15: one of the two passes
+    assert "<strong>50.00 %</strong>" in good.text
+    assert 'role="img"' in good.text and '<title id="chart-title">' in good.text
+    signed = room.client.post(
+        f"/console/standards/{exercise_id}/sign-off",
+        data={"csrf_token": csrf, "rationale": "Agreed after discussion"},
+    )
+    assert signed.status_code == 200 and "Signed off" in signed.text
+    assert "standard signed off" in signed.text  # the unit's journal
+    again = room.client.post(
+        f"/console/standards/{exercise_id}/sign-off",
+        data={"csrf_token": csrf, "rationale": "Twice"},
+    )
+    assert again.status_code == 409
+
+
+def test_hofstee_chart_draws_the_box(room: Room, db: Session, console: SignIn) -> None:
+    session = room.open_session(["N001", "N002"])  # results so far: 80 % and 40 %
+    sit(room, session, "N001", 12)
+    sit(room, session, "N002", 6)
+    csrf = console("administrator")
+    exercise_id = start(room, csrf, "hofstee")
+    room.client.post(
+        f"/console/standards/{exercise_id}/judges", data={"csrf_token": csrf, "name": "Hal"}
+    )
+    judge_id = service.exercise_of(db, exercise_id).judges[0].id
+    bounds = {"k_min": "50", "k_max": "70", "f_min": "10", "f_max": "50"}
+    page = room.client.post(
+        f"/console/standards/{exercise_id}/judgements",
+        data={"csrf_token": csrf, "judge_id": str(judge_id), **bounds},
+    )
+    assert page.status_code == 200, page.text
+    # F(c) is 50 % for c in (40, 80]: the diagonal 50 - 2 (c - 50) meets it at c = 50
+    assert "<strong>50.00 %</strong>" in page.text
+    assert "Hofstee box" in page.text and "stroke-dasharray" in page.text
+
+
+def test_other_roles_are_refused(room: Room, console: SignIn) -> None:
+    admin = console("administrator")
+    exercise_id = start(room, admin)
+    for role in ("exam_officer", "results_officer"):
+        csrf = console(role)
+        assert room.client.get("/console/standards").status_code == 403
+        assert room.client.get(f"/console/standards/{exercise_id}").status_code == 403
+        posted = room.client.post(
+            "/console/standards",
+            data={"csrf_token": csrf, "unit": "F/503/0358", "method": "angoff", "title": "x"},
+        )
+        assert posted.status_code == 403
+        assert "Standard setting" not in room.client.get("/console").text
+
+
+def test_bad_forms_and_unknown_exercises(room: Room, console: SignIn) -> None:
+    csrf = console("administrator")
+    unknown_unit = room.client.post(
+        "/console/standards",
+        data={"csrf_token": csrf, "unit": "Z/999/9999", "method": "angoff", "title": "x"},
+    )
+    assert unknown_unit.status_code == 404
+    no_title = room.client.post(
+        "/console/standards",
+        data={"csrf_token": csrf, "unit": "F/503/0358", "method": "angoff", "title": ""},
+    )
+    assert no_title.status_code == 422 and "Fill this in" in no_title.text
+    assert room.client.get("/console/standards/999999").status_code == 404
+    assert room.client.get("/console/standards/0").status_code == 422
+    no_csrf = room.client.post(
+        "/console/standards", data={"unit": "F/503/0358", "method": "angoff", "title": "x"}
+    )
+    assert no_csrf.status_code == 403
+    exercise_id = start(room, csrf)
+    nobody = room.client.post(f"/console/standards/{exercise_id}/judges", data={"csrf_token": csrf})
+    assert nobody.status_code == 422
+    early = room.client.post(f"/console/standards/{exercise_id}/rounds", data={"csrf_token": csrf})
+    assert early.status_code == 409 and "no judgements" in early.text
