@@ -19,6 +19,8 @@
   var PLACE = "examhall.place." + attemptId;
   var WARNED = "examhall.warned." + attemptId;
   var RELOADED = "examhall.reloaded." + attemptId;
+  var ACKED = "examhall.acked." + attemptId;      /* saves and flags the server acknowledged */
+  var CLOCK = "examhall.clock." + attemptId;      /* what the server last said of the clock */
   var READER = "examhall.line-reader";
   var OFFLINE_TEXT = "You are offline. Keep going: your answers are kept on this computer and will be sent when the connection returns.";
 
@@ -37,6 +39,9 @@
   var heldByPause = false;     /* a save was refused for a pause: wait for the resume */
   var retryDelay = 1000;
   var offline = !navigator.onLine;
+  /* Served by the service worker from its copy (the network failed): when it was kept. */
+  var copyMeta = document.querySelector('meta[name="examhall-offline-copy"]');
+  var copiedAt = copyMeta ? parseInt(copyMeta.content, 10) || 0 : null;
 
   /* ---------- storage ---------- */
   function load(key, fallback) {
@@ -162,6 +167,7 @@
           flushing = false;
           drop(item);
           retryDelay = 1000;
+          acknowledge(item, data);
           if (item.kind === "answer") {
             lastSaved[item.position] = { saved_at: data.saved_at, option_id: item.option_id };
             if (paper) {
@@ -230,6 +236,31 @@
     writeOutbox(items);
     markNavigator(position);
     flush();
+  }
+  /* Acknowledged saves are remembered here too: a paper kept for offline use predates them. */
+  function acknowledge(item, data) {
+    var acked = load(ACKED, { a: {}, f: {} });
+    if (item.kind === "flag") acked.f[item.position] = item.flagged;
+    else acked.a[item.position] = { option_id: item.option_id, seq: item.seq, saved_at: data.saved_at };
+    keep(ACKED, acked);
+  }
+  /* A kept copy of the paper takes what was acknowledged since; a fresh one makes those
+     notes unneeded once it holds them. */
+  function reconcileAcked(copy) {
+    var acked = load(ACKED, { a: {}, f: {} });
+    Object.keys(acked.a).forEach(function (position) {
+      var q = paper.items[Number(position) - 1], mine = acked.a[position];
+      if (!q) { delete acked.a[position]; return; }
+      if (q.seq >= mine.seq) { if (!copy) delete acked.a[position]; return; }
+      if (copy) { q.answer = mine.option_id; q.seq = mine.seq; q.saved_at = mine.saved_at; }
+    });
+    Object.keys(acked.f).forEach(function (position) {
+      var q = paper.items[Number(position) - 1];
+      if (!q) { delete acked.f[position]; return; }
+      if (copy) q.flagged = acked.f[position];
+      else if (q.flagged === acked.f[position]) delete acked.f[position];
+    });
+    keep(ACKED, acked);
   }
   /* What this computer has not yet sent wins over what the server last acknowledged. */
   function overlayOutbox() {
@@ -497,13 +528,60 @@
       }
     });
   }
+  /* The service worker keeps this paper, and the pages that cannot be drawn from it (those
+     with pictures or tables) with their pictures, for a reload while offline. */
+  function holdOffline(raw) {
+    if (!navigator.serviceWorker || paper.status !== "in_progress") return;
+    var pages = [];
+    var here = window.location.pathname;
+    if (/^\/exam\/(q\/\d+|review)$/.test(here)) pages.push(here);
+    var plain = paper.items.filter(function (q) { return !q.rich; })[0];
+    if (plain) pages.push("/exam/q/" + plain.position);  /* the shell for every plain question */
+    paper.items.forEach(function (q) { if (q.rich) pages.push("/exam/q/" + q.position); });
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active) registration.active.postMessage({ type: "hold", attempt: attemptId, paper: raw, pages: pages });
+    }).catch(function () {});
+  }
+  function registerWorker() {
+    if (!navigator.serviceWorker || !timer) return;
+    navigator.serviceWorker.register("/exam/sw.js", { scope: "/exam" }).catch(function () { /* online only */ });
+  }
+  /* The server's own page (a question with pictures) shows what this computer knows. */
+  function syncServerForm(path) {
+    var form = document.getElementById("question-form");
+    if (!form || route(path)) return;
+    var position = parseInt(form.dataset.position, 10);
+    var match = /^\/exam\/q\/(\d+)$/.exec(path);
+    if (match && parseInt(match[1], 10) !== position) {
+      /* The worker had only another page to offer for this one. */
+      var n = parseInt(match[1], 10);
+      replaceView("question", [
+        el("div", { "class": "question" }, [
+          el("h1", { "class": "q-count", tabindex: "-1", text: "Question " + n + " of " + paper.items.length }),
+          el("p", { "class": "lead", text: "This question needs the connection: it opens when the connection returns. Your other questions are here, and your answers are kept on this computer." })
+        ]),
+        navigatorEl(n)
+      ], "Question " + n + " of " + paper.items.length);
+      return;
+    }
+    var q = paper.items[position - 1];
+    if (!q) return;
+    Array.prototype.forEach.call(form.querySelectorAll('input[name="option"]'), function (radio) { radio.checked = radio.value === q.answer; });
+    var flagBox = document.getElementById("flagged");
+    if (flagBox) flagBox.checked = !!q.flagged;
+  }
   function loadPaper() {
     return fetch("/api/v1/attempt", { credentials: "same-origin" }).then(function (response) {
       if (response.status === 401) { signedOut(response); return null; }
-      return response.ok ? response.json() : null;
-    }).then(function (data) {
-      if (!data) return;
+      if (!response.ok) return null;
+      var copy = !!response.headers.get("X-Examhall-Offline-Copy");
+      return response.text().then(function (raw) { return { data: JSON.parse(raw), raw: raw, copy: copy }; });
+    }).then(function (got) {
+      if (!got) return;
+      var data = got.data;
       paper = data;
+      reconcileAcked(got.copy);
+      if (!got.copy) holdOffline(got.raw);
       Object.keys(lastSaved).forEach(function (position) {
         /* acknowledged while this paper was on its way: the paper may predate it */
         var q = paper.items[Number(position) - 1], mine = lastSaved[position];
@@ -518,6 +596,7 @@
         return;
       }
       if (route(path)) show(path, "none");
+      else syncServerForm(path);
     }).catch(function () { /* offline before the paper came: the server's page still works */ });
   }
 
@@ -525,6 +604,20 @@
   var valueEl = document.getElementById("timer-value");
   var remaining = timer ? parseInt(timer.dataset.remaining, 10) : 0;
   var syncedAt = performance.now();
+  function rememberClock() {
+    keep(CLOCK, { remaining: remaining, status: status, on_break: onBreak, wall: Date.now() });
+  }
+  if (timer && copiedAt !== null) {
+    /* A kept copy of the page: its clock is as old as the copy. What the server said last
+       (here or on an earlier page) is newer, and the time since then has run. */
+    var last = load(CLOCK, null);
+    var base = last && last.wall > copiedAt ? last
+      : { remaining: remaining, status: status, on_break: onBreak, wall: copiedAt };
+    status = base.status;
+    onBreak = !!base.on_break;
+    remaining = base.remaining - (status === "in_progress" ? Math.max(0, (Date.now() - base.wall) / 1000) : 0);
+    timer.dataset.status = status;
+  } else if (timer) rememberClock();
   var warnings = timer && timer.dataset.warnings ? timer.dataset.warnings.split(",").map(Number) : [];
   var warned = load(WARNED, {});
   var submitting = false;
@@ -589,7 +682,7 @@
     var was = status, wasBreak = onBreak;
     status = data.status;
     onBreak = !!data.on_break;
-    if (timer) timer.dataset.status = status;
+    if (timer) { timer.dataset.status = status; rememberClock(); }
     if (status === "submitted") { window.location.href = "/exam/done"; return; }
     if (status === "voided") { window.location.reload(); return; }
     if (was !== status || wasBreak !== onBreak) {
@@ -646,6 +739,7 @@
   /* ---------- start ---------- */
   window.addEventListener("online", function () { offline = false; retryDelay = 1000; flush(); });
   window.addEventListener("offline", function () { offline = true; showNetwork(OFFLINE_TEXT); updateSync(); });
+  registerWorker();
   setUpServerForm();
   setUpTools();
   setUpBreakForms();
