@@ -21,6 +21,7 @@
   var RELOADED = "examhall.reloaded." + attemptId;
   var ACKED = "examhall.acked." + attemptId;      /* saves and flags the server acknowledged */
   var CLOCK = "examhall.clock." + attemptId;      /* what the server last said of the clock */
+  var HIGHLIGHTS = "examhall.highlights." + attemptId;  /* per question: [start, end) in the stem's text */
   var READER = "examhall.line-reader";
   var OFFLINE_TEXT = "You are offline. Keep going: your answers are kept on this computer and will be sent when the connection returns.";
 
@@ -383,6 +384,7 @@
     view.dataset.view = name;
     children.forEach(function (c) { if (c) view.appendChild(c); });
     document.title = title + " \u00b7 examhall";
+    paintHighlights();
     var back = document.querySelectorAll('input[name="back"]');
     Array.prototype.forEach.call(back, function (input) { input.value = window.location.pathname; });
   }
@@ -469,6 +471,131 @@
     });
     window.addEventListener("resize", function () { placeReader(reader.y); });
     if (load(READER, false)) setReader(true);
+  }
+
+  /* ---------- the highlighter: the candidate's own marks in the stem, kept here only ---------- */
+  var lastSelection = null;   /* the last words selected in the stem: a button press may clear the selection */
+  function stemEl() { return document.querySelector("#question-form .stem"); }
+  function offsetIn(root, node, offset) {
+    var range = document.createRange();
+    range.setStart(root, 0);
+    range.setEnd(node, offset);
+    return range.toString().length;
+  }
+  /* The part of the current selection inside the stem, as [start, end) of its text. */
+  function stemSelection() {
+    var stem = stemEl(), selection = window.getSelection();
+    if (!stem || !selection || !selection.rangeCount || selection.isCollapsed) return null;
+    var range = selection.getRangeAt(0);
+    if (!range.intersectsNode(stem)) return null;
+    var whole = document.createRange();
+    whole.selectNodeContents(stem);
+    var start = range.compareBoundaryPoints(Range.START_TO_START, whole) <= 0 ? 0 : offsetIn(stem, range.startContainer, range.startOffset);
+    var end = range.compareBoundaryPoints(Range.END_TO_END, whole) >= 0 ? stem.textContent.length : offsetIn(stem, range.endContainer, range.endOffset);
+    var text = stem.textContent.substring(start, end);
+    /* whole words only: a mark never splits a word */
+    while (start > 0 && /\w/.test(stem.textContent[start - 1]) && /\w/.test(stem.textContent[start])) start--;
+    while (end < stem.textContent.length && /\w/.test(stem.textContent[end - 1]) && /\w/.test(stem.textContent[end])) end++;
+    return /\S/.test(text) ? { position: currentPosition(), start: start, end: end } : null;
+  }
+  function merged(ranges) {
+    var out = [];
+    ranges.slice().sort(function (a, b) { return a[0] - b[0]; }).forEach(function (r) {
+      var last = out[out.length - 1];
+      if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]); else out.push([r[0], r[1]]);
+    });
+    return out;
+  }
+  function without(ranges, cut) {
+    var out = [];
+    ranges.forEach(function (r) {
+      if (r[1] <= cut[0] || r[0] >= cut[1]) { out.push(r); return; }
+      if (r[0] < cut[0]) out.push([r[0], cut[0]]);
+      if (r[1] > cut[1]) out.push([cut[1], r[1]]);
+    });
+    return out;
+  }
+  function highlightsHere() { return load(HIGHLIGHTS, {})[currentPosition()] || []; }
+  /* Draw the marks: each stretch of text inside a <mark> (a "highlight" to screen readers). */
+  function paintHighlights() {
+    updateHighlightTools();
+    var stem = stemEl();
+    if (!stem) return;
+    Array.prototype.forEach.call(stem.querySelectorAll("mark.hl"), function (mark) {
+      var parent = mark.parentNode;
+      while (mark.firstChild) parent.insertBefore(mark.firstChild, mark);
+      parent.removeChild(mark);
+    });
+    stem.normalize();
+    var ranges = highlightsHere();
+    if (!ranges.length) return;
+    var walker = document.createTreeWalker(stem, NodeFilter.SHOW_TEXT), texts = [], at = 0, node;
+    while ((node = walker.nextNode())) { texts.push({ node: node, start: at, end: at + node.length }); at += node.length; }
+    texts.forEach(function (t) {
+      var parts = ranges.filter(function (r) { return r[0] < t.end && r[1] > t.start; })
+        .map(function (r) { return [Math.max(r[0], t.start) - t.start, Math.min(r[1], t.end) - t.start]; });
+      for (var i = parts.length - 1; i >= 0; i--) {
+        var piece = t.node, a = parts[i][0], b = parts[i][1];
+        if (!/\S/.test(piece.data.substring(a, b))) continue;  /* never wrap the spaces between table cells */
+        if (b < piece.length) piece.splitText(b);
+        var middle = a > 0 ? piece.splitText(a) : piece;
+        var mark = el("mark", { "class": "hl" });
+        middle.parentNode.insertBefore(mark, middle);
+        mark.appendChild(middle);
+      }
+    });
+  }
+  function updateHighlightTools() {
+    var add = document.getElementById("highlight-button"), clear = document.getElementById("highlight-clear");
+    if (!add) return;
+    var here = !!stemEl() && !(view && view.hidden);
+    add.hidden = !here;
+    document.getElementById("highlight-hint").hidden = !here;
+    clear.hidden = !here || !highlightsHere().length;
+  }
+  function toggleHighlight() {
+    var chosen = stemSelection() || (lastSelection && lastSelection.position === currentPosition() ? lastSelection : null);
+    if (!chosen) {
+      say("Select words in the question first, then highlight them.");
+      return;
+    }
+    var all = load(HIGHLIGHTS, {});
+    var ranges = all[chosen.position] || [];
+    var cut = [chosen.start, chosen.end];
+    var covered = ranges.some(function (r) { return r[0] <= cut[0] && r[1] >= cut[1]; });
+    all[chosen.position] = covered ? without(ranges, cut) : merged(ranges.concat([cut]));
+    keep(HIGHLIGHTS, all);
+    var text = stemEl().textContent.substring(cut[0], cut[1]).replace(/\s+/g, " ").trim();
+    lastSelection = null;
+    if (window.getSelection()) window.getSelection().removeAllRanges();
+    paintHighlights();
+    say((covered ? "Highlight removed: " : "Highlighted: ") + text + ". This is only a note for you; it is not an answer.");
+  }
+  function clearHighlights() {
+    var all = load(HIGHLIGHTS, {});
+    delete all[currentPosition()];
+    keep(HIGHLIGHTS, all);
+    paintHighlights();
+    say("Highlights removed from this question.");
+    var add = document.getElementById("highlight-button");
+    if (add && !add.hidden) add.focus();
+  }
+  function setUpHighlighter() {
+    var add = document.getElementById("highlight-button");
+    if (!add) return;
+    add.addEventListener("click", toggleHighlight);
+    document.getElementById("highlight-clear").addEventListener("click", clearHighlights);
+    document.addEventListener("selectionchange", function () {
+      var chosen = stemSelection();
+      if (chosen) lastSelection = chosen;
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.altKey && e.shiftKey && !e.ctrlKey && !e.metaKey && (e.key === "H" || e.key === "h" || e.code === "KeyH") && stemEl()) {
+        e.preventDefault();
+        toggleHighlight();
+      }
+    });
+    paintHighlights();
   }
 
   /* ---------- events on the paper (delegated, so re-rendering keeps them) ---------- */
@@ -672,6 +799,7 @@
     if (endBreakForm) endBreakForm.hidden = !(paused && onBreak);
     if (breakForm) breakForm.hidden = status !== "in_progress";
     if (view && view.dataset.view !== "instructions") view.hidden = paused;
+    updateHighlightTools();
     if (paused && reader.on) setReader(false);
   }
   function applyState(data) {
@@ -742,6 +870,7 @@
   registerWorker();
   setUpServerForm();
   setUpTools();
+  setUpHighlighter();
   setUpBreakForms();
   if (view) { setUpPaper(); loadPaper(); }
   if (view && /^\/exam\/(q\/\d+|review)$/.test(window.location.pathname)) keep(PLACE, window.location.pathname);
