@@ -70,9 +70,7 @@ class Attempt(Base):
     # Asked for admission at the exam page: once admitted, they read the instructions and
     # their clock starts at Start (or the reading limit), as without approval. A client of the
     # JSON API has no instructions: its clock starts at admission.
-    reads_instructions: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )
+    reads_instructions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     seed: Mapped[int] = mapped_column(Integer)
     allowed_seconds: Mapped[int] = mapped_column(Integer)  # duration, extra time, time added
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0)

@@ -226,4 +226,3 @@ def test_a_question_with_a_picture_opens_offline_with_its_picture(
     offline(context, False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.locator("#sync-state")).to_have_text("All answers saved", timeout=20_000)
-

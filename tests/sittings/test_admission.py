@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.sittings.conftest import Room, code
-from tests.sittings.test_pages import csrf_of
 from tests.sittings.test_concurrency import fresh, live
+from tests.sittings.test_pages import csrf_of
 
 __all__ = ["fresh", "live"]
 LOGIN = "/api/v1/auth/candidate"
