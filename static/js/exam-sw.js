@@ -27,6 +27,9 @@ var FORGET = /^\/exam(\/done)?$/;
 var MEDIA_IN_PAGE = /\/exam\/media\/[0-9a-f]{64}/g;
 var PAPER = "/api/v1/attempt";
 var STALL_MS = 5000;  /* a network that neither answers nor fails: serve the copy meanwhile */
+/* A copy older than any sitting (a browser closed without signing out, the candidate gone) is
+   never served: it is deleted, whoever asks. */
+var MAX_AGE_MS = 8 * 3600 * 1000;
 
 self.addEventListener("install", function (event) {
   /* Saves, flags, the clock and the event stream never wait for this worker to wake: they go
@@ -52,7 +55,15 @@ function attemptCaches() {
   return caches.keys().then(function (keys) { return keys.filter(function (k) { return k.indexOf(PREFIX) === 0; }); });
 }
 function current() {
-  return attemptCaches().then(function (names) { return names.length ? caches.open(names[0]) : null; });
+  return attemptCaches().then(function (names) { return names.length ? caches.open(names[0]) : null; })
+    .then(function (cache) {
+      if (!cache) return null;
+      return cache.match(PAPER).then(function (paper) {
+        var at = paper ? parseInt(paper.headers.get("X-Examhall-Offline-Copy") || "0", 10) : Date.now();
+        if (Date.now() - at < MAX_AGE_MS) return cache;
+        return forget().then(function () { return null; });
+      });
+    });
 }
 function hold(attempt) {
   var name = PREFIX + attempt;
