@@ -32,13 +32,6 @@ var STALL_MS = 5000;  /* a network that neither answers nor fails: serve the cop
 var MAX_AGE_MS = 8 * 3600 * 1000;
 
 self.addEventListener("install", function (event) {
-  /* Saves, flags, the clock and the event stream never wait for this worker to wake: they go
-     straight to the network (the static routing API, where the browser has it). */
-  if (event.addRoutes && self.URLPattern) {
-    event.waitUntil(Promise.resolve(event.addRoutes([
-      { condition: { urlPattern: new URLPattern({ pathname: "/api/v1/attempt/*" }) }, source: "network" }
-    ])).catch(function () {}));
-  }
   event.waitUntil(caches.open(STATIC).then(function (cache) { return cache.addAll(ASSETS); })
     .then(function () { return self.skipWaiting(); }));
 });
@@ -196,7 +189,7 @@ function warmMedia(cache, html) {
     return chain.then(function () {
       return cache.match(src).then(function (hit) {
         if (hit) return null;
-        return fetch(src, { credentials: "same-origin" }).then(function (r) { return r.ok ? cache.put(src, r) : null; });
+        return fetch(src, { credentials: "same-origin", headers: { "X-Examhall-Warm": "1" } }).then(function (r) { return r.ok ? cache.put(src, r) : null; });
       });
     });
   }, Promise.resolve());
@@ -207,7 +200,7 @@ function warm(cache, attempt, pages) {
     return chain.then(function () {
       return cache.match(path).then(function (hit) {
         if (hit) return hit.text();
-        return fetch(path, { credentials: "same-origin", redirect: "error" }).then(function (response) {
+        return fetch(path, { credentials: "same-origin", redirect: "error", headers: { "X-Examhall-Warm": "1" } }).then(function (response) {
           if (!response.ok || response.headers.get("X-Examhall-Offline") !== attempt) return "";
           return stamped(response.clone()).then(function (copy) { return cache.put(path, copy); })
             .then(function () { return response.text(); });
