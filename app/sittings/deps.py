@@ -16,6 +16,10 @@ from app.sittings.models import Attempt
 from app.sittings.status import AttemptStatus
 from app.web import Redirect
 
+#: Sent by the service worker when it keeps a page for offline use (static/js/exam-sw.js): not
+#: the exam page reporting, so not presence (it may land after the tab has closed).
+WARM_HEADER = "x-examhall-warm"
+
 
 async def candidate_ticket(request: Request, settings: SettingsDep) -> tickets.Ticket:
     ticket = tickets.read(request, settings)
@@ -70,7 +74,8 @@ def signed_in_page(
         raise Redirect("/exam?moved=1") from None
     except AppError:
         return None
-    devices.page_seen(attempt, ticket.device_hash, now)
+    if WARM_HEADER not in request.headers:
+        devices.page_seen(attempt, ticket.device_hash, now)
     return CandidatePage(attempt, ticket.csrf)
 
 

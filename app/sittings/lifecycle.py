@@ -8,6 +8,7 @@ counts it) or is refused after it: never acknowledged after the end, and a resul
 equals the stored answers, because marking reads them under the same lock.
 
     not_started --begin_reading--> not_started, reading (the exam page's instructions)
+    not_started --admit (approval)--> reading (asked at the exam page) | in_progress (JSON API)
     not_started --start (Start pressed, or the reading limit ran out)--> in_progress
     in_progress <--pause/resume--> paused
     in_progress <--start_break/end_break--> paused, on a rest break
@@ -103,8 +104,9 @@ def start(db: Session, attempt: Locked, now: datetime, *, actor: str = "candidat
 
 
 def begin_reading(db: Session, attempt: Locked, now: datetime, *, until: datetime) -> bool:
-    """Signed in at the exam page: the candidate reads the instructions, and their clock
-    starts when they press Start, or at `until` (the session's reading limit) at the latest."""
+    """Signed in at the exam page (and admitted): the candidate reads the instructions, and
+    their clock starts when they press Start, or at `until` (the session's reading limit) at
+    the latest."""
     if attempt.status != S.NOT_STARTED or attempt.reading_until is not None:
         return False
     attempt.reading_until = until
@@ -137,13 +139,18 @@ def ask_admission(
         attempt.admitted_at = now
         _start_or_read(db, attempt, now, reading)
         return
+    if reading is not None:
+        # Asked at the exam page: once admitted, the instructions come first (see admit).
+        attempt.reads_instructions = True
     if attempt.admission_requested_at is None:
         attempt.admission_requested_at = now
         record(db, attempt, now, "candidate", "admission_requested", {})
 
 
 def admit(db: Session, attempt: Locked, now: datetime, *, actor: str) -> bool:
-    """The invigilator approves a candidate's first sign-in: the clock starts now."""
+    """The invigilator approves a candidate's first sign-in. At the exam page the candidate
+    then reads the instructions and their clock starts at Start (or at the session's reading
+    limit), as without approval; a client of the JSON API starts now."""
     if attempt.admitted_at is not None:
         return False
     if attempt.status != S.NOT_STARTED:
@@ -152,7 +159,12 @@ def admit(db: Session, attempt: Locked, now: datetime, *, actor: str) -> bool:
         raise Conflict("This candidate has not signed in yet: admit them once they have.")
     attempt.admitted_at = now
     record(db, attempt, now, actor, "admitted", {})
-    start(db, attempt, now, actor=actor)
+    if attempt.reads_instructions:
+        sitting = db.get(Sitting, attempt.sitting_id)
+        assert sitting is not None
+        begin_reading(db, attempt, now, until=now + timedelta(minutes=sitting.reading_minutes))
+    else:
+        start(db, attempt, now, actor=actor)
     return True
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -66,6 +67,10 @@ class Attempt(Base):
     # invigilator from the register; the paper opens only once admitted.
     admission_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Asked for admission at the exam page: once admitted, they read the instructions and
+    # their clock starts at Start (or the reading limit), as without approval. A client of the
+    # JSON API has no instructions: its clock starts at admission.
+    reads_instructions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     seed: Mapped[int] = mapped_column(Integer)
     allowed_seconds: Mapped[int] = mapped_column(Integer)  # duration, extra time, time added
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0)

@@ -13,7 +13,7 @@ from app.candidates.models import Candidate
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep, UserAgentDep
 from app.errors import AppError
 from app.paths import Position
-from app.sittings import devices, lifecycle, service, tickets, timing
+from app.sittings import devices, lifecycle, offline, service, tickets, timing
 from app.sittings.deps import (
     AnyCandidatePageDep,
     CandidatePage,
@@ -38,6 +38,13 @@ SCHEME_LABELS = {
 
 def _see(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
+
+
+def _exam_page(
+    request: Request, template: str, page: CandidatePage, context: dict[str, Any]
+) -> Response:
+    """A page of the paper, which the service worker may keep for this attempt offline."""
+    return render(request, template, context, headers=offline.keep_headers(page.attempt))
 
 
 def _context(db: Any, page: CandidatePage, now: Any, **extra: Any) -> dict[str, Any]:
@@ -119,7 +126,7 @@ async def sign_in(
 
 @router.get("/start", response_class=HTMLResponse)
 def instructions(request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep) -> Response:
-    return render(request, "candidate/instructions.html", _context(db, page, clock.now()))
+    return _exam_page(request, "candidate/instructions.html", page, _context(db, page, clock.now()))
 
 
 @router.post("/start", response_class=HTMLResponse)
@@ -128,6 +135,16 @@ async def start(request: Request, page: CandidatePageDep, db: DbDep, clock: Cloc
     await cookies.signed_form(request, page.csrf)
     lifecycle.start(db, lifecycle.relock(db, page.attempt), clock.now())
     return _see("/exam/q/1")
+
+
+@router.get("/sw.js")
+def service_worker() -> Response:
+    """The exam page's service worker (see app/sittings/offline.py)."""
+    return Response(
+        offline.worker(),
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": offline.SCOPE},
+    )
 
 
 @router.get("/wait", response_class=HTMLResponse)
@@ -153,7 +170,7 @@ def question(
     if not 1 <= position <= len(questions):
         return _see("/exam/q/1")
     context.update(question=questions[position - 1], position=position, total=len(questions))
-    return render(request, "candidate/question.html", context)
+    return _exam_page(request, "candidate/question.html", page, context)
 
 
 @router.post("/q/{position}", response_class=HTMLResponse)
@@ -196,7 +213,7 @@ def picture(sha256: str, page: AnyCandidatePageDep, db: DbDep) -> Response:
 def review(request: Request, page: CandidatePageDep, db: DbDep, clock: ClockDep) -> Response:
     if page.attempt.status == AttemptStatus.NOT_STARTED:
         return _see("/exam/start")
-    return render(request, "candidate/review.html", _context(db, page, clock.now()))
+    return _exam_page(request, "candidate/review.html", page, _context(db, page, clock.now()))
 
 
 @router.get("/submit", response_class=HTMLResponse)

@@ -19,6 +19,9 @@
   var PLACE = "examhall.place." + attemptId;
   var WARNED = "examhall.warned." + attemptId;
   var RELOADED = "examhall.reloaded." + attemptId;
+  var ACKED = "examhall.acked." + attemptId;      /* saves and flags the server acknowledged */
+  var CLOCK = "examhall.clock." + attemptId;      /* what the server last said of the clock */
+  var HIGHLIGHTS = "examhall.highlights." + attemptId;  /* per question: [start, end) in the stem's text */
   var READER = "examhall.line-reader";
   var OFFLINE_TEXT = "You are offline. Keep going: your answers are kept on this computer and will be sent when the connection returns.";
 
@@ -37,6 +40,9 @@
   var heldByPause = false;     /* a save was refused for a pause: wait for the resume */
   var retryDelay = 1000;
   var offline = !navigator.onLine;
+  /* Served by the service worker from its copy (the network failed): when it was kept. */
+  var copyMeta = document.querySelector('meta[name="examhall-offline-copy"]');
+  var copiedAt = copyMeta ? parseInt(copyMeta.content, 10) || 0 : null;
 
   /* ---------- storage ---------- */
   function load(key, fallback) {
@@ -162,6 +168,7 @@
           flushing = false;
           drop(item);
           retryDelay = 1000;
+          acknowledge(item, data);
           if (item.kind === "answer") {
             lastSaved[item.position] = { saved_at: data.saved_at, option_id: item.option_id };
             if (paper) {
@@ -230,6 +237,31 @@
     writeOutbox(items);
     markNavigator(position);
     flush();
+  }
+  /* Acknowledged saves are remembered here too: a paper kept for offline use predates them. */
+  function acknowledge(item, data) {
+    var acked = load(ACKED, { a: {}, f: {} });
+    if (item.kind === "flag") acked.f[item.position] = item.flagged;
+    else acked.a[item.position] = { option_id: item.option_id, seq: item.seq, saved_at: data.saved_at };
+    keep(ACKED, acked);
+  }
+  /* A kept copy of the paper takes what was acknowledged since; a fresh one makes those
+     notes unneeded once it holds them. */
+  function reconcileAcked(copy) {
+    var acked = load(ACKED, { a: {}, f: {} });
+    Object.keys(acked.a).forEach(function (position) {
+      var q = paper.items[Number(position) - 1], mine = acked.a[position];
+      if (!q) { delete acked.a[position]; return; }
+      if (q.seq >= mine.seq) { if (!copy) delete acked.a[position]; return; }
+      if (copy) { q.answer = mine.option_id; q.seq = mine.seq; q.saved_at = mine.saved_at; }
+    });
+    Object.keys(acked.f).forEach(function (position) {
+      var q = paper.items[Number(position) - 1];
+      if (!q) { delete acked.f[position]; return; }
+      if (copy) q.flagged = acked.f[position];
+      else if (q.flagged === acked.f[position]) delete acked.f[position];
+    });
+    keep(ACKED, acked);
   }
   /* What this computer has not yet sent wins over what the server last acknowledged. */
   function overlayOutbox() {
@@ -352,6 +384,7 @@
     view.dataset.view = name;
     children.forEach(function (c) { if (c) view.appendChild(c); });
     document.title = title + " \u00b7 examhall";
+    paintHighlights();
     var back = document.querySelectorAll('input[name="back"]');
     Array.prototype.forEach.call(back, function (input) { input.value = window.location.pathname; });
   }
@@ -440,6 +473,131 @@
     if (load(READER, false)) setReader(true);
   }
 
+  /* ---------- the highlighter: the candidate's own marks in the stem, kept here only ---------- */
+  var lastSelection = null;   /* the last words selected in the stem: a button press may clear the selection */
+  function stemEl() { return document.querySelector("#question-form .stem"); }
+  function offsetIn(root, node, offset) {
+    var range = document.createRange();
+    range.setStart(root, 0);
+    range.setEnd(node, offset);
+    return range.toString().length;
+  }
+  /* The part of the current selection inside the stem, as [start, end) of its text. */
+  function stemSelection() {
+    var stem = stemEl(), selection = window.getSelection();
+    if (!stem || !selection || !selection.rangeCount || selection.isCollapsed) return null;
+    var range = selection.getRangeAt(0);
+    if (!range.intersectsNode(stem)) return null;
+    var whole = document.createRange();
+    whole.selectNodeContents(stem);
+    var start = range.compareBoundaryPoints(Range.START_TO_START, whole) <= 0 ? 0 : offsetIn(stem, range.startContainer, range.startOffset);
+    var end = range.compareBoundaryPoints(Range.END_TO_END, whole) >= 0 ? stem.textContent.length : offsetIn(stem, range.endContainer, range.endOffset);
+    var text = stem.textContent.substring(start, end);
+    /* whole words only: a mark never splits a word */
+    while (start > 0 && /\w/.test(stem.textContent[start - 1]) && /\w/.test(stem.textContent[start])) start--;
+    while (end < stem.textContent.length && /\w/.test(stem.textContent[end - 1]) && /\w/.test(stem.textContent[end])) end++;
+    return /\S/.test(text) ? { position: currentPosition(), start: start, end: end } : null;
+  }
+  function merged(ranges) {
+    var out = [];
+    ranges.slice().sort(function (a, b) { return a[0] - b[0]; }).forEach(function (r) {
+      var last = out[out.length - 1];
+      if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]); else out.push([r[0], r[1]]);
+    });
+    return out;
+  }
+  function without(ranges, cut) {
+    var out = [];
+    ranges.forEach(function (r) {
+      if (r[1] <= cut[0] || r[0] >= cut[1]) { out.push(r); return; }
+      if (r[0] < cut[0]) out.push([r[0], cut[0]]);
+      if (r[1] > cut[1]) out.push([cut[1], r[1]]);
+    });
+    return out;
+  }
+  function highlightsHere() { return load(HIGHLIGHTS, {})[currentPosition()] || []; }
+  /* Draw the marks: each stretch of text inside a <mark> (a "highlight" to screen readers). */
+  function paintHighlights() {
+    updateHighlightTools();
+    var stem = stemEl();
+    if (!stem) return;
+    Array.prototype.forEach.call(stem.querySelectorAll("mark.hl"), function (mark) {
+      var parent = mark.parentNode;
+      while (mark.firstChild) parent.insertBefore(mark.firstChild, mark);
+      parent.removeChild(mark);
+    });
+    stem.normalize();
+    var ranges = highlightsHere();
+    if (!ranges.length) return;
+    var walker = document.createTreeWalker(stem, NodeFilter.SHOW_TEXT), texts = [], at = 0, node;
+    while ((node = walker.nextNode())) { texts.push({ node: node, start: at, end: at + node.length }); at += node.length; }
+    texts.forEach(function (t) {
+      var parts = ranges.filter(function (r) { return r[0] < t.end && r[1] > t.start; })
+        .map(function (r) { return [Math.max(r[0], t.start) - t.start, Math.min(r[1], t.end) - t.start]; });
+      for (var i = parts.length - 1; i >= 0; i--) {
+        var piece = t.node, a = parts[i][0], b = parts[i][1];
+        if (!/\S/.test(piece.data.substring(a, b))) continue;  /* never wrap the spaces between table cells */
+        if (b < piece.length) piece.splitText(b);
+        var middle = a > 0 ? piece.splitText(a) : piece;
+        var mark = el("mark", { "class": "hl" });
+        middle.parentNode.insertBefore(mark, middle);
+        mark.appendChild(middle);
+      }
+    });
+  }
+  function updateHighlightTools() {
+    var add = document.getElementById("highlight-button"), clear = document.getElementById("highlight-clear");
+    if (!add) return;
+    var here = !!stemEl() && !(view && view.hidden);
+    add.hidden = !here;
+    document.getElementById("highlight-hint").hidden = !here;
+    clear.hidden = !here || !highlightsHere().length;
+  }
+  function toggleHighlight() {
+    var chosen = stemSelection() || (lastSelection && lastSelection.position === currentPosition() ? lastSelection : null);
+    if (!chosen) {
+      say("Select words in the question first, then highlight them.");
+      return;
+    }
+    var all = load(HIGHLIGHTS, {});
+    var ranges = all[chosen.position] || [];
+    var cut = [chosen.start, chosen.end];
+    var covered = ranges.some(function (r) { return r[0] <= cut[0] && r[1] >= cut[1]; });
+    all[chosen.position] = covered ? without(ranges, cut) : merged(ranges.concat([cut]));
+    keep(HIGHLIGHTS, all);
+    var text = stemEl().textContent.substring(cut[0], cut[1]).replace(/\s+/g, " ").trim();
+    lastSelection = null;
+    if (window.getSelection()) window.getSelection().removeAllRanges();
+    paintHighlights();
+    say((covered ? "Highlight removed: " : "Highlighted: ") + text + ". This is only a note for you; it is not an answer.");
+  }
+  function clearHighlights() {
+    var all = load(HIGHLIGHTS, {});
+    delete all[currentPosition()];
+    keep(HIGHLIGHTS, all);
+    paintHighlights();
+    say("Highlights removed from this question.");
+    var add = document.getElementById("highlight-button");
+    if (add && !add.hidden) add.focus();
+  }
+  function setUpHighlighter() {
+    var add = document.getElementById("highlight-button");
+    if (!add) return;
+    add.addEventListener("click", toggleHighlight);
+    document.getElementById("highlight-clear").addEventListener("click", clearHighlights);
+    document.addEventListener("selectionchange", function () {
+      var chosen = stemSelection();
+      if (chosen) lastSelection = chosen;
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.altKey && e.shiftKey && !e.ctrlKey && !e.metaKey && (e.key === "H" || e.key === "h" || e.code === "KeyH") && stemEl()) {
+        e.preventDefault();
+        toggleHighlight();
+      }
+    });
+    paintHighlights();
+  }
+
   /* ---------- events on the paper (delegated, so re-rendering keeps them) ---------- */
   function currentPosition() {
     var form = document.getElementById("question-form");
@@ -497,13 +655,60 @@
       }
     });
   }
+  /* The service worker keeps this paper, and the pages that cannot be drawn from it (those
+     with pictures or tables) with their pictures, for a reload while offline. */
+  function holdOffline(raw) {
+    if (!navigator.serviceWorker || paper.status !== "in_progress") return;
+    var pages = [];
+    var here = window.location.pathname;
+    if (/^\/exam\/(q\/\d+|review)$/.test(here)) pages.push(here);
+    var plain = paper.items.filter(function (q) { return !q.rich; })[0];
+    if (plain) pages.push("/exam/q/" + plain.position);  /* the shell for every plain question */
+    paper.items.forEach(function (q) { if (q.rich) pages.push("/exam/q/" + q.position); });
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active) registration.active.postMessage({ type: "hold", attempt: attemptId, paper: raw, pages: pages });
+    }).catch(function () {});
+  }
+  function registerWorker() {
+    if (!navigator.serviceWorker || !timer) return;
+    navigator.serviceWorker.register("/exam/sw.js", { scope: "/exam" }).catch(function () { /* online only */ });
+  }
+  /* The server's own page (a question with pictures) shows what this computer knows. */
+  function syncServerForm(path) {
+    var form = document.getElementById("question-form");
+    if (!form || route(path)) return;
+    var position = parseInt(form.dataset.position, 10);
+    var match = /^\/exam\/q\/(\d+)$/.exec(path);
+    if (match && parseInt(match[1], 10) !== position) {
+      /* The worker had only another page to offer for this one. */
+      var n = parseInt(match[1], 10);
+      replaceView("question", [
+        el("div", { "class": "question" }, [
+          el("h1", { "class": "q-count", tabindex: "-1", text: "Question " + n + " of " + paper.items.length }),
+          el("p", { "class": "lead", text: "This question needs the connection: it opens when the connection returns. Your other questions are here, and your answers are kept on this computer." })
+        ]),
+        navigatorEl(n)
+      ], "Question " + n + " of " + paper.items.length);
+      return;
+    }
+    var q = paper.items[position - 1];
+    if (!q) return;
+    Array.prototype.forEach.call(form.querySelectorAll('input[name="option"]'), function (radio) { radio.checked = radio.value === q.answer; });
+    var flagBox = document.getElementById("flagged");
+    if (flagBox) flagBox.checked = !!q.flagged;
+  }
   function loadPaper() {
     return fetch("/api/v1/attempt", { credentials: "same-origin" }).then(function (response) {
       if (response.status === 401) { signedOut(response); return null; }
-      return response.ok ? response.json() : null;
-    }).then(function (data) {
-      if (!data) return;
+      if (!response.ok) return null;
+      var copy = !!response.headers.get("X-Examhall-Offline-Copy");
+      return response.text().then(function (raw) { return { data: JSON.parse(raw), raw: raw, copy: copy }; });
+    }).then(function (got) {
+      if (!got) return;
+      var data = got.data;
       paper = data;
+      reconcileAcked(got.copy);
+      if (!got.copy) holdOffline(got.raw);
       Object.keys(lastSaved).forEach(function (position) {
         /* acknowledged while this paper was on its way: the paper may predate it */
         var q = paper.items[Number(position) - 1], mine = lastSaved[position];
@@ -518,6 +723,7 @@
         return;
       }
       if (route(path)) show(path, "none");
+      else syncServerForm(path);
     }).catch(function () { /* offline before the paper came: the server's page still works */ });
   }
 
@@ -525,6 +731,20 @@
   var valueEl = document.getElementById("timer-value");
   var remaining = timer ? parseInt(timer.dataset.remaining, 10) : 0;
   var syncedAt = performance.now();
+  function rememberClock() {
+    keep(CLOCK, { remaining: remaining, status: status, on_break: onBreak, wall: Date.now() });
+  }
+  if (timer && copiedAt !== null) {
+    /* A kept copy of the page: its clock is as old as the copy. What the server said last
+       (here or on an earlier page) is newer, and the time since then has run. */
+    var last = load(CLOCK, null);
+    var base = last && last.wall > copiedAt ? last
+      : { remaining: remaining, status: status, on_break: onBreak, wall: copiedAt };
+    status = base.status;
+    onBreak = !!base.on_break;
+    remaining = base.remaining - (status === "in_progress" ? Math.max(0, (Date.now() - base.wall) / 1000) : 0);
+    timer.dataset.status = status;
+  } else if (timer) rememberClock();
   var warnings = timer && timer.dataset.warnings ? timer.dataset.warnings.split(",").map(Number) : [];
   var warned = load(WARNED, {});
   var submitting = false;
@@ -579,6 +799,7 @@
     if (endBreakForm) endBreakForm.hidden = !(paused && onBreak);
     if (breakForm) breakForm.hidden = status !== "in_progress";
     if (view && view.dataset.view !== "instructions") view.hidden = paused;
+    updateHighlightTools();
     if (paused && reader.on) setReader(false);
   }
   function applyState(data) {
@@ -589,7 +810,7 @@
     var was = status, wasBreak = onBreak;
     status = data.status;
     onBreak = !!data.on_break;
-    if (timer) timer.dataset.status = status;
+    if (timer) { timer.dataset.status = status; rememberClock(); }
     if (status === "submitted") { window.location.href = "/exam/done"; return; }
     if (status === "voided") { window.location.reload(); return; }
     if (was !== status || wasBreak !== onBreak) {
@@ -646,8 +867,10 @@
   /* ---------- start ---------- */
   window.addEventListener("online", function () { offline = false; retryDelay = 1000; flush(); });
   window.addEventListener("offline", function () { offline = true; showNetwork(OFFLINE_TEXT); updateSync(); });
+  registerWorker();
   setUpServerForm();
   setUpTools();
+  setUpHighlighter();
   setUpBreakForms();
   if (view) { setUpPaper(); loadPaper(); }
   if (view && /^\/exam\/(q\/\d+|review)$/.test(window.location.pathname)) keep(PLACE, window.location.pathname);

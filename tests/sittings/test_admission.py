@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from tests.sittings.conftest import Room, code
 from tests.sittings.test_concurrency import fresh, live
+from tests.sittings.test_pages import csrf_of
 
 __all__ = ["fresh", "live"]
 LOGIN = "/api/v1/auth/candidate"
@@ -98,6 +99,59 @@ def test_admission_by_approval(room: Room) -> None:
     room.client.cookies.update(cookies)
     paper = room.client.get("/api/v1/attempt").json()
     assert paper["status"] == "in_progress" and paper["remaining_seconds"] == allowed
+
+
+def test_admission_by_approval_at_the_exam_page_starts_the_clock_at_start(room: Room) -> None:
+    """Signed in at the exam page, a candidate admitted by the invigilator reads the
+    instructions first: their clock starts when they press Start (or at the session's reading
+    limit), not at admission, as without approval."""
+    session = room.open_session(["N001", "N002"], approve_admission=True, reading_minutes=3)
+    room.client.cookies.clear()
+    number = {"candidate_number": "N001", "access_code": code(session, "N001")}
+    waiting = room.client.post("/exam", data=number)
+    assert waiting.url.path == "/exam/wait" and "Your time has not started" in waiting.text
+    page_cookies = dict(room.client.cookies)
+    room.client.cookies.clear()
+    csrf = room.invigilate()
+    allowed = room.client.get(f"/api/v1/sessions/{session['id']}").json()["candidates"][0][
+        "remaining_seconds"
+    ]
+    admitted = room.act(csrf, session["id"], "candidates/N001/admit")
+    assert admitted.status_code == 200
+    line = admitted.json()["candidates"][0]
+    assert (line["admission"], line["status"]) == ("admitted", "not_started")
+    assert line["reading_until"] is not None  # on the register: reading the instructions
+    room.clock.advance(minutes=2)  # two minutes on the instructions: not exam time
+    room.client.cookies.clear()
+    room.client.cookies.update(page_cookies)
+    instructions = room.client.get("/exam/wait")
+    assert instructions.url.path == "/exam/start"
+    assert "Your time has not started yet" in instructions.text
+    assert room.client.get("/api/v1/attempt/clock").json()["status"] == "not_started"
+    started = room.client.post("/exam/start", data={"csrf_token": csrf_of(instructions.text)})
+    assert started.url.path == "/exam/q/1"
+    paper = room.client.get("/api/v1/attempt").json()
+    assert paper["status"] == "in_progress" and paper["remaining_seconds"] == allowed
+
+
+def test_the_reading_limit_starts_an_admitted_candidates_clock(room: Room) -> None:
+    """Admitted and left on the instructions, the clock starts at the reading limit."""
+    session = room.open_session(["N001"], approve_admission=True, reading_minutes=3)
+    room.client.cookies.clear()
+    room.client.post(
+        "/exam", data={"candidate_number": "N001", "access_code": code(session, "N001")}
+    )
+    page_cookies = dict(room.client.cookies)
+    room.client.cookies.clear()
+    csrf = room.invigilate()
+    lines = room.client.get(f"/api/v1/sessions/{session['id']}").json()["candidates"]
+    allowed = lines[0]["remaining_seconds"]
+    room.act(csrf, session["id"], "candidates/N001/admit")
+    room.clock.advance(minutes=4)  # a minute past the limit
+    room.client.cookies.clear()
+    room.client.cookies.update(page_cookies)
+    paper = room.client.get("/api/v1/attempt").json()
+    assert paper["status"] == "in_progress" and paper["remaining_seconds"] == allowed - 60
 
 
 def test_signing_out_ends_the_candidates_cookie_at_once(room: Room) -> None:
