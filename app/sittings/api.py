@@ -80,8 +80,8 @@ async def login_candidate(
 ) -> CandidateLoginOut:
     device = devices.device_id(request)
 
-    def sign_in(db: Session) -> Attempt:
-        return service.login(
+    def check(db: Session) -> service.SignIn:
+        return service.login_read(
             db,
             settings,
             clock.now(),
@@ -89,12 +89,16 @@ async def login_candidate(
             access_code=body.access_code,
             address=address,
             device=device,
-            user_agent=user_agent,
             device_presented=devices.COOKIE in request.cookies,
         )
 
+    def sign_in(db: Session, found: service.SignIn) -> Attempt:
+        return service.login_write(db, clock.now(), found, address=address, user_agent=user_agent)
+
     try:
-        attempt = await database.write(sign_in)
+        # The lookup and the throttle's read first, then one short write (SQLite's write lock
+        # is held for the writes only): still one thread hop.
+        attempt = await database.read_and_write(check, sign_in)
     except (devices.OpenElsewhere, CandidateCredentials) as exc:
         # Keep this device's id: a re-admission can give the paper to it, and its wrong
         # guesses are counted as its own, not the room's (see service.login).

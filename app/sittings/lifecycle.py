@@ -322,11 +322,11 @@ def save(
 
 def flag(db: Session, attempt: Locked, now: datetime, *, position: int, flagged: bool) -> None:
     _writable(attempt, now, timedelta(0))
-    line = repository.paper_item(db, attempt.id, position)
-    if line is None:
+    db.flush()  # the attempt's pending writes go first: every path locks it before a line
+    changed = repository.set_flag(db, attempt.id, position, flagged)
+    if changed is None:
         raise NotFound(f"There is no question {position} on this paper.")
-    if line.flagged != flagged:
-        line.flagged = flagged
+    if changed:
         record(db, attempt, now, "candidate", "flagged", {"position": position, "flagged": flagged})
 
 
