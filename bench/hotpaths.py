@@ -53,6 +53,7 @@ from _common import (
     verdict,
     workspace,
 )
+from sqlalchemy.pool import NullPool
 
 UNIT = "F/503/0358"
 PAIRS = [  # (name, product kind, floor kind)
@@ -226,6 +227,28 @@ def page_steady_state(
     return 1000 * max(0.0, busy - idle) / len(people) * (30 / seconds), frames
 
 
+def backends(url: str) -> str:
+    """PostgreSQL: the connections open to the benchmark's database now, and how many were
+    ever opened to it (pg_stat_database.sessions): a pool that churns opens new ones."""
+    if not url.startswith("postgresql"):
+        return ""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as conn:
+        open_now = conn.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE datname = :d"), {"d": name}
+        ).scalar()
+        ever = conn.execute(
+            text("SELECT sessions FROM pg_stat_database WHERE datname = :d"), {"d": name}
+        ).scalar()
+    engine.dispose()
+    # Minus this connection of ours.
+    return f"backends open {int(open_now or 0) - 1}, sessions ever {int(ever or 0)}"
+
+
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -253,6 +276,8 @@ def run_backend(
             f"{len(people)} candidates signed in, wrk -t{args.threads} -c{args.connections} "
             f"-d{args.duration}s"
         )
+        if url.startswith("postgresql"):
+            print(f"PostgreSQL before the runs: {backends(url)}", flush=True)
         for run in range(args.runs):
             print(f"run {run + 1}: load average before {load_average()}", flush=True)
             for pair, (name, kind, floor_kind) in zip(
@@ -270,6 +295,8 @@ def run_backend(
                     f"  | ratio {p.rate / f.rate:.2f}  (load {load_average()})",
                     flush=True,
                 )
+        if url.startswith("postgresql"):
+            print(f"PostgreSQL after the runs: {backends(url)}", flush=True)
         page = Page()
         if args.page_seconds > 0:
             print(f"page: {len(people)} event streams held {args.page_seconds} s", flush=True)
