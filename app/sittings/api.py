@@ -176,6 +176,17 @@ async def save_answer(
 ) -> Response:
     def save(db: Session) -> datetime:
         now = clock.now()
+        saved = lifecycle.save_quiet(
+            db,
+            ticket.attempt_id,
+            ticket.admission,
+            now,
+            position=position,
+            option_id=body.option_id,
+            seq=body.seq,
+        )
+        if saved is not None:
+            return saved
         attempt = lifecycle.Locked(service.load(db, ticket, now, lock=True))
         return lifecycle.save(
             db, attempt, now, position=position, option_id=body.option_id, seq=body.seq
@@ -192,6 +203,9 @@ async def set_flag(
 ) -> Response:
     def flag(db: Session) -> None:
         now = clock.now()
+        attempt_id, admission, flagged = ticket.attempt_id, ticket.admission, body.flagged
+        if lifecycle.flag_quiet(db, attempt_id, admission, now, position=position, flagged=flagged):
+            return
         attempt = lifecycle.Locked(service.load(db, ticket, now, lock=True))
         lifecycle.flag(db, attempt, now, position=position, flagged=body.flagged)
 

@@ -152,6 +152,35 @@ _CLOCK = select(
 ).where(_attempts.c.id == bindparam("attempt"))
 
 
+@dataclass(frozen=True)
+class Running:
+    """What an autosave decides on: the clock, the admission, presence (timing.Clocked)."""
+
+    status: str
+    allowed_seconds: int
+    paused_seconds: int
+    started_at: datetime | None
+    paused_at: datetime | None
+    deadline_at: datetime | None
+    last_seen_at: datetime | None
+    admission: int
+    sitting_id: int
+
+
+_LOCK_RUNNING = (
+    select(*(_attempts.c[name] for name in Running.__dataclass_fields__))
+    .where(_attempts.c.id == bindparam("attempt"))
+    .with_for_update()
+)
+
+
+def lock_running(db: Session, attempt_id: int) -> Running | None:
+    """The attempt's row locked until commit (PostgreSQL; SQLite's write transactions are
+    serial), read as plain columns: one statement, built once."""
+    row = db.connection().execute(_LOCK_RUNNING, {"attempt": attempt_id}).first()
+    return None if row is None else Running(*row)
+
+
 def clock_state(db: Session, attempt_id: int) -> AttemptClock | None:
     """What the heartbeat needs of one attempt, read without loading the ORM object."""
     row = db.connection().execute(_CLOCK, {"attempt": attempt_id}).first()
