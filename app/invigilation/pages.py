@@ -5,10 +5,11 @@ and incident report, candidate slips, and CSV exports."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -16,7 +17,8 @@ from sqlalchemy.orm import Session
 from app import forms
 from app.auth import cookies
 from app.auth import service as auth
-from app.auth.deps import StaffPage, StaffPageDep
+from app.auth.deps import StaffPage, StaffPageDep, StaffUser
+from app.clock import Clock
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
 from app.errors import AppError
 from app.invigilation import reports, service
@@ -172,206 +174,157 @@ def session_page(
     return render(request, "invigilator/session.html", context)
 
 
-async def _act(
-    request: Request,
-    db: Session,
-    clock: Any,
-    page: StaffPage,
-    session_id: int,
-    done: str,
-    schema: type[M],
-    action: Callable[[M, datetime], object],
-) -> Response:
-    """Parse the form with the API's schema, then do the one thing; a refusal shows on the
-    register and leaves no trace."""
-    now = clock.now()
-    try:
-        body = await forms.parse(request, page.csrf, schema, MESSAGES)
-        with db.begin_nested():
-            action(body, now)
-    except AppError as exc:
-        if exc.status in (401, 403):
-            raise
-        context = _register_context(db, page, session_id, now)
-        context["error"] = exc.detail
-        return render(request, "invigilator/session.html", context, status_code=exc.status)
-    return _see(f"/invigilate/sessions/{session_id}?done={done}")
+@dataclass(frozen=True)
+class Room:
+    """What every action on a session's register needs: the page's invigilator, the session,
+    the request (its form), the database and the clock."""
+
+    session_id: int
+    request: Request
+    page: StaffPage
+    db: Session
+    clock: Clock
+
+    async def act(
+        self,
+        done: str,
+        schema: type[M],
+        action: Callable[[Session, StaffUser, M, datetime], object],
+    ) -> Response:
+        """Parse the form with the API's schema, then do the one thing; a refusal shows on the
+        register and leaves no trace."""
+        now = self.clock.now()
+        try:
+            body = await forms.parse(self.request, self.page.csrf, schema, MESSAGES)
+            with self.db.begin_nested():
+                action(self.db, self.page.staff, body, now)
+        except AppError as exc:
+            if exc.status in (401, 403):
+                raise
+            context = _register_context(self.db, self.page, self.session_id, now)
+            context["error"] = exc.detail
+            return render(self.request, "invigilator/session.html", context, status_code=exc.status)
+        return _see(f"/invigilate/sessions/{self.session_id}?done={done}")
+
+
+def room(
+    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
+) -> Room:
+    return Room(session_id, request, page, db, clock)
+
+
+RoomDep = Annotated[Room, Depends(room)]
+Nothing = NoFieldsIn
 
 
 @router.post("/sessions/{session_id}/start", response_class=HTMLResponse)
-async def start(
-    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
-) -> Response:
-    def act(_: NoFieldsIn, now: datetime) -> None:
-        service.start(db, page.staff, session_id, now)
+async def start(room: RoomDep) -> Response:
+    def act(db: Session, staff: StaffUser, _: NoFieldsIn, now: datetime) -> None:
+        service.start(db, staff, room.session_id, now)
 
-    return await _act(request, db, clock, page, session_id, "start", NoFieldsIn, act)
+    return await room.act("start", Nothing, act)
 
 
 @router.post("/sessions/{session_id}/close", response_class=HTMLResponse)
-async def close(
-    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
-) -> Response:
-    def act(_: NoFieldsIn, now: datetime) -> None:
-        service.close(db, page.staff, session_id, now)
+async def close(room: RoomDep) -> Response:
+    def act(db: Session, staff: StaffUser, _: NoFieldsIn, now: datetime) -> None:
+        service.close(db, staff, room.session_id, now)
 
-    return await _act(request, db, clock, page, session_id, "close", NoFieldsIn, act)
+    return await room.act("close", Nothing, act)
 
 
 @router.post("/sessions/{session_id}/pause", response_class=HTMLResponse)
-async def pause_room(
-    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
-) -> Response:
-    def act(_: NoFieldsIn, now: datetime) -> None:
-        service.pause_room(db, page.staff, session_id, now)
+async def pause_room(room: RoomDep) -> Response:
+    def act(db: Session, staff: StaffUser, _: NoFieldsIn, now: datetime) -> None:
+        service.pause_room(db, staff, room.session_id, now)
 
-    return await _act(request, db, clock, page, session_id, "pause_room", NoFieldsIn, act)
+    return await room.act("pause_room", Nothing, act)
 
 
 @router.post("/sessions/{session_id}/resume", response_class=HTMLResponse)
-async def resume_room(
-    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
-) -> Response:
-    def act(_: NoFieldsIn, now: datetime) -> None:
-        service.resume_room(db, page.staff, session_id, now)
+async def resume_room(room: RoomDep) -> Response:
+    def act(db: Session, staff: StaffUser, _: NoFieldsIn, now: datetime) -> None:
+        service.resume_room(db, staff, room.session_id, now)
 
-    return await _act(request, db, clock, page, session_id, "resume_room", NoFieldsIn, act)
+    return await room.act("resume_room", Nothing, act)
 
 
 CANDIDATE = "/sessions/{session_id}/candidates/{number}"
 
 
 @router.post(CANDIDATE + "/pause", response_class=HTMLResponse)
-async def pause(
-    session_id: SessionId,
-    number: CandidateNumber,
-    request: Request,
-    page: StaffPageDep,
-    db: DbDep,
-    clock: ClockDep,
-) -> Response:
-    def act(_: NoFieldsIn, now: datetime) -> None:
-        service.pause(db, page.staff, session_id, number, now)
+async def pause(number: CandidateNumber, room: RoomDep) -> Response:
+    def act(db: Session, staff: StaffUser, _: NoFieldsIn, now: datetime) -> None:
+        service.pause(db, staff, room.session_id, number, now)
 
-    return await _act(request, db, clock, page, session_id, "pause", NoFieldsIn, act)
+    return await room.act("pause", Nothing, act)
 
 
 @router.post(CANDIDATE + "/resume", response_class=HTMLResponse)
-async def resume(
-    session_id: SessionId,
-    number: CandidateNumber,
-    request: Request,
-    page: StaffPageDep,
-    db: DbDep,
-    clock: ClockDep,
-) -> Response:
-    def act(_: NoFieldsIn, now: datetime) -> None:
-        service.resume(db, page.staff, session_id, number, now)
+async def resume(number: CandidateNumber, room: RoomDep) -> Response:
+    def act(db: Session, staff: StaffUser, _: NoFieldsIn, now: datetime) -> None:
+        service.resume(db, staff, room.session_id, number, now)
 
-    return await _act(request, db, clock, page, session_id, "resume", NoFieldsIn, act)
+    return await room.act("resume", Nothing, act)
 
 
 @router.post(CANDIDATE + "/extra-time", response_class=HTMLResponse)
-async def extra_time(
-    session_id: SessionId,
-    number: CandidateNumber,
-    request: Request,
-    page: StaffPageDep,
-    db: DbDep,
-    clock: ClockDep,
-) -> Response:
-    def act(body: ExtraTimeIn, now: datetime) -> None:
-        service.add_time(db, page.staff, session_id, number, body.minutes, now, body.reason)
+async def extra_time(number: CandidateNumber, room: RoomDep) -> Response:
+    def act(db: Session, staff: StaffUser, body: ExtraTimeIn, now: datetime) -> None:
+        service.add_time(db, staff, room.session_id, number, body.minutes, now, body.reason)
 
-    return await _act(request, db, clock, page, session_id, "extra_time", ExtraTimeIn, act)
+    return await room.act("extra_time", ExtraTimeIn, act)
 
 
 @router.post(CANDIDATE + "/void", response_class=HTMLResponse)
-async def void(
-    session_id: SessionId,
-    number: CandidateNumber,
-    request: Request,
-    page: StaffPageDep,
-    db: DbDep,
-    clock: ClockDep,
-) -> Response:
-    def act(body: VoidIn, now: datetime) -> None:
-        service.void(db, page.staff, session_id, number, body.reason, now)
+async def void(number: CandidateNumber, room: RoomDep) -> Response:
+    def act(db: Session, staff: StaffUser, body: VoidIn, now: datetime) -> None:
+        service.void(db, staff, room.session_id, number, body.reason, now)
 
-    return await _act(request, db, clock, page, session_id, "void", VoidIn, act)
+    return await room.act("void", VoidIn, act)
 
 
 @router.post(CANDIDATE + "/readmit", response_class=HTMLResponse)
-async def readmit(
-    session_id: SessionId,
-    number: CandidateNumber,
-    request: Request,
-    page: StaffPageDep,
-    db: DbDep,
-    clock: ClockDep,
-) -> Response:
-    def act(body: ReadmitIn, now: datetime) -> None:
-        service.readmit(db, page.staff, session_id, number, body.reason, now)
+async def readmit(number: CandidateNumber, room: RoomDep) -> Response:
+    def act(db: Session, staff: StaffUser, body: ReadmitIn, now: datetime) -> None:
+        service.readmit(db, staff, room.session_id, number, body.reason, now)
 
-    return await _act(request, db, clock, page, session_id, "readmit", ReadmitIn, act)
+    return await room.act("readmit", ReadmitIn, act)
 
 
 @router.post(CANDIDATE + "/admit", response_class=HTMLResponse)
-async def admit(
-    session_id: SessionId,
-    number: CandidateNumber,
-    request: Request,
-    page: StaffPageDep,
-    db: DbDep,
-    clock: ClockDep,
-) -> Response:
+async def admit(number: CandidateNumber, room: RoomDep) -> Response:
     """Approve a candidate's first sign-in (sessions that approve admissions)."""
 
-    def act(_: NoFieldsIn, now: datetime) -> None:
-        service.admit(db, page.staff, session_id, number, now)
+    def act(db: Session, staff: StaffUser, _: NoFieldsIn, now: datetime) -> None:
+        service.admit(db, staff, room.session_id, number, now)
 
-    return await _act(request, db, clock, page, session_id, "admit", NoFieldsIn, act)
+    return await room.act("admit", Nothing, act)
 
 
 @router.post(CANDIDATE + "/break", response_class=HTMLResponse)
-async def start_break(
-    session_id: SessionId,
-    number: CandidateNumber,
-    request: Request,
-    page: StaffPageDep,
-    db: DbDep,
-    clock: ClockDep,
-) -> Response:
-    def act(_: NoFieldsIn, now: datetime) -> None:
-        service.start_break(db, page.staff, session_id, number, now)
+async def start_break(number: CandidateNumber, room: RoomDep) -> Response:
+    def act(db: Session, staff: StaffUser, _: NoFieldsIn, now: datetime) -> None:
+        service.start_break(db, staff, room.session_id, number, now)
 
-    return await _act(request, db, clock, page, session_id, "break", NoFieldsIn, act)
+    return await room.act("break", Nothing, act)
 
 
 @router.post(CANDIDATE + "/break/end", response_class=HTMLResponse)
-async def end_break(
-    session_id: SessionId,
-    number: CandidateNumber,
-    request: Request,
-    page: StaffPageDep,
-    db: DbDep,
-    clock: ClockDep,
-) -> Response:
-    def act(_: NoFieldsIn, now: datetime) -> None:
-        service.end_break(db, page.staff, session_id, number, now)
+async def end_break(number: CandidateNumber, room: RoomDep) -> Response:
+    def act(db: Session, staff: StaffUser, _: NoFieldsIn, now: datetime) -> None:
+        service.end_break(db, staff, room.session_id, number, now)
 
-    return await _act(request, db, clock, page, session_id, "break_end", NoFieldsIn, act)
+    return await room.act("break_end", Nothing, act)
 
 
 @router.post("/sessions/{session_id}/incidents", response_class=HTMLResponse)
-async def incident(
-    session_id: SessionId, request: Request, page: StaffPageDep, db: DbDep, clock: ClockDep
-) -> Response:
-    def act(body: IncidentIn, now: datetime) -> None:
+async def incident(room: RoomDep) -> Response:
+    def act(db: Session, staff: StaffUser, body: IncidentIn, now: datetime) -> None:
         number = body.candidate_number or None
-        service.record_incident(db, page.staff, session_id, number, body.category, body.note, now)
+        service.record_incident(db, staff, room.session_id, number, body.category, body.note, now)
 
-    return await _act(request, db, clock, page, session_id, "incident", IncidentIn, act)
+    return await room.act("incident", IncidentIn, act)
 
 
 @router.get("/sessions/{session_id}/confirm", response_class=HTMLResponse)
