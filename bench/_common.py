@@ -294,7 +294,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 SECRET = secrets.token_urlsafe(48)
 
 
-def _wait_ready(server: Server, timeout: float = 30.0, probe: str = "/readyz") -> None:
+def _wait_ready(server: Server, timeout: float = 120.0, probe: str = "/readyz") -> None:
     import httpx2 as httpx
 
     deadline = time.monotonic() + timeout

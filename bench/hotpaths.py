@@ -40,6 +40,7 @@ from pathlib import Path
 import httpx2 as httpx
 from _common import (
     BENCH,
+    Server,
     drop_postgres,
     floor,
     fresh_postgres,
@@ -52,6 +53,7 @@ from _common import (
     verdict,
     workspace,
 )
+from sqlalchemy.pool import NullPool
 
 UNIT = "F/503/0358"
 PAIRS = [  # (name, product kind, floor kind)
@@ -71,6 +73,7 @@ class Shot:
     p99_ms: float
     errors: int
     requests: int
+    cpu_ms: float = float("nan")  # the server's CPU (user + system) per request served
 
 
 @dataclass
@@ -136,7 +139,10 @@ def sign_in_all(
     return people
 
 
-def wrk(base: str, kind: str, data: Path, args: argparse.Namespace) -> Shot:
+def wrk(server: Server, kind: str, data: Path, args: argparse.Namespace) -> Shot:
+    """One wrk run against `server`; with the server's own CPU per request, read from /proc
+    before and after: unlike req/s, it hardly depends on what else the machine is doing."""
+    base = server.base_url
     env = {**os.environ, "WRK_KIND": kind, "WRK_DATA": str(data), "WRK_THREADS": str(args.threads)}
     command = [
         "wrk",
@@ -149,18 +155,116 @@ def wrk(base: str, kind: str, data: Path, args: argparse.Namespace) -> Shot:
         str(LUA),
         base,
     ]
+    cpu_before = server.cpu_seconds()
     out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    cpu = server.cpu_seconds() - cpu_before
     line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
     r = json.loads(line.removeprefix("WRKJSON "))
     errors = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
-    return Shot(r["requests"] / (r["duration_us"] / 1e6), r["p99"] / 1000, errors, r["requests"])
+    rate = r["requests"] / (r["duration_us"] / 1e6)
+    cpu_ms = 1000 * cpu / r["requests"] if r["requests"] else float("nan")
+    return Shot(rate, r["p99"] / 1000, errors, r["requests"], cpu_ms)
+
+
+async def _hold_streams(
+    server: Server, people: list[dict[str, object]], seconds: float
+) -> tuple[float, float, int]:
+    """Open every candidate's exam-page event stream (GET /api/v1/attempt/events, what the
+    page keeps open in its steady state), wait until each has sent its first frame, and read
+    them for `seconds`: the server's CPU over that time, the CPU of the same time idle just
+    before, and how many frames the pages received."""
+    import asyncio
+
+    frames = 0
+
+    async def page(p: dict[str, object], opened: asyncio.Event, stop: asyncio.Event) -> None:
+        nonlocal frames
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(
+            (
+                "GET /api/v1/attempt/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Cookie: {p['cookie']}\r\nAccept: text/event-stream\r\n\r\n"
+            ).encode()
+        )
+        await writer.drain()
+        head = await reader.readuntil(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise SystemExit(f"event stream refused: {head[:60]!r}")
+        while not stop.is_set():
+            chunk = await reader.read(65536)
+            if not chunk:
+                break
+            frames += chunk.count(b"event: state")
+            opened.set()
+        writer.close()
+
+    idle_before = server.cpu_seconds()
+    await asyncio.sleep(seconds)
+    idle = server.cpu_seconds() - idle_before
+    stop = asyncio.Event()
+    opened = [asyncio.Event() for _ in people]
+    tasks = [asyncio.create_task(page(p, o, stop)) for p, o in zip(people, opened, strict=True)]
+    await asyncio.wait_for(asyncio.gather(*(o.wait() for o in opened)), 60)
+    await asyncio.sleep(2)  # the opening writes done; the loop in its steady state
+    frames, before = 0, server.cpu_seconds()
+    await asyncio.sleep(seconds)
+    busy = server.cpu_seconds() - before
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return busy, idle, frames
+
+
+def page_steady_state(
+    server: Server, people: list[dict[str, object]], seconds: float
+) -> tuple[float, int]:
+    """The server CPU (ms) one open exam page costs per 30 s in its steady state (its event
+    stream open, nothing else sent), net of the idle server's own; and the frames received."""
+    import asyncio
+
+    busy, idle, frames = asyncio.run(_hold_streams(server, people, seconds))
+    return 1000 * max(0.0, busy - idle) / len(people) * (30 / seconds), frames
+
+
+def backends(url: str) -> str:
+    """PostgreSQL: the connections open to the benchmark's database now, and how many were
+    ever opened to it (pg_stat_database.sessions): a pool that churns opens new ones."""
+    if not url.startswith("postgresql"):
+        return ""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as conn:
+        open_now = conn.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE datname = :d"), {"d": name}
+        ).scalar()
+        ever = conn.execute(
+            text("SELECT sessions FROM pg_stat_database WHERE datname = :d"), {"d": name}
+        ).scalar()
+    engine.dispose()
+    # Minus this connection of ours.
+    return f"backends open {int(open_now or 0) - 1}, sessions ever {int(ever or 0)}"
 
 
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def run_backend(label: str, url: str, work: Path, args: argparse.Namespace) -> list[Pair]:
+@dataclass
+class Page:
+    """An exam page's steady state: its event stream open (CPU per page per 30 s)."""
+
+    cpu_ms_per_30s: float = float("nan")
+    frames: int = 0
+    pages: int = 0
+
+
+def run_backend(
+    label: str, url: str, work: Path, args: argparse.Namespace
+) -> tuple[list[Pair], Page]:
     seeded = seed(url, work, units=[UNIT], candidates=args.candidates, sessions=1)
     pairs = [Pair(name) for name, _, _ in PAIRS if name in args.only]
     with serve(url, work) as product, floor(url, work) as bare:
@@ -172,6 +276,8 @@ def run_backend(label: str, url: str, work: Path, args: argparse.Namespace) -> l
             f"{len(people)} candidates signed in, wrk -t{args.threads} -c{args.connections} "
             f"-d{args.duration}s"
         )
+        if url.startswith("postgresql"):
+            print(f"PostgreSQL before the runs: {backends(url)}", flush=True)
         for run in range(args.runs):
             print(f"run {run + 1}: load average before {load_average()}", flush=True)
             for pair, (name, kind, floor_kind) in zip(
@@ -179,40 +285,94 @@ def run_backend(label: str, url: str, work: Path, args: argparse.Namespace) -> l
             ):
                 sides = [(bare, floor_kind, pair.floor), (product, kind, pair.product)]
                 for server, k, shots in sides if run % 2 == 0 else sides[::-1]:
-                    shots.append(wrk(server.base_url, k, data, args))
+                    shots.append(wrk(server, k, data, args))
                 f, p = pair.floor[-1], pair.product[-1]
                 print(
                     f"  {name:<10} product {p.rate:7.0f} req/s p99 {p.p99_ms:7.1f} ms"
-                    f" err {p.errors}"
-                    f"  | floor {f.rate:7.0f} req/s p99 {f.p99_ms:7.1f} ms err {f.errors}"
+                    f" cpu {p.cpu_ms:5.2f} ms err {p.errors}"
+                    f"  | floor {f.rate:7.0f} req/s p99 {f.p99_ms:7.1f} ms"
+                    f" cpu {f.cpu_ms:5.2f} ms err {f.errors}"
                     f"  | ratio {p.rate / f.rate:.2f}  (load {load_average()})",
                     flush=True,
                 )
+        if url.startswith("postgresql"):
+            print(f"PostgreSQL after the runs: {backends(url)}", flush=True)
+        page = Page()
+        if args.page_seconds > 0:
+            print(f"page: {len(people)} event streams held {args.page_seconds} s", flush=True)
+            page.cpu_ms_per_30s, page.frames = page_steady_state(product, people, args.page_seconds)
+            page.pages = len(people)
+            print(
+                f"  page steady state: {page.cpu_ms_per_30s:.2f} ms CPU per page per 30 s,"
+                f" {page.frames} frames (load {load_average()})",
+                flush=True,
+            )
         problems = server_errors(product)
         if problems:
             print(
                 f"server log: {sum(problems.values())} unhandled errors: {problems.most_common(3)}"
             )
-    return pairs
+    return pairs, page
 
 
-def report(label: str, pairs: list[Pair]) -> bool:
+def report(label: str, pairs: list[Pair], page: Page) -> bool:
     rows, ok_all = [], True
     for pair in pairs:
         pr = statistics.median(s.rate for s in pair.product)
         fr = statistics.median(s.rate for s in pair.floor)
         pp = statistics.median(s.p99_ms for s in pair.product)
         fp = statistics.median(s.p99_ms for s in pair.floor)
+        pc = statistics.median(s.cpu_ms for s in pair.product)
+        fc = statistics.median(s.cpu_ms for s in pair.floor)
         errors = sum(s.errors for s in pair.product)
         rate_ok, p99_ok = pr / fr >= TARGET_RATE, pp <= TARGET_P99 * fp
         ok = rate_ok and p99_ok and errors == 0
         ok_all &= ok
         rows.append(
-            [pair.name, pr, fr, f"{pr / fr:.2f}", pp, fp, f"{pp / fp:.2f}", errors, verdict(ok)]
+            [
+                pair.name,
+                pr,
+                fr,
+                f"{pr / fr:.2f}",
+                pp,
+                fp,
+                f"{pp / fp:.2f}",
+                pc,
+                fc,
+                f"{fc / pc:.2f}",
+                errors,
+                verdict(ok),
+            ]
         )
     print(f"\n{label}: medians of {len(pairs[0].product)} runs")
-    headers = ["path", "req/s", "floor", "ratio", "p99 ms", "floor p99", "p99 x", "errors", ""]
+    headers = [
+        "path",
+        "req/s",
+        "floor",
+        "ratio",
+        "p99 ms",
+        "floor p99",
+        "p99 x",
+        "cpu ms/req",
+        "floor cpu",
+        "cpu ratio",
+        "errors",
+        "",
+    ]
     print(table(headers, rows))
+    hello = next((p for p in pairs if p.name == "heartbeat"), None)
+    if page.pages and hello:
+        # Issue 11's budget for a page: at most one request per 30 s besides its answers.
+        # Its floor is one GET /hello per 30 s.
+        floor_ms = statistics.median(s.cpu_ms for s in hello.floor)
+        ratio = floor_ms / page.cpu_ms_per_30s if page.cpu_ms_per_30s else float("inf")
+        ok = ratio >= TARGET_RATE
+        ok_all &= ok
+        print(
+            f"page steady state ({page.pages} open event streams): "
+            f"{page.cpu_ms_per_30s:.3f} ms CPU per page per 30 s; the floor, one /hello per"
+            f" 30 s: {floor_ms:.3f} ms; ratio {ratio:.2f} {verdict(ok)}"
+        )
     return ok_all
 
 
@@ -226,6 +386,12 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=256)
     parser.add_argument(
         "--only", default=",".join(p[0] for p in PAIRS), help="comma-separated paths to run"
+    )
+    parser.add_argument(
+        "--page-seconds",
+        type=float,
+        default=15,
+        help="how long to hold every candidate's event stream open (0: skip)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
@@ -244,11 +410,11 @@ def main() -> None:
             started = time.perf_counter()
             url = sqlite_url(work) if backend == "sqlite" else fresh_postgres(base)
             try:
-                pairs = run_backend(backend, url, work, args)
+                pairs, page = run_backend(backend, url, work, args)
             finally:
                 if backend == "postgres":
                     drop_postgres(base)
-            ok &= report(backend, pairs)
+            ok &= report(backend, pairs, page)
             print(f"({time.perf_counter() - started:.0f} s)")
     if args.strict and not ok:
         sys.exit(1)

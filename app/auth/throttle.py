@@ -8,6 +8,12 @@ interleaving; a successful sign-in gives its reservation back (`refund`) or clea
 
 Which keys a sign-in reserves on is the caller's choice; candidates never reserve on the
 target's account, so nobody can lock another candidate out (see sittings.service.login).
+
+A candidate's sign-in, the busiest, takes no write on the throttle when it succeeds: `state`
+reads its keys without locking anything (on SQLite, without the write lock), and only a
+failure is counted, by `fail`, which holds the key's row while it decides; a sign-in whose code
+was right `confirm`s under the same row lock that the key is still open. So N concurrent wrong
+guesses on one key are still answered at most `limit` times, as with `reserve`.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -77,6 +83,77 @@ def reserve(db: Session, now: datetime, *limits: Limit) -> None:
     db.flush()
     if refused_until is not None:
         raise _refusal(refused_until, now)
+
+
+@dataclass(frozen=True)
+class KeyState:
+    failures: int
+    window_started_at: datetime
+    locked_until: datetime | None
+
+
+_throttles: Table = LoginThrottle.__table__  # type: ignore[assignment]
+# Built once: every candidate sign-in reads its keys with it.
+_STATE = select(
+    _throttles.c.key,
+    _throttles.c.failures,
+    _throttles.c.window_started_at,
+    _throttles.c.locked_until,
+).where(_throttles.c.key.in_(bindparam("keys", expanding=True)))
+
+
+def state(db: Session, now: datetime, *keys: str) -> dict[str, KeyState]:
+    """Refuse (429) while any of these keys is locked; else the keys' rows that exist, read
+    without locking anything (one query, no write)."""
+    found: dict[str, KeyState] = {}
+    for row in db.connection().execute(_STATE, {"keys": list(keys)}):
+        if row.locked_until is not None and row.locked_until > now:
+            raise _refusal(row.locked_until, now)
+        found[row.key] = KeyState(row.failures, row.window_started_at, row.locked_until)
+    return found
+
+
+def _spent(row: LoginThrottle, limit: Limit, now: datetime) -> bool:
+    """Whether the key has had its `limit` failures within the current window."""
+    in_window = row.window_started_at + timedelta(seconds=limit.window_seconds) > now
+    return in_window and row.failures >= limit.failures
+
+
+def fail(db: Session, now: datetime, limit: Limit) -> None:
+    """A wrong guess on an unshared key: counted under the key's row lock. The guess that
+    spends the key locks it; a guess that finds it spent (concurrent guesses checked while it
+    still had room) is refused (429) and not answered, so at most `limit` are."""
+    row = _lock_row(db, limit.key, now)
+    if row.locked_until is not None and row.locked_until > now:
+        raise _refusal(row.locked_until, now)
+    if _spent(row, limit, now):
+        row.locked_until = now + timedelta(seconds=limit.lockout_seconds)
+        db.flush()
+        raise _refusal(row.locked_until, now)
+    if row.window_started_at + timedelta(seconds=limit.window_seconds) <= now:
+        row.failures, row.window_started_at, row.locked_until = 0, now, None
+    row.failures += 1
+    if row.failures >= limit.failures:
+        row.locked_until = now + timedelta(seconds=limit.lockout_seconds)
+    db.flush()
+
+
+def confirm(db: Session, now: datetime, limit: Limit, seen: KeyState | None) -> None:
+    """A right guess on a key that `state` found with failures: refused (429) if concurrent
+    wrong guesses have since spent or locked the key (checked under its row lock). A key with
+    no failures when read needs nothing: no failure was answered before this guess."""
+    if seen is None or seen.failures == 0:
+        return
+    query = select(LoginThrottle).where(LoginThrottle.key == limit.key).with_for_update()
+    row = db.scalar(query.execution_options(populate_existing=True))
+    if row is None:
+        return
+    if row.locked_until is not None and row.locked_until > now:
+        raise _refusal(row.locked_until, now)
+    if _spent(row, limit, now):
+        row.locked_until = now + timedelta(seconds=limit.lockout_seconds)
+        db.flush()
+        raise _refusal(row.locked_until, now)
 
 
 def check(db: Session, now: datetime, *keys: str) -> None:

@@ -74,8 +74,15 @@ def seal(db: Session, key: bytes, now: datetime) -> JournalSeal | None:
         mac=mac_of(key, prev_mac=prev_mac, sealed_at=now, heads=heads),
     )
     db.add(entry)
+    # One query for the marks of every moved chain (not one per chain: a national sitting
+    # moves tens of thousands between two seals).
+    marks: dict[str, JournalSealed] = {}
+    names = list(heads)
+    for i in range(0, len(names), 5000):
+        query = select(JournalSealed).where(JournalSealed.chain.in_(names[i : i + 5000]))
+        marks.update((row.chain, row) for row in db.scalars(query))
     for chain, seq, _ in moved:
-        row = db.get(JournalSealed, chain)
+        row = marks.get(chain)
         if row is None:
             db.add(JournalSealed(chain=chain, seq=seq))
         else:

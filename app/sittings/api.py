@@ -80,8 +80,8 @@ async def login_candidate(
 ) -> CandidateLoginOut:
     device = devices.device_id(request)
 
-    def sign_in(db: Session) -> Attempt:
-        return service.login(
+    def check(db: Session) -> service.SignIn:
+        return service.login_read(
             db,
             settings,
             clock.now(),
@@ -89,12 +89,16 @@ async def login_candidate(
             access_code=body.access_code,
             address=address,
             device=device,
-            user_agent=user_agent,
             device_presented=devices.COOKIE in request.cookies,
         )
 
+    def sign_in(db: Session, found: service.SignIn) -> Attempt:
+        return service.login_write(db, clock.now(), found, address=address, user_agent=user_agent)
+
     try:
-        attempt = await database.write(sign_in)
+        # The lookup and the throttle's read first, then one short write (SQLite's write lock
+        # is held for the writes only): still one thread hop.
+        attempt = await database.read_and_write(check, sign_in)
     except (devices.OpenElsewhere, CandidateCredentials) as exc:
         # Keep this device's id: a re-admission can give the paper to it, and its wrong
         # guesses are counted as its own, not the room's (see service.login).
@@ -172,6 +176,17 @@ async def save_answer(
 ) -> Response:
     def save(db: Session) -> datetime:
         now = clock.now()
+        saved = lifecycle.save_quiet(
+            db,
+            ticket.attempt_id,
+            ticket.admission,
+            now,
+            position=position,
+            option_id=body.option_id,
+            seq=body.seq,
+        )
+        if saved is not None:
+            return saved
         attempt = lifecycle.Locked(service.load(db, ticket, now, lock=True))
         return lifecycle.save(
             db, attempt, now, position=position, option_id=body.option_id, seq=body.seq
@@ -188,6 +203,9 @@ async def set_flag(
 ) -> Response:
     def flag(db: Session) -> None:
         now = clock.now()
+        attempt_id, admission, flagged = ticket.attempt_id, ticket.admission, body.flagged
+        if lifecycle.flag_quiet(db, attempt_id, admission, now, position=position, flagged=flagged):
+            return
         attempt = lifecycle.Locked(service.load(db, ticket, now, lock=True))
         lifecycle.flag(db, attempt, now, position=position, flagged=body.flagged)
 

@@ -118,7 +118,13 @@ class RoomEvents:
         now = self.app.state.clock.now()
         out: dict[int, str] = {}
         with transaction(self.app.state.sessionmaker, write=False) as db:
-            rows = repository.page_states(db, ids)
+            if resync:
+                rows = repository.page_states(db, ids)
+            else:
+                # The narrow fingerprints first; the whole state only of pages that changed.
+                prints = repository.page_fingerprints(db, ids)
+                changed = [i for i, p in prints.items() if self.seen.get(i) != p]
+                rows = repository.page_states(db, changed) if changed else []
         for values in rows:
             attempt_id = int(str(values["id"]))
             print_ = repository.fingerprint(values)

@@ -318,7 +318,59 @@ def save(
     Returns when the stored answer was saved."""
     _writable(attempt, now, timing.GRACE)
     db.flush()  # the attempt's pending writes go first: every path locks it before a line
-    line = repository.line_to_save(db, attempt.id, position)
+    return _store(db, attempt.id, attempt.sitting_id, now, position, option_id, seq)
+
+
+def save_quiet(
+    db: Session,
+    attempt_id: int,
+    admission: int,
+    now: datetime,
+    *,
+    position: int,
+    option_id: str | None,
+    seq: int,
+) -> datetime | None:
+    """The usual autosave, decided on the attempt's row locked as plain columns (no ORM
+    object): a running attempt within its time, this sign-in still current, its presence not
+    due. None otherwise, and nothing done: the caller then takes the full path (`save` on the
+    attempt from `service.load`), which locks the same row again, settles and refuses."""
+    state = _lock_quiet(db, attempt_id, admission, now, timing.GRACE)
+    if state is None:
+        return None
+    return _store(db, attempt_id, state.sitting_id, now, position, option_id, seq)
+
+
+def _lock_quiet(
+    db: Session, attempt_id: int, admission: int, now: datetime, grace: timedelta
+) -> repository.Running | None:
+    """The attempt's row, locked, if a change may go ahead on it without settling or noting
+    anything first (see save_quiet); else None."""
+    state = repository.lock_running(db, attempt_id)
+    if (
+        state is None
+        or state.status != S.IN_PROGRESS
+        or admission < state.admission
+        or timing.expired(state, now, grace)
+        or state.last_seen_at is None
+        or now - state.last_seen_at >= devices.SEEN_EVERY
+    ):
+        return None
+    return state
+
+
+def _store(
+    db: Session,
+    attempt_id: int,
+    sitting_id: int,
+    now: datetime,
+    position: int,
+    option_id: str | None,
+    seq: int,
+) -> datetime:
+    """The answer's write, on a writable attempt locked by the caller: the line, then the
+    attempt's journal."""
+    line = repository.line_to_save(db, attempt_id, position)
     if line is None:
         raise NotFound(f"There is no question {position} on this paper.")
     line_id, options = line
@@ -326,7 +378,8 @@ def save(
         raise Invalid(f"{option_id!r} is not an option of question {position}.")
     if repository.save_answer(db, line_id, option_id, seq, now):
         data = {"position": position, "option_id": option_id, "seq": seq}
-        record(db, attempt, now, "candidate", "answer_saved", data)
+        chain = journal.attempt_chain(attempt_id)
+        journal.append(db, chain, sitting_id, now, "candidate", "answer_saved", data)
         return now
     # A replay or an older retry: the stored answer's time.
     return repository.saved_at(db, line_id) or now
@@ -334,12 +387,32 @@ def save(
 
 def flag(db: Session, attempt: Locked, now: datetime, *, position: int, flagged: bool) -> None:
     _writable(attempt, now, timedelta(0))
-    line = repository.paper_item(db, attempt.id, position)
-    if line is None:
+    db.flush()  # the attempt's pending writes go first: every path locks it before a line
+    _set_flag(db, attempt.id, attempt.sitting_id, now, position, flagged)
+
+
+def flag_quiet(
+    db: Session, attempt_id: int, admission: int, now: datetime, *, position: int, flagged: bool
+) -> bool:
+    """`flag` on the attempt's row as plain columns, as save_quiet: False, nothing done, when
+    the caller must take the full path."""
+    state = _lock_quiet(db, attempt_id, admission, now, timedelta(0))
+    if state is None:
+        return False
+    _set_flag(db, attempt_id, state.sitting_id, now, position, flagged)
+    return True
+
+
+def _set_flag(
+    db: Session, attempt_id: int, sitting_id: int, now: datetime, position: int, flagged: bool
+) -> None:
+    changed = repository.set_flag(db, attempt_id, position, flagged)
+    if changed is None:
         raise NotFound(f"There is no question {position} on this paper.")
-    if line.flagged != flagged:
-        line.flagged = flagged
-        record(db, attempt, now, "candidate", "flagged", {"position": position, "flagged": flagged})
+    if changed:
+        data = {"position": position, "flagged": flagged}
+        chain = journal.attempt_chain(attempt_id)
+        journal.append(db, chain, sitting_id, now, "candidate", "flagged", data)
 
 
 # --- the end --------------------------------------------------------------------------------

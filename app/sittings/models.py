@@ -55,6 +55,8 @@ class Attempt(Base):
     __table_args__ = (
         UniqueConstraint("sitting_id", "candidate_id"),
         Index("ix_attempts_sitting_code", "sitting_id", "access_code", unique=True),
+        # A sign-in finds its attempt by the candidate's personal code alone.
+        Index("ix_attempts_access_code", "access_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,6 +3,8 @@ cookie; invigilator queries take the centre from the staff session."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -108,6 +110,31 @@ def save_answer(db: Session, item_id: int, option_id: str | None, seq: int, now:
     return bool(db.connection().execute(_SAVE, params).rowcount)
 
 
+# A flag changes only when it differs: `rowcount` says whether it did (one statement).
+_FLAG = (
+    update(_lines)
+    .where(
+        _lines.c.attempt_id == bindparam("attempt"),
+        _lines.c.position == bindparam("at_position"),
+        _lines.c.flagged != bindparam("flag"),
+    )
+    .values(flagged=bindparam("flag"))
+)
+_LINE_EXISTS = select(_lines.c.id).where(
+    _lines.c.attempt_id == bindparam("attempt"), _lines.c.position == bindparam("at_position")
+)
+
+
+def set_flag(db: Session, attempt_id: int, position: int, flagged: bool) -> bool | None:
+    """Set one line's flag: True if it changed, False if it was so already, None if the paper
+    has no such position."""
+    params = {"attempt": attempt_id, "at_position": position, "flag": flagged}
+    connection = db.connection()
+    if connection.execute(_FLAG, params).rowcount:
+        return True
+    return None if connection.execute(_LINE_EXISTS, params).first() is None else False
+
+
 _attempts: Table = Attempt.__table__  # type: ignore[assignment]
 # The heartbeat's one query: the clock and presence columns, no ORM object.
 _CLOCK = select(
@@ -123,6 +150,35 @@ _CLOCK = select(
     _attempts.c.admission,
     _attempts.c.admitted_at,
 ).where(_attempts.c.id == bindparam("attempt"))
+
+
+@dataclass(frozen=True)
+class Running:
+    """What an autosave decides on: the clock, the admission, presence (timing.Clocked)."""
+
+    status: str
+    allowed_seconds: int
+    paused_seconds: int
+    started_at: datetime | None
+    paused_at: datetime | None
+    deadline_at: datetime | None
+    last_seen_at: datetime | None
+    admission: int
+    sitting_id: int
+
+
+_LOCK_RUNNING = (
+    select(*(_attempts.c[name] for name in Running.__dataclass_fields__))
+    .where(_attempts.c.id == bindparam("attempt"))
+    .with_for_update()
+)
+
+
+def lock_running(db: Session, attempt_id: int) -> Running | None:
+    """The attempt's row locked until commit (PostgreSQL; SQLite's write transactions are
+    serial), read as plain columns: one statement, built once."""
+    row = db.connection().execute(_LOCK_RUNNING, {"attempt": attempt_id}).first()
+    return None if row is None else Running(*row)
 
 
 def clock_state(db: Session, attempt_id: int) -> AttemptClock | None:
@@ -155,15 +211,83 @@ _PAPER_LINES = (
         _lines.c.flagged,
         _lines.c.answered_at,
         _lines.c.answer_seq,
-        _versions.c.stem,
-        _versions.c.options,
-        _versions.c.stem_html,
-        _versions.c.images,
+        _versions.c.id.label("version_id"),
+        _versions.c.content_hash,
     )
     .join_from(_lines, _versions, _versions.c.id == _lines.c.item_version_id)
     .where(_lines.c.attempt_id == bindparam("attempt"))
     .order_by(_lines.c.position)
 )
+_VERSION_TEXTS = select(
+    _versions.c.id,
+    _versions.c.content_hash,
+    _versions.c.stem,
+    _versions.c.options,
+    _versions.c.stem_html,
+    _versions.c.images,
+).where(_versions.c.id.in_(bindparam("ids", expanding=True)))
+
+
+@dataclass(frozen=True)
+class VersionText:
+    """What a candidate is shown of an item version (never its key): immutable, so cached."""
+
+    stem: str
+    texts: dict[str, str]  # option id -> text
+    stem_html: str | None
+    images: tuple[tuple[str, str], ...]  # (sha256, alt)
+
+
+class VersionTexts:
+    """Item versions' texts by (id, content hash), per engine: a version never changes (an edit
+    makes a new one), and the hash covers its content, so a database rebuilt under the same
+    engine with other items under the same ids is never served from here. Bounded: cleared
+    when it reaches `limit` versions (a bank is a few thousand)."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        self.by_engine: weakref.WeakKeyDictionary[Any, dict[tuple[int, str], VersionText]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self.lock = threading.Lock()
+
+    def get(self, db: Session, keys: Sequence[tuple[int, str]]) -> dict[int, VersionText]:
+        bind = db.get_bind()
+        with self.lock:
+            cached = self.by_engine.setdefault(bind, {})
+            found = {key[0]: cached[key] for key in keys if key in cached}
+        missing = [key for key in keys if key[0] not in found]
+        if missing:
+            rows = db.connection().execute(_VERSION_TEXTS, {"ids": [i for i, _ in missing]})
+            fresh = {
+                (row.id, row.content_hash): VersionText(
+                    row.stem,
+                    {o["id"]: o["text"] for o in row.options},
+                    row.stem_html,
+                    tuple((i["sha256"], i["alt"]) for i in row.images or ()),
+                )
+                for row in rows
+            }
+            with self.lock:
+                if len(cached) + len(fresh) > self.limit:
+                    cached.clear()
+                cached.update(fresh)
+            found.update({i: text for (i, _), text in fresh.items()})
+        return found
+
+
+VERSION_TEXTS = VersionTexts()
+
+
+@dataclass(frozen=True)
+class PaperLine:
+    position: int
+    option_order: list[str]
+    answer: str | None
+    flagged: bool
+    answered_at: datetime | None
+    answer_seq: int
+    text: VersionText
 
 
 @dataclass(frozen=True)
@@ -188,26 +312,42 @@ def paper_head(db: Session, attempt_id: int) -> PaperHead | None:
     return PaperHead(AttemptClock(*state), on_break, reading, bool(rest_breaks), urn, title)
 
 
-def paper_lines(db: Session, attempt_id: int) -> Sequence[Any]:
-    """The paper's lines in order, with each item version's stem and options (never the key)."""
-    return db.connection().execute(_PAPER_LINES, {"attempt": attempt_id}).all()
-
-
-def for_login(
-    db: Session, candidate_number: str, access_code: str
-) -> list[tuple[Attempt, Sitting]]:
-    """The attempts this candidate's own code opens (one, barring a code reused years apart)."""
-    rows = db.execute(
-        select(Attempt, Sitting)
-        .join(Sitting, Sitting.id == Attempt.sitting_id)
-        .join(Candidate, Candidate.id == Attempt.candidate_id)
-        .where(
-            func.lower(Candidate.candidate_number) == candidate_number.lower(),
-            Attempt.access_code == access_code,
+def paper_lines(db: Session, attempt_id: int) -> list[PaperLine]:
+    """The paper's lines in order, with each item version's stem and options (never the key):
+    one query for the lines; the texts from VERSION_TEXTS, read only for versions not cached."""
+    rows = db.connection().execute(_PAPER_LINES, {"attempt": attempt_id}).all()
+    texts = VERSION_TEXTS.get(db, list(dict.fromkeys((r.version_id, r.content_hash) for r in rows)))
+    return [
+        PaperLine(
+            r.position,
+            r.option_order,
+            r.answer,
+            r.flagged,
+            r.answered_at,
+            r.answer_seq,
+            texts[r.version_id],
         )
-        .order_by(Sitting.id.desc())
+        for r in rows
+    ]
+
+
+_FOR_LOGIN = (
+    select(_attempts.c.id, _sittings.c.status)
+    .join_from(_attempts, _sittings, _sittings.c.id == _attempts.c.sitting_id)
+    .join(_candidates, _candidates.c.id == _attempts.c.candidate_id)
+    .where(
+        func.lower(_candidates.c.candidate_number) == bindparam("number"),
+        _attempts.c.access_code == bindparam("code"),
     )
-    return [(a, s) for a, s in rows]
+    .order_by(_sittings.c.id.desc())
+)
+
+
+def for_login_ids(db: Session, candidate_number: str, access_code: str) -> list[tuple[int, str]]:
+    """(attempt id, sitting status) of each attempt this candidate's own code opens, latest
+    sitting first: a sign-in's read, no ORM objects."""
+    params = {"number": candidate_number.lower(), "code": access_code}
+    return [(row.id, row.status) for row in db.connection().execute(_FOR_LOGIN, params)]
 
 
 def code_in_use(db: Session, code: str) -> bool:
@@ -331,15 +471,36 @@ _PAGE_STATE = (*FINGERPRINT, "started_at", "paused_at", "deadline_at")
 _CHUNK = 5000
 
 
+_PAGE_STATES = select(_attempts.c.id, *(_attempts.c[name] for name in _PAGE_STATE)).where(
+    _attempts.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
+_PAGE_PRINTS = select(_attempts.c.id, *(_attempts.c[name] for name in FINGERPRINT)).where(
+    _attempts.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def page_fingerprints(db: Session, attempt_ids: list[int]) -> dict[int, tuple[object, ...]]:
+    """The FINGERPRINT of each attempt: the room's loop reads these every second, and the
+    whole state (page_states) only of those that changed. Narrower than page_states: its
+    clock columns, three timestamps to decode a row, are not read."""
+    connection = db.connection()
+    prints: dict[int, tuple[object, ...]] = {}
+    for i in range(0, len(attempt_ids), _CHUNK):
+        found = connection.execute(_PAGE_PRINTS, {"ids": attempt_ids[i : i + _CHUNK]})
+        prints.update((row[0], tuple(row[1:])) for row in found)
+    return prints
+
+
 def page_states(db: Session, attempt_ids: list[int]) -> list[dict[str, object]]:
-    """{id, *PAGE_STATE} of each attempt: one narrow query (by primary key) per 5,000."""
-    columns = [Attempt.id, *(getattr(Attempt, name) for name in _PAGE_STATE)]
+    """{id, *PAGE_STATE} of each attempt: one narrow query (by primary key) per 5,000, built
+    once (the room's loop runs it every second)."""
+    connection = db.connection()
     rows: list[dict[str, object]] = []
     for i in range(0, len(attempt_ids), _CHUNK):
-        chunk = attempt_ids[i : i + _CHUNK]
-        rows.extend(
-            dict(row._mapping) for row in db.execute(select(*columns).where(Attempt.id.in_(chunk)))
-        )
+        found = connection.execute(_PAGE_STATES, {"ids": attempt_ids[i : i + _CHUNK]})
+        rows.extend(dict(row._mapping) for row in found)
     return rows
 
 

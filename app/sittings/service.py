@@ -61,7 +61,19 @@ def _guess_limits(
     )
 
 
-def login(
+@dataclass(frozen=True)
+class SignIn:
+    """What a candidate's sign-in found in its read: the attempt their code opens (None for a
+    wrong code), and their guess counters (see `login`)."""
+
+    attempt_id: int | None
+    device_hash: str
+    browser: throttle.Limit
+    room: throttle.Limit
+    browser_seen: throttle.KeyState | None
+
+
+def login_read(
     db: Session,
     settings: Settings,
     now: datetime,
@@ -70,40 +82,56 @@ def login(
     access_code: str,
     address: str,
     device: str,
-    user_agent: str = "",
-    exclusive: bool = False,
     device_presented: bool = True,
-) -> Attempt:
-    """The attempt that this candidate's own code opens, on this device (see devices;
-    `exclusive` for the exam's own sign-in form). The first sign-in starts the clock, or, where
-    the invigilator approves admissions, asks for approval."""
+) -> SignIn:
+    """The read half of a sign-in: writes nothing (on SQLite it takes no write lock). Refuses
+    (429) while this browser or its room is locked out."""
     device_hash = devices.digest(device)
     # A browser without our device cookie is counted with every other such request from its
     # address: dropping the cookie buys no fresh guesses.
     browser, room = _guess_limits(settings, address, device_hash if device_presented else None)
-    # The room's address is shared by every candidate in it: only checked here, so that their
-    # sign-ins never queue behind one another, and counted when a guess fails. This browser's
-    # own count is reserved before the code is looked at, so concurrent guesses cannot pass it.
-    throttle.check(db, now, room.key)
-    throttle.reserve(db, now, browser)
-    matches = repository.for_login(db, candidate_number.strip(), normalise_code(access_code))
-    if not matches:
-        throttle.count(db, now, room)
+    keys = throttle.state(db, now, browser.key, room.key)
+    matches = repository.for_login_ids(db, candidate_number.strip(), normalise_code(access_code))
+    # The open sitting's attempt if there is one, else the latest (its status is explained).
+    chosen = next((a for a, status in matches if status == SittingStatus.OPEN), None)
+    if chosen is None and matches:
+        chosen = matches[0][0]
+    return SignIn(chosen, device_hash, browser, room, keys.get(browser.key))
+
+
+def login_write(
+    db: Session,
+    now: datetime,
+    found: SignIn,
+    *,
+    address: str,
+    user_agent: str = "",
+    exclusive: bool = False,
+) -> Attempt:
+    """The write half: a wrong code is counted (CandidateCredentials, committed); a right one
+    claims the attempt for this device, journalled. One short write transaction."""
+    if found.attempt_id is None:
+        # The room's address is shared by every candidate in it: never held locked across a
+        # sign-in, only counted when a guess fails (a circuit breaker). This browser's own
+        # count is exact: counted under its row lock, so concurrent guesses cannot pass it.
+        throttle.fail(db, now, found.browser)
+        throttle.count(db, now, found.room)
         raise CandidateCredentials("Candidate number or access code not recognised.")
-    throttle.refund(db, browser.key)
-    attempt, sitting = next(
-        ((a, s) for a, s in matches if s.status == SittingStatus.OPEN), matches[0]
-    )
+    throttle.confirm(db, now, found.browser, found.browser_seen)
+    locked = lifecycle.lock(db, found.attempt_id)
+    assert locked is not None  # attempts are never deleted
+    sitting = db.get(Sitting, locked.sitting_id)
+    assert sitting is not None
     if sitting.status == SittingStatus.SCHEDULED:
         raise SessionNotOpen(
             "This session has not started yet: wait for your invigilator to start it."
         )
     if sitting.status == SittingStatus.CLOSED:
         raise SessionNotOpen("This session has closed.")
-    if attempt.status == AttemptStatus.VOIDED:
+    if locked.status == AttemptStatus.VOIDED:
         raise SessionNotOpen("Your exam has been stopped by the invigilator. Speak to them.")
-    locked = lifecycle.relock(db, attempt)
     lifecycle.settle(db, locked, now)
+    device_hash = found.device_hash
     where_from = {
         "address": address,
         "device": devices.fingerprint(device_hash),
@@ -135,6 +163,36 @@ def login(
         )
     seen(db, locked, now)
     return locked
+
+
+def login(
+    db: Session,
+    settings: Settings,
+    now: datetime,
+    *,
+    candidate_number: str,
+    access_code: str,
+    address: str,
+    device: str,
+    user_agent: str = "",
+    exclusive: bool = False,
+    device_presented: bool = True,
+) -> Attempt:
+    """The attempt that this candidate's own code opens, on this device (see devices;
+    `exclusive` for the exam's own sign-in form), in one transaction. The first sign-in starts
+    the clock, or, where the invigilator approves admissions, asks for approval. The JSON route
+    runs the two halves in two transactions (a read, then a short write): see the API."""
+    found = login_read(
+        db,
+        settings,
+        now,
+        candidate_number=candidate_number,
+        access_code=access_code,
+        address=address,
+        device=device,
+        device_presented=device_presented,
+    )
+    return login_write(db, now, found, address=address, user_agent=user_agent, exclusive=exclusive)
 
 
 def load(db: Session, ticket: Ticket, now: datetime, *, lock: bool = False) -> Attempt:
@@ -304,14 +362,14 @@ def _paper(db: Session, attempt_id: int, head: repository.PaperHead, now: dateti
     questions = [
         Question(
             line.position,
-            line.stem,
-            _ordered(line.options, line.option_order),
+            line.text.stem,
+            [(oid, line.text.texts[oid]) for oid in line.option_order],
             line.answer,
             line.flagged,
             line.answered_at,
             line.answer_seq,
-            line.stem_html,
-            tuple((i["sha256"], i["alt"]) for i in line.images or ()),
+            line.text.stem_html,
+            line.text.images,
         )
         for line in repository.paper_lines(db, attempt_id)
     ]
