@@ -1,7 +1,7 @@
 """reads_instructions
 
 Revision ID: 3b9d4e1f7a62
-Revises: 7c1e5b2a9d40
+Revises: 3d8f2a61c0b7
 Create Date: 2026-12-05 21:45:00
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = '3b9d4e1f7a62'
-down_revision: str | None = '7c1e5b2a9d40'
+down_revision: str | None = '3d8f2a61c0b7'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """sign_in_code_index: a candidate's sign-in finds its attempt by the personal code alone
 
 Revision ID: 3b9d0e7f2c61
-Revises: 7c1e5b2a9d40
+Revises: 3b9d4e1f7a62
 Create Date: 2026-12-05 21:50:00
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision: str = '3b9d0e7f2c61'
-down_revision: str | None = '7c1e5b2a9d40'
+down_revision: str | None = '3b9d4e1f7a62'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
