@@ -576,3 +576,51 @@ def webhooks_work(once: bool) -> None:
         pass
     finally:
         engine.dispose()
+
+
+@main.command("stats")
+@click.argument("unit")
+@click.option("--from", "start", help="Submitted on or after: a date or an RFC 3339 time.")
+@click.option("--to", "end", help="Submitted before (a date: up to the end of that day).")
+@click.option("--centre", help="One centre's results only.")
+@click.option("--json", "as_json", is_flag=True, help="The statistics as the API gives them.")
+@click.option("--csv", "as_csv", is_flag=True, help="One table as CSV (see --table).")
+@click.option(
+    "--table",
+    type=click.Choice(["items", "options", "distribution", "forms"]),
+    default="items",
+    show_default=True,
+)
+def stats(
+    unit: str,
+    start: str | None,
+    end: str | None,
+    centre: str | None,
+    as_json: bool,
+    as_csv: bool,
+    table: str,
+) -> None:
+    """Item statistics of UNIT (D/601/7644 or D-601-7644) over its submitted results."""
+    from app.paths import unit_urn
+    from app.stats import service, tables
+
+    if as_json and as_csv:
+        click.echo("error: choose one of --json and --csv", err=True)
+        sys.exit(2)
+    try:
+        with _session() as session:
+            report = service.item_statistics(
+                session,
+                unit=unit_urn(unit.replace("/", "-")),
+                centre=centre,
+                within=service.window(start, end),
+            )
+    except AppError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+    elif as_csv:
+        click.echo(tables.as_csv(report, table), nl=False)  # type: ignore[arg-type]
+    else:
+        click.echo(tables.text_report(report))

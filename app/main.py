@@ -38,6 +38,7 @@ from app.signing.api import router as signing_router
 from app.sittings import events, sweeper
 from app.sittings.api import router as sittings_router
 from app.sittings.pages import router as exam_pages
+from app.stats.api import router as stats_router
 from app.system.api import router as system_router
 from app.web import STATIC_DIR, Redirect
 from app.webhooks.api import router as webhooks_router
@@ -124,6 +125,7 @@ def create_app(
         journal_router,
         webhooks_router,
         signing_router,
+        stats_router,
         exam_pages,
         invigilator_pages,
         console_router,

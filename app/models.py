@@ -20,6 +20,7 @@ from app.qualifications.models import (
 from app.signing.models import SigningKey
 from app.sittings.models import Attempt, PaperItem, Sitting
 from app.staff.models import StaffAccount
+from app.stats.models import ItemExclusion
 from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Incident",
     "Invigilator",
     "Item",
+    "ItemExclusion",
     "ItemVersion",
     "JournalEntry",
     "JournalHead",

@@ -26,6 +26,21 @@ def replayed_answers(chain_entries: Iterable[JournalEntry]) -> dict[int, str | N
     return answers
 
 
+# The entries that state a result: the marking at submission, and each re-marking after an item
+# version was excluded (app/stats/exclusion.py).
+MARKINGS = ("marked", "remarked")
+
+
+def excluded_positions(chain_entries: Iterable[JournalEntry]) -> set[int]:
+    """The positions marking left out, as the journal records them: at submission (`marked`
+    lists the excluded versions already on the paper) and at each re-marking (`remarked`)."""
+    positions: set[int] = set()
+    for entry in chain_entries:
+        if entry.event in MARKINGS:
+            positions.update(int(p) for p in entry.data.get("excluded", []))
+    return positions
+
+
 def audit(db: Session, sitting_id: int | None = None) -> list[Breach]:
     """Every attempt's stored answers and result against its journal."""
     query = select(Attempt).order_by(Attempt.id)
@@ -57,9 +72,11 @@ def audit(db: Session, sitting_id: int | None = None) -> list[Breach]:
         result = results.for_attempt(db, attempt.id)
         if result is None:
             continue
+        left_out = excluded_positions(entries)
         lines = [
             Line(outcome, key, journalled.get(position))
             for position, (outcome, key, _) in enumerate(results.lines(db, attempt.id), start=1)
+            if position not in left_out
         ]
         marks = mark(lines, result.pass_mark_percent)
         outcome = "pass" if marks.passed else "fail"
@@ -75,9 +92,9 @@ def audit(db: Session, sitting_id: int | None = None) -> list[Breach]:
                     f"({expected[2]}%, {expected[3]})",
                 )
             )
-        marked = [e for e in entries if e.event == "marked"]
+        marked = [e for e in entries if e.event in MARKINGS]
         if not marked or marked[-1].data.get("score") != result.score:
-            breaches.append(Breach(chain, 0, "the journal's 'marked' entry is not the result"))
+            breaches.append(Breach(chain, 0, "the journal's last marking is not the result"))
     return breaches
 
 

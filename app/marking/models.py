@@ -52,7 +52,7 @@ class ResultCorrection(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)
     result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # voided
+    kind: Mapped[str] = mapped_column(String(20))  # voided | remarked
     reason: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The result as this correction left it, signed: its JWS payload is what the feed shows, so

@@ -12,6 +12,7 @@ from app.centres.models import Centre
 from app.marking.models import Result, ResultCorrection
 from app.qualifications.models import Criterion, LearningOutcome, Unit
 from app.sittings.models import PaperItem
+from app.stats.models import ItemExclusion
 
 
 def lines(db: Session, attempt_id: int) -> list[tuple[int, str, str | None]]:
@@ -25,6 +26,43 @@ def lines(db: Session, attempt_id: int) -> list[tuple[int, str, str | None]]:
         .order_by(PaperItem.position)
     )
     return [(n, k, a) for n, k, a in rows]
+
+
+def marking_lines(db: Session, attempt_id: int) -> list[tuple[int, int, str, str | None]]:
+    """(position, outcome number, key, answer) for each position of the paper."""
+    rows = db.execute(
+        select(PaperItem.position, LearningOutcome.number, ItemVersion.key, PaperItem.answer)
+        .join(ItemVersion, ItemVersion.id == PaperItem.item_version_id)
+        .join(Criterion, Criterion.id == ItemVersion.criterion_id)
+        .join(LearningOutcome, LearningOutcome.id == Criterion.outcome_id)
+        .where(PaperItem.attempt_id == attempt_id)
+        .order_by(PaperItem.position)
+    )
+    return [(p, n, k, a) for p, n, k, a in rows]
+
+
+def lock_paper_versions(db: Session, attempt_id: int) -> None:
+    """Hold the paper's item versions against an exclusion until this transaction ends (FOR
+    KEY SHARE: submissions never wait on each other, only on an exclusion's FOR UPDATE)."""
+    paper = select(PaperItem.item_version_id).where(PaperItem.attempt_id == attempt_id)
+    db.execute(
+        select(ItemVersion.id)
+        .where(ItemVersion.id.in_(paper))
+        .with_for_update(read=True, key_share=True)
+    ).all()
+
+
+def excluded_positions(db: Session, attempt_id: int) -> list[int]:
+    """The positions of the paper whose item version is excluded from marking. (Its own
+    statement, after the lock above: under READ COMMITTED it sees an exclusion committed while
+    the lock waited.)"""
+    rows = db.scalars(
+        select(PaperItem.position)
+        .join(ItemExclusion, ItemExclusion.item_version_id == PaperItem.item_version_id)
+        .where(PaperItem.attempt_id == attempt_id)
+        .order_by(PaperItem.position)
+    )
+    return list(rows)
 
 
 Row = TypeVarTuple("Row")
@@ -75,8 +113,25 @@ def exam_passes(db: Session, candidate_id: int) -> list[Result]:
     )
 
 
-def for_attempt(db: Session, attempt_id: int) -> Result | None:
-    return db.scalar(select(Result).where(Result.attempt_id == attempt_id))
+def for_attempt(db: Session, attempt_id: int, *, lock: bool = False) -> Result | None:
+    query = select(Result).where(Result.attempt_id == attempt_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.scalar(query)
+
+
+def lock_results_holding(db: Session, version_id: int) -> list[Result]:
+    """Results whose paper held the version, locked in id order (one statement: two callers
+    never hold part each of the other's rows)."""
+    holding = select(PaperItem.attempt_id).where(PaperItem.item_version_id == version_id)
+    query = (
+        select(Result)
+        .where(Result.attempt_id.in_(holding))
+        .order_by(Result.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(db.scalars(query))
 
 
 def search(

@@ -54,7 +54,9 @@ class ResultsPage(BaseModel):
 
 
 class CorrectionOut(BaseModel):
-    kind: str  # "voided": the result no longer counts
+    # "voided": the result no longer counts; "remarked": marked again without an excluded
+    # item version (score, max_score, percent, outcome and by_learning_outcome follow)
+    kind: str
     reason: str
     recorded_at: datetime
     result: ResultOut  # the result as this correction left it, signed then

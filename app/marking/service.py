@@ -16,7 +16,7 @@ from app.errors import BadRequest, Invalid
 from app.marking import repository
 from app.marking.models import Result, ResultCorrection
 from app.marking.schemas import OutcomeScore, ResultBody, ResultOut
-from app.marking.scoring import Line, mark
+from app.marking.scoring import Line, Marks, mark
 from app.signing import service as signing
 from app.sittings.models import Attempt, Sitting
 from app.webhooks import service as webhooks
@@ -31,9 +31,7 @@ def record(
     delivery queued for every subscribed webhook: all in the caller's transaction (which holds
     the attempt's lock), so a rolled-back submission leaves neither result nor delivery."""
     assert attempt.submitted_at is not None and attempt.submitted_by is not None
-    marks = mark(
-        [Line(*row) for row in repository.lines(db, attempt.id)], sitting.pass_mark_percent
-    )
+    marks = _marks(db, attempt.id, sitting.pass_mark_percent, lock=True)
     result = Result(
         seq=counters.next_value(db, "results"),
         attempt_id=attempt.id,
@@ -59,6 +57,52 @@ def record(
     db.flush()
     webhooks.enqueue(db, webhooks.RESULT_RECORDED, _sign(db, result, now), now)
     return result
+
+
+def _marks(db: Session, attempt_id: int, pass_mark_percent: int, *, lock: bool) -> Marks:
+    """The paper marked from its stored answers, leaving out excluded item versions.
+
+    On recording (`lock`), the paper's versions are locked first, so an exclusion either
+    commits before this reads the exclusions (and is left out here) or waits for this result
+    (and re-marks it). A re-marking holds the result's row instead, and takes no version
+    locks: two exclusions of different versions never wait on each other's version."""
+    if lock:
+        repository.lock_paper_versions(db, attempt_id)
+    left_out = set(repository.excluded_positions(db, attempt_id))
+    lines = [
+        Line(outcome, key, answer)
+        for position, outcome, key, answer in repository.marking_lines(db, attempt_id)
+        if position not in left_out
+    ]
+    return mark(lines, pass_mark_percent)
+
+
+def left_out(db: Session, attempt_id: int) -> list[int]:
+    """Positions of an attempt's paper that marking leaves out (their version is excluded)."""
+    return repository.excluded_positions(db, attempt_id)
+
+
+def remark(db: Session, result: Result, *, reason: str, now: datetime) -> bool:
+    """Mark a recorded result again from its stored answers, leaving out every excluded item
+    version (the caller holds the result's row lock: see lock_results_holding); if anything
+    changed, publish it as a `remarked` correction. A voided result stays voided. True if it
+    changed."""
+    marks = _marks(db, result.attempt_id, result.pass_mark_percent, lock=False)
+    outcome = "pass" if marks.passed else "fail"
+    by_outcome = [{"number": n, "score": s, "max_score": m} for n, s, m in marks.by_outcome]
+    if (
+        result.score,
+        result.max_score,
+        float(result.percent),
+        result.outcome,
+        result.by_learning_outcome,
+    ) == (marks.score, marks.max_score, float(marks.percent), outcome, by_outcome):
+        return False
+    result.score, result.max_score = marks.score, marks.max_score
+    result.percent, result.outcome = float(marks.percent), outcome
+    result.by_learning_outcome = by_outcome
+    correct(db, result, kind="remarked", reason=reason, now=now)
+    return True
 
 
 def body(r: Result, candidate_number: str, centre: str, unit: str) -> ResultBody:
@@ -93,6 +137,12 @@ def _sign(db: Session, result: Result, now: datetime) -> dict[str, Any]:
     payload = body(result, *repository.names(db, result)).model_dump(mode="json")
     result.signature, result.signing_kid = signing.sign(db, payload, now)
     return {**payload, "signature": result.signature}
+
+
+def lock_results_holding(db: Session, version_id: int) -> list[Result]:
+    """Every recorded result (voided or not) whose paper held this item version, row-locked in
+    id order, read as they now stand."""
+    return repository.lock_results_holding(db, version_id)
 
 
 def signed_snapshot(correction: ResultCorrection) -> ResultOut | None:
@@ -163,7 +213,8 @@ def result_of(db: Session, attempt_id: int) -> Result | None:
 def void(db: Session, attempt_id: int, reason: str, now: datetime) -> None:
     """A voided attempt's result stays on record, marked void, and no longer counts; the
     corrections feed tells pullers who already have it."""
-    result = repository.for_attempt(db, attempt_id)
+    # Row-locked: a re-marking of this result (an exclusion) ends before this reads it.
+    result = repository.for_attempt(db, attempt_id, lock=True)
     if result is None or result.voided:
         return
     result.voided = True

@@ -375,14 +375,15 @@ def _finish(db: Session, attempt: Locked, by: SubmittedBy, now: datetime, actor:
         "submitted",
         {"by": attempt.submitted_by, "at": attempt.submitted_at.isoformat()},
     )
-    record(
-        db,
-        attempt,
-        now,
-        "system",
-        "marked",
-        {"score": result.score, "max_score": result.max_score, "outcome": result.outcome},
-    )
+    marked: dict[str, Any] = {
+        "score": result.score,
+        "max_score": result.max_score,
+        "outcome": result.outcome,
+    }
+    excluded = marking.left_out(db, attempt.id)  # positions of excluded item versions
+    if excluded:
+        marked["excluded"] = excluded
+    record(db, attempt, now, "system", "marked", marked)
 
 
 def sweep(

@@ -22,6 +22,7 @@ from app.qualifications.models import Criterion, LearningOutcome, Unit
 from app.sittings import repository, timing
 from app.sittings.models import Attempt, PaperItem, Sitting
 from app.sittings.status import AttemptStatus, SittingStatus
+from app.stats.models import ItemExclusion
 
 # Read aloud and copied from a board: no 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -71,12 +72,15 @@ def _pool(db: Session, *where: Any) -> tuple[list[PoolItem], dict[int, int]]:
 
 
 def pool_of(db: Session, unit: Unit) -> tuple[list[PoolItem], dict[int, int]]:
-    """The unit's live items at their current versions, and each version's exposure so far."""
+    """The unit's live items at their current versions, not excluded, and each version's
+    exposure so far."""
     return _pool(
         db,
         Item.unit_id == unit.id,
         Item.status == "live",
         ItemVersion.version == Item.current_version,
+        # An excluded version (a faulty item found after a sitting) goes on no new paper.
+        ItemVersion.id.not_in(select(ItemExclusion.item_version_id)),
     )
 
 

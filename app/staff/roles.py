@@ -20,6 +20,8 @@ Permission = Literal[
     "sittings:view",
     "sittings:schedule",
     "results:view",
+    "stats:view",
+    "items:exclude",
     "banks:view",
     "tokens:manage",
     "webhooks:manage",
@@ -34,6 +36,8 @@ GRANTS: dict[str, frozenset[Permission]] = {
             "candidates:edit",
             "sittings:schedule",
             "results:view",
+            "stats:view",
+            "items:exclude",
             "banks:view",
             "tokens:manage",
             "webhooks:manage",
@@ -41,8 +45,8 @@ GRANTS: dict[str, frozenset[Permission]] = {
     ),
     # Schedules sittings: registers candidates and their access arrangements, reads the banks.
     "exam_officer": frozenset({*_EVERYONE, "candidates:edit", "sittings:schedule", "banks:view"}),
-    # Reads and exports results and achievement; changes nothing.
-    "results_officer": frozenset({*_EVERYONE, "results:view"}),
+    # Reads and exports results, achievement and item statistics; changes nothing.
+    "results_officer": frozenset({*_EVERYONE, "results:view", "stats:view"}),
 }
 
 
