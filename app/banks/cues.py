@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+import snowballstemmer
+
 # Words and phrases that make a claim absolute. "Avoid the absolute" wins marks when they sit in
 # distractors more often than in keys. One list, matched as whole words, case-insensitively.
 ABSOLUTES: tuple[str, ...] = (
@@ -126,42 +128,14 @@ STOP_WORDS = frozenset(_STOP_TEXT.split())
 _WORD = re.compile(r"[a-z][a-z'\u2019-]*[a-z]|[a-z]")
 
 
+_ENGLISH = snowballstemmer.stemmer("english")
+
+
 def stem_word(word: str) -> str:
-    """A light suffix stripper: enough to meet "inform", "informed", "informing", "informs"."""
+    """The word's Snowball (Porter2) English stem, so that "inform", "informed", "informing",
+    "informs" and "objective", "objectives" meet."""
     w = word.lower().replace("\u2019", "'")
-    w = w.removesuffix("'s").strip("'-")
-    for suffix, keep in (
-        ("ational", 5),
-        ("ations", 5),
-        ("ation", 5),
-        ("nesses", 4),
-        ("ness", 4),
-        ("ments", 4),
-        ("ment", 4),
-        ("ingly", 4),
-        ("ings", 4),
-        ("ing", 4),
-        ("ities", 4),
-        ("ity", 4),
-        ("ively", 4),
-        ("ive", 4),
-        ("ied", 3),
-        ("ies", 3),
-        ("edly", 4),
-        ("ed", 4),
-        ("ly", 4),
-        ("es", 4),
-        ("s", 3),
-        ("e", 4),
-    ):
-        if w.endswith(suffix) and len(w) - len(suffix) >= keep:
-            w = w[: -len(suffix)]
-            if suffix in ("ied", "ies"):
-                w += "y"
-            break
-    if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "lsz":
-        w = w[:-1]  # planned -> plann -> plan
-    return w
+    return str(_ENGLISH.stemWord(w.removesuffix("'s").strip("'-")))
 
 
 _STOP_STEMS = frozenset(stem_word(w) for w in STOP_WORDS)
