@@ -4,6 +4,7 @@ and clean under axe. Screenshot: test-artifacts/candidate-rich-question.png."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,28 +46,38 @@ def _enrich(units: Path) -> None:
     bank_file.write_text(yaml.safe_dump(bank, sort_keys=False, allow_unicode=True))
 
 
+# The modules that use this fixture (this one and test_exam_offline) share one live server:
+# the unit is enriched once, and each module gets a candidate of its own.
+_ENRICHED: set[str] = set()
+_NUMBERS = itertools.count(1)
+
+
 @pytest.fixture(scope="module")
 def rich_seat(
     live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[LiveServer, str, str]]:
     engine = make_engine(live_server.db_url)
     now = live_server.clock.now()
+    number = f"R{next(_NUMBERS):04d}"
     for db in unit_of_work(make_sessionmaker(engine), write=True):
-        load_units(db, live_server.clock, tmp_path_factory.mktemp("rich"), UNIT_FILE, edit=_enrich)  # type: ignore[arg-type]
+        if live_server.db_url not in _ENRICHED:
+            folder = tmp_path_factory.mktemp("rich")
+            load_units(db, live_server.clock, folder, UNIT_FILE, edit=_enrich)  # type: ignore[arg-type]
+            _ENRICHED.add(live_server.db_url)
         if centres.find_centre(db, "C0077") is None:
             centres.create_centre(db, "C0077", "Hull", now)
         candidates.create_candidate(
-            db, now, candidate_number="R0001", centre="C0077", first_name="Rita", last_name="Rich"
+            db, now, candidate_number=number, centre="C0077", first_name="Rita", last_name="Rich"
         )
         sitting = scheduling.schedule(
             db, now, centre="C0077", unit="D/601/7644", scheduled_start=now,
-            candidate_numbers=["R0001"], duration_minutes=None,
+            candidate_numbers=[number], duration_minutes=None,
         )  # fmt: skip
         sitting.status = "open"
         db.flush()
-        code = dict(scheduling.codes_of(db, sitting))["R0001"]
+        code = dict(scheduling.codes_of(db, sitting))[number]
     engine.dispose()
-    yield live_server, "R0001", code
+    yield live_server, number, code
 
 
 @pytest.fixture
