@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.banks.models import Item, ItemVersion
 from app.calibration import scale
 from app.journal import audit
 from app.journal import service as journal
@@ -159,3 +160,43 @@ def test_papers_without_enough_calibration_hold_to_the_cuts_percentage(
     calibrate(db, unit_id(db), {v: 0.0 for v in versions[:2]}, room.clock.now())
     session = room.schedule(["N001"])
     assert {m for m, _ in paper_marks(db, session["id"]).values()} == {9}  # 60 % of 15
+
+
+def test_an_exclusion_remarks_a_cut_paper_against_the_same_cut_on_its_kept_items(
+    room: Room, db: Session
+) -> None:
+    versions = live_versions(db)
+    # very easy and middling items: leaving out an easy one takes almost a whole mark away
+    b = {v: (-4.0 if n % 2 else 1.0) for n, v in enumerate(versions)}
+    calibrate(db, unit_id(db), b, room.clock.now())
+    cut = set_cut(room, db)
+    session = room.open_session(["N001"])
+    ((attempt_id, (built_mark, items)),) = paper_marks(db, session["id"]).items()
+    before = sit(room, session, "N001", 8)
+    assert (before["max_score"], before["pass_mark"]) == (len(items), built_mark)
+    # exclude an item version whose absence moves the cut's raw mark (so that the test tells
+    # the same cut on the kept items from the mark the paper was built with)
+    index = next(
+        i
+        for i in range(len(items))
+        if scale.raw_cut(cut["theta"], [b[v] for v in items[:i] + items[i + 1 :]]) != built_mark
+    )
+    chosen = db.get(ItemVersion, items[index])
+    assert chosen is not None
+    external = db.get(Item, chosen.item_id)
+    assert external is not None
+    done = room.client.post(
+        f"/api/v1/items/{external.external_id}/versions/{chosen.version}/exclude",
+        json={"reason": "Key disputed"},
+        headers=room.admin(),
+    )
+    assert done.status_code == 200, done.text
+    db.expire_all()
+    result = db.scalars(select(Result).where(Result.attempt_id == attempt_id)).one()
+    expected_mark = scale.raw_cut(cut["theta"], [b[v] for v in items[:index] + items[index + 1 :]])
+    score = 8 - (index < 8)  # the first 8 positions were answered right
+    assert (result.score, result.max_score) == (score, len(items) - 1)
+    assert result.pass_mark == expected_mark  # the same cut on the kept items, not the built mark
+    assert result.pass_mark_percent == 100 * expected_mark // (len(items) - 1)
+    assert result.outcome == ("pass" if score >= expected_mark else "fail")
+    assert audit.audit(db, session["id"]) == []
