@@ -129,9 +129,12 @@ def test_a_reload_and_a_reopened_tab_while_offline_lose_nothing(
     option(page, 3)
 
     _, lines, _ = stored(live_db, s.number)
-    assert [line.position for line in lines if line.answer] == [1]  # only the online one
-    # (A page opened while Playwright's network is off may still get a save through to the
-    # server, microsoft/playwright#2311: so what reached it is checked here, before.)
+    reached = {line.position for line in lines if line.answer}
+    # The online answer is stored. Playwright's offline switch does not hold back every request
+    # of a page a service worker controls (microsoft/playwright#2311): a save made "offline"
+    # sometimes reaches the server (seen in CI for question 3), so only a subset of the offline
+    # answers is allowed here; that every one arrives is checked once the network is back.
+    assert 1 in reached and reached <= {1, 3, 6, 9}, reached
     page.close()  # the tab closed, and opened again, still offline
     page = context.new_page()
     page.goto(live_db.url + "/exam/q/9")
