@@ -34,9 +34,13 @@ demo: $(STAMP) ## load a demo centre, staff, invigilator, candidates and an open
 	$(BIN)/examhall banks load question_banks >/dev/null
 	$(BIN)/examhall demo --base-url http://$(HOST):$(PORT)
 
+# One test worker per core (pytest-xdist), each with its own databases; a test file stays on
+# one worker, so a module's browser and server fixtures are made once. TEST_JOBS=1 runs serially.
+TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
+
 .PHONY: test
 test: $(STAMP) ## run the whole suite (PostgreSQL and browser tests run when available)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: $(STAMP) ## ruff (format and check) and mypy strict on app/

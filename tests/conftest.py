@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from app.clock import MovableClock
 from app.config import Settings
@@ -24,7 +26,31 @@ from app.main import create_app
 from app.migrate import upgrade
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-POSTGRES_URL = os.environ.get("EXAMHALL_TEST_POSTGRES_URL", "")
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist (`make test` runs a worker per core) each worker gets a database of
+    its own beside the one EXAMHALL_TEST_POSTGRES_URL names (examhall_ci_gw0, ...), made on
+    first use: the tests reset their database's schema, so two workers cannot share one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(
+        base.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+    )
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _worker_database(os.environ.get("EXAMHALL_TEST_POSTGRES_URL", ""))
 TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 # One key seals signing keys and webhook secrets for every Settings in the test process (an app's,
 # or the environment's that services use outside an app), so that they can open each other's.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from app.errors import ServiceUnavailable
 from app.limits import Stats
-from app.migrate import current_revision, head_revision
+from app.migrate import head_revision, revision_on
 
 router = APIRouter(tags=["system"])
 
@@ -38,8 +38,7 @@ def readyz(request: Request) -> Ready:
     engine: Engine = request.app.state.engine
     try:
         with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        current = current_revision(engine)
+            current = revision_on(conn)  # one query: the database answers, at this revision
     except Exception as exc:  # any driver error means not ready; the reason is logged, not shown
         raise ServiceUnavailable("The database cannot be reached.") from exc
     head = head_revision()
