@@ -4,11 +4,15 @@ Each simulated candidate (one Locust user, its own cookies and keep-alive connec
 
 1. arrives (Locust spawns users at --spawn-rate, so arrivals spread over minutes), signs in
    with its candidate number and access code, and loads its paper;
-2. then, until its time runs out, does what the exam page does: the clock heartbeat every 10 s
-   (with the page's header, so presence is reported), and an answer every ~40 s (uniform 20-60 s;
-   once every question has an answer it revisits random ones), flagging one answer in ten;
-   a few reload the page (sign-in cookie kept, paper reloaded); SUBMIT_SHARE submit early,
-   the others let the clock run out and are submitted by the server's sweeper;
+2. then, until its time runs out, does what the exam page does (static/js/exam.js): it holds
+   the room's event stream open (`GET /api/v1/attempt/events`, server-sent events: the clock,
+   pauses, time added, the end; the open stream is its presence), and, if the stream drops,
+   asks the clock once (`GET /api/v1/attempt/clock` with the page header) and reopens it 2 s
+   later, as EventSource does; it saves an answer every ~40 s (uniform 20-60 s; once every
+   question has an answer it revisits random ones), flagging one answer in ten; a few reload
+   the page (sign-in cookie kept, paper reloaded); SUBMIT_SHARE submit early, the others let
+   the clock run out and are submitted by the server's sweeper, which the stream reports.
+   EXAMHALL_PAGE=poll plays a browser without EventSource instead: the clock every 10 s;
 3. after the end, reads its paper back and checks that every answer the server acknowledged
    (a 200 to the save) is stored, with the latest acknowledged choice for each question. A
    missing one is reported as a failure named "lost answer".
@@ -21,18 +25,20 @@ Run against any deployment with a roster of (candidate number, access code) for 
 bench/national/run.py builds a whole sitting on this machine and runs this file against it.
 
 Environment: EXAMHALL_ROSTER (CSV: candidate_number,access_code[,address]; required),
-EXAMHALL_SUBMIT_SHARE (0.2), EXAMHALL_ANSWER_EVERY (40 s mean), EXAMHALL_HEARTBEAT (10 s),
-EXAMHALL_RELOAD_SHARE (0.05).
+EXAMHALL_SUBMIT_SHARE (0.2), EXAMHALL_ANSWER_EVERY (40 s mean), EXAMHALL_PAGE (events | poll),
+EXAMHALL_HEARTBEAT (10 s, poll mode only), EXAMHALL_RELOAD_SHARE (0.05).
 """
 
 from __future__ import annotations
 
 import csv
 import itertools
+import json
 import os
 import random
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import gevent
@@ -42,6 +48,8 @@ from locust.exception import StopUser
 
 ROSTER_PATH = os.environ.get("EXAMHALL_ROSTER", "roster.csv")
 HEARTBEAT = float(os.environ.get("EXAMHALL_HEARTBEAT", "10"))
+POLL = os.environ.get("EXAMHALL_PAGE", "events") == "poll"
+RECONNECT = 2.0  # the stream's retry: (app/sittings/events.py RETRY_MS)
 ANSWER_EVERY = float(os.environ.get("EXAMHALL_ANSWER_EVERY", "40"))
 SUBMIT_SHARE = float(os.environ.get("EXAMHALL_SUBMIT_SHARE", "0.2"))
 RELOAD_SHARE = float(os.environ.get("EXAMHALL_RELOAD_SHARE", "0.05"))
@@ -75,8 +83,9 @@ def _options(parser: Any) -> None:
 class Candidate(FastHttpUser):
     """One candidate sitting one paper. wait_time is unused: the page's own timers drive it."""
 
-    network_timeout = 30.0
+    network_timeout = 40.0  # a stream sends at least a keepalive every 25 s
     connection_timeout = 30.0
+    concurrency = 4  # connections per candidate: the stream's and the saves'
     wait_time = constant(0)
 
     def on_start(self) -> None:
@@ -99,8 +108,61 @@ class Candidate(FastHttpUser):
         self.deadline = 0.0
         self.csrf = ""
         self.seq = 0
+        self.listener: gevent.Greenlet | None = None
         self.sign_in()
         self.load_paper()
+        if not POLL:
+            self.listener = gevent.spawn(self.listen)
+
+    def on_stop(self) -> None:
+        if self.listener is not None:
+            self.listener.kill(block=False)
+
+    def listen(self) -> None:
+        """The page's EventSource: `state` frames move the clock and the status; a dropped
+        stream is a failure, the clock is asked once, and the stream reopens after RECONNECT."""
+        while self.status in ("in_progress", "paused", "not_started"):
+            event = ""
+            try:
+                for line in self.stream_lines("/api/v1/attempt/events"):
+                    if line.startswith("event: "):
+                        event = line[7:]
+                    elif line.startswith("data: ") and event == "state":
+                        state = json.loads(line[6:])
+                        self.clock(state["status"], state["remaining_seconds"])
+                    elif line.startswith("data: ") and event == "moved":
+                        self.fail("events", "the stream said the paper moved to another device")
+                        self.status = "moved"
+                        return
+                    if self.status == "submitted":
+                        return
+            except Exception as exc:  # the stream dropped: the page's fallback
+                if self.status == "submitted":
+                    return
+                self.fail("events", f"stream dropped: {exc!r}"[:200])
+            if self.status in ("in_progress", "paused"):
+                self.heartbeat()
+                gevent.sleep(RECONNECT)
+
+    def stream_lines(self, path: str) -> Iterator[str]:
+        """Each line of a stream as soon as it arrives. (Locust's iter_lines reads 1 KiB chunks
+        and waits for each to fill: a frame would reach the page only with the next ones.)"""
+        response = self.client.get(path, name="events", stream=True)
+        if response.status_code != 200:
+            raise RuntimeError(f"events {response.status_code}")
+        raw = response._response  # geventhttpclient's: readline returns a line as it lands
+        while line := raw.readline(b"\n"):
+            yield line.decode().rstrip("\n")
+
+    def fail(self, name: str, why: str) -> None:
+        self.environment.events.request.fire(
+            request_type="GET",
+            name=name,
+            response_time=0,
+            response_length=0,
+            exception=Exception(why),
+            context={},
+        )
 
     def sign_in(self) -> None:
         body = {"candidate_number": self.number, "access_code": self.code}
@@ -164,12 +226,20 @@ class Candidate(FastHttpUser):
                 else:
                     r.failure(f"save {r.status_code}: {(r.text or '')[:200]}")
         if random.random() < FLAG_SHARE:
-            self.client.put(
+            with self.client.put(
                 f"/api/v1/attempt/flags/{position}",
                 json={"flagged": True},
                 headers=headers,
                 name="flag",
-            )
+                catch_response=True,
+            ) as r:
+                if r.status_code == 409 and self.remaining <= STOP_ANSWERING + 10:
+                    r.success()  # as for a save: the time ran out meanwhile
+                elif r.status_code != 200:
+                    r.failure(
+                        f"flag {r.status_code} with {self.remaining:.0f} s left on the page's"
+                        f" clock: {(r.text or '')[:160]}"
+                    )
 
     def submit(self) -> None:
         headers = {"X-CSRF-Token": self.csrf}
@@ -202,13 +272,17 @@ class Candidate(FastHttpUser):
     def sit(self) -> None:
         """The exam page's timers, until the attempt is submitted; then the check."""
         now = time.monotonic()
-        next_beat = now + random.uniform(0, HEARTBEAT)
+        # Without a stream (EXAMHALL_PAGE=poll) the page asks the clock every HEARTBEAT s.
+        next_beat = now + random.uniform(0, HEARTBEAT) if POLL else float("inf")
         next_answer = now + random.uniform(5, 2 * ANSWER_EVERY)
         early = random.random() < SUBMIT_SHARE
         reloads = random.random() < RELOAD_SHARE
         while self.status == "in_progress" or self.status == "paused":
-            gevent.sleep(max(0.0, min(next_beat, next_answer) - time.monotonic()))
+            # Woken at the next timer, or within a second of the stream changing the status.
+            gevent.sleep(min(1.0, max(0.0, min(next_beat, next_answer) - time.monotonic())))
             now = time.monotonic()
+            if not POLL and self.remaining < -30 and self.status != "submitted":
+                self.heartbeat()  # 30 s past the end and the stream has said nothing
             if now >= next_beat:
                 self.heartbeat()
                 next_beat = now + HEARTBEAT

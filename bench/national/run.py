@@ -52,25 +52,26 @@ from _common import (  # noqa: E402
 
 UNITS = ["F/503/0358", "K/503/0399", "D/601/7644", "J/503/0393"]
 TARGET_P99_MS = 200
-# The exam page's steady traffic per candidate (static/js/exam.js, locustfile.py): a heartbeat
-# every 10 s, an answer every 40 s, a flag every 400 s; and the commits they make: every
-# answer, and presence every 20 s (devices.SEEN_EVERY).
-REQUESTS_PER_CANDIDATE = 1 / 10 + 1 / 40 + 1 / 400
-COMMITS_PER_CANDIDATE = 1 / 40 + 1 / 20
+# The exam page's steady traffic per candidate (static/js/exam.js, locustfile.py): one open
+# event stream (no requests), an answer every 40 s and a flag every 400 s; the commits: every
+# answer, and presence for all of a worker's open pages in one statement every 15 s.
+REQUESTS_PER_CANDIDATE = 1 / 40 + 1 / 400
 UTILISATION = 0.5  # plan cores to run at half load: queues, and so p99, stay short
 TRUST_LB = {"EXAMHALL_TRUSTED_PROXIES": "127.0.0.1"}  # X-Forwarded-For from the balancer
 
 
-def plan(candidates: int, server_ms: float, postgres_ms: float, cap: int = 24) -> str:
-    """What `candidates` need at the measured CPU cost per request (this machine's)."""
-    rate = candidates * REQUESTS_PER_CANDIDATE
-    app_cores = rate * server_ms / 1000 / UTILISATION
-    db_cores = rate * postgres_ms / 1000 / UTILISATION
+def plan(candidates: int, server_cores: float, postgres_cores: float, cap: int = 24) -> str:
+    """What `candidates` need, from the measured cores per candidate sitting (this machine's):
+    everything a sitting costs (sign-in, paper, answers, the open stream, the sweeper) counted
+    per candidate-second, so the streams' cost is in it though they make no requests."""
+    app_cores = candidates * server_cores / UTILISATION
+    db_cores = candidates * postgres_cores / UTILISATION
     workers = max(2, math.ceil(app_cores))
     return (
-        f"{candidates:>7,} candidates: {rate:,.0f} req/s, {candidates * COMMITS_PER_CANDIDATE:,.0f}"
-        f" commits/s; app {app_cores:.1f} cores = {workers} workers (one per core, 2+ instances),"
-        f" {workers * (cap + 2)} database connections; PostgreSQL {db_cores:.1f} cores"
+        f"{candidates:>7,} candidates: {candidates * REQUESTS_PER_CANDIDATE:,.0f} saves/s and"
+        f" {candidates:,} open streams; app {app_cores:.1f} cores = {workers} workers (one per"
+        f" core, 2+ instances), {workers * (cap + 2)} database connections; PostgreSQL"
+        f" {db_cores:.1f} cores"
     )
 
 
@@ -86,12 +87,22 @@ defaults
     timeout queue 60s
 frontend candidates
     bind 127.0.0.1:{port}
+    # The exam page's event stream is open for the whole sitting: it must not take one of the
+    # per-server slots that queue requests (maxconn below), or the streams fill them and every
+    # save waits behind them. The servers do not count it against their cap either.
+    acl stream path /api/v1/attempt/events
+    use_backend streams if stream
     default_backend examhall
 backend examhall
     balance leastconn
     http-reuse always
     option httpchk GET /readyz
 {servers}
+backend streams
+    balance leastconn
+    option http-no-delay  # each frame goes out at once (no Nagle wait for the client's ACK)
+    option httpchk GET /readyz
+{streams}
 """
 
 NGINX = """worker_processes 1;
@@ -135,8 +146,11 @@ def balancer(kind: str, port: int, backends: list[int], work: Path, per_server: 
             f"    server i{n} 127.0.0.1:{p} check maxconn {per_server}"
             for n, p in enumerate(backends)
         )
+        streams = "\n".join(f"    server s{n} 127.0.0.1:{p} check" for n, p in enumerate(backends))
         conf = work / "haproxy.cfg"
-        conf.write_text(HAPROXY.format(maxconn=maxconn, port=port, servers=servers))
+        conf.write_text(
+            HAPROXY.format(maxconn=maxconn, port=port, servers=servers, streams=streams)
+        )
         print(f"haproxy: maxconn {maxconn} (file descriptor limit {fds})")
         return ["haproxy", "-db", "-f", str(conf)]
     maxconn = min(50_000, fds - 200)
@@ -385,10 +399,16 @@ def report(
         f"{1000 * cpu['balancer'] / requests:.2f} ms, "
         f"locust {1000 * cpu['locust'] / requests:.2f} ms"
     )
-    server_ms, postgres_ms = 1000 * cpu["servers"] / requests, 1000 * cpu["postgres"] / requests
+    # Cores per candidate: CPU over candidate-seconds (each candidate sits --minutes).
+    seated = args.candidates * args.minutes * 60
+    server_cores, postgres_cores = cpu["servers"] / seated, cpu["postgres"] / seated
+    print(
+        f"per 1,000 candidates sitting: servers {1000 * server_cores:.3f} cores, PostgreSQL "
+        f"{1000 * postgres_cores:.3f} cores, balancer {1000 * cpu['balancer'] / seated:.3f}"
+    )
     print("\ncapacity at these costs (see the README's planner):")
     for n in (1_000, 10_000, 100_000):
-        print("  " + plan(n, server_ms, postgres_ms))
+        print("  " + plan(n, server_cores, postgres_cores))
     unsubmitted = sum(v for k, v in statuses.items() if k != "submitted")
     p99, failed = total[5], total[2]
     lost, verified = outcome.get("lost", 0), outcome.get("verified", 0)
