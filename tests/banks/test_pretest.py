@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.banks.models import Item
 from app.banks import schemas
+from app.banks.models import Item
 from app.banks.service import load_dir
 from app.clock import MovableClock
 from app.qualifications.models import Unit

@@ -1,4 +1,4 @@
-"""Pretest items in assembly, as pure rules: how many, which, where, and the old papers unchanged."""
+"""Pretest items in assembly, as pure rules: how many, which, where; old papers unchanged."""
 
 from __future__ import annotations
 

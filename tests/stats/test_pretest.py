@@ -60,8 +60,8 @@ def test_pretest_items_are_described_and_marked_but_never_scored(
         assert item["pretest_n"] == (item["n"] if unscored else 0)
         assert item["pretest_n"] == expected["items"][(item_id, 1)]["pretest_n"]
         # the contract's members are all there, unchanged in name
-        assert CONTRACT_ITEM <= set(item)
-        assert all(CONTRACT_OPTION <= set(o) for o in item["options"])
+        assert set(item) >= CONTRACT_ITEM
+        assert all(set(o) >= CONTRACT_OPTION for o in item["options"])
     # every result's score is the scored items' alone (the reference's total)
     for result in db.scalars(select(Result)):
         assert result.max_score == 15
