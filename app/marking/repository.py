@@ -204,6 +204,18 @@ def names(db: Session, result: Result) -> tuple[str, str, str]:
     return str(row[0]), str(row[1]), str(row[2])
 
 
+def signed_results(db: Session) -> list[Result]:
+    """Every signed result in recording order, row-locked (a re-marking or a voiding waits)."""
+    query = (
+        select(Result)
+        .where(Result.signature.is_not(None))
+        .order_by(Result.seq)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(db.scalars(query))
+
+
 def unsigned_results(db: Session) -> list[Result]:
     return list(db.scalars(select(Result).where(Result.signature.is_(None)).order_by(Result.seq)))
 
