@@ -16,7 +16,8 @@ from app.clock import MovableClock
 from app.journal import audit
 from app.journal import service as journal
 from app.marking.models import Result
-from app.sittings.models import Attempt, PaperItem
+from app.sittings import scheduling
+from app.sittings.models import Attempt, PaperItem, Sitting
 from tests.papers.pretest_bank import PREFIX, with_pretest
 from tests.sittings.conftest import Room, code, make_room
 
@@ -81,6 +82,19 @@ def test_every_paper_carries_exactly_n_pretest_items_spread_over_the_sitting(
         assert built["pretest"] == [p for p, unscored, _, _ in paper if unscored]
     # 12 pretest items, 3 a paper, 4 papers: the least exposed first, so each is used once
     assert len(set(used)) == len(used) == 12
+    # the stored snapshot and seeds rebuild every paper, pretest items and all
+    sitting = db.get(Sitting, session["id"])
+    assert sitting is not None
+    rebuilt = scheduling.rebuild(db, sitting)
+    by_attempt = {a.id: n for n, a in enumerate(sitting.attempts)}
+    for attempt_id in attempts:
+        stored = db.scalars(
+            select(PaperItem).where(PaperItem.attempt_id == attempt_id).order_by(PaperItem.position)
+        ).all()
+        assert [(p.item_version_id, tuple(p.option_order), p.pretest) for p in stored] == [
+            (line.version_id, line.option_order, line.pretest)
+            for line in rebuilt[by_attempt[attempt_id]]
+        ]
 
 
 def test_a_candidate_sees_no_difference(room: Room, db: Session) -> None:
