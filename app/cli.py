@@ -548,6 +548,32 @@ def keys_sign_unsigned() -> None:
 
 
 @main.group()
+def results() -> None:
+    """Recorded results."""
+
+
+@results.command("re-sign")
+def results_resign() -> None:
+    """Verify every stored result signature and sign again, with the result as the feed now
+    shows it, each one made over an older shape of the same result (after an upgrade added a
+    member such as pass_mark). Journalled; running it again changes nothing. Exit 1 if any
+    signature does not verify or a result no longer says what was signed (left as it is)."""
+    from app.marking import resign
+
+    with _session() as session:
+        report = resign.resign(session, SystemClock().now())
+    click.echo(
+        f"checked {report.checked} results: signed {len(report.resigned)} again, "
+        f"{len(report.refused)} refused",
+        err=True,
+    )
+    for result_id, why in report.refused:
+        click.echo(f"result {result_id}: not signed again: {why}", err=True)
+    if report.refused:
+        raise SystemExit(1)
+
+
+@main.group()
 def webhooks() -> None:
     """Webhook deliveries."""
 

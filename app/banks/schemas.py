@@ -130,7 +130,11 @@ class ItemFile(_Strict):
         description="required before the item can be loaded; an import leaves it unset unless "
         "its mapping file gives one",
     )
-    status: Literal["draft", "live", "retired"]
+    status: Literal["draft", "pretest", "live", "retired"] = Field(
+        description="draft: not on papers; pretest: on papers as an unscored item (answered "
+        "and calibrated, never counted) when the test spec asks for pretest_items; live: "
+        "scored; retired: on no new paper"
+    )
     stem: str = Field(
         min_length=1, max_length=4000, description="plain text, at least 10 characters"
     )
@@ -175,7 +179,24 @@ class TestSpecFile(_Strict):
         default=40, ge=1, le=100, description="of the live bank per paper"
     )
     min_live_items_per_criterion: int = Field(default=3, ge=0)
+    pretest_items: int = Field(
+        default=0,
+        ge=0,
+        le=100,
+        description="unscored pretest items each paper carries beside its `items` scored ones "
+        "(as many as the bank's pretest items allow): shuffled among them, indistinguishable "
+        "to the candidate, never counted in the score or the pass mark",
+    )
     reasoning: str = Field(min_length=1, description="why these numbers")
+
+    @model_validator(mode="after")
+    def _pretest_share(self) -> TestSpecFile:
+        if self.pretest_items > self.items:
+            raise ValueError(
+                f"pretest_items ({self.pretest_items}) above the scored items ({self.items}): "
+                "a paper would be mostly unscored"
+            )
+        return self
 
 
 class UnitBankFile(_Strict):

@@ -21,6 +21,8 @@ MIN_ITEMS_FOR_BALANCE = 20
 MIN_STEM = 10
 MIN_OPTIONS, MAX_OPTIONS = 3, 5
 SHOWN = 12  # examples named in a unit-wide problem
+# The statuses whose items candidates see on papers (scored or not).
+ON_PAPERS = ("live", "pretest")
 
 
 def _norm(text: str) -> str:
@@ -132,10 +134,13 @@ def _unit_bank(bank: UnitBank, unit: UnitFile) -> Iterator[Problem]:
         stems.setdefault(stem, i)
     live = [item for item in items if item.status == "live" and item.criterion in outcome_of]
     yield from _coverage(bank, unit, live)
-    yield from _balance(bank, live)
-    yield from _absolutes(bank, live)
-    yield from _echoes(bank, live)
-    yield from _endings(bank, live)
+    # Pretest items reach candidates' papers too: the same cues are checked on them, but only
+    # live items count towards a criterion's coverage (a pretest item is never scored).
+    shown = [item for item in items if item.status in ON_PAPERS and item.criterion in outcome_of]
+    yield from _balance(bank, shown)
+    yield from _absolutes(bank, shown)
+    yield from _echoes(bank, shown)
+    yield from _endings(bank, shown)
 
 
 def _item(
@@ -391,7 +396,7 @@ def _near_duplicates(units: list[UnitBank]) -> Iterator[Problem]:
         (bank, item, cues.scenario_words(item.stem, _key_and_distractors(item)[0]))
         for bank in units
         for item in bank.model.items
-        if item.status == "live"
+        if item.status in ON_PAPERS
     ]
     for i, (bank_a, item_a, words_a) in enumerate(words):
         for bank_b, item_b, words_b in words[i + 1 :]:

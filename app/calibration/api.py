@@ -54,6 +54,7 @@ def calibration_out(db: Session, urn: str, unit_id: int, job: Job | None) -> Cal
         return CalibrationOut(unit=urn, run=None, job=job_out(job) if job else None)
     run, rows = found
     names = service.labels(db, [d.item_version_id for d in rows])
+    status = service.statuses(db, [d.item_version_id for d in rows])
     return CalibrationOut(
         unit=urn,
         job=job_out(job) if job else None,
@@ -92,6 +93,7 @@ def calibration_out(db: Session, urn: str, unit_id: int, job: Job | None) -> Cal
                     extreme=d.extreme,
                     infit=d.infit,
                     outfit=d.outfit,
+                    status=status.get(d.item_version_id),
                 )
                 for d in rows
             ],

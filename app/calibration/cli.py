@@ -26,6 +26,7 @@ def calibrate_unit(
     )
     rows = sorted(run.items, key=lambda d: (not d.drift, d.item_version_id))
     names = service.labels(db, [d.item_version_id for d in rows])
+    status = service.statuses(db, [d.item_version_id for d in rows])
     return {
         "unit": u.urn,
         "run": run.id,
@@ -47,6 +48,7 @@ def calibrate_unit(
                 "carried": d.carried,
                 "drift": d.drift,
                 "extreme": d.extreme,
+                "status": status.get(d.item_version_id),
             }
             for d in rows
         ],

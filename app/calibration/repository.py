@@ -60,11 +60,13 @@ def responses(
     db: Session, unit_id: int, start: datetime | None, end: datetime, batch: int = 50_000
 ) -> NDArray[np.int64]:
     """Every response of the unit's results recorded in [start, end), voided results left
-    out, in result order, as rows (result id, pass mark %, item_version_id, right 0/1); read
-    `batch` rows at a time straight into integers (no object per row)."""
+    out, in result order, as rows (result id, pass mark %, item_version_id, right 0/1,
+    pretest 0/1); read `batch` rows at a time straight into integers (no object per row).
+    Pretest responses are calibrated with the rest: they are the point of pretesting."""
     right = case((PaperItem.answer == ItemVersion.key, 1), else_=0)
+    pretest = case((PaperItem.pretest.is_(True), 1), else_=0)
     query = (
-        select(Result.id, Result.pass_mark_percent, PaperItem.item_version_id, right)
+        select(Result.id, Result.pass_mark_percent, PaperItem.item_version_id, right, pretest)
         .join(PaperItem, PaperItem.attempt_id == Result.attempt_id)
         .join(ItemVersion, ItemVersion.id == PaperItem.item_version_id)
         .where(Result.unit_id == unit_id, Result.voided.is_(False), Result.recorded_at < end)
@@ -78,8 +80,8 @@ def responses(
     parts = []
     while batch_rows := result.fetchmany(batch):
         flat = chain.from_iterable(batch_rows)
-        parts.append(np.fromiter(flat, dtype=np.int64, count=4 * len(batch_rows)).reshape(-1, 4))
-    return np.concatenate(parts) if parts else np.zeros((0, 4), dtype=np.int64)
+        parts.append(np.fromiter(flat, dtype=np.int64, count=5 * len(batch_rows)).reshape(-1, 5))
+    return np.concatenate(parts) if parts else np.zeros((0, 5), dtype=np.int64)
 
 
 def item_labels(db: Session, version_ids: Iterable[int]) -> dict[int, tuple[str, int]]:
@@ -93,3 +95,16 @@ def item_labels(db: Session, version_ids: Iterable[int]) -> dict[int, tuple[str,
         .where(ItemVersion.id.in_(ids))
     )
     return {vid: (ext, version) for vid, ext, version in rows}
+
+
+def item_statuses(db: Session, version_ids: Iterable[int]) -> dict[int, str]:
+    """item_version_id -> its item's status now (draft | pretest | live | retired)."""
+    ids = list(set(version_ids))
+    if not ids:
+        return {}
+    rows = db.execute(
+        select(ItemVersion.id, Item.status)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .where(ItemVersion.id.in_(ids))
+    )
+    return {vid: status for vid, status in rows}

@@ -48,6 +48,11 @@ class ItemCalibrationOut(BaseModel):
     extreme: str | None = Field(description="all_right | all_wrong: a bounded estimate")
     infit: float | None
     outfit: float | None
+    status: str | None = Field(
+        default=None,
+        description="the item's status now: `pretest` is calibrated but not yet scored (put "
+        "it live by its bank file's status, then `examhall banks load`)",
+    )
 
 
 class RunOut(BaseModel):

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
 
@@ -35,8 +36,16 @@ class Window:
 
     data: rasch.Responses
     versions: list[int]  # item index -> item_version_id
-    raw_pass: IntArray  # person -> the raw pass mark of their whole paper
+    raw_pass: IntArray  # person -> the raw pass mark of their paper's scored items
     uncalibrated: int = 0  # responses to items outside `versions` (when restricted)
+    scored: NDArray[np.bool_] | None = None  # per response of `data`: not a pretest item
+
+    def scored_data(self) -> rasch.Responses:
+        """The responses that counted towards a score (the pass mark is on these alone)."""
+        if self.scored is None or self.scored.all():
+            return self.data
+        d, keep = self.data, self.scored
+        return rasch.Responses(d.person[keep], d.item[keep], d.x[keep], d.n_persons, d.n_items)
 
 
 def load_window(
@@ -49,10 +58,11 @@ def load_window(
     """The unit's responses in [start, end); restricted to `versions` (in that order, so that
     item indices match a calibration's), the others still count in their paper's length."""
     rows = repository.responses(db, unit_id, start, end)
-    result, pass_mark, version, right = rows.T
+    result, pass_mark, version, right, pretest = rows.T
     ids, first, person = np.unique(result, return_index=True, return_inverse=True)
-    length = np.bincount(person, minlength=len(ids))
-    raw_pass = measures.raw_pass_mark(pass_mark[first], length)  # whole papers, per person
+    scored = pretest == 0
+    length = np.bincount(person[scored], minlength=len(ids))  # scored items per paper
+    raw_pass = measures.raw_pass_mark(pass_mark[first], length)  # per person
     if versions is None:
         order, item = np.unique(version, return_inverse=True)
         chosen = [int(v) for v in order]
@@ -64,7 +74,9 @@ def load_window(
         )
     keep = item >= 0
     data = rasch.Responses.of(person[keep], item[keep], right[keep], len(ids), len(chosen))
-    return Window(data, chosen, np.asarray(raw_pass, dtype=np.int64), int((~keep).sum()))
+    return Window(
+        data, chosen, np.asarray(raw_pass, dtype=np.int64), int((~keep).sum()), scored[keep]
+    )
 
 
 def calibrate_unit(
@@ -159,7 +171,11 @@ def _calibrate_unit(
     taken, right = data.person_counts()
     fit_theta = np.where((right > 0) & (right < taken), theta, np.nan)  # extremes do not fit
     fit = rasch.item_fit(data, cal.b, fit_theta)
-    precision = measures.cut_precision(data, cal.b, window.raw_pass, theta, theta_se)
+    # Abilities from every response (pretest ones measure too); each paper's cut and the
+    # information at it from its scored items, the ones its pass mark is on.
+    precision = measures.cut_precision(
+        window.scored_data(), cal.b, window.raw_pass, theta, theta_se
+    )
     run = CalibrationRun(
         unit_id=unit_id,
         created_at=now,
@@ -244,6 +260,11 @@ def latest(db: Session, unit_id: int) -> tuple[CalibrationRun, list[ItemDifficul
     if run is None:
         return None
     return run, repository.run_difficulties(db, run.id)
+
+
+def statuses(db: Session, version_ids: list[int]) -> dict[int, str]:
+    """Each version's item status now: a `pretest` one is calibrated, not yet scored."""
+    return repository.item_statuses(db, version_ids)
 
 
 def labels(db: Session, version_ids: list[int]) -> dict[int, tuple[str, int]]:

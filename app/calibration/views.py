@@ -28,7 +28,13 @@ def unit(db: Session, urn: str, now: datetime) -> dict[str, Any]:
     """The unit, its latest run and items, live health since the run, the information curve."""
     unit = qualifications.get_unit(db, urn)
     found = service.latest(db, unit.id)
-    context: dict[str, Any] = {"unit": unit, "run": None, "health": None, "health_error": None}
+    context: dict[str, Any] = {
+        "unit": unit,
+        "run": None,
+        "health": None,
+        "health_error": None,
+        "statuses": {},
+    }
     if found is None:
         return context
     run, rows = found
@@ -43,6 +49,7 @@ def unit(db: Session, urn: str, now: datetime) -> dict[str, Any]:
         run=run,
         rows=rows,
         names=names,
+        statuses=service.statuses(db, [d.item_version_id for d in rows]),
         drifted=[d for d in rows if d.drift],
         health=health,
         flagged=[h for h in health.items if h.flags] if health else [],

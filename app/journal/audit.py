@@ -42,13 +42,24 @@ def excluded_positions(chain_entries: Iterable[JournalEntry]) -> set[int]:
     return positions
 
 
+def pretest_positions(chain_entries: Iterable[JournalEntry]) -> set[int]:
+    """The positions the paper was built with as unscored pretest items (its `paper_built`
+    entry's `pretest`): never marked, never in the pass mark."""
+    for entry in chain_entries:
+        if entry.event == "paper_built":
+            return {int(p) for p in entry.data.get("pretest", [])}
+    return set()
+
+
 def built_pass_mark(chain_entries: Iterable[JournalEntry], kept: Sequence[int]) -> int | None:
-    """The raw pass mark the paper was built with (under a standard-set cut), if it was; with
-    items excluded since, the same cut's mark on the positions `kept`."""
+    """The raw pass mark the paper was built with (under a standard-set cut, on its scored
+    items), if it was; with items excluded since, the same cut's mark on the positions
+    `kept`."""
     for entry in chain_entries:
         if entry.event == "paper_built" and entry.data.get("pass_mark") is not None:
             built = entry.data
-            everything = len(built.get("items", [])) == len(kept)
+            scored = len(built.get("items", [])) - len(built.get("pretest", []))
+            everything = scored == len(kept)
             return int(built["pass_mark"]) if everything else remarked_pass_mark(built, kept)
     return None
 
@@ -67,10 +78,18 @@ def audit(db: Session, sitting_id: int | None = None) -> list[Breach]:
             )
         )
         journalled = replayed_answers(entries)
-        stored = {
-            line.position: line.answer
-            for line in db.scalars(select(PaperItem).where(PaperItem.attempt_id == attempt.id))
-        }
+        paper_rows = list(db.scalars(select(PaperItem).where(PaperItem.attempt_id == attempt.id)))
+        stored = {line.position: line.answer for line in paper_rows}
+        unscored = {line.position for line in paper_rows if line.pretest}
+        if unscored != pretest_positions(entries):
+            breaches.append(
+                Breach(
+                    chain,
+                    0,
+                    f"pretest positions {sorted(unscored)} stored, but the paper was built with "
+                    f"{sorted(pretest_positions(entries))}",
+                )
+            )
         for position in sorted(stored):
             if stored[position] != journalled.get(position):
                 breaches.append(
@@ -84,7 +103,8 @@ def audit(db: Session, sitting_id: int | None = None) -> list[Breach]:
         result = results.for_attempt(db, attempt.id)
         if result is None:
             continue
-        left_out = excluded_positions(entries)
+        # Pretest positions (as built) and excluded ones are left out, as marking does.
+        left_out = excluded_positions(entries) | pretest_positions(entries)
         paper = list(enumerate(results.lines(db, attempt.id), start=1))
         lines = [
             Line(outcome, key, journalled.get(position))

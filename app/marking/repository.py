@@ -42,6 +42,16 @@ def marking_lines(db: Session, attempt_id: int) -> list[tuple[int, int, str, str
     return [(p, n, k, a) for p, n, k, a in rows]
 
 
+def pretest_positions(db: Session, attempt_id: int) -> list[int]:
+    """The positions of the paper that hold unscored pretest items (fixed when it was built)."""
+    rows = db.scalars(
+        select(PaperItem.position)
+        .where(PaperItem.attempt_id == attempt_id, PaperItem.pretest.is_(True))
+        .order_by(PaperItem.position)
+    )
+    return list(rows)
+
+
 def lock_paper_versions(db: Session, attempt_id: int) -> None:
     """Hold the paper's item versions against an exclusion until this transaction ends (FOR
     KEY SHARE: submissions never wait on each other, only on an exclusion's FOR UPDATE)."""
@@ -192,6 +202,18 @@ def names(db: Session, result: Result) -> tuple[str, str, str]:
         .where(Result.id == result.id)
     ).one()
     return str(row[0]), str(row[1]), str(row[2])
+
+
+def signed_results(db: Session) -> list[Result]:
+    """Every signed result in recording order, row-locked (a re-marking or a voiding waits)."""
+    query = (
+        select(Result)
+        .where(Result.signature.is_not(None))
+        .order_by(Result.seq)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(db.scalars(query))
 
 
 def unsigned_results(db: Session) -> list[Result]:

@@ -62,9 +62,10 @@ def record(
 
 
 def _marks(db: Session, attempt: Attempt, pass_mark_percent: int, *, lock: bool) -> Marks:
-    """The paper marked from its stored answers, leaving out excluded item versions, against
-    its own raw pass mark where it was built under a standard-set cut (app/standards), else the
-    unit's percent.
+    """The paper marked from its stored answers, leaving out its unscored pretest items and
+    excluded item versions, against its own raw pass mark where it was built under a
+    standard-set cut (app/standards; computed then on the scored items alone), else the
+    unit's percent of the scored items.
 
     On recording (`lock`), the paper's versions are locked first, so an exclusion either
     commits before this reads the exclusions (and is left out here) or waits for this result
@@ -72,7 +73,8 @@ def _marks(db: Session, attempt: Attempt, pass_mark_percent: int, *, lock: bool)
     locks: two exclusions of different versions never wait on each other's version."""
     if lock:
         repository.lock_paper_versions(db, attempt.id)
-    left_out = set(repository.excluded_positions(db, attempt.id))
+    excluded = set(repository.excluded_positions(db, attempt.id))
+    left_out = excluded | set(repository.pretest_positions(db, attempt.id))
     rows = repository.marking_lines(db, attempt.id)
     kept = [position for position, *_ in rows if position not in left_out]
     lines = [
@@ -80,7 +82,7 @@ def _marks(db: Session, attempt: Attempt, pass_mark_percent: int, *, lock: bool)
         for position, outcome, key, answer in rows
         if position not in left_out
     ]
-    return mark(lines, pass_mark_percent, _paper_pass_mark(db, attempt, kept, bool(left_out)))
+    return mark(lines, pass_mark_percent, _paper_pass_mark(db, attempt, kept, bool(excluded)))
 
 
 def _paper_pass_mark(db: Session, attempt: Attempt, kept: list[int], excluded: bool) -> int | None:

@@ -4,6 +4,13 @@ Each learning outcome gets its quota; within an outcome, criteria are taken roun
 per criterion until every criterion is used), enemies never share a paper, and among equally good
 items the less exposed is preferred. Item order and option order are shuffled. The same inputs
 always give the same paper, so a stored seed rebuilds it.
+
+Pretest items (unscored, being calibrated) are placed after the scored ones: up to the spec's
+number, from the unit's pretest pool, never an enemy of an item already on the paper, the less
+exposed first (so a sitting's papers spread them and each gets responses), then shuffled in
+among the scored items. Nothing in a PaperLine but `pretest` tells them apart, and that never
+leaves the server. With no pretest items asked for, the random stream is used exactly as before
+(old sittings rebuild from their seeds unchanged).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ class PoolItem:
 class PaperLine:
     version_id: int
     option_order: tuple[str, ...]
+    pretest: bool = False
 
 
 class AssemblyError(Conflict):
@@ -39,9 +47,16 @@ class AssemblyError(Conflict):
 
 
 def assemble(
-    pool: Sequence[PoolItem], quotas: Mapping[int, int], exposure: Mapping[int, int], seed: int
+    pool: Sequence[PoolItem],
+    quotas: Mapping[int, int],
+    exposure: Mapping[int, int],
+    seed: int,
+    pretest_pool: Sequence[PoolItem] = (),
+    pretest_items: int = 0,
 ) -> list[PaperLine]:
-    """A paper meeting the quotas; AssemblyError if the pool cannot (the validator prevents it)."""
+    """A paper meeting the quotas, with up to `pretest_items` unscored items from
+    `pretest_pool` shuffled in; AssemblyError if the pool cannot meet the quotas (the validator
+    prevents it). Fewer pretest items than asked is never an error."""
     rng = random.Random(seed)
     by_outcome: dict[int, dict[str, list[PoolItem]]] = defaultdict(lambda: defaultdict(list))
     for item in sorted(pool, key=lambda i: i.version_id):
@@ -49,9 +64,16 @@ def assemble(
     for _ in range(RETRIES):
         chosen = _try(rng, by_outcome, quotas, exposure)
         if chosen is not None:
+            extra = pick_pretest(rng, chosen, pretest_pool, pretest_items, exposure)
+            unscored = {i.version_id for i in extra}
+            chosen += extra
             rng.shuffle(chosen)
             return [
-                PaperLine(i.version_id, tuple(rng.sample(i.option_ids, len(i.option_ids))))
+                PaperLine(
+                    i.version_id,
+                    tuple(rng.sample(i.option_ids, len(i.option_ids))),
+                    i.version_id in unscored,
+                )
                 for i in chosen
             ]
     raise AssemblyError(
@@ -94,3 +116,33 @@ def _try(
             if not progress:
                 return None
     return chosen
+
+
+def pick_pretest(
+    rng: random.Random,
+    scored: Sequence[PoolItem],
+    pool: Sequence[PoolItem],
+    count: int,
+    exposure: Mapping[int, int],
+) -> list[PoolItem]:
+    """Up to `count` pretest items for a paper already holding `scored`: each time, one of the
+    least exposed of those still compatible (not on the paper, no enemy either way), chosen at
+    random. No draw from `rng` when none is asked for or none fits."""
+    ids = {i.item_id for i in scored}
+    banned = set().union(*(i.enemies for i in scored)) if scored else set()
+    picked: list[PoolItem] = []
+    candidates = sorted(pool, key=lambda i: i.version_id)
+    while len(picked) < count:
+        options = [
+            i
+            for i in candidates
+            if i.item_id not in ids and i.item_id not in banned and not (i.enemies & ids)
+        ]
+        if not options:
+            break
+        least = min(exposure.get(i.version_id, 0) for i in options)
+        pick = rng.choice([i for i in options if exposure.get(i.version_id, 0) == least])
+        picked.append(pick)
+        ids.add(pick.item_id)
+        banned |= pick.enemies
+    return picked

@@ -114,6 +114,8 @@ class TestSpec(Base):
     coverage: Mapped[str] = mapped_column(String(30))
     outcome_items: Mapped[dict[str, int] | None] = mapped_column(JSON)
     max_exposure_percent: Mapped[int] = mapped_column(Integer)
+    # unscored pretest items each paper carries beside its `items` scored ones
+    pretest_items: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reasoning: Mapped[str] = mapped_column(Text)
 
     unit: Mapped[Unit] = relationship(back_populates="test_spec")

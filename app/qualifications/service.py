@@ -119,6 +119,7 @@ def upsert_test_spec(db: Session, unit: Unit, spec: TestSpecFile) -> None:
         if spec.outcome_items
         else None,
         "max_exposure_percent": spec.max_exposure_percent,
+        "pretest_items": spec.pretest_items,
         "reasoning": spec.reasoning,
     }
     if unit.test_spec is None:

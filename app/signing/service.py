@@ -16,6 +16,7 @@ from typing import Any
 
 import rfc8785
 from joserfc import jws
+from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 from sqlalchemy.orm import Session
 
@@ -42,6 +43,23 @@ def sign(db: Session, payload: dict[str, Any], now: datetime) -> tuple[str, str]
         {"alg": key.alg, "kid": key.kid}, canonical(payload), _private(key), algorithms=[ALG]
     )
     return token, key.kid
+
+
+def verified_payload(db: Session, token: str) -> bytes | None:
+    """The bytes a stored signature was made over, when it verifies with the public key its
+    `kid` names (any key ever made here); None when it does not."""
+    try:
+        kid = jws.extract_compact(token.encode()).headers().get("kid")
+    except (JoseError, ValueError):
+        return None
+    key = repository.by_kid(db, kid) if isinstance(kid, str) else None
+    if key is None:
+        return None
+    try:
+        public = ECKey.import_key(dict(key.public_jwk))
+        return bytes(jws.deserialize_compact(token, public, algorithms=[key.alg]).payload)
+    except (JoseError, ValueError):
+        return None
 
 
 def active_key(db: Session, now: datetime) -> SigningKey:

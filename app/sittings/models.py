@@ -129,6 +129,9 @@ class PaperItem(Base):
     answer_seq: Mapped[int] = mapped_column(BigInteger, default=-1)  # clients may use ms clocks
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An unscored pretest item (fixed when the paper is built): answered and calibrated like
+    # the rest, never counted in the score, the maximum or the pass mark.
+    pretest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -72,17 +72,34 @@ def _pool(db: Session, *where: Any) -> tuple[list[PoolItem], dict[int, int]]:
     return pool, exposure
 
 
-def pool_of(db: Session, unit: Unit) -> tuple[list[PoolItem], dict[int, int]]:
-    """The unit's live items at their current versions, not excluded, and each version's
-    exposure so far."""
+def pool_of(db: Session, unit: Unit, status: str = "live") -> tuple[list[PoolItem], dict[int, int]]:
+    """The unit's items of `status` (live: scored; pretest: unscored) at their current
+    versions, not excluded, and each version's exposure so far."""
     return _pool(
         db,
         Item.unit_id == unit.id,
-        Item.status == "live",
+        Item.status == status,
         ItemVersion.version == Item.current_version,
         # An excluded version (a faulty item found after a sitting) goes on no new paper.
         ItemVersion.id.not_in(select(ItemExclusion.item_version_id)),
     )
+
+
+@dataclass(frozen=True)
+class Pretest:
+    """The unscored items a sitting's papers may carry, and how many each paper asks for."""
+
+    pool: list[PoolItem] = field(default_factory=list)
+    count: int = 0
+
+
+def pretest_of(db: Session, unit: Unit) -> tuple[Pretest, dict[int, int]]:
+    """The unit's pretest pool and its exposure, when its test spec asks for pretest items."""
+    count = unit.test_spec.pretest_items if unit.test_spec is not None else 0
+    if count <= 0:
+        return Pretest(), {}
+    pool, exposure = pool_of(db, unit, "pretest")
+    return Pretest(pool, count), exposure
 
 
 def quotas_for(unit: Unit) -> dict[int, int]:
@@ -94,13 +111,19 @@ def quotas_for(unit: Unit) -> dict[int, int]:
 
 
 def build_papers(
-    pool: list[PoolItem], quotas: dict[int, int], exposure: dict[int, int], seeds: list[int]
+    pool: list[PoolItem],
+    quotas: dict[int, int],
+    exposure: dict[int, int],
+    seeds: list[int],
+    pretest: Pretest | None = None,
 ) -> list[list[PaperLine]]:
-    """Papers for the seeds in order; each one sees the exposure the ones before it added."""
+    """Papers for the seeds in order; each one sees the exposure the ones before it added (so
+    pretest items are spread over the sitting's papers: the least exposed go first)."""
+    pretest = pretest or Pretest()
     seen = dict(exposure)
     papers = []
     for seed in seeds:
-        paper = assemble(pool, quotas, seen, seed)
+        paper = assemble(pool, quotas, seen, seed, pretest.pool, pretest.count)
         for line in paper:
             seen[line.version_id] = seen.get(line.version_id, 0) + 1
         papers.append(paper)
@@ -138,6 +161,8 @@ def schedule(
         raise Invalid(f"Not registered at {centre_row.code}: {', '.join(strangers)}.")
     duration = duration_minutes or unit_row.test_spec.duration_minutes
     pool, exposure = pool_of(db, unit_row)
+    pretest, pretest_exposure = pretest_of(db, unit_row)
+    exposure = {**exposure, **pretest_exposure}
     sitting = Sitting(
         centre_id=centre_row.id,
         unit_id=unit_row.id,
@@ -148,7 +173,7 @@ def schedule(
         duration_minutes=duration,
         reading_minutes=DEFAULT_READING_MINUTES if reading_minutes is None else reading_minutes,
         pass_mark_percent=unit_row.test_spec.pass_mark_percent,
-        pool=_snapshot(pool, exposure, quotas),
+        pool=_snapshot(pool, exposure, quotas, pretest),
         created_at=now,
     )
     db.add(sitting)
@@ -172,11 +197,14 @@ def schedule(
         },
     )
     seeds = [secrets.randbits(31) for _ in people]
-    papers = build_papers(pool, quotas, exposure, seeds)
+    papers = build_papers(pool, quotas, exposure, seeds, pretest)
     # Under a standard-set cut each paper's own raw pass mark is fixed now, with the paper: the
-    # candidate's standard cannot move with a recalibration between building and marking.
+    # candidate's standard cannot move with a recalibration between building and marking. It
+    # reads the scored items only: a pretest item never counts towards the pass mark.
     marks = standards.paper_pass_marks(
-        db, unit_row.id, [[line.version_id for line in paper] for paper in papers]
+        db,
+        unit_row.id,
+        [[line.version_id for line in paper if not line.pretest] for paper in papers],
     )
     used: dict[int, int] = {}
     codes = personal_codes(len(people))
@@ -201,8 +229,12 @@ def schedule(
             "allowed_seconds": attempt.allowed_seconds,
             "items": [line.version_id for line in paper],
         }
+        unscored = [p for p, line in enumerate(paper, start=1) if line.pretest]
+        if unscored:
+            # the positions marking leaves out, so the journal audit re-derives the same marks
+            built["pretest"] = unscored
         if own:
-            built.update(own.journalled())
+            built.update(own.journalled(scored_positions(paper), len(paper)))
         journal.append(
             db, journal.attempt_chain(attempt.id), sitting.id, now, actor, "paper_built", built
         )
@@ -215,6 +247,7 @@ def schedule(
                     option_order=list(line.option_order),
                     answer_seq=-1,
                     flagged=False,
+                    pretest=line.pretest,
                 )
             )
             used[line.version_id] = used.get(line.version_id, 0) + 1
@@ -232,29 +265,56 @@ def _count_exposure(db: Session, used: dict[int, int]) -> None:
         item.exposure += items[item.id]
 
 
+def scored_positions(paper: list[PaperLine]) -> list[int] | None:
+    """The 1-based positions of the scored items, or None when every item is scored."""
+    if not any(line.pretest for line in paper):
+        return None
+    return [p for p, line in enumerate(paper, start=1) if not line.pretest]
+
+
 def _snapshot(
-    pool: list[PoolItem], exposure: dict[int, int], quotas: dict[int, int]
+    pool: list[PoolItem], exposure: dict[int, int], quotas: dict[int, int], pretest: Pretest
 ) -> dict[str, Any]:
-    """What assembly saw: each version's exposure and enemies, and the quotas. With the seeds,
-    enough to rebuild every paper even after the bank or the test spec has changed."""
-    return {
+    """What assembly saw: each version's exposure and enemies, and the quotas (and the pretest
+    pool and count, when asked for). With the seeds, enough to rebuild every paper even after
+    the bank or the test spec has changed."""
+    snapshot: dict[str, Any] = {
         "quotas": {str(k): v for k, v in quotas.items()},
         "items": {
             str(i.version_id): [exposure.get(i.version_id, 0), sorted(i.enemies)] for i in pool
         },
     }
+    if pretest.count:
+        snapshot["pretest"] = {
+            "count": pretest.count,
+            "items": {
+                str(i.version_id): [exposure.get(i.version_id, 0), sorted(i.enemies)]
+                for i in pretest.pool
+            },
+        }
+    return snapshot
 
 
 def rebuild(db: Session, sitting: Sitting) -> list[list[PaperLine]]:
     """Every paper of the sitting, rebuilt from the stored snapshot and seeds (audit, tests)."""
-    items = sitting.pool["items"]
+    pool, exposure = _from_snapshot(db, sitting.pool["items"])
+    quotas = {int(k): v for k, v in sitting.pool["quotas"].items()}
+    pretest = Pretest()
+    if "pretest" in sitting.pool:
+        extra, extra_exposure = _from_snapshot(db, sitting.pool["pretest"]["items"])
+        pretest = Pretest(extra, int(sitting.pool["pretest"]["count"]))
+        exposure.update(extra_exposure)
+    return build_papers(pool, quotas, exposure, [a.seed for a in sitting.attempts], pretest)
+
+
+def _from_snapshot(
+    db: Session, items: dict[str, list[Any]]
+) -> tuple[list[PoolItem], dict[int, int]]:
     pool = [
         replace(item, enemies=frozenset(items[str(item.version_id)][1]))
         for item in pool_of_versions(db, [int(v) for v in items])
     ]
-    exposure = {int(k): v[0] for k, v in items.items()}
-    quotas = {int(k): v for k, v in sitting.pool["quotas"].items()}
-    return build_papers(pool, quotas, exposure, [a.seed for a in sitting.attempts])
+    return pool, {int(k): v[0] for k, v in items.items()}
 
 
 def pool_of_versions(db: Session, version_ids: list[int]) -> list[PoolItem]:

@@ -132,9 +132,10 @@ def supersede(db: Session, unit_id: int, now: datetime) -> None:
 
 
 def results_so_far(db: Session, unit_id: int) -> list[tuple[int, int, list[int]]]:
-    """(score, max score, the item version ids of the paper, in no particular order) of every
-    result of the unit that counts (not voided). Two plain reads put together here: no sort of
-    every paper line, no ORM rows (10,000 papers are 150,000 lines or more)."""
+    """(score, max score, the scored item version ids of the paper (no pretest item), in no
+    particular order) of every result of the unit that counts (not voided). Two plain reads put
+    together here: no sort of every paper line, no ORM rows (10,000 papers are 150,000 lines or
+    more)."""
     counted = (Result.unit_id == unit_id, Result.voided.is_(False))
     connection = db.connection()
     scores = connection.execute(
@@ -143,7 +144,7 @@ def results_so_far(db: Session, unit_id: int) -> list[tuple[int, int, list[int]]
     lines = connection.execute(
         select(PaperItem.attempt_id, PaperItem.item_version_id)
         .join(Result, Result.attempt_id == PaperItem.attempt_id)
-        .where(*counted)
+        .where(*counted, PaperItem.pretest.is_(False))  # a pass mark reads scored items only
     ).all()
     papers: dict[int, list[int]] = {attempt_id: [] for attempt_id, _, _ in scores}
     for attempt_id, version_id in lines:

@@ -482,9 +482,20 @@ class PaperPassMark:
     percent: str
     difficulties: tuple[float, ...] | None
 
-    def journalled(self) -> dict[str, Any]:
+    def journalled(self, scored: Sequence[int] | None = None, length: int = 0) -> dict[str, Any]:
         """What the paper_built entry records: enough to recompute the mark from the journal
-        alone, and to mark the paper again without an excluded item (passmarks.remarked)."""
+        alone, and to mark the paper again without an excluded item (passmarks.remarked).
+        `scored`: the 1-based positions of the scored items when the paper also holds pretest
+        items (the mark was computed on the scored ones); `b` is by position of the whole
+        paper (`length` positions), null at a pretest position."""
+        b: list[float | None] | None = None
+        if self.difficulties is not None:
+            b = list(self.difficulties)
+            if scored is not None:
+                by_position: list[float | None] = [None] * max(length, *scored)
+                for position, value in zip(scored, self.difficulties, strict=True):
+                    by_position[position - 1] = value
+                b = by_position
         return {
             "pass_mark": self.pass_mark,
             "cut": self.cut_id,
@@ -492,7 +503,7 @@ class PaperPassMark:
             "imputed": self.imputed,
             "theta": self.theta,
             "percent": self.percent,
-            "b": list(self.difficulties) if self.difficulties is not None else None,
+            "b": b,
         }
 
 

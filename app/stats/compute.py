@@ -2,7 +2,8 @@
 
 Every paper is its own set of items, so each figure is computed over the candidates whose paper
 held the item version (`n`). A candidate's score counts scored items only: a version excluded
-from marking is still described (its own figures), but never counts toward anyone's score.
+from marking, or an item sat as an unscored pretest item on that paper, is still described (its
+own figures), but never counts toward anyone's score.
 
     x      item score: 1 if the chosen option is the key, else 0 (an omission scores 0)
     T, K   the candidate's score and number of scored items on their paper
@@ -47,6 +48,8 @@ class Responses:
     version_key: index of each version's key among its options
     version_options: how many options each version has
     version_scored: False for a version excluded from marking
+    row_pretest: True where the row's item was an unscored pretest item on that paper (None:
+        no pretest rows)
     """
 
     row_result: Ints
@@ -56,6 +59,12 @@ class Responses:
     version_key: Ints
     version_options: Ints
     version_scored: Bools
+    row_pretest: Bools | None = None
+
+    def row_scored(self) -> Bools:
+        """Per row: does it count towards the candidate's score (s)?"""
+        scored = self.version_scored[self.row_version]
+        return scored if self.row_pretest is None else scored & ~self.row_pretest
 
     @property
     def results(self) -> int:
@@ -107,7 +116,7 @@ def item_scores(r: Responses) -> Floats:
 
 def candidate_totals(r: Responses, x: Floats) -> tuple[Floats, Floats]:
     """(T, K) per result: score and number of scored items."""
-    s = r.version_scored[r.row_version].astype(np.float64)
+    s = r.row_scored().astype(np.float64)
     total = np.bincount(r.row_result, weights=x * s, minlength=r.results)
     count = np.bincount(r.row_result, weights=s, minlength=r.results)
     return total.astype(np.float64), count.astype(np.float64)
@@ -115,7 +124,7 @@ def candidate_totals(r: Responses, x: Floats) -> tuple[Floats, Floats]:
 
 def rest_fraction(r: Responses, x: Floats, total: Floats, count: Floats) -> Floats:
     """Each row's fraction right on the other scored items of its paper (NaN: none)."""
-    s = r.version_scored[r.row_version].astype(np.float64)
+    s = r.row_scored().astype(np.float64)
     others = count[r.row_result] - s
     with np.errstate(invalid="ignore", divide="ignore"):
         rest = (total[r.row_result] - x * s) / others
@@ -197,7 +206,7 @@ def kr20(scores: Floats) -> float:
 def forms(r: Responses, x: Floats, min_candidates: int = 2) -> list[Form]:
     """Groups of at least `min_candidates` results whose papers held the same scored versions,
     largest first, with KR-20 and its SEM."""
-    scored = r.version_scored[r.row_version]
+    scored = r.row_scored()
     rows = np.flatnonzero(scored)
     if not len(rows):
         return []

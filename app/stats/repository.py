@@ -50,8 +50,8 @@ def response_rows(
     submitted_from: datetime | None,
     submitted_to: datetime | None,
 ) -> Iterator[Sequence[Any]]:
-    """(result id, item version id, answer, seconds from the start to the answer) for every
-    position of every submitted, not voided result of the unit in the window, grouped by
+    """(result id, item version id, answer, seconds from the start to the answer, pretest) for
+    every position of every submitted, not voided result of the unit in the window, grouped by
     result: streamed in chunks of the driver's tuples."""
     query = (
         select(
@@ -59,6 +59,7 @@ def response_rows(
             PaperItem.item_version_id,
             PaperItem.answer,
             epoch(PaperItem.answered_at) - epoch(Result.started_at),
+            PaperItem.pretest,
         )
         .join(PaperItem, PaperItem.attempt_id == Result.attempt_id)
         .where(Result.unit_id == unit_id, Result.voided.is_(False))

@@ -30,6 +30,7 @@ def item_flags(
     discrimination: float | None,
     options: Sequence[OptionFigures],
     excluded: bool = False,
+    pretest: bool = False,
 ) -> list[str]:
     """The flags of one item version, in a fixed order."""
     flags = []
@@ -54,6 +55,8 @@ def item_flags(
             flags.append("distractor_positive")
     if excluded:
         flags.append("excluded")
+    if pretest:  # sat unscored somewhere: its figures judge it before it goes live
+        flags.append("pretest")
     return flags
 
 

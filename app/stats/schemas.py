@@ -31,6 +31,12 @@ class ItemStats(BaseModel):
     flags: list[str]
     options: list[OptionStats]
     excluded: bool = Field(description="excluded from marking")
+    pretest: bool = Field(
+        default=False,
+        description="sat as an unscored pretest item on at least one of the n papers (its "
+        "figures are its own; it counted in no one's score there)",
+    )
+    pretest_n: int = Field(default=0, description="of the n, papers that held it as pretest")
     upper_lower: float | None = Field(
         description="facility among the top 27 % minus among the bottom 27 % (by the other items)"
     )

@@ -76,7 +76,7 @@ def _responses(
 ) -> Responses:
     """The rows as numpy arrays, column by column (no Python work per row beyond the
     driver's): versions by a lookup table, answers to option indices version by version."""
-    ids, version_ids, answers, elapsed = [], [], [], []
+    ids, version_ids, answers, elapsed, pretest = [], [], [], [], []
     for chunk in repository.response_rows(
         db,
         unit_id=unit_id,
@@ -84,13 +84,14 @@ def _responses(
         submitted_from=within.start,
         submitted_to=within.end,
     ):
-        rids, vids, chosen, seconds = zip(*chunk, strict=True)
+        rids, vids, chosen, seconds, unscored = zip(*chunk, strict=True)
         ids.append(np.array(rids, np.int64))
         version_ids.append(np.array(vids, np.int64))
         given = np.array(chosen, dtype=object)
         given[given == None] = ""  # noqa: E711 (elementwise, in numpy)
         answers.append(given.astype(np.str_))
         elapsed.append(np.array(seconds, np.float64))  # None (unanswered) becomes NaN
+        pretest.append(np.array(unscored, bool))
     result_ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
     row_result = np.zeros(len(result_ids), np.int64)
     row_result[1:] = np.cumsum(result_ids[1:] != result_ids[:-1])
@@ -112,6 +113,7 @@ def _responses(
         ),
         version_options=np.array([len(o) for o in options], np.int64),
         version_scored=np.array([not m[5] for m in meta], bool),
+        row_pretest=np.concatenate(pretest) if pretest else np.zeros(0, bool),
     )
 
 
@@ -161,10 +163,16 @@ def _report(
 ) -> UnitStats:
     items = []
     fi = f.items
+    unscored = (
+        np.bincount(r.row_version[r.row_pretest], minlength=r.versions)
+        if r.row_pretest is not None
+        else np.zeros(r.versions, np.int64)
+    )
     for v, (_, item_id, version, options, key, excluded) in enumerate(meta):
         n = int(fi.n[v])
         if n == 0:
             continue
+        pretest_n = int(unscored[v])
         option_stats = [
             OptionStats(
                 id=str(o["id"]),
@@ -194,9 +202,12 @@ def _report(
                         for o in option_stats
                     ],
                     excluded=excluded,
+                    pretest=pretest_n > 0,
                 ),
                 options=option_stats,
                 excluded=excluded,
+                pretest=pretest_n > 0,
+                pretest_n=pretest_n,
                 upper_lower=_num(fi.upper_lower[v]),
                 omit_rate=_num(fi.omit_rate[v]),
                 median_seconds=_num(fi.median_seconds[v], 1),

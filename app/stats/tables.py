@@ -22,6 +22,7 @@ COLUMNS: dict[TableName, tuple[str, ...]] = {
         "omit_rate",
         "median_seconds",
         "excluded",
+        "pretest_n",
         "flags",
     ),
     "options": (
@@ -63,6 +64,7 @@ def rows(stats: UnitStats, table: TableName) -> list[tuple[Any, ...]]:
                 i.omit_rate,
                 i.median_seconds,
                 i.excluded,
+                i.pretest_n,
                 " ".join(i.flags),
             )
             for i in stats.items

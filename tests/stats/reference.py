@@ -30,6 +30,7 @@ class Line:
     answer: str | None
     answered_at: datetime | None
     correct: int
+    scored: bool = True  # counts towards the paper's score: not excluded, not pretest
 
 
 @dataclass
@@ -88,12 +89,20 @@ def reference(
             .order_by(PaperItem.position)
         ):
             key = versions[p.item_version_id][1].key
+            scored = p.item_version_id not in excluded and not p.pretest
             lines.append(
-                Line(result.id, p.item_version_id, p.answer, p.answered_at, int(p.answer == key))
+                Line(
+                    result.id,
+                    p.item_version_id,
+                    p.answer,
+                    p.answered_at,
+                    int(p.answer == key),
+                    scored,
+                )
             )
         paper = Paper(result.id, result.started_at, lines)
         for line in lines:
-            if line.version_id not in excluded:
+            if line.scored:
                 paper.scored += 1
                 paper.total += line.correct
         papers.append(paper)
@@ -121,12 +130,15 @@ def reference(
     items = {}
     for version_id, rows in by_version.items():
         item_id, version = versions[version_id]
-        s = 0 if version_id in excluded else 1
         n = len(rows)
         with_rest = [
-            (paper, line, (paper.total - line.correct * s) / (paper.scored - s))
+            (
+                paper,
+                line,
+                (paper.total - line.correct * line.scored) / (paper.scored - line.scored),
+            )
             for paper, line in rows
-            if paper.scored - s > 0
+            if paper.scored - line.scored > 0
         ]
         xs = [float(line.correct) for _, line, _ in with_rest]
         rests = [rest for _, _, rest in with_rest]
@@ -167,6 +179,7 @@ def reference(
             "median_seconds": statistics.median(seconds) if seconds else None,
             "options": options,
             "excluded": version_id in excluded,
+            "pretest_n": sum(not line.scored and version_id not in excluded for _, line in rows),
         }
     percents = [100 * p.total / p.scored for p in papers if p.scored]
     bands = [0] * 10
