@@ -99,15 +99,10 @@ def _try(
             for criterion in criteria:
                 if need == 0:
                     break
-                options = [
-                    i
-                    for i in by_outcome[outcome][criterion]
-                    if i.item_id not in ids and i.item_id not in banned and not (i.enemies & ids)
-                ]
+                options = _compatible(by_outcome[outcome][criterion], ids, banned)
                 if not options:
                     continue
-                least = min(exposure.get(i.version_id, 0) for i in options)
-                pick = rng.choice([i for i in options if exposure.get(i.version_id, 0) == least])
+                pick = _least_exposed(rng, options, exposure)
                 chosen.append(pick)
                 ids.add(pick.item_id)
                 banned |= pick.enemies
@@ -116,6 +111,23 @@ def _try(
             if not progress:
                 return None
     return chosen
+
+
+def _compatible(items: Sequence[PoolItem], ids: set[str], banned: set[str]) -> list[PoolItem]:
+    """The items that may join a paper holding `ids`: not on it, no enemy either way."""
+    return [
+        i
+        for i in items
+        if i.item_id not in ids and i.item_id not in banned and not (i.enemies & ids)
+    ]
+
+
+def _least_exposed(
+    rng: random.Random, options: Sequence[PoolItem], exposure: Mapping[int, int]
+) -> PoolItem:
+    """One of the options on the fewest papers so far, at random."""
+    least = min(exposure.get(i.version_id, 0) for i in options)
+    return rng.choice([i for i in options if exposure.get(i.version_id, 0) == least])
 
 
 def pick_pretest(
@@ -133,15 +145,10 @@ def pick_pretest(
     picked: list[PoolItem] = []
     candidates = sorted(pool, key=lambda i: i.version_id)
     while len(picked) < count:
-        options = [
-            i
-            for i in candidates
-            if i.item_id not in ids and i.item_id not in banned and not (i.enemies & ids)
-        ]
+        options = _compatible(candidates, ids, banned)
         if not options:
             break
-        least = min(exposure.get(i.version_id, 0) for i in options)
-        pick = rng.choice([i for i in options if exposure.get(i.version_id, 0) == least])
+        pick = _least_exposed(rng, options, exposure)
         picked.append(pick)
         ids.add(pick.item_id)
         banned |= pick.enemies
