@@ -39,4 +39,6 @@ for unit, (count, both, either) in sorted(units.items()):
     print(f"  {unit}: {count} read, both readers DEFECTIVE {both}, either {either}")
 for i in sorted(keys):
     if a[i]["answer"] != keys[i]["key"] or b[i]["answer"] != keys[i]["key"]:
-        print(f"  answer differs from key: {i} {a[i]['answer']} {b[i]['answer']} key {keys[i]['key']}")
+        print(
+            f"  answer differs from key: {i} {a[i]['answer']} {b[i]['answer']} key {keys[i]['key']}"
+        )
