@@ -482,6 +482,12 @@
     range.setEnd(node, offset);
     return range.toString().length;
   }
+  /* A letter or digit, or an apostrophe between two of them (a quotation mark is not). */
+  function inWord(text, i) {
+    var c = text.charAt(i);
+    if (/\w/.test(c)) return true;
+    return (c === "'" || c === "\u2019") && /\w/.test(text.charAt(i - 1)) && /\w/.test(text.charAt(i + 1));
+  }
   /* The part of the current selection inside the stem, as [start, end) of its text. */
   function stemSelection() {
     var stem = stemEl(), selection = window.getSelection();
@@ -493,9 +499,10 @@
     var start = range.compareBoundaryPoints(Range.START_TO_START, whole) <= 0 ? 0 : offsetIn(stem, range.startContainer, range.startOffset);
     var end = range.compareBoundaryPoints(Range.END_TO_END, whole) >= 0 ? stem.textContent.length : offsetIn(stem, range.endContainer, range.endOffset);
     var text = stem.textContent.substring(start, end);
-    /* whole words only: a mark never splits a word */
-    while (start > 0 && /\w/.test(stem.textContent[start - 1]) && /\w/.test(stem.textContent[start])) start--;
-    while (end < stem.textContent.length && /\w/.test(stem.textContent[end - 1]) && /\w/.test(stem.textContent[end])) end++;
+    /* whole words only: a mark never splits a word ("centre's" and "don’t" are one word) */
+    var all = stem.textContent;
+    while (start > 0 && inWord(all, start - 1) && inWord(all, start)) start--;
+    while (end < all.length && inWord(all, end - 1) && inWord(all, end)) end++;
     return /\S/.test(text) ? { position: currentPosition(), start: start, end: end } : null;
   }
   function merged(ranges) {
