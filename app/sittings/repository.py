@@ -5,12 +5,25 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app.banks.models import ItemMedia, ItemVersion
@@ -471,37 +484,36 @@ _PAGE_STATE = (*FINGERPRINT, "started_at", "paused_at", "deadline_at")
 _CHUNK = 5000
 
 
-_PAGE_STATES = select(_attempts.c.id, *(_attempts.c[name] for name in _PAGE_STATE)).where(
-    _attempts.c.id.in_(bindparam("ids", expanding=True))
-)
+_PAGE_STATES = select(_attempts.c.id, *(_attempts.c[name] for name in _PAGE_STATE))
+_PAGE_PRINTS = select(_attempts.c.id, *(_attempts.c[name] for name in FINGERPRINT))
+# PostgreSQL takes the ids as one array parameter: a 5,000-id IN list is 5,000 bound
+# parameters to render, send and plan each second (bench/room_events.py: 5,000 fingerprints
+# cost 40-64 ms of the worker's CPU that way, 18 ms as an array). SQLite has no arrays.
+_BY_ARRAY = _attempts.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))
+_BY_LIST = _attempts.c.id.in_(bindparam("ids", expanding=True))
 
 
-_PAGE_PRINTS = select(_attempts.c.id, *(_attempts.c[name] for name in FINGERPRINT)).where(
-    _attempts.c.id.in_(bindparam("ids", expanding=True))
-)
+def _by_ids(db: Session, query: Select[Any], attempt_ids: list[int]) -> Iterator[Row[Any]]:
+    """query's rows for these attempts: one statement on PostgreSQL, one per 5,000 on SQLite
+    (its limit on bound parameters)."""
+    connection = db.connection()
+    if connection.dialect.name == "postgresql":
+        yield from connection.execute(query.where(_BY_ARRAY), {"ids": attempt_ids})
+        return
+    for i in range(0, len(attempt_ids), _CHUNK):
+        yield from connection.execute(query.where(_BY_LIST), {"ids": attempt_ids[i : i + _CHUNK]})
 
 
 def page_fingerprints(db: Session, attempt_ids: list[int]) -> dict[int, tuple[object, ...]]:
     """The FINGERPRINT of each attempt: the room's loop reads these every second, and the
     whole state (page_states) only of those that changed. Narrower than page_states: its
     clock columns, three timestamps to decode a row, are not read."""
-    connection = db.connection()
-    prints: dict[int, tuple[object, ...]] = {}
-    for i in range(0, len(attempt_ids), _CHUNK):
-        found = connection.execute(_PAGE_PRINTS, {"ids": attempt_ids[i : i + _CHUNK]})
-        prints.update((row[0], tuple(row[1:])) for row in found)
-    return prints
+    return {row[0]: tuple(row[1:]) for row in _by_ids(db, _PAGE_PRINTS, attempt_ids)}
 
 
 def page_states(db: Session, attempt_ids: list[int]) -> list[dict[str, object]]:
-    """{id, *PAGE_STATE} of each attempt: one narrow query (by primary key) per 5,000, built
-    once (the room's loop runs it every second)."""
-    connection = db.connection()
-    rows: list[dict[str, object]] = []
-    for i in range(0, len(attempt_ids), _CHUNK):
-        found = connection.execute(_PAGE_STATES, {"ids": attempt_ids[i : i + _CHUNK]})
-        rows.extend(dict(row._mapping) for row in found)
-    return rows
+    """{id, *PAGE_STATE} of each attempt: one narrow query by primary key."""
+    return [dict(row._mapping) for row in _by_ids(db, _PAGE_STATES, attempt_ids)]
 
 
 def fingerprint(values: object) -> tuple[object, ...]:
@@ -511,21 +523,48 @@ def fingerprint(values: object) -> tuple[object, ...]:
     return tuple(getattr(values, name) for name in FINGERPRINT)
 
 
+_SEEN_ON = (
+    Attempt.status != AttemptStatus.SUBMITTED,
+    Attempt.status != AttemptStatus.VOIDED,
+)
+
+
 def mark_pages_seen(db: Session, pairs: list[tuple[int, str]], now: datetime) -> None:
-    """The exam pages of these (attempt, device) pairs are open now: one statement for all."""
+    """The exam pages of these (attempt, device) pairs are open now: one statement for all
+    (on PostgreSQL an UPDATE joined to the pairs as two arrays; on SQLite an executemany)."""
+    connection = db.connection()
+    if connection.dialect.name == "postgresql":
+        pages = (
+            func.unnest(
+                bindparam("attempts", type_=postgresql.ARRAY(Integer)),
+                bindparam("devices", type_=postgresql.ARRAY(String)),
+            )
+            .table_valued("attempt", "device")
+            .render_derived(name="pages")
+        )
+        connection.execute(
+            update(_attempts)
+            .where(
+                _attempts.c.id == pages.c.attempt,
+                _attempts.c.device_hash == pages.c.device,
+                *(_attempts.c.status != s for s in (AttemptStatus.SUBMITTED, AttemptStatus.VOIDED)),
+            )
+            .values(page_seen_at=now, last_seen_at=now),
+            {"attempts": [a for a, _ in pairs], "devices": [d for _, d in pairs]},
+        )
+        return
     query = (
         update(Attempt)
         .where(
             Attempt.id == bindparam("attempt"),
             Attempt.device_hash == bindparam("device"),
             # Plain comparisons: an IN list cannot be expanded in an executemany.
-            Attempt.status != AttemptStatus.SUBMITTED,
-            Attempt.status != AttemptStatus.VOIDED,
+            *_SEEN_ON,
         )
         .values(page_seen_at=now, last_seen_at=now)
         .execution_options(synchronize_session=False)
     )
-    db.connection().execute(query, [{"attempt": a, "device": d} for a, d in pairs])
+    connection.execute(query, [{"attempt": a, "device": d} for a, d in pairs])
 
 
 def paper_picture(db: Session, attempt_id: int, sha256: str) -> tuple[str, bytes] | None:
