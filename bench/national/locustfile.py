@@ -49,6 +49,9 @@ from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
 ROSTER_PATH = os.environ.get("EXAMHALL_ROSTER", "roster.csv")
+# Several load balancers (comma-separated base URLs): Locust process k sends its candidates to
+# the k-th, as DNS would spread a national sitting's centres between them.
+HOSTS = [h for h in os.environ.get("EXAMHALL_HOSTS", "").split(",") if h]
 HEARTBEAT = float(os.environ.get("EXAMHALL_HEARTBEAT", "10"))
 POLL = os.environ.get("EXAMHALL_PAGE", "events") == "poll"
 RECONNECT = 2.0  # the stream's retry: (app/sittings/events.py RETRY_MS)
@@ -83,6 +86,12 @@ def _options(parser: Any) -> None:
     parser.add_argument("--roster-offset", type=int, default=0, help="first roster line to use")
 
 
+def _process(environment: Any) -> tuple[int, int]:
+    """(this Locust process's index, how many there are): (0, 1) without --processes."""
+    processes = getattr(environment.parsed_options, "processes", None) or 1
+    return max(0, getattr(environment.runner, "worker_index", 0)), max(1, processes)
+
+
 class Candidate(FastHttpUser):
     """One candidate sitting one paper. wait_time is unused: the page's own timers drive it."""
 
@@ -91,10 +100,17 @@ class Candidate(FastHttpUser):
     concurrency = 4  # connections per candidate: the stream's and the saves'
     wait_time = constant(0)
 
+    def __init__(self, environment: Any) -> None:
+        if HOSTS:
+            self.host = HOSTS[_process(environment)[0] % len(HOSTS)]
+        super().__init__(environment)
+
     def on_start(self) -> None:
         people = roster()
+        index, processes = _process(self.environment)
         with _lock:
-            n = next(_next) + self.environment.parsed_options.roster_offset
+            # With --processes N, process k takes roster lines k, k + N, k + 2N, ...
+            n = next(_next) * processes + index + self.environment.parsed_options.roster_offset
         if n >= len(people):
             self.finished()
             raise StopUser()
@@ -330,7 +346,9 @@ class Candidate(FastHttpUser):
         global _done
         with _lock:
             _done += 1
-            last = _done >= self.environment.parsed_options.num_users
+            runner = self.environment.runner  # a worker's own share of the users
+            share = getattr(runner, "target_user_count", None)
+            last = _done >= (share or self.environment.parsed_options.num_users)
         if last:
             gevent.spawn_later(1, self.environment.runner.quit)
 

@@ -141,6 +141,9 @@ def balancer(kind: str, port: int, backends: list[int], work: Path, per_server: 
     fds = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     fds = 1_000_000 if fds == resource.RLIM_INFINITY else fds
     if kind == "haproxy":
+        # HAProxy reserves two descriptors a connection; a candidate holds two client
+        # connections (its stream's and its requests'): 10,000 candidates need 3 balancers
+        # under a limit of 20,000 descriptors a process.
         maxconn = min(50_000, (fds - 200) // 2)
         servers = "\n".join(
             f"    server i{n} 127.0.0.1:{p} check maxconn {per_server}"
@@ -192,6 +195,13 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per instance")
     parser.add_argument("--balancer", choices=["haproxy", "nginx"], default="haproxy")
+    parser.add_argument(
+        "--balancers",
+        type=int,
+        default=1,
+        help="load balancers side by side (each Locust process uses one): a process may hold"
+        " at most the file-descriptor limit's connections, and 10,000 candidates hold 20,000",
+    )
     parser.add_argument("--per-server", type=int, default=48, help="HAProxy maxconn per worker")
     parser.add_argument("--processes", type=int, default=1, help="Locust processes")
     parser.add_argument("--port", type=int, default=8130)
@@ -237,32 +247,41 @@ def main() -> None:
             stack.enter_context(serve(url, work, workers=args.workers, port=p, env=TRUST_LB))
             for p in ports
         ]
-        command = balancer(args.balancer, args.port, ports, work, args.per_server * args.workers)
-        lb_log = (work / "balancer.log").open("wb")
-        lb = subprocess.Popen(command, stdout=lb_log, stderr=lb_log)
-        stack.callback(stop, lb)
+        lb_ports = [args.port + (100 + i if i else 0) for i in range(args.balancers)]
+        lbs = []
+        for i, lb_port in enumerate(lb_ports):
+            lb_work = work / f"lb{i}"
+            lb_work.mkdir()
+            per_server = args.per_server * args.workers
+            command = balancer(args.balancer, lb_port, ports, lb_work, per_server)
+            lb_log = (lb_work / "balancer.log").open("wb")
+            lbs.append(subprocess.Popen(command, stdout=lb_log, stderr=lb_log))
+            stack.callback(stop, lbs[-1])
         time.sleep(2)
         server_pids = [p for s in servers for p in tree(s.process.pid)]
         pg = postgres_pids()
         cpu0 = {
             "servers": cpu_of(server_pids),
-            "balancer": cpu_of([lb.pid]),
+            "balancer": cpu_of([lb.pid for lb in lbs]),
             "postgres": cpu_of(pg),
         }
         run_time = int(args.ramp + args.minutes * 60 + 150)
         rate = max(1.0, args.candidates / args.ramp)
-        env = {**os.environ, "EXAMHALL_ROSTER": str(roster)}
+        hosts = ",".join(f"http://127.0.0.1:{p}" for p in lb_ports)
+        env = {**os.environ, "EXAMHALL_ROSTER": str(roster), "EXAMHALL_HOSTS": hosts}
+        processes = max(args.processes, args.balancers)
         locust_cmd = [
             locust, "-f", str(HERE / "locustfile.py"), "--headless", "--only-summary",
             "--host", f"http://127.0.0.1:{args.port}", "--users", str(args.candidates),
             "--spawn-rate", f"{rate:.2f}", "--run-time", f"{run_time}s",
             "--csv", str(work / "locust"), "--stop-timeout", "30", "--loglevel", "WARNING",
         ]  # fmt: skip
-        if args.processes > 1:
-            locust_cmd += ["--processes", str(args.processes)]
+        if processes > 1:
+            locust_cmd += ["--processes", str(processes)]
         print(
-            f"{args.instances} instances x {args.workers} worker(s) behind {args.balancer} on "
-            f":{args.port}; locust: {args.candidates} users at {rate:.1f}/s, up to {run_time} s;"
+            f"{args.instances} instances x {args.workers} worker(s) behind {args.balancers} "
+            f"{args.balancer} on :{','.join(map(str, lb_ports))}; {processes} locust process(es)"
+            f"; locust: {args.candidates} users at {rate:.1f}/s, up to {run_time} s;"
             f" load average {Path('/proc/loadavg').read_text().split()[:3]}",
             flush=True,
         )
@@ -294,7 +313,7 @@ def main() -> None:
         wall = time.perf_counter() - t0
         cpu = {
             "servers": cpu_of(server_pids) - cpu0["servers"],
-            "balancer": cpu_of([lb.pid]) - cpu0["balancer"],
+            "balancer": cpu_of([lb.pid for lb in lbs]) - cpu0["balancer"],
             "postgres": cpu_of(pg) - cpu0["postgres"],
             "locust": locust_cpu,
         }
@@ -355,6 +374,9 @@ def report(
         else:
             rows.append(row)
     assert total is not None
+    if not total[1]:  # Locust sent nothing: say why
+        print("".join(out_lines[-40:]))
+        return False
     print()
     print(
         table(["request", "count", "failed", "p50", "p95", "p99", "max", "req/s"], [*rows, total])
