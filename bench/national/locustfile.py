@@ -342,13 +342,15 @@ class Candidate(FastHttpUser):
         raise StopUser()
 
     def finished(self) -> None:
-        """The last candidate out ends the test (Locust would idle until --run-time)."""
+        """The last candidate out ends the test (Locust would idle until --run-time). With
+        --processes a worker cannot know it holds the last one (the master hands users out as
+        they spawn): --run-time ends those runs."""
         global _done
+        if _process(self.environment)[1] > 1:
+            return
         with _lock:
             _done += 1
-            runner = self.environment.runner  # a worker's own share of the users
-            share = getattr(runner, "target_user_count", None)
-            last = _done >= (share or self.environment.parsed_options.num_users)
+            last = _done >= self.environment.parsed_options.num_users
         if last:
             gevent.spawn_later(1, self.environment.runner.quit)
 
