@@ -181,6 +181,7 @@ def test_expected_scores_of_test_wise_strategies_split_ties() -> None:
     scores = cues.testwise(items)
     assert scores["chance"] == Fraction(1, 4)
     assert scores["pick the longest"] == (1 + Fraction(1, 2) + 1) / 3
+    assert scores["pick the shortest"] == 0  # "Only", "Tiny" and "Log it" are distractors
     assert scores["avoid absolutes"] == (1 + Fraction(1, 4) + Fraction(1, 4)) / 3
     assert scores["pick the absolute"] == (0 + Fraction(1, 4) + Fraction(1, 4)) / 3
     assert scores["most stem words"] == (Fraction(1, 4) + Fraction(1, 4) + 1) / 3
