@@ -85,6 +85,10 @@ defaults
     timeout client 120s
     timeout server 120s
     timeout queue 60s
+    # A check that times out on a busy server must not take it out at once: under load every
+    # server is slow, and then there is none (/readyz itself reports, not fails on, saturation).
+    timeout check 5s
+    default-server inter 2s fall 5 rise 2
 frontend candidates
     bind 127.0.0.1:{port}
     # The exam page's event stream is open for the whole sitting: it must not take one of the

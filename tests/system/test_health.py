@@ -21,7 +21,23 @@ def test_readyz_is_ready_when_the_schema_is_at_head(client: TestClient) -> None:
         "in_flight": 0,
         "waiting": 0,
         "limit": client.app.state.load.limit,  # type: ignore[attr-defined]
+        "saturated": False,
     }
+
+
+def test_readyz_reports_saturation_and_stays_ready(client: TestClient) -> None:
+    """Every slot busy and as many again queued: said in the body, not by failing the check,
+    or a balancer whose servers are all busy takes them all out and answers only 503s."""
+    load = client.app.state.load  # type: ignore[attr-defined]
+    load.in_flight, load.waiting = load.limit, load.limit
+    try:
+        response = client.get("/readyz")
+    finally:
+        load.in_flight, load.waiting = 0, 0
+    assert response.status_code == 200
+    body = response.json()
+    assert body["saturated"] is True
+    assert (body["in_flight"], body["waiting"]) == (load.limit, load.limit)
 
 
 def test_readyz_is_503_on_a_database_without_the_schema(tmp_path) -> None:  # type: ignore[no-untyped-def]
