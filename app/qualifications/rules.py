@@ -123,11 +123,12 @@ def judge(rules: Rules, held: set[str] | frozenset[str]) -> Judgement:
         for leaf, capped_above in _leaves(rules.root)
     ]
     best: tuple[tuple[Any, ...], Judgement] | None = None
+    seen: _Seen = {}  # a group's verdict depends only on which of its own units are chosen
     for picks in product(*choices):
         chosen = frozenset().union(*picks)
         if not _within_maxima(rules, rules.root, chosen) or _breaks_a_bar(rules, chosen):
             continue
-        judgement = _evaluate(rules, chosen)
+        judgement = _evaluate(rules, chosen, seen)
         key = (
             len(judgement.unmet),
             -judgement.credits,
@@ -181,7 +182,11 @@ def _breaks_a_bar(rules: Rules, chosen: frozenset[str]) -> bool:
     return any(a in chosen and b in chosen for a, b in rules.barred)
 
 
-def _evaluate(rules: Rules, chosen: frozenset[str]) -> Judgement:
+# (group, the chosen units under it) -> (achieved, what it appended to the unmet rules)
+_Seen = dict[tuple[int, frozenset[str]], tuple[bool, tuple[str, ...]]]
+
+
+def _evaluate(rules: Rules, chosen: frozenset[str], seen: _Seen | None = None) -> Judgement:
     credits = sum(rules.units[u].credits for u in chosen)
     at_level = sum(
         rules.units[u].credits
@@ -199,15 +204,40 @@ def _evaluate(rules: Rules, chosen: frozenset[str]) -> Judgement:
         unmet.append(
             f"{at_level} credits at Level {rules.level} or above; {rules.credits_at_level} needed"
         )
-    _group_unmet(rules, rules.root, chosen, unmet, is_root=True)
+    _group_unmet(rules, rules.root, chosen, unmet, seen if seen is not None else {}, True)
     return Judgement(not unmet, chosen, credits, at_level, tuple(unmet))
 
 
 def _group_unmet(
-    rules: Rules, group: Group, chosen: frozenset[str], unmet: list[str], is_root: bool = False
+    rules: Rules,
+    group: Group,
+    chosen: frozenset[str],
+    unmet: list[str],
+    seen: _Seen,
+    is_root: bool = False,
 ) -> bool:
-    """Append this group's unmet rules; True when the group is achieved."""
+    """Append this group's unmet rules; True when the group is achieved. `seen` keeps each
+    group's verdict by the units chosen under it: judge() asks again for most of them."""
     mine = chosen & group.under
+    key = (id(group), mine)
+    known = seen.get(key)
+    if known is None:
+        mine_unmet: list[str] = []
+        achieved = _group_verdict(rules, group, chosen, mine, mine_unmet, seen, is_root)
+        known = seen[key] = (achieved, tuple(mine_unmet))
+    unmet.extend(known[1])
+    return known[0]
+
+
+def _group_verdict(
+    rules: Rules,
+    group: Group,
+    chosen: frozenset[str],
+    mine: frozenset[str],
+    unmet: list[str],
+    seen: _Seen,
+    is_root: bool,
+) -> bool:
     if not group.mandatory and not mine:
         return False  # an optional group left unused asks nothing
     before = len(unmet)
@@ -225,7 +255,7 @@ def _group_unmet(
     else:
         achieved = 0
         for child in group.children:
-            if _group_unmet(rules, child, chosen, unmet) or child.mandatory:
+            if _group_unmet(rules, child, chosen, unmet, seen) or child.mandatory:
                 achieved += 1  # an unmet mandatory child reports itself; do not count it twice
         if group.min_groups is not None and achieved < group.min_groups:
             titles = " or ".join(c.code for c in group.children if not c.mandatory)
