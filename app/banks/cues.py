@@ -257,6 +257,11 @@ STRATEGIES: dict[str, Callable[[str, str], float]] = {
 }
 
 
+# A test-wise strategy may find a unit's keys at most this many times as often as chance: 35 %
+# of four-option items. A fair unit of 50 items passes it about 19 times in 20 by chance alone.
+TESTWISE_LIMIT = Fraction(7, 5)
+
+
 def expected_score(
     score: Callable[[str, str], float], stem: str, options: Sequence[str], key: int
 ) -> Fraction:

@@ -139,6 +139,7 @@ def _unit_bank(bank: UnitBank, unit: UnitFile) -> Iterator[Problem]:
     shown = [item for item in items if item.status in ON_PAPERS and item.criterion in outcome_of]
     yield from _balance(bank, shown)
     yield from _absolutes(bank, shown)
+    yield from _testwise(bank, shown)
     yield from _echoes(bank, shown)
     yield from _endings(bank, shown)
 
@@ -342,6 +343,42 @@ def _absolutes(bank: UnitBank, live: list[ItemFile]) -> Iterator[Problem]:
                 + (f" and {len(flagged) - SHOWN} more" if len(flagged) > SHOWN else ""),
                 review=True,
             )
+
+
+def _testwise(bank: UnitBank, live: list[ItemFile]) -> Iterator[Problem]:
+    """No simple strategy (longest, shortest, avoid or pick the absolute, most or fewest stem
+    words) finds the keys much more often than chance: at most cues.TESTWISE_LIMIT times."""
+    pairs = [
+        (item, (item.stem, [o.text for o in item.options], [o.id for o in item.options]))
+        for item in live
+    ]
+    ready = [
+        (item, (stem, texts, ids.index(item.key)))
+        for item, (stem, texts, ids) in pairs
+        if item.key in ids
+    ]
+    if len(ready) < 20:  # too few for a share to mean anything
+        return
+    items = [shown for _, shown in ready]
+    scores = cues.testwise(items)
+    limit = scores["chance"] * cues.TESTWISE_LIMIT
+    for name, score in cues.STRATEGIES.items():
+        if scores[name] <= limit:
+            continue
+        found = [
+            item.id
+            for item, (stem, options, key) in ready
+            if cues.expected_score(score, stem, options, key) == 1
+        ]
+        yield bank.problem(
+            ("items",),
+            f"'{name}' finds the key in {float(scores[name]):.0%} of live items (chance "
+            f"{float(scores['chance']):.0%}; at most {float(limit):.0%}): vary the options so "
+            "that it does not: "
+            + ", ".join(found[:SHOWN])
+            + (f" and {len(found) - SHOWN} more" if len(found) > SHOWN else ""),
+            review=True,
+        )
 
 
 def _echoes(bank: UnitBank, live: list[ItemFile]) -> Iterator[Problem]:

@@ -376,3 +376,31 @@ def test_an_oversized_bank_file_is_refused_unread(tmp_path: Path) -> None:
         f.write("#" * (reader.MAX_FILE_BYTES + 1))
     _, found = check(tmp_path)
     assert any("too large" in str(p) and "A-100-0001" in str(p) for p in found)
+
+
+def test_a_strategy_that_finds_keys_more_than_1_4_times_chance_is_reported(
+    tmp_path: Path,
+) -> None:
+    bank = builder.unit_bank(builder.UNIT_A, per_criterion=8)  # 24 items, options of one length
+
+    def shortest_key(count: int) -> list[str]:
+        for item in bank["items"][:count]:
+            _key(item)["text"] = "Ok P"
+        return [p for p in problems_for(tmp_path, bank) if "finds the key" in p]
+
+    # Key shortest in 3 items, every option tied in the other 21: (3 + 21/4) / 24 = 34.4 %
+    assert shortest_key(3) == []
+    # In 4: (4 + 20/4) / 24 = 37.5 %, over 1.4 times a chance of 25 % (35 %)
+    [problem] = shortest_key(4)
+    assert "'pick the shortest' finds the key in 38% of live items (chance 25%; at most 35%)" in (
+        problem
+    )
+    assert "review: " in problem and bank["items"][0]["id"] in problem
+    assert bank["items"][4]["id"] not in problem  # a tie is not a find
+
+
+def test_too_few_items_for_a_strategy_share_are_not_judged(tmp_path: Path) -> None:
+    bank = builder.unit_bank(builder.UNIT_A)  # 12 items
+    for item in bank["items"]:
+        _key(item)["text"] = "Ok P"
+    assert not [p for p in problems_for(tmp_path, bank) if "finds the key" in p]
