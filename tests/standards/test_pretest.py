@@ -4,6 +4,7 @@ scored items alone, journalled so, kept on re-marking, and re-derived by the aud
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -95,17 +96,27 @@ def test_excluding_a_scored_item_keeps_the_cut_on_the_other_scored_items(
     b |= {v: -6.0 for v in pretest_versions(db)}
     calibrate(db, unit_id(db), b, room.clock.now())
     cut = set_cut(room, db)
-    session = room.open_session(["N001"])
-    _, attempt_id = sit(room, db, session, "N001", "scored")
-    lines = paper(db, attempt_id)
-    scored = [v for v, pretest in lines if not pretest]
-    # an excluded item whose absence moves the mark, so the kept-items rule is what is tested
-    out = next(
-        v
-        for v in scored
-        if scale.raw_cut(cut["theta"], [b[w] for w in scored if w != v])
-        != scale.raw_cut(cut["theta"], [b[w] for w in scored])
-    )
+    # An excluded item whose absence moves the mark, so that the kept-items rule is what is
+    # tested: papers are random, and one in a few has none (CI met one), so up to six are sat.
+    sat: list[tuple[dict[str, Any], int, list[int]]] = []
+    out = None
+    for number in ("N001", "N002", "N003", "N004", "N005", "N006"):
+        session = room.open_session([number])
+        _, attempt_id = sit(room, db, session, number, "scored")
+        scored = [v for v, pretest in paper(db, attempt_id) if not pretest]
+        sat.append((session, attempt_id, scored))
+        out = next(
+            (
+                v
+                for v in scored
+                if scale.raw_cut(cut["theta"], [b[w] for w in scored if w != v])
+                != scale.raw_cut(cut["theta"], [b[w] for w in scored])
+            ),
+            None,
+        )
+        if out is not None:
+            break
+    assert out is not None, "none of six papers has an item whose absence moves the cut"
     chosen = db.get(ItemVersion, out)
     assert chosen is not None
     external = db.get(Item, chosen.item_id)
@@ -115,13 +126,15 @@ def test_excluding_a_scored_item_keeps_the_cut_on_the_other_scored_items(
         json={"reason": "Key disputed"},
         headers=room.admin(),
     )
-    assert done.status_code == 200 and done.json()["remarked"] == 1, done.text
+    remarked = sum(1 for _, _, scored in sat if out in scored)  # the papers that showed it
+    assert done.status_code == 200 and done.json()["remarked"] == remarked, done.text
     db.expire_all()
     result = db.scalars(select(Result).where(Result.attempt_id == attempt_id)).one()
     kept = [b[w] for w in scored if w != out]
     assert (result.score, result.max_score) == (14, 14)
     assert result.pass_mark == scale.raw_cut(cut["theta"], kept)
-    assert audit.audit(db, session["id"]) == []
+    for session, _, _ in sat:
+        assert audit.audit(db, session["id"]) == []
 
 
 def test_impact_data_read_the_scored_items_of_each_paper(room: Room, db: Session) -> None:
