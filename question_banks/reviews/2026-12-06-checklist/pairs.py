@@ -2,6 +2,7 @@
 rate, the items both failed and either failed, Cohen's kappa, per unit.
 
     python pairs.py s6a s6a2 s6a      # reader 1's reading, reader 2's, the keys' name
+    python pairs.py s10a s10a2 s10a ../2026-12-06-full   # readings kept in another folder
 """
 
 import collections
@@ -9,8 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).parent
 first, second, keys_name = sys.argv[1:4]
+HERE = Path(sys.argv[4]) if len(sys.argv) > 4 else Path(__file__).parent
 keys = json.loads((HERE / f"{keys_name}.keys.json").read_text(encoding="utf-8"))
 a = {e["item"]: e for e in json.loads((HERE / f"{first}.reading.json").read_text("utf-8"))}
 b = {e["item"]: e for e in json.loads((HERE / f"{second}.reading.json").read_text("utf-8"))}
