@@ -37,11 +37,6 @@ router = APIRouter(prefix="/api/v1", tags=["candidate"])
 POLL_SECONDS = 1.0  # how soon a change reaches the page (plus the page's own handling)
 PRESENCE_SECONDS = 15.0  # well inside devices.DISCONNECTED_AFTER (45 s)
 KEEPALIVE_SECONDS = 25.0
-# Every page is sent its state again this often, changed or not: the page counts down from
-# its last frame by its own monotonic clock (performance.now()), and this keeps it true to the
-# server's clock without a request. (60 s was tried: the browser tests that move the server's
-# clock wait up to 20 s for the page to follow, and a real drift deserves no slower a fix.)
-CLOCK_EVERY_POLLS = 15
 RETRY_MS = 2000  # EventSource reconnects this soon after a dropped stream
 
 
@@ -80,6 +75,12 @@ class RoomEvents:
         self.seen: dict[int, tuple[object, ...]] = {}  # attempt id -> last fingerprint sent
         self.task: asyncio.Task[None] | None = None
         self.polls = 0  # for tests and the benchmark
+        # Every page is sent its state again each resync_every polls, changed or not: the page
+        # counts down from its last frame by its own monotonic clock (performance.now()), and
+        # this keeps it true to the server's clock without a request (settings:
+        # page_resync_seconds, 15 by default; 60 was tried, but a drift deserves a prompt fix).
+        resync = app.state.settings.page_resync_seconds
+        self.resync_every = max(1, round(resync / POLL_SECONDS))
 
     def subscribe(self, sub: Subscriber, fingerprint: tuple[object, ...]) -> None:
         self.subscribers.setdefault(sub.attempt_id, set()).add(sub)
@@ -113,9 +114,9 @@ class RoomEvents:
 
     def poll(self) -> dict[int, str]:
         """One query for every attempt with an open page; a frame for each one that changed,
-        and every CLOCK_EVERY_POLLS polls for every page, so each clock stays true."""
+        and every resync_every polls for every page, so each clock stays true."""
         self.polls += 1
-        resync = self.polls % CLOCK_EVERY_POLLS == 0
+        resync = self.polls % self.resync_every == 0
         ids = list(self.subscribers)
         now = self.app.state.clock.now()
         out: dict[int, str] = {}

@@ -72,7 +72,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     upgrade(db_url)
     clock = OffsetClock()
     # The tests move the clock forward by minutes: that is not the service being down.
-    settings = make_settings(db_url, sweeper=True, downtime_after_seconds=0)
+    # The tests move the clock and wait for the page to follow: resync every 3 s, not 15.
+    settings = make_settings(db_url, sweeper=True, downtime_after_seconds=0, page_resync_seconds=3)
     app = create_app(settings, clock=clock)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

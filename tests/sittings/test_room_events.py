@@ -40,7 +40,7 @@ def test_a_frame_goes_only_to_the_page_whose_state_changed(room: Room) -> None:
     assert data["status"] == "paused"
     assert hub.poll() == {}  # told once
 
-    hub.polls = events.CLOCK_EVERY_POLLS - 1  # the next poll resyncs every clock
+    hub.polls = hub.resync_every - 1  # the next poll resyncs every clock
     assert sorted(hub.poll()) == sorted(attempt_ids)
 
 
