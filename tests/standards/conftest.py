@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -57,3 +58,16 @@ def calibrate(db: Session, unit: int, difficulties: Mapping[int, float], at: dat
 
 # The fixtures shared: the room of tests/sittings, and console sign-ins of tests/console.
 __all__ = ["Room", "SignIn", "console", "room"]
+
+
+def exclude(room: Room, db: Session, version_id: int) -> Any:
+    """An administrator excludes this item version through the API ("Key disputed")."""
+    chosen = db.get(ItemVersion, version_id)
+    assert chosen is not None
+    external = db.get(Item, chosen.item_id)
+    assert external is not None
+    return room.client.post(
+        f"/api/v1/items/{external.external_id}/versions/{chosen.version}/exclude",
+        json={"reason": "Key disputed"},
+        headers=room.admin(),
+    )

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.banks.models import Item, ItemVersion
 from app.calibration import scale
 from app.journal import audit
 from app.journal import service as journal
@@ -16,7 +15,7 @@ from app.marking.models import Result
 from app.sittings.models import Attempt, PaperItem
 from app.standards import passmarks
 from tests.sittings.conftest import code
-from tests.standards.conftest import PATH_URN, Room, calibrate, live_versions, unit_id
+from tests.standards.conftest import PATH_URN, Room, calibrate, exclude, live_versions, unit_id
 
 
 def set_cut(room: Room, db: Session, probability: str = "0.6") -> dict[str, Any]:
@@ -194,15 +193,7 @@ def test_an_exclusion_remarks_a_cut_paper_against_the_same_cut_on_its_kept_items
     )
     before = results[attempt_id]
     assert (before["max_score"], before["pass_mark"]) == (len(items), built_mark)
-    chosen = db.get(ItemVersion, items[index])
-    assert chosen is not None
-    external = db.get(Item, chosen.item_id)
-    assert external is not None
-    done = room.client.post(
-        f"/api/v1/items/{external.external_id}/versions/{chosen.version}/exclude",
-        json={"reason": "Key disputed"},
-        headers=room.admin(),
-    )
+    done = exclude(room, db, items[index])
     assert done.status_code == 200, done.text
     db.expire_all()
     result = db.scalars(select(Result).where(Result.attempt_id == attempt_id)).one()

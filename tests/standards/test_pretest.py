@@ -23,7 +23,7 @@ from app.standards import repository as standards_repository
 from tests.marking.test_pretest import sit
 from tests.papers.pretest_bank import with_pretest
 from tests.sittings.conftest import Room, make_room
-from tests.standards.conftest import calibrate, live_versions, unit_id
+from tests.standards.conftest import calibrate, exclude, live_versions, unit_id
 from tests.standards.test_marking import set_cut
 
 
@@ -117,15 +117,7 @@ def test_excluding_a_scored_item_keeps_the_cut_on_the_other_scored_items(
         if out is not None:
             break
     assert out is not None, "none of six papers has an item whose absence moves the cut"
-    chosen = db.get(ItemVersion, out)
-    assert chosen is not None
-    external = db.get(Item, chosen.item_id)
-    assert external is not None
-    done = room.client.post(
-        f"/api/v1/items/{external.external_id}/versions/{chosen.version}/exclude",
-        json={"reason": "Key disputed"},
-        headers=room.admin(),
-    )
+    done = exclude(room, db, out)
     remarked = sum(1 for _, _, scored in sat if out in scored)  # the papers that showed it
     assert done.status_code == 200 and done.json()["remarked"] == remarked, done.text
     db.expire_all()
