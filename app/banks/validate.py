@@ -348,15 +348,11 @@ def _absolutes(bank: UnitBank, live: list[ItemFile]) -> Iterator[Problem]:
 def _testwise(bank: UnitBank, live: list[ItemFile]) -> Iterator[Problem]:
     """No simple strategy (longest, shortest, avoid or pick the absolute, most or fewest stem
     words) finds the keys much more often than chance: at most cues.TESTWISE_LIMIT times."""
-    pairs = [
-        (item, (item.stem, [o.text for o in item.options], [o.id for o in item.options]))
-        for item in live
-    ]
-    ready = [
-        (item, (stem, texts, ids.index(item.key)))
-        for item, (stem, texts, ids) in pairs
-        if item.key in ids
-    ]
+    ready = []  # (item, (stem, option texts, the key's index)); a keyless item is reported apart
+    for item in live:
+        ids = [o.id for o in item.options]
+        if item.key in ids:
+            ready.append((item, (item.stem, [o.text for o in item.options], ids.index(item.key))))
     if len(ready) < 20:  # too few for a share to mean anything
         return
     items = [shown for _, shown in ready]

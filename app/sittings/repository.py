@@ -523,48 +523,53 @@ def fingerprint(values: object) -> tuple[object, ...]:
     return tuple(getattr(values, name) for name in FINGERPRINT)
 
 
+# An open page marks its attempt seen, unless the attempt is over. Plain comparisons: an IN
+# list cannot be expanded in an executemany.
 _SEEN_ON = (
     Attempt.status != AttemptStatus.SUBMITTED,
     Attempt.status != AttemptStatus.VOIDED,
 )
+_SEEN_NOW: dict[str, Any] = {"page_seen_at": bindparam("now"), "last_seen_at": bindparam("now")}
+# PostgreSQL: one UPDATE joined to the pairs given as two arrays. SQLite: an executemany.
+_PAIRS = (
+    func.unnest(
+        bindparam("attempts", type_=postgresql.ARRAY(Integer)),
+        bindparam("devices", type_=postgresql.ARRAY(String)),
+    )
+    .table_valued("attempt", "device")
+    .render_derived(name="pages")
+)
+_MARK_SEEN_JOINED = (
+    update(_attempts)
+    .where(
+        _attempts.c.id == _PAIRS.c.attempt,
+        _attempts.c.device_hash == _PAIRS.c.device,
+        *_SEEN_ON,
+    )
+    .values(_SEEN_NOW)
+)
+_MARK_SEEN_EACH = (
+    update(_attempts)
+    .where(
+        _attempts.c.id == bindparam("attempt"),
+        _attempts.c.device_hash == bindparam("device"),
+        *_SEEN_ON,
+    )
+    .values(_SEEN_NOW)
+)
 
 
 def mark_pages_seen(db: Session, pairs: list[tuple[int, str]], now: datetime) -> None:
-    """The exam pages of these (attempt, device) pairs are open now: one statement for all
-    (on PostgreSQL an UPDATE joined to the pairs as two arrays; on SQLite an executemany)."""
+    """The exam pages of these (attempt, device) pairs are open now: one statement for all,
+    built once (the room's loop runs it every PRESENCE_SECONDS)."""
     connection = db.connection()
     if connection.dialect.name == "postgresql":
-        pages = (
-            func.unnest(
-                bindparam("attempts", type_=postgresql.ARRAY(Integer)),
-                bindparam("devices", type_=postgresql.ARRAY(String)),
-            )
-            .table_valued("attempt", "device")
-            .render_derived(name="pages")
-        )
+        attempts, devices = [a for a, _ in pairs], [d for _, d in pairs]
         connection.execute(
-            update(_attempts)
-            .where(
-                _attempts.c.id == pages.c.attempt,
-                _attempts.c.device_hash == pages.c.device,
-                *(_attempts.c.status != s for s in (AttemptStatus.SUBMITTED, AttemptStatus.VOIDED)),
-            )
-            .values(page_seen_at=now, last_seen_at=now),
-            {"attempts": [a for a, _ in pairs], "devices": [d for _, d in pairs]},
+            _MARK_SEEN_JOINED, {"attempts": attempts, "devices": devices, "now": now}
         )
         return
-    query = (
-        update(Attempt)
-        .where(
-            Attempt.id == bindparam("attempt"),
-            Attempt.device_hash == bindparam("device"),
-            # Plain comparisons: an IN list cannot be expanded in an executemany.
-            *_SEEN_ON,
-        )
-        .values(page_seen_at=now, last_seen_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    connection.execute(query, [{"attempt": a, "device": d} for a, d in pairs])
+    connection.execute(_MARK_SEEN_EACH, [{"attempt": a, "device": d, "now": now} for a, d in pairs])
 
 
 def paper_picture(db: Session, attempt_id: int, sha256: str) -> tuple[str, bytes] | None:
