@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -49,14 +51,40 @@ class Base(DeclarativeBase):
 WRITE = {"examhall_write": True}
 
 
+# One writer at a time per SQLite engine, queued in the process: SQLite admits one writer, and
+# a writer that finds the lock taken sleeps in its busy handler (1, 2, 5, ... 100 ms) instead
+# of being woken when the lock is free, so under load the lock sat idle between writers. The
+# busy timeout still covers writers in other processes (the CLI, another worker).
+BUSY_TIMEOUT_SECONDS = 10
+_writers: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def writer_slot(engine: Engine) -> Iterator[None]:
+    """Held around a write transaction: the engine's writer lock on SQLite, nothing elsewhere.
+    A plain Lock, not an RLock: a sync dependency's unit of work may begin on one thread and
+    end on another. A writer that waits longer than SQLite's own busy timeout goes on without
+    it (a transaction nested in another on one thread, say) and meets SQLite's lock instead."""
+    lock = _writers.get(engine)
+    held = lock is not None and lock.acquire(timeout=BUSY_TIMEOUT_SECONDS)
+    try:
+        yield
+    finally:
+        if held:
+            assert lock is not None
+            lock.release()
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    _writers[engine] = threading.Lock()
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged answer survives power loss
         cursor.close()
 
@@ -122,7 +150,14 @@ def read_then_write(
 
 
 def unit_of_work(factory: sessionmaker[Session], write: bool) -> Iterator[Session]:
-    """One request, one transaction: committed here and nowhere else."""
+    """One request, one transaction: committed here and nowhere else. On SQLite a write
+    waits its turn in the process first (writer_slot)."""
+    slot = writer_slot(factory.kw["bind"]) if write else nullcontext()
+    with slot:
+        yield from _unit_of_work(factory, write)
+
+
+def _unit_of_work(factory: sessionmaker[Session], write: bool) -> Iterator[Session]:
     from app.errors import AppError  # local: errors imports nothing from here, keep it so
 
     session = factory()

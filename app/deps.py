@@ -14,7 +14,6 @@ from app.config import Settings
 from app.db import read_then_write, transaction, unit_of_work
 
 T = TypeVar("T")
-R = TypeVar("R")
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -53,20 +52,6 @@ class Database:
         """`read` in a read transaction, and `write` only if `read` returns None (see
         app.db.read_then_write): on SQLite, a heartbeat that changes nothing takes no lock."""
         return await run_in_threadpool(read_then_write, self.factory, read, write)
-
-    async def read_and_write(
-        self, read: Callable[[Session], R], write: Callable[[Session, R], T]
-    ) -> T:
-        """`read` in a read transaction (on SQLite it takes no write lock), then `write` with
-        its result in a write transaction, committed before this returns: still one thread hop,
-        and the write lock held only for the writes."""
-        return await run_in_threadpool(self._read_and_write, read, write)
-
-    def _read_and_write(self, read: Callable[[Session], R], write: Callable[[Session, R], T]) -> T:
-        with transaction(self.factory, write=False) as db:
-            found = read(db)
-        with transaction(self.factory) as db:
-            return write(db, found)
 
     def _write(self, work: Callable[[Session], T]) -> T:
         with transaction(self.factory) as db:

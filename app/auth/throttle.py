@@ -10,19 +10,20 @@ Which keys a sign-in reserves on is the caller's choice; candidates never reserv
 target's account, so nobody can lock another candidate out (see sittings.service.login).
 
 A candidate's sign-in, the busiest, takes no write on the throttle when it succeeds: `state`
-reads its keys without locking anything (on SQLite, without the write lock), and only a
-failure is counted, by `fail`, which holds the key's row while it decides; a sign-in whose code
-was right `confirm`s under the same row lock that the key is still open. So N concurrent wrong
-guesses on one key are still answered at most `limit` times, as with `reserve`.
+reads its keys without locking any row, and only a failure is counted, by `fail`, which holds
+the key's row while it decides; a sign-in whose code was right `confirm`s under the same row
+lock that the key is still open. So N concurrent wrong guesses on one key are still answered
+at most `limit` times, as with `reserve`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import BindParameter, Select, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -93,20 +94,23 @@ class KeyState:
 
 
 _throttles: Table = LoginThrottle.__table__  # type: ignore[assignment]
-# Built once: every candidate sign-in reads its keys with it.
-_STATE = select(
-    _throttles.c.key,
-    _throttles.c.failures,
-    _throttles.c.window_started_at,
-    _throttles.c.locked_until,
-).where(_throttles.c.key.in_(bindparam("keys", expanding=True)))
+
+
+@functools.cache
+def _state_of(count: int) -> Select[tuple[str, int, datetime, datetime | None]]:
+    """Built once per number of keys (every candidate sign-in reads two), with a parameter a
+    key: an expanding IN list would be rendered again on every call."""
+    columns = (_throttles.c.key, _throttles.c.failures, _throttles.c.window_started_at)
+    wanted: list[BindParameter[str]] = [bindparam(f"key{i}") for i in range(count)]
+    return select(*columns, _throttles.c.locked_until).where(_throttles.c.key.in_(wanted))
 
 
 def state(db: Session, now: datetime, *keys: str) -> dict[str, KeyState]:
     """Refuse (429) while any of these keys is locked; else the keys' rows that exist, read
     without locking anything (one query, no write)."""
     found: dict[str, KeyState] = {}
-    for row in db.connection().execute(_STATE, {"keys": list(keys)}):
+    params = {f"key{i}": key for i, key in enumerate(keys)}
+    for row in db.connection().execute(_state_of(len(keys)), params):
         if row.locked_until is not None and row.locked_until > now:
             raise _refusal(row.locked_until, now)
         found[row.key] = KeyState(row.failures, row.window_started_at, row.locked_until)

@@ -85,9 +85,20 @@ def record(
     db: Session, attempt: Attempt, now: datetime, actor: str, event: str, data: dict[str, Any]
 ) -> None:
     """Append an event to the attempt's journal chain."""
-    journal.append(
-        db, journal.attempt_chain(attempt.id), attempt.sitting_id, now, actor, event, data
-    )
+    record_on(db, attempt.id, attempt.sitting_id, now, actor, event, data)
+
+
+def record_on(
+    db: Session,
+    attempt_id: int,
+    sitting_id: int,
+    now: datetime,
+    actor: str,
+    event: str,
+    data: dict[str, Any],
+) -> None:
+    """`record` for an attempt locked as plain columns (the quiet paths), not as an object."""
+    journal.append(db, journal.attempt_chain(attempt_id), sitting_id, now, actor, event, data)
 
 
 # --- the clock ------------------------------------------------------------------------------

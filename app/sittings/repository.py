@@ -149,6 +149,7 @@ def set_flag(db: Session, attempt_id: int, position: int, flagged: bool) -> bool
 
 
 _attempts: Table = Attempt.__table__  # type: ignore[assignment]
+_sittings: Table = Sitting.__table__  # type: ignore[assignment]
 # The heartbeat's one query: the clock and presence columns, no ORM object.
 _CLOCK = select(
     _attempts.c.status,
@@ -187,6 +188,34 @@ _LOCK_RUNNING = (
 )
 
 
+@dataclass(frozen=True)
+class Returning(Running):
+    """What a sign-in on the device that already holds a running paper decides on (see
+    service.login_quiet): an autosave's columns, the holder, and the session's status."""
+
+    admitted_at: datetime | None
+    device_hash: str | None
+    readmitted_at: datetime | None
+    sitting_status: str
+
+
+_LOCK_RETURNING = (
+    select(
+        *(_attempts.c[name] for name in list(Returning.__dataclass_fields__)[:-1]),
+        _sittings.c.status.label("sitting_status"),
+    )
+    .join_from(_attempts, _sittings, _sittings.c.id == _attempts.c.sitting_id)
+    .where(_attempts.c.id == bindparam("attempt"))
+    .with_for_update(of=_attempts)
+)
+
+
+def lock_returning(db: Session, attempt_id: int) -> Returning | None:
+    """The attempt's row locked until commit, with its session's status: one statement."""
+    row = db.connection().execute(_LOCK_RETURNING, {"attempt": attempt_id}).first()
+    return None if row is None else Returning(**row._mapping)
+
+
 def lock_running(db: Session, attempt_id: int) -> Running | None:
     """The attempt's row locked until commit (PostgreSQL; SQLite's write transactions are
     serial), read as plain columns: one statement, built once."""
@@ -200,7 +229,6 @@ def clock_state(db: Session, attempt_id: int) -> AttemptClock | None:
     return None if row is None else AttemptClock(**row._mapping)
 
 
-_sittings: Table = Sitting.__table__  # type: ignore[assignment]
 _units: Table = Unit.__table__  # type: ignore[assignment]
 _versions: Table = ItemVersion.__table__  # type: ignore[assignment]
 _candidates: Table = Candidate.__table__  # type: ignore[assignment]
@@ -557,6 +585,18 @@ _MARK_SEEN_EACH = (
     )
     .values(_SEEN_NOW)
 )
+
+
+_MARK_SEEN = (
+    update(_attempts)
+    .where(_attempts.c.id == bindparam("attempt"))
+    .values(last_seen_at=bindparam("now"))
+)
+
+
+def mark_seen(db: Session, attempt_id: int, now: datetime) -> None:
+    """The candidate was seen now (service.seen's write, on an attempt locked by the caller)."""
+    db.connection().execute(_MARK_SEEN, {"attempt": attempt_id, "now": now})
 
 
 def mark_pages_seen(db: Session, pairs: list[tuple[int, str]], now: datetime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -84,7 +84,7 @@ def login_read(
     device: str,
     device_presented: bool = True,
 ) -> SignIn:
-    """The read half of a sign-in: writes nothing (on SQLite it takes no write lock). Refuses
+    """The read half of a sign-in: writes nothing, locks no row. Refuses
     (429) while this browser or its room is locked out."""
     device_hash = devices.digest(device)
     # A browser without our device cookie is counted with every other such request from its
@@ -97,6 +97,52 @@ def login_read(
     if chosen is None and matches:
         chosen = matches[0][0]
     return SignIn(chosen, device_hash, browser, room, keys.get(browser.key))
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A sign-in's outcome where no ORM object was loaded (login_quiet)."""
+
+    id: int
+    admission: int
+    admitted_at: datetime | None
+
+
+def login_quiet(
+    db: Session, now: datetime, found: SignIn, *, address: str, user_agent: str = ""
+) -> SignedIn | None:
+    """The usual sign-in, decided on the attempt's row locked as plain columns (no ORM object,
+    as lifecycle.save_quiet): a returning candidate's own device, on a running paper within its
+    time, in an open session, with no wrong guesses counted against the browser, seen within
+    DISCONNECTED_AFTER (no lost time to count). Journalled and seen as login_write would; None
+    otherwise, and nothing done: the caller then takes login_write, which locks the same row
+    again and decides everything."""
+    seen = found.browser_seen
+    if found.attempt_id is None or (seen is not None and seen.failures > 0):
+        return None
+    state = repository.lock_returning(db, found.attempt_id)
+    if (
+        state is None
+        or state.sitting_status != SittingStatus.OPEN
+        or state.status != AttemptStatus.IN_PROGRESS
+        or state.device_hash != found.device_hash
+        or state.readmitted_at is not None
+        or timing.expired(state, now, timing.GRACE)
+        or state.last_seen_at is None
+        or now - state.last_seen_at > DISCONNECTED_AFTER  # seen() counts the time lost
+    ):
+        return None
+    event = {
+        "first": False,
+        "address": address,
+        "device": devices.fingerprint(found.device_hash),
+        "user_agent": user_agent[:200],
+    }
+    attempt_id, sitting_id = found.attempt_id, state.sitting_id
+    lifecycle.record_on(db, attempt_id, sitting_id, now, "candidate", "signed_in", event)
+    if presence_due(state.last_seen_at, now):
+        repository.mark_seen(db, attempt_id, now)
+    return SignedIn(attempt_id, state.admission, state.admitted_at)
 
 
 def login_write(
@@ -181,7 +227,7 @@ def login(
     """The attempt that this candidate's own code opens, on this device (see devices;
     `exclusive` for the exam's own sign-in form), in one transaction. The first sign-in starts
     the clock, or, where the invigilator approves admissions, asks for approval. The JSON route
-    runs the two halves in two transactions (a read, then a short write): see the API."""
+    tries login_quiet between the two halves: see the API."""
     found = login_read(
         db,
         settings,
@@ -218,7 +264,12 @@ def require_admitted(attempt: Attempt | AttemptClock) -> None:
         )
 
 
-def admission_state(attempt: Attempt | AttemptClock) -> str:
+class Admitted(Protocol):
+    @property
+    def admitted_at(self) -> datetime | None: ...
+
+
+def admission_state(attempt: Admitted) -> str:
     return "awaiting_approval" if attempt.admitted_at is None else "admitted"
 
 

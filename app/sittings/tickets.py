@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from fastapi import Request, Response
 
 from app.auth import cookies
 from app.config import Settings
 from app.sittings import devices
-from app.sittings.models import Attempt
+
+
+class Signed(Protocol):
+    """What a ticket names of the attempt signed in: an Attempt, or a sign-in's plain row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def admission(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -34,7 +43,7 @@ def read(request: Request, settings: Settings) -> Ticket | None:
     )
 
 
-def issue(response: Response, settings: Settings, attempt: Attempt, device: str) -> str:
+def issue(response: Response, settings: Settings, attempt: Signed, device: str) -> str:
     """Sign the candidate in on this device; returns the CSRF token for the session."""
     csrf = cookies.new_csrf_token()
     payload = {

@@ -9,11 +9,14 @@ from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text
 
-from app.db import make_sessionmaker
-from app.sittings import repository, sweeper
-from app.sittings.devices import SEEN_EVERY
+from app.db import make_sessionmaker, unit_of_work
+from app.journal import service as journal
+from app.journal.models import JournalEntry
+from app.sittings import repository, service, sweeper
+from app.sittings.devices import DISCONNECTED_AFTER, SEEN_EVERY
 from app.sittings.models import Attempt
 from tests.sittings.test_concurrency import fresh, live, signed_in  # noqa: F401  (fixtures)
 
@@ -124,3 +127,66 @@ def test_seen_every_keeps_a_reporting_page_inside_the_disconnection_threshold() 
 
     heartbeat = timedelta(seconds=10)  # static/js/exam.js
     assert SEEN_EVERY + heartbeat < DISCONNECTED_AFTER
+
+
+def _sign_ins(engine: Engine) -> list[dict[str, object]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(JournalEntry.data)
+            .where(JournalEntry.event == "signed_in")
+            .order_by(JournalEntry.chain, JournalEntry.seq)
+        )
+        return [dict(data) for (data,) in rows]
+
+
+def test_a_returning_sign_in_takes_the_quiet_path_and_is_journalled_as_the_full_one(
+    live: tuple[FastAPI, dict[str, str], str],  # noqa: F811
+    fresh: Engine,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app, codes, _ = live
+    full = []
+    login_write = service.login_write
+    monkeypatch.setattr(
+        service, "login_write", lambda *a, **k: full.append(1) or login_write(*a, **k)
+    )
+    client, _ = signed_in(app, "K000", codes)  # the first: the full path starts the clock
+    assert len(full) == 1
+    body = {"candidate_number": "K000", "access_code": codes["K000"]}
+
+    def again() -> dict[str, object]:
+        response = client.post("/api/v1/auth/candidate", json=body)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    out = again()  # the same device, seen just now: the quiet path
+    assert len(full) == 1 and out["admission"] == "admitted" and out["attempt_id"]
+    first, returning = _sign_ins(fresh)
+    assert first["first"] is True and returning["first"] is False
+    assert first.keys() == returning.keys() == {"first", "address", "device", "user_agent"}
+    assert returning["device"] == first["device"]
+
+    # Presence due (seen 21 s ago, within DISCONNECTED_AFTER): still quiet, and written.
+    before = _seen(fresh)[0]
+    app.state.clock.advance(seconds=SEEN_EVERY.total_seconds() + 1)
+    again()
+    assert len(full) == 1 and _seen(fresh)[0] != before
+
+    # Silent for longer than DISCONNECTED_AFTER: the full path counts the time lost.
+    app.state.clock.advance(seconds=DISCONNECTED_AFTER.total_seconds() + 1)
+    again()
+    assert len(full) == 2
+    with fresh.connect() as conn:
+        lost = conn.execute(select(Attempt.lost_seconds).where(Attempt.id == out["attempt_id"]))
+        assert lost.scalar_one() > 0
+
+    # Another device, and a browser with a wrong guess counted: the full path decides.
+    other = TestClient(app)
+    assert other.post("/api/v1/auth/candidate", json=body).status_code == 200
+    assert len(full) == 3
+    wrong = {"candidate_number": "K000", "access_code": "WRONG-CODE"}
+    assert other.post("/api/v1/auth/candidate", json=wrong).status_code == 401
+    assert other.post("/api/v1/auth/candidate", json=body).status_code == 200
+    assert len(full) == 5  # the wrong guess and the sign-in after it
+    for db in unit_of_work(make_sessionmaker(fresh), write=False):
+        assert journal.verify(db)[1] == []  # every chain still verifies

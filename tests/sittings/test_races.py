@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 
 from app.banks.models import ItemVersion
 from app.db import make_sessionmaker, transaction
+from app.journal import service as journal
 from app.journal.models import JournalEntry
 from app.marking.models import Result
 from app.marking.scoring import Line, mark
@@ -215,3 +216,66 @@ def test_fifty_submits_of_one_attempt_at_once_make_one_result(
         assert set(pool.map(submit, clients)) == {200}
     with make_sessionmaker(fresh)() as db:
         assert len(list(db.scalars(select(Result)))) == 1
+
+
+class Returner:
+    """Signs in again and again on the device that holds the paper (the quiet sign-in), from a
+    client of its own so the saver's ticket stays its own."""
+
+    def __init__(self, app: FastAPI, pair: Pair, number: str, code: str) -> None:
+        self.client = TestClient(app)
+        device = pair[0].cookies.get("examhall_device")
+        assert device
+        self.client.cookies.set("examhall_device", device)
+        self.body = {"candidate_number": number, "access_code": code}
+        self.acked = 0
+        self.unexpected: list[str] = []
+
+    def run(self, stop: threading.Event, start: threading.Barrier) -> None:
+        start.wait()
+        while not stop.is_set():
+            response = self.client.post("/api/v1/auth/candidate", json=self.body)
+            if response.status_code == 200:
+                self.acked += 1
+            elif response.status_code != 409:  # the session closed
+                self.unexpected.append(response.text)
+
+
+def test_returning_sign_ins_racing_saves_pause_submit_and_close_keep_every_chain(
+    live: tuple[FastAPI, dict[str, str], str], fresh: Engine
+) -> None:
+    app, codes, _ = live
+    staff, header = _staff(app)
+    numbers = [f"K{n:03d}" for n in range(N // 2)]
+    pairs = [signed_in(app, number, codes) for number in numbers]
+    savers = {n + 1: Saver(pair) for n, pair in enumerate(pairs)}
+    returners = [Returner(app, pair, n, codes[n]) for pair, n in zip(pairs, numbers, strict=True)]
+    stop = threading.Event()
+    workers = [*savers.values(), *returners]
+    start = threading.Barrier(len(workers) + 1)
+    threads = [threading.Thread(target=w.run, args=(stop, start)) for w in workers]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    try:
+        client, csrf = pairs[0]
+        assert client.post("/api/v1/attempt/submit", headers={"X-CSRF-Token": csrf}).is_success
+        for number in numbers[1:3]:
+            url = f"/api/v1/sessions/1/candidates/{number}/pause"
+            assert staff.post(url, headers=header).status_code == 200
+        url = f"/api/v1/sessions/1/candidates/{numbers[1]}/resume"
+        assert staff.post(url, headers=header).status_code == 200
+        assert staff.post("/api/v1/sessions/1/close", headers=header).status_code == 200
+    finally:
+        stop.set()
+    for thread in threads:
+        thread.join(30)
+    assert all(not t.is_alive() for t in threads)
+    assert [r.unexpected for r in returners if r.unexpected] == []
+    assert all(r.acked > 0 for r in returners)  # the race really ran
+    _check_every_attempt(fresh, savers)
+    with make_sessionmaker(fresh)() as db:
+        assert journal.verify(db)[1] == []
+        signed = db.scalars(select(JournalEntry.data).where(JournalEntry.event == "signed_in"))
+        returning = [d for d in signed if d["first"] is False]
+    assert len(returning) == sum(r.acked for r in returners)  # each acknowledged, once
