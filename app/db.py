@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -112,9 +113,37 @@ def make_engine(url: str, *, request_cap: int | None = None, **kwargs: Any) -> E
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    # pre_ping: a connection the database dropped (a restart, a failover) is replaced at
-    # checkout instead of failing a candidate's save.
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+# A connection that sat in the pool this long is pinged at checkout, and replaced if the
+# database dropped it (a restart, a failover, an idle timeout) instead of failing a candidate's
+# save. One in steady use is not: SQLAlchemy's pool_pre_ping pinged on every checkout, a round
+# trip per request. A connection found dead mid-request invalidates the whole pool, so after a
+# restart under load only the requests then in flight fail (503), and every later one
+# reconnects.
+PING_AFTER_IDLE_SECONDS = 5.0
+_IDLE_SINCE = "examhall_idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)  # None: connected just now
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:  # the pool replaces it and checks out again
+            raise exc.DisconnectionError(
+                f"pinged after {PING_AFTER_IDLE_SECONDS:g} s idle"
+            ) from error
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.journal.models import JournalEntry, JournalHead
@@ -73,6 +73,17 @@ _MOVE_HEAD = (
     .where(_heads.c.chain == bindparam("head"))
     .values(seq=bindparam("seq"), hash=bindparam("hash"))
 )
+# The head moved only from where the caller read it: it takes the head's row lock, and
+# PostgreSQL checks the seq again after waiting for it.
+_MOVE_HEAD_FROM = _MOVE_HEAD.where(_heads.c.seq == bindparam("prev_seq"))
+
+
+@dataclass(frozen=True)
+class Head:
+    """A chain's last entry as a caller read it (hot paths read it with the attempt's row)."""
+
+    seq: int
+    hash: str
 
 
 def append(
@@ -83,35 +94,50 @@ def append(
     actor: str,
     event: str,
     data: dict[str, Any],
+    *,
+    head: Head | None = None,
 ) -> str:
     """Add an event at the end of its chain (the head's row lock orders concurrent appends);
-    returns the new entry's hash. This runs on every autosave."""
+    returns the new entry's hash. This runs on every autosave. `head`: the chain's head as the
+    caller read it, saving the locking read when no other append came between (checked: the
+    head moves only from that seq; else the append reads the head under its lock after all)."""
     db.flush()  # what the ORM would autoflush: a chain opened but not yet written, say
     connection = db.connection()
-    head = connection.execute(_LOCK_HEAD, {"chain": chain}).first()
-    if head is None:
+    if head is not None:
+        seq, prev = head.seq + 1, head.hash
+        entry_hash = digest(chain, seq, at, actor, event, data, prev)
+        moved = {"head": chain, "seq": seq, "hash": entry_hash, "prev_seq": head.seq}
+        if connection.execute(_MOVE_HEAD_FROM, moved).rowcount:
+            _insert(connection, chain, seq, sitting_id, at, actor, event, data, prev, entry_hash)
+            return entry_hash
+    found = connection.execute(_LOCK_HEAD, {"chain": chain}).first()
+    if found is None:
         open_chain(db, chain, sitting_id)
         db.flush()
         seq, prev = 1, GENESIS
     else:
-        seq, prev = head.seq + 1, head.hash
+        seq, prev = found.seq + 1, found.hash
     entry_hash = digest(chain, seq, at, actor, event, data, prev)
-    connection.execute(
-        _INSERT_ENTRY,
-        {
-            "chain": chain,
-            "seq": seq,
-            "sitting_id": sitting_id,
-            "at": at,
-            "actor": actor,
-            "event": event,
-            "data": data,
-            "prev_hash": prev,
-            "hash": entry_hash,
-        },
-    )
+    _insert(connection, chain, seq, sitting_id, at, actor, event, data, prev, entry_hash)
     connection.execute(_MOVE_HEAD, {"head": chain, "seq": seq, "hash": entry_hash})
     return entry_hash
+
+
+def _insert(
+    connection: Connection,
+    chain: str,
+    seq: int,
+    sitting_id: int | None,
+    at: datetime,
+    actor: str,
+    event: str,
+    data: dict[str, Any],
+    prev: str,
+    entry_hash: str,
+) -> None:
+    entry = {"chain": chain, "seq": seq, "sitting_id": sitting_id, "at": at, "actor": actor}
+    values = {**entry, "event": event, "data": data, "prev_hash": prev, "hash": entry_hash}
+    connection.execute(_INSERT_ENTRY, values)
 
 
 def entries(db: Session, sitting_id: int) -> list[JournalEntry]:

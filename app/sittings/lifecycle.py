@@ -96,9 +96,12 @@ def record_on(
     actor: str,
     event: str,
     data: dict[str, Any],
+    head: journal.Head | None = None,
 ) -> None:
-    """`record` for an attempt locked as plain columns (the quiet paths), not as an object."""
-    journal.append(db, journal.attempt_chain(attempt_id), sitting_id, now, actor, event, data)
+    """`record` for an attempt locked as plain columns (the quiet paths), not as an object;
+    `head`: the attempt's journal head read with its lock."""
+    chain = journal.attempt_chain(attempt_id)
+    journal.append(db, chain, sitting_id, now, actor, event, data, head=head)
 
 
 # --- the clock ------------------------------------------------------------------------------
@@ -329,7 +332,8 @@ def save(
     Returns when the stored answer was saved."""
     _writable(attempt, now, timing.GRACE)
     db.flush()  # the attempt's pending writes go first: every path locks it before a line
-    return _store(db, attempt.id, attempt.sitting_id, now, position, option_id, seq)
+    line = repository.line_to_save(db, attempt.id, position)
+    return _store(db, attempt.id, attempt.sitting_id, now, position, option_id, seq, line)
 
 
 def save_quiet(
@@ -346,28 +350,27 @@ def save_quiet(
     object): a running attempt within its time, this sign-in still current, its presence not
     due. None otherwise, and nothing done: the caller then takes the full path (`save` on the
     attempt from `service.load`), which locks the same row again, settles and refuses."""
-    state = _lock_quiet(db, attempt_id, admission, now, timing.GRACE)
-    if state is None:
+    state = repository.lock_saving(db, attempt_id, position)
+    if not _quiet(state, admission, now, timing.GRACE):
         return None
-    return _store(db, attempt_id, state.sitting_id, now, position, option_id, seq)
+    assert state is not None
+    line = None if state.line_id is None else (state.line_id, state.option_order or [])
+    return _store(db, attempt_id, state.sitting_id, now, position, option_id, seq, line, state.head)
 
 
-def _lock_quiet(
-    db: Session, attempt_id: int, admission: int, now: datetime, grace: timedelta
-) -> repository.Running | None:
-    """The attempt's row, locked, if a change may go ahead on it without settling or noting
-    anything first (see save_quiet); else None."""
-    state = repository.lock_running(db, attempt_id)
-    if (
+def _quiet(
+    state: repository.Running | None, admission: int, now: datetime, grace: timedelta
+) -> bool:
+    """Whether a change may go ahead on the attempt's locked row without settling or noting
+    anything first (see save_quiet)."""
+    return not (
         state is None
         or state.status != S.IN_PROGRESS
         or admission < state.admission
         or timing.expired(state, now, grace)
         or state.last_seen_at is None
         or now - state.last_seen_at >= devices.SEEN_EVERY
-    ):
-        return None
-    return state
+    )
 
 
 def _store(
@@ -378,10 +381,12 @@ def _store(
     position: int,
     option_id: str | None,
     seq: int,
+    line: tuple[int, list[str]] | None,
+    head: journal.Head | None = None,
 ) -> datetime:
-    """The answer's write, on a writable attempt locked by the caller: the line, then the
-    attempt's journal."""
-    line = repository.line_to_save(db, attempt_id, position)
+    """The answer's write, on a writable attempt locked by the caller: the line (id, option
+    order; None: the paper has no such position), then the attempt's journal (`head`: as the
+    caller read it with the lock)."""
     if line is None:
         raise NotFound(f"There is no question {position} on this paper.")
     line_id, options = line
@@ -390,7 +395,7 @@ def _store(
     if repository.save_answer(db, line_id, option_id, seq, now):
         data = {"position": position, "option_id": option_id, "seq": seq}
         chain = journal.attempt_chain(attempt_id)
-        journal.append(db, chain, sitting_id, now, "candidate", "answer_saved", data)
+        journal.append(db, chain, sitting_id, now, "candidate", "answer_saved", data, head=head)
         return now
     # A replay or an older retry: the stored answer's time.
     return repository.saved_at(db, line_id) or now
@@ -407,15 +412,22 @@ def flag_quiet(
 ) -> bool:
     """`flag` on the attempt's row as plain columns, as save_quiet: False, nothing done, when
     the caller must take the full path."""
-    state = _lock_quiet(db, attempt_id, admission, now, timedelta(0))
-    if state is None:
+    state = repository.lock_running(db, attempt_id)
+    if not _quiet(state, admission, now, timedelta(0)):
         return False
-    _set_flag(db, attempt_id, state.sitting_id, now, position, flagged)
+    assert state is not None
+    _set_flag(db, attempt_id, state.sitting_id, now, position, flagged, state.head)
     return True
 
 
 def _set_flag(
-    db: Session, attempt_id: int, sitting_id: int, now: datetime, position: int, flagged: bool
+    db: Session,
+    attempt_id: int,
+    sitting_id: int,
+    now: datetime,
+    position: int,
+    flagged: bool,
+    head: journal.Head | None = None,
 ) -> None:
     changed = repository.set_flag(db, attempt_id, position, flagged)
     if changed is None:
@@ -423,7 +435,7 @@ def _set_flag(
     if changed:
         data = {"position": position, "flagged": flagged}
         chain = journal.attempt_chain(attempt_id)
-        journal.append(db, chain, sitting_id, now, "candidate", "flagged", data)
+        journal.append(db, chain, sitting_id, now, "candidate", "flagged", data, head=head)
 
 
 # --- the end --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    and_,
     any_,
     bindparam,
     func,
@@ -29,6 +30,9 @@ from sqlalchemy.orm import Session
 from app.banks.models import ItemMedia, ItemVersion
 from app.candidates.models import Candidate
 from app.db import UTCDateTime
+from app.journal import service as journal
+from app.journal.models import JournalHead
+from app.journal.service import Head
 from app.qualifications.models import Unit
 from app.sittings.models import Attempt, AttemptClock, PaperItem, ServiceBeat, Sitting
 from app.sittings.status import AttemptStatus, SittingStatus
@@ -168,7 +172,8 @@ _CLOCK = select(
 
 @dataclass(frozen=True)
 class Running:
-    """What an autosave decides on: the clock, the admission, presence (timing.Clocked)."""
+    """What an autosave decides on: the clock, the admission, presence (timing.Clocked), and
+    the attempt's journal head as it stands under the row's lock (journal.append's hint)."""
 
     status: str
     allowed_seconds: int
@@ -179,13 +184,15 @@ class Running:
     last_seen_at: datetime | None
     admission: int
     sitting_id: int
+    head: Head | None
 
 
-_LOCK_RUNNING = (
-    select(*(_attempts.c[name] for name in Running.__dataclass_fields__))
-    .where(_attempts.c.id == bindparam("attempt"))
-    .with_for_update()
-)
+@dataclass(frozen=True)
+class Saving(Running):
+    """An autosave's Running, with the line at the position it saves (None: no such line)."""
+
+    line_id: int | None
+    option_order: list[str] | None
 
 
 @dataclass(frozen=True)
@@ -199,28 +206,64 @@ class Returning(Running):
     sitting_status: str
 
 
-_LOCK_RETURNING = (
-    select(
-        *(_attempts.c[name] for name in list(Returning.__dataclass_fields__)[:-1]),
-        _sittings.c.status.label("sitting_status"),
+_heads: Table = JournalHead.__table__  # type: ignore[assignment]
+_RUNNING = [name for name in Running.__dataclass_fields__ if name != "head"]
+
+
+def _locking(*extra: ColumnElement[Any], line: bool = False, sitting: bool = False) -> Select[Any]:
+    """One statement, built once: an attempt's row locked until commit (PostgreSQL: FOR UPDATE
+    OF the attempt alone; SQLite's write transactions are serial), with its journal head and,
+    as asked, its line at a position or its session."""
+    source = _attempts.outerjoin(_heads, _heads.c.chain == bindparam("chain"))
+    if line:
+        at = and_(_lines.c.attempt_id == _attempts.c.id, _lines.c.position == bindparam("at"))
+        source = source.outerjoin(_lines, at)
+    if sitting:
+        source = source.join(_sittings, _sittings.c.id == _attempts.c.sitting_id)
+    head = (_heads.c.seq.label("head_seq"), _heads.c.hash.label("head_hash"))
+    return (
+        select(*(_attempts.c[name] for name in _RUNNING), *head, *extra)
+        .select_from(source)
+        .where(_attempts.c.id == bindparam("attempt"))
+        .with_for_update(of=_attempts)
     )
-    .join_from(_attempts, _sittings, _sittings.c.id == _attempts.c.sitting_id)
-    .where(_attempts.c.id == bindparam("attempt"))
-    .with_for_update(of=_attempts)
+
+
+_LOCK_RUNNING = _locking()
+_LOCK_SAVING = _locking(_lines.c.id.label("line_id"), _lines.c.option_order, line=True)
+_LOCK_RETURNING = _locking(
+    *(_attempts.c[name] for name in ("admitted_at", "device_hash", "readmitted_at")),
+    _sittings.c.status.label("sitting_status"),
+    sitting=True,
 )
 
 
-def lock_returning(db: Session, attempt_id: int) -> Returning | None:
-    """The attempt's row locked until commit, with its session's status: one statement."""
-    row = db.connection().execute(_LOCK_RETURNING, {"attempt": attempt_id}).first()
-    return None if row is None else Returning(**row._mapping)
+def _locked(db: Session, query: Select[Any], attempt_id: int, **params: Any) -> dict[str, Any]:
+    chain = journal.attempt_chain(attempt_id)
+    row = db.connection().execute(query, {"attempt": attempt_id, "chain": chain, **params}).first()
+    if row is None:
+        return {}
+    values = dict(row._mapping)
+    seq, digest = values.pop("head_seq"), values.pop("head_hash")
+    return {**values, "head": None if seq is None else Head(seq, digest)}
 
 
 def lock_running(db: Session, attempt_id: int) -> Running | None:
-    """The attempt's row locked until commit (PostgreSQL; SQLite's write transactions are
-    serial), read as plain columns: one statement, built once."""
-    row = db.connection().execute(_LOCK_RUNNING, {"attempt": attempt_id}).first()
-    return None if row is None else Running(*row)
+    """The attempt's row locked until commit, read as plain columns, with its journal head."""
+    values = _locked(db, _LOCK_RUNNING, attempt_id)
+    return Running(**values) if values else None
+
+
+def lock_saving(db: Session, attempt_id: int, position: int) -> Saving | None:
+    """lock_running, and the line an answer at `position` goes to: one statement."""
+    values = _locked(db, _LOCK_SAVING, attempt_id, at=position)
+    return Saving(**values) if values else None
+
+
+def lock_returning(db: Session, attempt_id: int) -> Returning | None:
+    """lock_running, and what a returning sign-in decides on: one statement."""
+    values = _locked(db, _LOCK_RETURNING, attempt_id)
+    return Returning(**values) if values else None
 
 
 def clock_state(db: Session, attempt_id: int) -> AttemptClock | None:

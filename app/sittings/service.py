@@ -139,7 +139,9 @@ def login_quiet(
         "user_agent": user_agent[:200],
     }
     attempt_id, sitting_id = found.attempt_id, state.sitting_id
-    lifecycle.record_on(db, attempt_id, sitting_id, now, "candidate", "signed_in", event)
+    lifecycle.record_on(
+        db, attempt_id, sitting_id, now, "candidate", "signed_in", event, state.head
+    )
     if presence_due(state.last_seen_at, now):
         repository.mark_seen(db, attempt_id, now)
     return SignedIn(attempt_id, state.admission, state.admitted_at)

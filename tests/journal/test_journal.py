@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -135,3 +135,23 @@ def test_answers_at_any_moment_are_rebuilt_from_the_journal_alone(room: Room, db
     for moment, state in snapshots:
         replayed = {p: a for p, a in journal.answers_at(chain, moment).items() if a is not None}
         assert replayed == state
+
+
+def test_an_append_given_a_stale_head_reads_the_head_under_its_lock_instead(db: Session) -> None:
+    """The hot paths pass the head they read with the attempt's row; an append that came in
+    between is not overwritten: the head moves only from the seq given, else the append takes
+    the locking path and the chain stays whole."""
+    at = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    chain = "attempt:999999"
+    first = journal.append(db, chain, None, at, "test", "one", {})
+    stale = journal.Head(1, first)
+    second = journal.append(db, chain, None, at, "test", "two", {}, head=stale)  # fresh: used
+    third = journal.append(db, chain, None, at, "test", "three", {}, head=stale)  # stale
+    entries = journal.chain_entries(db, chain)
+    assert [(e.seq, e.event, e.prev_hash) for e in entries] == [
+        (1, "one", journal.GENESIS),
+        (2, "two", first),
+        (3, "three", second),
+    ]
+    assert entries[-1].hash == third
+    db.rollback()
