@@ -26,8 +26,11 @@ def sitting_chain(sitting_id: int) -> str:
     return f"sitting:{sitting_id}"
 
 
+ATTEMPT_CHAIN = "attempt:"  # and the attempt's id
+
+
 def attempt_chain(attempt_id: int) -> str:
-    return f"attempt:{attempt_id}"
+    return f"{ATTEMPT_CHAIN}{attempt_id}"
 
 
 def unit_chain(unit_id: int) -> str:

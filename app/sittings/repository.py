@@ -20,7 +20,9 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    cast,
     func,
+    literal,
     select,
     update,
 )
@@ -154,6 +156,7 @@ def set_flag(db: Session, attempt_id: int, position: int, flagged: bool) -> bool
 
 _attempts: Table = Attempt.__table__  # type: ignore[assignment]
 _sittings: Table = Sitting.__table__  # type: ignore[assignment]
+_candidates: Table = Candidate.__table__  # type: ignore[assignment]
 # The heartbeat's one query: the clock and presence columns, no ORM object.
 _CLOCK = select(
     _attempts.c.status,
@@ -210,11 +213,16 @@ _heads: Table = JournalHead.__table__  # type: ignore[assignment]
 _RUNNING = [name for name in Running.__dataclass_fields__ if name != "head"]
 
 
-def _locking(*extra: ColumnElement[Any], line: bool = False, sitting: bool = False) -> Select[Any]:
+def _locking(
+    *extra: ColumnElement[Any],
+    line: bool = False,
+    sitting: bool = False,
+    chain: ColumnElement[str] = bindparam("chain"),
+) -> Select[Any]:
     """One statement, built once: an attempt's row locked until commit (PostgreSQL: FOR UPDATE
     OF the attempt alone; SQLite's write transactions are serial), with its journal head and,
-    as asked, its line at a position or its session."""
-    source = _attempts.outerjoin(_heads, _heads.c.chain == bindparam("chain"))
+    as asked, its line at a position or its session. The caller adds the WHERE."""
+    source = _attempts.outerjoin(_heads, _heads.c.chain == chain)
     if line:
         at = and_(_lines.c.attempt_id == _attempts.c.id, _lines.c.position == bindparam("at"))
         source = source.outerjoin(_lines, at)
@@ -224,28 +232,44 @@ def _locking(*extra: ColumnElement[Any], line: bool = False, sitting: bool = Fal
     return (
         select(*(_attempts.c[name] for name in _RUNNING), *head, *extra)
         .select_from(source)
-        .where(_attempts.c.id == bindparam("attempt"))
         .with_for_update(of=_attempts)
     )
 
 
-_LOCK_RUNNING = _locking()
-_LOCK_SAVING = _locking(_lines.c.id.label("line_id"), _lines.c.option_order, line=True)
-_LOCK_RETURNING = _locking(
-    *(_attempts.c[name] for name in ("admitted_at", "device_hash", "readmitted_at")),
-    _sittings.c.status.label("sitting_status"),
-    sitting=True,
+_BY_ID = _attempts.c.id == bindparam("attempt")
+_LOCK_RUNNING = _locking().where(_BY_ID)
+_LOCK_SAVING = _locking(_lines.c.id.label("line_id"), _lines.c.option_order, line=True).where(
+    _BY_ID
 )
+# A sign-in's lookup: every attempt this candidate's own code opens, latest sitting first,
+# locked, with what a returning sign-in decides on. (Codes are personal: one row, as a rule.)
+_FOR_LOGIN = (
+    _locking(
+        _attempts.c.id,
+        *(_attempts.c[name] for name in ("admitted_at", "device_hash", "readmitted_at")),
+        _sittings.c.status.label("sitting_status"),
+        sitting=True,
+        chain=literal(journal.ATTEMPT_CHAIN) + cast(_attempts.c.id, String),
+    )
+    .join(_candidates, _candidates.c.id == _attempts.c.candidate_id)
+    .where(
+        func.lower(_candidates.c.candidate_number) == bindparam("number"),
+        _attempts.c.access_code == bindparam("code"),
+    )
+    .order_by(_sittings.c.id.desc())
+)
+
+
+def _values(row: Row[Any]) -> dict[str, Any]:
+    values = dict(row._mapping)
+    seq, digest = values.pop("head_seq"), values.pop("head_hash")
+    return {**values, "head": None if seq is None else Head(seq, digest)}
 
 
 def _locked(db: Session, query: Select[Any], attempt_id: int, **params: Any) -> dict[str, Any]:
     chain = journal.attempt_chain(attempt_id)
     row = db.connection().execute(query, {"attempt": attempt_id, "chain": chain, **params}).first()
-    if row is None:
-        return {}
-    values = dict(row._mapping)
-    seq, digest = values.pop("head_seq"), values.pop("head_hash")
-    return {**values, "head": None if seq is None else Head(seq, digest)}
+    return {} if row is None else _values(row)
 
 
 def lock_running(db: Session, attempt_id: int) -> Running | None:
@@ -260,12 +284,6 @@ def lock_saving(db: Session, attempt_id: int, position: int) -> Saving | None:
     return Saving(**values) if values else None
 
 
-def lock_returning(db: Session, attempt_id: int) -> Returning | None:
-    """lock_running, and what a returning sign-in decides on: one statement."""
-    values = _locked(db, _LOCK_RETURNING, attempt_id)
-    return Returning(**values) if values else None
-
-
 def clock_state(db: Session, attempt_id: int) -> AttemptClock | None:
     """What the heartbeat needs of one attempt, read without loading the ORM object."""
     row = db.connection().execute(_CLOCK, {"attempt": attempt_id}).first()
@@ -274,7 +292,6 @@ def clock_state(db: Session, attempt_id: int) -> AttemptClock | None:
 
 _units: Table = Unit.__table__  # type: ignore[assignment]
 _versions: Table = ItemVersion.__table__  # type: ignore[assignment]
-_candidates: Table = Candidate.__table__  # type: ignore[assignment]
 _PAPER_HEAD = (
     _CLOCK.add_columns(
         _attempts.c.break_started_at,
@@ -415,23 +432,15 @@ def paper_lines(db: Session, attempt_id: int) -> list[PaperLine]:
     ]
 
 
-_FOR_LOGIN = (
-    select(_attempts.c.id, _sittings.c.status)
-    .join_from(_attempts, _sittings, _sittings.c.id == _attempts.c.sitting_id)
-    .join(_candidates, _candidates.c.id == _attempts.c.candidate_id)
-    .where(
-        func.lower(_candidates.c.candidate_number) == bindparam("number"),
-        _attempts.c.access_code == bindparam("code"),
-    )
-    .order_by(_sittings.c.id.desc())
-)
-
-
-def for_login_ids(db: Session, candidate_number: str, access_code: str) -> list[tuple[int, str]]:
-    """(attempt id, sitting status) of each attempt this candidate's own code opens, latest
-    sitting first: a sign-in's read, no ORM objects."""
+def for_login(db: Session, candidate_number: str, access_code: str) -> list[tuple[int, Returning]]:
+    """(attempt id, its state) of each attempt this candidate's own code opens, latest sitting
+    first, each row locked until commit: a sign-in's lookup, no ORM objects, one statement."""
     params = {"number": candidate_number.lower(), "code": access_code}
-    return [(row.id, row.status) for row in db.connection().execute(_FOR_LOGIN, params)]
+    found = []
+    for row in db.connection().execute(_FOR_LOGIN, params):
+        values = _values(row)
+        found.append((values.pop("id"), Returning(**values)))
+    return found
 
 
 def code_in_use(db: Session, code: str) -> bool:

@@ -71,6 +71,7 @@ class SignIn:
     browser: throttle.Limit
     room: throttle.Limit
     browser_seen: throttle.KeyState | None
+    state: repository.Returning | None = None  # the attempt's row, locked, as the lookup read it
 
 
 def login_read(
@@ -84,19 +85,19 @@ def login_read(
     device: str,
     device_presented: bool = True,
 ) -> SignIn:
-    """The read half of a sign-in: writes nothing, locks no row. Refuses
-    (429) while this browser or its room is locked out."""
+    """The read half of a sign-in: writes nothing; the attempts the code opens are locked as
+    they are read (login_quiet decides on that row). Refuses (429) while this browser or its
+    room is locked out."""
     device_hash = devices.digest(device)
     # A browser without our device cookie is counted with every other such request from its
     # address: dropping the cookie buys no fresh guesses.
     browser, room = _guess_limits(settings, address, device_hash if device_presented else None)
     keys = throttle.state(db, now, browser.key, room.key)
-    matches = repository.for_login_ids(db, candidate_number.strip(), normalise_code(access_code))
+    matches = repository.for_login(db, candidate_number.strip(), normalise_code(access_code))
     # The open sitting's attempt if there is one, else the latest (its status is explained).
-    chosen = next((a for a, status in matches if status == SittingStatus.OPEN), None)
-    if chosen is None and matches:
-        chosen = matches[0][0]
-    return SignIn(chosen, device_hash, browser, room, keys.get(browser.key))
+    chosen = next(((a, s) for a, s in matches if s.sitting_status == SittingStatus.OPEN), None)
+    attempt_id, state = chosen or (matches[0] if matches else (None, None))
+    return SignIn(attempt_id, device_hash, browser, room, keys.get(browser.key), state)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def login_quiet(
     seen = found.browser_seen
     if found.attempt_id is None or (seen is not None and seen.failures > 0):
         return None
-    state = repository.lock_returning(db, found.attempt_id)
+    state = found.state
     if (
         state is None
         or state.sitting_status != SittingStatus.OPEN
