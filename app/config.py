@@ -47,7 +47,7 @@ class Settings(BaseSettings):
 
     # Every open exam page is sent its state this often, changed or not (a change goes at once):
     # it keeps each page's countdown true to the server's clock without a request.
-    page_resync_seconds: int = Field(default=15, ge=1, le=300)
+    page_resync_seconds: int = Field(default=30, ge=1, le=300)
 
     staff_session_minutes: int = Field(default=480, ge=5)
     candidate_session_minutes: int = Field(default=720, ge=5)

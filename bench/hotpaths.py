@@ -390,8 +390,10 @@ def main() -> None:
     parser.add_argument(
         "--page-seconds",
         type=float,
-        default=15,
-        help="how long to hold every candidate's event stream open (0: skip)",
+        default=60,
+        help="how long to hold every candidate's event stream open (0: skip); a multiple of"
+        " the page's resync period (EXAMHALL_PAGE_RESYNC_SECONDS, 30 s), or the count of resync"
+        " frames in the window decides the figure",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")

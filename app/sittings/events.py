@@ -21,6 +21,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import StreamingResponse
@@ -29,7 +30,6 @@ from starlette.concurrency import run_in_threadpool
 from app.db import transaction
 from app.sittings import devices, repository, service, tickets, timing
 from app.sittings.deps import candidate_ticket
-from app.sittings.models import Attempt
 
 log = logging.getLogger("examhall.events")
 router = APIRouter(prefix="/api/v1", tags=["candidate"])
@@ -40,7 +40,18 @@ KEEPALIVE_SECONDS = 25.0
 RETRY_MS = 2000  # EventSource reconnects this soon after a dropped stream
 
 
-def state_of(attempt: Attempt, now: datetime) -> dict[str, object]:
+class PageState(timing.Clocked, Protocol):
+    """What a page's state is computed from: an Attempt, or the room loop's row of it."""
+
+    @property
+    def break_started_at(self) -> datetime | None: ...
+    @property
+    def reading_until(self) -> datetime | None: ...
+    @property
+    def admission(self) -> int: ...
+
+
+def state_of(attempt: PageState, now: datetime) -> dict[str, object]:
     """What the page follows: the same fields as GET /api/v1/attempt's state."""
     deadline = timing.shown_deadline(attempt, now)
     return {
@@ -78,7 +89,8 @@ class RoomEvents:
         # Every page is sent its state again each resync_every polls, changed or not: the page
         # counts down from its last frame by its own monotonic clock (performance.now()), and
         # this keeps it true to the server's clock without a request (settings:
-        # page_resync_seconds, 15 by default; 60 was tried, but a drift deserves a prompt fix).
+        # page_resync_seconds, 30 by default: a resync frame is most of an open page's cost,
+        # bench/hotpaths.py's page steady state; a change is sent at once whatever this is).
         resync = app.state.settings.page_resync_seconds
         self.resync_every = max(1, round(resync / POLL_SECONDS))
 
@@ -128,14 +140,12 @@ class RoomEvents:
                 prints = repository.page_fingerprints(db, ids)
                 changed = [i for i, p in prints.items() if self.seen.get(i) != p]
                 rows = repository.page_states(db, changed) if changed else []
-        for values in rows:
-            attempt_id = int(str(values["id"]))
-            print_ = repository.fingerprint(values)
-            if self.seen.get(attempt_id) == print_ and not resync:
+        for row in rows:
+            print_ = repository.fingerprint(row)
+            if self.seen.get(row.id) == print_ and not resync:
                 continue
-            self.seen[attempt_id] = print_
-            # A transient copy of the row: the clock's rules need no more than these columns.
-            out[attempt_id] = frame("state", state_of(Attempt(**values), now))
+            self.seen[row.id] = print_
+            out[row.id] = frame("state", state_of(row, now))
         return out
 
     def present(self) -> None:

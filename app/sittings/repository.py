@@ -559,29 +559,51 @@ FINGERPRINT = (
     "break_started_at",
     "reading_until",
 )
-# And what its clock is computed from besides.
-_PAGE_STATE = (*FINGERPRINT, "started_at", "paused_at", "deadline_at")
+
+
+@dataclass(frozen=True)
+class PageRow:
+    """What an open exam page is sent of its attempt (events.state_of): the FINGERPRINT, then
+    what its clock is computed from besides."""
+
+    id: int
+    status: str
+    allowed_seconds: int
+    paused_seconds: int
+    admission: int
+    break_started_at: datetime | None
+    reading_until: datetime | None
+    started_at: datetime | None
+    paused_at: datetime | None
+    deadline_at: datetime | None
+
+
 _CHUNK = 5000
 
 
-_PAGE_STATES = select(_attempts.c.id, *(_attempts.c[name] for name in _PAGE_STATE))
+_PAGE_STATES = select(*(_attempts.c[name] for name in PageRow.__dataclass_fields__))
 _PAGE_PRINTS = select(_attempts.c.id, *(_attempts.c[name] for name in FINGERPRINT))
 # PostgreSQL takes the ids as one array parameter: a 5,000-id IN list is 5,000 bound
 # parameters to render, send and plan each second (bench/room_events.py: 5,000 fingerprints
 # cost 40-64 ms of the worker's CPU that way, 18 ms as an array). SQLite has no arrays.
 _BY_ARRAY = _attempts.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))
 _BY_LIST = _attempts.c.id.in_(bindparam("ids", expanding=True))
+# Built once each (a statement built per call costs its cache key every second).
+_IDS_QUERIES = {
+    query: (query.where(_BY_ARRAY), query.where(_BY_LIST)) for query in (_PAGE_STATES, _PAGE_PRINTS)
+}
 
 
 def _by_ids(db: Session, query: Select[Any], attempt_ids: list[int]) -> Iterator[Row[Any]]:
     """query's rows for these attempts: one statement on PostgreSQL, one per 5,000 on SQLite
     (its limit on bound parameters)."""
     connection = db.connection()
+    by_array, by_list = _IDS_QUERIES[query]
     if connection.dialect.name == "postgresql":
-        yield from connection.execute(query.where(_BY_ARRAY), {"ids": attempt_ids})
+        yield from connection.execute(by_array, {"ids": attempt_ids})
         return
     for i in range(0, len(attempt_ids), _CHUNK):
-        yield from connection.execute(query.where(_BY_LIST), {"ids": attempt_ids[i : i + _CHUNK]})
+        yield from connection.execute(by_list, {"ids": attempt_ids[i : i + _CHUNK]})
 
 
 def page_fingerprints(db: Session, attempt_ids: list[int]) -> dict[int, tuple[object, ...]]:
@@ -591,9 +613,10 @@ def page_fingerprints(db: Session, attempt_ids: list[int]) -> dict[int, tuple[ob
     return {row[0]: tuple(row[1:]) for row in _by_ids(db, _PAGE_PRINTS, attempt_ids)}
 
 
-def page_states(db: Session, attempt_ids: list[int]) -> list[dict[str, object]]:
-    """{id, *PAGE_STATE} of each attempt: one narrow query by primary key."""
-    return [dict(row._mapping) for row in _by_ids(db, _PAGE_STATES, attempt_ids)]
+def page_states(db: Session, attempt_ids: list[int]) -> list[PageRow]:
+    """Each attempt's PageRow: one narrow query by primary key. (Not an Attempt: building one
+    for each open page at every resync cost more than the rest of its frame.)"""
+    return [PageRow(**row._mapping) for row in _by_ids(db, _PAGE_STATES, attempt_ids)]
 
 
 def fingerprint(values: object) -> tuple[object, ...]:
