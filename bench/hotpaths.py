@@ -18,10 +18,14 @@ the runs, the ratio of the medians, and verdicts against the issue's targets:
     POST /api/v1/auth/candidate         PUT /floor/answers/{line}
     GET  /api/v1/attempt                GET /floor/paper/{attempt}  (one SELECT of the paper)
     GET  /api/v1/attempt/clock          GET /hello                  (nothing at all)
+    an open page's event stream         one GET /hello per 30 s     (CPU per page per 30 s)
 
 Targets: req/s >= 0.5 x floor; p99 <= 2 x floor's p99; no errors (wrk's non-2xx, timeouts).
-The heartbeat sends the exam page's header, as the page does, so presence is written when due
-(every 20 s a candidate) and read otherwise. wrk: Debian's `wrk` package.
+The heartbeat's replacement is the page's event stream (issue 11): its steady state is judged
+against one /hello per 30 s, the page's budget. The clock request is only the fallback of a
+page without EventSource; it sends the exam page's header, as the page does, so presence is
+written when due (every 20 s a candidate) and read otherwise; its figure is reported, marked
+"fallback" when below the target, and does not decide --strict. wrk: Debian's `wrk` package.
 """
 
 from __future__ import annotations
@@ -61,8 +65,12 @@ PAIRS = [  # (name, product kind, floor kind)
     ("flag", "flag", "floor_save"),
     ("sign-in", "login", "floor_save"),
     ("paper load", "attempt", "floor_paper"),
-    ("heartbeat", "clock", "hello"),
+    ("clock", "clock", "hello"),
 ]
+# The heartbeat's replacement (issue 11) is the page's event stream, judged by the page's
+# steady state below; the clock request is what a page without EventSource falls back to, so
+# its figure is reported beside the rest but is not the heartbeat's verdict.
+FALLBACK = {"clock"}
 TARGET_RATE, TARGET_P99 = 0.5, 2.0
 LUA = BENCH / "wrk" / "hot.lua"
 
@@ -327,7 +335,8 @@ def report(label: str, pairs: list[Pair], page: Page) -> bool:
         errors = sum(s.errors for s in pair.product)
         rate_ok, p99_ok = pr / fr >= TARGET_RATE, pp <= TARGET_P99 * fp
         ok = rate_ok and p99_ok and errors == 0
-        ok_all &= ok
+        fallback = pair.name in FALLBACK
+        ok_all &= ok or fallback
         rows.append(
             [
                 pair.name,
@@ -341,7 +350,7 @@ def report(label: str, pairs: list[Pair], page: Page) -> bool:
                 fc,
                 f"{fc / pc:.2f}",
                 errors,
-                verdict(ok),
+                "fallback" if fallback and not ok else verdict(ok),
             ]
         )
     print(f"\n{label}: medians of {len(pairs[0].product)} runs")
@@ -360,7 +369,7 @@ def report(label: str, pairs: list[Pair], page: Page) -> bool:
         "",
     ]
     print(table(headers, rows))
-    hello = next((p for p in pairs if p.name == "heartbeat"), None)
+    hello = next((p for p in pairs if p.name == "clock"), None)
     if page.pages and hello:
         # Issue 11's budget for a page: at most one request per 30 s besides its answers.
         # Its floor is one GET /hello per 30 s.

@@ -100,6 +100,15 @@ def login_read(
     return SignIn(attempt_id, device_hash, browser, room, keys.get(browser.key), state)
 
 
+def _where_from(address: str, device_hash: str, user_agent: str) -> dict[str, Any]:
+    """Where a sign-in came from, as its journal entry records it."""
+    return {
+        "address": address,
+        "device": devices.fingerprint(device_hash),
+        "user_agent": user_agent[:200],
+    }
+
+
 @dataclass(frozen=True)
 class SignedIn:
     """A sign-in's outcome where no ORM object was loaded (login_quiet)."""
@@ -133,12 +142,7 @@ def login_quiet(
         or now - state.last_seen_at > DISCONNECTED_AFTER  # seen() counts the time lost
     ):
         return None
-    event = {
-        "first": False,
-        "address": address,
-        "device": devices.fingerprint(found.device_hash),
-        "user_agent": user_agent[:200],
-    }
+    event = {"first": False, **_where_from(address, found.device_hash, user_agent)}
     attempt_id, sitting_id = found.attempt_id, state.sitting_id
     lifecycle.record_on(
         db, attempt_id, sitting_id, now, "candidate", "signed_in", event, state.head
@@ -181,11 +185,7 @@ def login_write(
         raise SessionNotOpen("Your exam has been stopped by the invigilator. Speak to them.")
     lifecycle.settle(db, locked, now)
     device_hash = found.device_hash
-    where_from = {
-        "address": address,
-        "device": devices.fingerprint(device_hash),
-        "user_agent": user_agent[:200],
-    }
+    where_from = _where_from(address, device_hash, user_agent)
     readmitted = locked.readmitted_at is not None
     refused_before, refused_at = locked.refused_device_hash, locked.refused_sign_in_at
     try:
