@@ -60,17 +60,21 @@ UTILISATION = 0.5  # plan cores to run at half load: queues, and so p99, stay sh
 TRUST_LB = {"EXAMHALL_TRUSTED_PROXIES": "127.0.0.1"}  # X-Forwarded-For from the balancer
 
 
-def plan(candidates: int, server_cores: float, postgres_cores: float, cap: int = 24) -> str:
+def plan(candidates: int, server_cores: float, postgres_cores: float) -> str:
     """What `candidates` need, from the measured cores per candidate sitting (this machine's):
     everything a sitting costs (sign-in, paper, answers, the open stream, the sweeper) counted
     per candidate-second, so the streams' cost is in it though they make no requests."""
+    from app.db import POOL_SPARE
+    from app.limits import default_limit
+
+    cap = default_limit(is_sqlite=False)  # the product's own, as served here
     app_cores = candidates * server_cores / UTILISATION
     db_cores = candidates * postgres_cores / UTILISATION
     workers = max(2, math.ceil(app_cores))
     return (
         f"{candidates:>7,} candidates: {candidates * REQUESTS_PER_CANDIDATE:,.0f} saves/s and"
         f" {candidates:,} open streams; app {app_cores:.1f} cores = {workers} workers (one per"
-        f" core, 2+ instances), {workers * (cap + 2)} database connections; PostgreSQL"
+        f" core, 2+ instances), {workers * (cap + POOL_SPARE)} database connections; PostgreSQL"
         f" {db_cores:.1f} cores"
     )
 
