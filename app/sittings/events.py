@@ -36,7 +36,10 @@ router = APIRouter(prefix="/api/v1", tags=["candidate"])
 
 POLL_SECONDS = 1.0  # how soon a change reaches the page (plus the page's own handling)
 PRESENCE_SECONDS = 15.0  # well inside devices.DISCONNECTED_AFTER (45 s)
-KEEPALIVE_SECONDS = 25.0
+# A comment line when a page has been sent nothing this long: inside a proxy's idle timeout
+# (nginx's proxy_read_timeout is 60 s, see the README) whatever the resync period; with the
+# default 30-s resync it is never needed, and an extra write per page per 30 s is not spent.
+KEEPALIVE_SECONDS = 40.0
 RETRY_MS = 2000  # EventSource reconnects this soon after a dropped stream
 
 
@@ -209,7 +212,8 @@ async def attempt_events(request: Request) -> StreamingResponse:
             yield f"retry: {RETRY_MS}\n\n" + first
             while True:
                 try:
-                    text = await asyncio.wait_for(sub.queue.get(), KEEPALIVE_SECONDS)
+                    async with asyncio.timeout(KEEPALIVE_SECONDS):  # no task per frame
+                        text = await sub.queue.get()
                 except TimeoutError:
                     text = ": keepalive\n\n"
                 if text.startswith("event: state") and _moved(text, sub):

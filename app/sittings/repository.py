@@ -3,6 +3,7 @@ cookie; invigilator queries take the centre from the staff session."""
 
 from __future__ import annotations
 
+import json
 import threading
 import weakref
 from collections.abc import Iterator, Sequence
@@ -578,32 +579,30 @@ class PageRow:
     deadline_at: datetime | None
 
 
-_CHUNK = 5000
-
-
 _PAGE_STATES = select(*(_attempts.c[name] for name in PageRow.__dataclass_fields__))
 _PAGE_PRINTS = select(_attempts.c.id, *(_attempts.c[name] for name in FINGERPRINT))
 # PostgreSQL takes the ids as one array parameter: a 5,000-id IN list is 5,000 bound
 # parameters to render, send and plan each second (bench/room_events.py: 5,000 fingerprints
-# cost 40-64 ms of the worker's CPU that way, 18 ms as an array). SQLite has no arrays.
+# cost 40-64 ms of the worker's CPU that way, 18 ms as an array). SQLite takes them as one JSON
+# array, read by json_each: an expanding IN list was rendered again every second, and SQLite
+# caps a statement's parameters.
 _BY_ARRAY = _attempts.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))
-_BY_LIST = _attempts.c.id.in_(bindparam("ids", expanding=True))
+_JSON_IDS = func.json_each(bindparam("ids_json", type_=String)).table_valued("value")
+_BY_JSON = _attempts.c.id.in_(select(_JSON_IDS.c.value))
 # Built once each (a statement built per call costs its cache key every second).
 _IDS_QUERIES = {
-    query: (query.where(_BY_ARRAY), query.where(_BY_LIST)) for query in (_PAGE_STATES, _PAGE_PRINTS)
+    query: (query.where(_BY_ARRAY), query.where(_BY_JSON)) for query in (_PAGE_STATES, _PAGE_PRINTS)
 }
 
 
 def _by_ids(db: Session, query: Select[Any], attempt_ids: list[int]) -> Iterator[Row[Any]]:
-    """query's rows for these attempts: one statement on PostgreSQL, one per 5,000 on SQLite
-    (its limit on bound parameters)."""
+    """query's rows for these attempts: one statement, the ids one parameter."""
     connection = db.connection()
-    by_array, by_list = _IDS_QUERIES[query]
+    by_array, by_json = _IDS_QUERIES[query]
     if connection.dialect.name == "postgresql":
         yield from connection.execute(by_array, {"ids": attempt_ids})
         return
-    for i in range(0, len(attempt_ids), _CHUNK):
-        yield from connection.execute(by_list, {"ids": attempt_ids[i : i + _CHUNK]})
+    yield from connection.execute(by_json, {"ids_json": json.dumps(attempt_ids)})
 
 
 def page_fingerprints(db: Session, attempt_ids: list[int]) -> dict[int, tuple[object, ...]]:
