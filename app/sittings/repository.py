@@ -619,9 +619,7 @@ def page_states(db: Session, attempt_ids: list[int]) -> list[PageRow]:
 
 
 def fingerprint(values: object) -> tuple[object, ...]:
-    """The FINGERPRINT of an attempt, or of one of page_states' rows."""
-    if isinstance(values, dict):
-        return tuple(values[name] for name in FINGERPRINT)
+    """The FINGERPRINT of an attempt, or of one of page_states' rows (a PageRow)."""
     return tuple(getattr(values, name) for name in FINGERPRINT)
 
 
