@@ -92,7 +92,11 @@ class BodyLimit:
         size = 0
         while True:
             try:
-                message = await asyncio.wait_for(receive(), self.timeout)
+                # asyncio.timeout, not wait_for: wait_for wraps receive() in a task of its own
+                # on every call (Python 3.11): 6 % of a worker's GIL time at a national
+                # sitting's load (py-spy, bench/README.md §2).
+                async with asyncio.timeout(self.timeout):
+                    message = await receive()
             except TimeoutError:
                 await _problem(
                     send,
