@@ -31,7 +31,7 @@ from app.invigilation.pages import router as invigilator_pages
 from app.journal.api import router as journal_router
 from app.limits import BodyLimit, ConcurrencyLimit, Stats, default_limit
 from app.marking.api import router as marking_router
-from app.ops import metrics
+from app.ops import metrics, runtime
 from app.ops.api import router as metrics_router
 from app.ops.middleware import Observe, SecurityHeaders, Working
 from app.qualifications.api import router as qualifications_router
@@ -58,6 +58,7 @@ def create_app(
         engine = make_engine(settings.database_url, request_cap=limit)
         metrics.watch_pool(engine, limit + POOL_SPARE)
     metrics.CAP.set(limit)
+    runtime.watch_gc()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

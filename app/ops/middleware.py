@@ -16,7 +16,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.ops import metrics
+from app.ops import metrics, runtime
 from app.ops.logs import request_id
 
 SECURITY_HEADERS = [
@@ -119,6 +119,7 @@ class Observe:
             method, route = scope["method"], _route(scope)
             metrics.REQUESTS.labels(method, route, str(status)).inc()
             metrics.LATENCY.labels(method, route).observe(elapsed)
+            runtime.flush()
             if self.access_log:
                 access_log.info(
                     "%s %s %d",

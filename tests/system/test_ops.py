@@ -121,3 +121,34 @@ def test_a_cached_sign_in_cookie_still_expires(
     other = make_settings(str(settings.database_url), secret_key=TEST_SECRET[::-1])
     monkeypatch.undo()  # type: ignore[attr-defined]
     assert cookies.read(request, other, cookies.CANDIDATE) is None  # another key: not ours
+
+
+def test_the_collectors_time_is_counted_and_reaches_the_metrics(
+    app: FastAPI, client: TestClient
+) -> None:
+    """A full collection's time lands in examhall_gc_seconds_total{generation="2"} at the next
+    request's end (the callback itself only adds to a float: it may run inside any allocation,
+    prometheus_client's own locked ones included)."""
+    import gc
+
+    from app.ops import runtime
+
+    def seconds(generation: int) -> float:
+        value = runtime.GC_SECONDS.labels(str(generation))._value.get()  # type: ignore[attr-defined]
+        return float(value)
+
+    runtime.watch_gc()
+    runtime.watch_gc()  # once, however often called
+    assert gc.callbacks.count(runtime._on_gc) == 1
+    before = seconds(2)
+    garbage = [[i] for i in range(50_000)]  # something for the collector to walk
+    gc.collect()
+    del garbage
+    assert seconds(2) == before  # not yet: counted, not reported, inside the collection
+    client.get("/healthz")
+    assert seconds(2) > before
+    app.state.settings = app.state.settings.model_copy(
+        update={"metrics_token": cookies_secret(TOKEN)}
+    )
+    body = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
+    assert 'examhall_gc_seconds_total{generation="2"}' in body
