@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,6 +88,12 @@ class RoomEvents:
         self.app = app
         self.subscribers: dict[int, set[Subscriber]] = {}
         self.seen: dict[int, tuple[object, ...]] = {}  # attempt id -> last fingerprint sent
+        # attempt id -> its fingerprint as the database last wrote it out ("" until read), and
+        # those as changed_pages' parameters, rebuilt only when they change
+        # (The loop thread opens and closes pages while poll runs in a worker thread: _lock.)
+        self.prints: dict[int, str] = {}
+        self._seen_param: dict[str, object] | None = None
+        self._lock = threading.Lock()
         self.task: asyncio.Task[None] | None = None
         self.polls = 0  # for tests and the benchmark
         # Every page is sent its state again each resync_every polls, changed or not: the page
@@ -98,10 +105,18 @@ class RoomEvents:
         self.resync_every = max(1, round(resync / POLL_SECONDS))
 
     def subscribe(self, sub: Subscriber, fingerprint: tuple[object, ...]) -> None:
-        self.subscribers.setdefault(sub.attempt_id, set()).add(sub)
-        self.seen.setdefault(sub.attempt_id, fingerprint)
+        self.add(sub, fingerprint)
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self.run())
+
+    def add(self, sub: Subscriber, fingerprint: tuple[object, ...]) -> None:
+        """Follow this page from now on (its state as last sent: `fingerprint`)."""
+        self.subscribers.setdefault(sub.attempt_id, set()).add(sub)
+        self.seen.setdefault(sub.attempt_id, fingerprint)
+        with self._lock:
+            if sub.attempt_id not in self.prints:
+                self.prints[sub.attempt_id] = ""
+                self._seen_param = None
 
     def unsubscribe(self, sub: Subscriber) -> None:
         subs = self.subscribers.get(sub.attempt_id)
@@ -110,6 +125,9 @@ class RoomEvents:
             if not subs:
                 del self.subscribers[sub.attempt_id]
                 self.seen.pop(sub.attempt_id, None)
+                with self._lock:
+                    self.prints.pop(sub.attempt_id, None)
+                    self._seen_param = None
 
     async def run(self) -> None:
         since_presence = 0.0
@@ -132,17 +150,25 @@ class RoomEvents:
         and every resync_every polls for every page, so each clock stays true."""
         self.polls += 1
         resync = self.polls % self.resync_every == 0
-        ids = list(self.subscribers)
         now = self.app.state.clock.now()
         out: dict[int, str] = {}
         with transaction(self.app.state.sessionmaker, write=False) as db:
             if resync:
-                rows = repository.page_states(db, ids)
+                rows = repository.page_states(db, list(self.subscribers))
             else:
-                # The narrow fingerprints first; the whole state only of pages that changed.
-                prints = repository.page_fingerprints(db, ids)
-                changed = [i for i, p in prints.items() if self.seen.get(i) != p]
-                rows = repository.page_states(db, changed) if changed else []
+                # Only the pages whose fingerprint the database finds changed: usually none.
+                with self._lock:
+                    if self._seen_param is None:
+                        dialect = self.app.state.engine.dialect.name
+                        self._seen_param = repository.seen_prints(dialect, self.prints)
+                    seen = self._seen_param
+                changed = repository.changed_pages(db, seen)
+                with self._lock:
+                    for row, text in changed:
+                        if row.id in self.prints:  # still open: not closed while this ran
+                            self.prints[row.id] = text
+                            self._seen_param = None
+                rows = [row for row, _ in changed]
         for row in rows:
             print_ = repository.fingerprint(row)
             if self.seen.get(row.id) == print_ and not resync:

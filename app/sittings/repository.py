@@ -24,6 +24,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     select,
     update,
 )
@@ -579,8 +580,8 @@ class PageRow:
     deadline_at: datetime | None
 
 
-_PAGE_STATES = select(*(_attempts.c[name] for name in PageRow.__dataclass_fields__))
-_PAGE_PRINTS = select(_attempts.c.id, *(_attempts.c[name] for name in FINGERPRINT))
+_PAGE_COLUMNS = [_attempts.c[name] for name in PageRow.__dataclass_fields__]
+_PAGE_STATES = select(*_PAGE_COLUMNS)
 # PostgreSQL takes the ids as one array parameter: a 5,000-id IN list is 5,000 bound
 # parameters to render, send and plan each second (bench/room_events.py: 5,000 fingerprints
 # cost 40-64 ms of the worker's CPU that way, 18 ms as an array). SQLite takes them as one JSON
@@ -590,9 +591,7 @@ _BY_ARRAY = _attempts.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integ
 _JSON_IDS = func.json_each(bindparam("ids_json", type_=String)).table_valued("value")
 _BY_JSON = _attempts.c.id.in_(select(_JSON_IDS.c.value))
 # Built once each (a statement built per call costs its cache key every second).
-_IDS_QUERIES = {
-    query: (query.where(_BY_ARRAY), query.where(_BY_JSON)) for query in (_PAGE_STATES, _PAGE_PRINTS)
-}
+_IDS_QUERIES = {_PAGE_STATES: (_PAGE_STATES.where(_BY_ARRAY), _PAGE_STATES.where(_BY_JSON))}
 
 
 def _by_ids(db: Session, query: Select[Any], attempt_ids: list[int]) -> Iterator[Row[Any]]:
@@ -605,17 +604,59 @@ def _by_ids(db: Session, query: Select[Any], attempt_ids: list[int]) -> Iterator
     yield from connection.execute(by_json, {"ids_json": json.dumps(attempt_ids)})
 
 
-def page_fingerprints(db: Session, attempt_ids: list[int]) -> dict[int, tuple[object, ...]]:
-    """The FINGERPRINT of each attempt: the room's loop reads these every second, and the
-    whole state (page_states) only of those that changed. Narrower than page_states: its
-    clock columns, three timestamps to decode a row, are not read."""
-    return {row[0]: tuple(row[1:]) for row in _by_ids(db, _PAGE_PRINTS, attempt_ids)}
-
-
 def page_states(db: Session, attempt_ids: list[int]) -> list[PageRow]:
     """Each attempt's PageRow: one narrow query by primary key. (Not an Attempt: building one
     for each open page at every resync cost more than the rest of its frame.)"""
     return [PageRow(**row._mapping) for row in _by_ids(db, _PAGE_STATES, attempt_ids)]
+
+
+# The FINGERPRINT as one string the database builds: the room's loop sends back, each second,
+# the string it was last given for each open page, and the database returns only the pages
+# whose string differs, usually none. (Reading every open page's fingerprint and comparing it
+# here cost a row and a tuple per page per second: most of an idle page's cost on SQLite.)
+# The string is only ever compared with one the same database built, never parsed.
+_EMPTY, _BAR = literal_column("''", String), literal_column("'|'", String)  # SQL, not binds
+_PRINT_TEXT: ColumnElement[str] = func.coalesce(cast(_attempts.c[FINGERPRINT[0]], String), _EMPTY)
+for _name in FINGERPRINT[1:]:
+    _PRINT_TEXT = _PRINT_TEXT + _BAR + func.coalesce(cast(_attempts.c[_name], String), _EMPTY)
+
+
+def _id_text_pairs(ids: str, texts: str, columns: tuple[str, str], name: str) -> Any:
+    """PostgreSQL: two array parameters (integer ids, texts) as a table of pairs."""
+    arrays = (
+        bindparam(ids, type_=postgresql.ARRAY(Integer)),
+        bindparam(texts, type_=postgresql.ARRAY(String)),
+    )
+    return func.unnest(*arrays).table_valued(*columns).render_derived(name=name)
+
+
+_SEEN_ARRAYS = _id_text_pairs("seen_ids", "seen_prints", ("id", "print"), "seen")
+_SEEN_JSON = func.json_each(bindparam("seen_json", type_=String)).table_valued("key", "value")
+_CHANGED = {
+    "postgresql": select(*_PAGE_COLUMNS, _PRINT_TEXT).where(
+        _attempts.c.id == _SEEN_ARRAYS.c.id, _PRINT_TEXT.is_distinct_from(_SEEN_ARRAYS.c.print)
+    ),
+    "sqlite": select(*_PAGE_COLUMNS, _PRINT_TEXT).where(
+        _attempts.c.id == cast(_SEEN_JSON.c.key, Integer),
+        _PRINT_TEXT.is_distinct_from(_SEEN_JSON.c.value),
+    ),
+}
+
+
+def seen_prints(dialect: str, prints: dict[int, str]) -> dict[str, Any]:
+    """changed_pages' parameters for these pages (attempt id -> the string last read, "" for
+    a page not read yet): built once per change to the set, not once a second."""
+    if dialect == "postgresql":
+        return {"seen_ids": list(prints), "seen_prints": list(prints.values())}
+    return {"seen_json": json.dumps({str(i): text for i, text in prints.items()})}
+
+
+def changed_pages(db: Session, seen: dict[str, Any]) -> list[tuple[PageRow, str]]:
+    """The pages whose fingerprint is not the one given (seen_prints): each one's PageRow and
+    its fingerprint string as now. One statement, whatever the number of pages."""
+    connection = db.connection()
+    rows = connection.execute(_CHANGED[connection.dialect.name], seen)
+    return [(PageRow(*row[:-1]), row[-1]) for row in rows]
 
 
 def fingerprint(values: object) -> tuple[object, ...]:
@@ -630,15 +671,8 @@ _SEEN_ON = (
     Attempt.status != AttemptStatus.VOIDED,
 )
 _SEEN_NOW: dict[str, Any] = {"page_seen_at": bindparam("now"), "last_seen_at": bindparam("now")}
-# PostgreSQL: one UPDATE joined to the pairs given as two arrays. SQLite: an executemany.
-_PAIRS = (
-    func.unnest(
-        bindparam("attempts", type_=postgresql.ARRAY(Integer)),
-        bindparam("devices", type_=postgresql.ARRAY(String)),
-    )
-    .table_valued("attempt", "device")
-    .render_derived(name="pages")
-)
+# PostgreSQL: one UPDATE joined to the pairs given as two arrays.
+_PAIRS = _id_text_pairs("attempts", "devices", ("attempt", "device"), "pages")
 _MARK_SEEN_JOINED = (
     update(_attempts)
     .where(
@@ -648,11 +682,14 @@ _MARK_SEEN_JOINED = (
     )
     .values(_SEEN_NOW)
 )
-_MARK_SEEN_EACH = (
+# SQLite: the same join, the pairs one JSON array of [attempt, device] (UPDATE ... FROM, SQLite
+# 3.33+): one statement, where an executemany cost a parameter set per open page.
+_JSON_PAIRS = func.json_each(bindparam("pairs_json", type_=String)).table_valued("value")
+_MARK_SEEN_JSON = (
     update(_attempts)
     .where(
-        _attempts.c.id == bindparam("attempt"),
-        _attempts.c.device_hash == bindparam("device"),
+        _attempts.c.id == func.json_extract(_JSON_PAIRS.c.value, literal_column("'$[0]'")),
+        _attempts.c.device_hash == func.json_extract(_JSON_PAIRS.c.value, literal_column("'$[1]'")),
         *_SEEN_ON,
     )
     .values(_SEEN_NOW)
@@ -681,7 +718,7 @@ def mark_pages_seen(db: Session, pairs: list[tuple[int, str]], now: datetime) ->
             _MARK_SEEN_JOINED, {"attempts": attempts, "devices": devices, "now": now}
         )
         return
-    connection.execute(_MARK_SEEN_EACH, [{"attempt": a, "device": d, "now": now} for a, d in pairs])
+    connection.execute(_MARK_SEEN_JSON, {"pairs_json": json.dumps(pairs), "now": now})
 
 
 def paper_picture(db: Session, attempt_id: int, sha256: str) -> tuple[str, bytes] | None:

@@ -4,8 +4,11 @@ none for the others, every page again at each clock resync."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from app.db import transaction
 from app.sittings import events, repository
@@ -14,12 +17,18 @@ from app.sittings.status import AttemptStatus
 from tests.sittings.conftest import Room, code
 
 
-def test_a_frame_goes_only_to_the_page_whose_state_changed(room: Room) -> None:
-    session = room.open_session(["N001", "N002"])
-    attempt_ids = []
-    for number in ("N001", "N002"):
+def signed_in(room: Room, *numbers: str) -> tuple[dict[str, Any], list[int]]:
+    """A session open for these candidates, each signed in: the session, their attempts."""
+    session = room.open_session(list(numbers))
+    ids = []
+    for number in numbers:
         room.client.cookies.clear()
-        attempt_ids.append(room.sign_in(number, code(session, number))[1])
+        ids.append(room.sign_in(number, code(session, number))[1])
+    return session, ids
+
+
+def test_a_frame_goes_only_to_the_page_whose_state_changed(room: Room) -> None:
+    session, attempt_ids = signed_in(room, "N001", "N002")
     app = room.client.app
     assert isinstance(room.client, TestClient)
     hub = events.RoomEvents(app)  # type: ignore[arg-type]
@@ -28,9 +37,12 @@ def test_a_frame_goes_only_to_the_page_whose_state_changed(room: Room) -> None:
             attempt = db.get(Attempt, attempt_id)
             assert attempt is not None
             sub = events.Subscriber(attempt_id, attempt.device_hash, attempt.admission)
-            hub.subscribers.setdefault(attempt_id, set()).add(sub)
-            hub.seen[attempt_id] = repository.fingerprint(attempt)
-    assert hub.poll() == {}  # nothing changed: nothing sent, the clocks not even read
+            hub.add(sub, repository.fingerprint(attempt))
+    # The first poll reads each new page's fingerprint as the database writes it out; the
+    # page was sent its state when its stream opened, so nothing is sent now.
+    assert hub.poll() == {}
+    assert all(hub.prints[i] for i in attempt_ids)
+    assert hub.poll() == {}  # nothing changed: nothing sent
 
     staff = room.invigilate()
     assert room.act(staff, session["id"], "candidates/N001/pause").status_code == 200
@@ -47,11 +59,7 @@ def test_a_frame_goes_only_to_the_page_whose_state_changed(room: Room) -> None:
 def test_presence_marks_every_open_page_of_its_own_device_in_one_write(room: Room) -> None:
     """hub.present(): each open page's attempt is seen now, on the device that holds it; a
     stream from a superseded device, or of a submitted attempt, marks nothing."""
-    session = room.open_session(["N003", "N004", "N005"])
-    attempt_ids = []
-    for number in ("N003", "N004", "N005"):
-        room.client.cookies.clear()
-        attempt_ids.append(room.sign_in(number, code(session, number))[1])
+    _, attempt_ids = signed_in(room, "N003", "N004", "N005")
     app = room.client.app
     assert isinstance(room.client, TestClient)
     factory = app.state.sessionmaker  # type: ignore[attr-defined]
@@ -77,3 +85,69 @@ def test_presence_marks_every_open_page_of_its_own_device_in_one_write(room: Roo
         assert seen[attempt_ids[0]].last_seen_at == now  # type: ignore[union-attr]
         assert seen[attempt_ids[1]].page_seen_at is None  # type: ignore[union-attr]
         assert seen[attempt_ids[2]].page_seen_at is None  # type: ignore[union-attr]
+
+
+def test_the_database_finds_a_change_in_each_fingerprint_column_and_only_there(
+    room: Room,
+) -> None:
+    """changed_pages compares the fingerprint strings in the database: a change in any one
+    FINGERPRINT column (NULL to a time and back included) is found, in that attempt alone; a
+    column the page does not follow (last_seen_at) is not a change."""
+    _, ids = signed_in(room, "N001", "N002")
+    app = room.client.app
+    factory = app.state.sessionmaker  # type: ignore[attr-defined]
+    dialect = app.state.engine.dialect.name  # type: ignore[attr-defined]
+
+    def changed(prints: dict[int, str]) -> dict[int, str]:
+        with transaction(factory, write=False) as db:
+            found = repository.changed_pages(db, repository.seen_prints(dialect, prints))
+        return {row.id: text for row, text in found}
+
+    prints = changed({i: "" for i in ids})  # a page not read yet differs from anything
+    assert sorted(prints) == sorted(ids) and all(prints.values())
+    assert changed(prints) == {}
+    later = room.clock.now().replace(microsecond=0)
+    edits: list[dict[str, object]] = [
+        {"status": AttemptStatus.PAUSED},
+        {"allowed_seconds": 3601},
+        {"paused_seconds": 61},
+        {"admission": 7},
+        {"break_started_at": later},
+        {"break_started_at": None},
+        {"reading_until": later},
+        {"last_seen_at": later},  # not followed by the page
+    ]
+    for values in edits:
+        with transaction(factory) as db:
+            db.execute(update(Attempt).where(Attempt.id == ids[0]).values(**values))
+        found = changed(prints)
+        if "last_seen_at" in values:
+            assert found == {}, values
+            continue
+        assert list(found) == [ids[0]], values
+        assert found[ids[0]] != prints[ids[0]]
+        prints.update(found)
+        assert changed(prints) == {}, values
+
+
+@pytest.mark.parametrize(
+    "statement, parameters",
+    [
+        (repository._CHANGED["sqlite"], ('{"1": ""}',)),
+        (repository._MARK_SEEN_JSON, ("2026-12-06", "2026-12-06", '[[1, "d"]]', "a", "b")),
+    ],
+    ids=["changed_pages", "mark_pages_seen"],
+)
+def test_the_room_loops_statements_look_each_page_up_by_its_key_on_sqlite(
+    room: Room, statement: object, parameters: tuple[str, ...]
+) -> None:
+    """The open pages drive the room loop's statements (SQLite's plan: a primary-key search
+    per page, not a scan of every attempt of every sitting)."""
+    app = room.client.app
+    if app.state.engine.dialect.name != "sqlite":  # type: ignore[attr-defined]
+        pytest.skip("PostgreSQL's plan depends on its statistics (the array join is the same)")
+    sql = str(statement.compile(app.state.engine))  # type: ignore[attr-defined]
+    with app.state.engine.connect() as connection:  # type: ignore[attr-defined]
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters).all()
+    details = " ".join(str(row[-1]) for row in plan)
+    assert "SCAN attempts" not in details and "PRIMARY KEY" in details, details
