@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Integer, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.journal.models import JournalEntry, JournalHead
@@ -79,6 +79,31 @@ _MOVE_HEAD = (
 # The head moved only from where the caller read it: it takes the head's row lock, and
 # PostgreSQL checks the seq again after waiting for it.
 _MOVE_HEAD_FROM = _MOVE_HEAD.where(_heads.c.seq == bindparam("prev_seq"))
+# PostgreSQL: that move and the entry's insert as ONE statement (the insert reads the move's
+# RETURNING, so it inserts nothing when the head had moved on): a round trip fewer on every
+# save, flag and sign-in. SQLite has no UPDATE inside WITH: two statements there, as before.
+_ENTRY_COLUMNS = ("chain", "seq", "sitting_id", "at", "actor", "event", "data", "prev_hash", "hash")
+_ENTRY_PARAMS = tuple(f"entry_{name}" for name in _ENTRY_COLUMNS[1:])
+_MOVED = _MOVE_HEAD_FROM.returning(_heads.c.chain).cte("moved")
+_MOVE_AND_INSERT = (
+    insert(_entries)
+    .from_select(
+        list(_ENTRY_COLUMNS),
+        select(
+            _MOVED.c.chain,
+            *(
+                # typed (psycopg's dialect casts each: ::INTEGER), and named apart from the move's
+                # own "seq" and "hash" (a name shared across a CTE is left without a value)
+                bindparam(f"entry_{name}", type_=kind)
+                for name in _ENTRY_COLUMNS[1:]
+                # (sitting_id's type is its foreign key's, not known to the table until DDL)
+                for kind in [Integer() if name == "sitting_id" else _entries.c[name].type]
+            ),
+        ),
+        include_defaults=False,  # every column is given
+    )
+    .returning(_entries.c.id)
+)  # a row back: inserted (rowcount is not kept beside a CTE's RETURNING)
 
 
 @dataclass(frozen=True)
@@ -110,7 +135,12 @@ def append(
         seq, prev = head.seq + 1, head.hash
         entry_hash = digest(chain, seq, at, actor, event, data, prev)
         moved = {"head": chain, "seq": seq, "hash": entry_hash, "prev_seq": head.seq}
-        if connection.execute(_MOVE_HEAD_FROM, moved).rowcount:
+        if connection.dialect.name == "postgresql":
+            entry = (seq, sitting_id, at, actor, event, data, prev, entry_hash)
+            values = {**moved, **dict(zip(_ENTRY_PARAMS, entry, strict=True))}
+            if connection.execute(_MOVE_AND_INSERT, values).first() is not None:
+                return entry_hash
+        elif connection.execute(_MOVE_HEAD_FROM, moved).rowcount:
             _insert(connection, chain, seq, sitting_id, at, actor, event, data, prev, entry_hash)
             return entry_hash
     found = connection.execute(_LOCK_HEAD, {"chain": chain}).first()
