@@ -397,16 +397,32 @@
     }
     return path === "/exam/review" ? { view: "review" } : null;
   }
+  /* A selector for the control that has the focus, to find its twin in a redrawn view. */
+  function focusKey() {
+    var node = document.activeElement;
+    if (!node || node === view || !view.contains(node)) return null;
+    if (node.id) return "#" + CSS.escape(node.id);
+    if (node.dataset.option) return 'button.strike[data-option="' + CSS.escape(node.dataset.option) + '"]';
+    if (node.name && node.value) return node.tagName.toLowerCase() + '[name="' + CSS.escape(node.name) + '"][value="' + CSS.escape(node.value) + '"]';
+    return null;
+  }
   function show(path, how) {
     var where = route(path);
     if (!where) return false;
     if (how === "push") history.pushState({ exam: true }, "", path);
     else if (how === "replace") history.replaceState({ exam: true }, "", path);
+    /* Redrawn in place (the paper arrived after the server's page, or the history moved):
+       the candidate's focus stays on the same control, not thrown back to the page's top,
+       so a keyboard or screen-reader user who was already choosing goes on choosing. */
+    var focused = how === "none" ? focusKey() : null;
     if (where.view === "question") renderQuestion(where.position); else renderReview();
     keep(PLACE, path);
     if (how !== "none") {
       var heading = view.querySelector("h1");
       if (heading) heading.focus();
+    } else if (focused) {
+      var again = view.querySelector(focused);
+      if (again) again.focus();
     }
     return true;
   }

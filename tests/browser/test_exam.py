@@ -267,6 +267,45 @@ def test_answers_and_flags_wait_out_a_busy_server(
     assert lines[0].answer == lines[0].option_order[2] and lines[0].flagged is True
 
 
+def test_a_late_paper_redraws_the_question_without_moving_the_focus(
+    live_db: LiveServer, browser: Browser
+) -> None:
+    """The question first comes as the server's page; the paper arrives after it and the page
+    redraws the question from it. A keyboard user already on an option stays on that option
+    (the paper's request is held here until the focus is there), and Space then answers.
+    (Without the page's service worker: its requests would not pass through page.route.)"""
+    s = seat(live_db)
+    context = browser.new_context(service_workers="block")
+    page = context.new_page()
+    sign_in(page, live_db, s, start=False)
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        if route.request.method == "GET":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/attempt", hold)
+    page.get_by_role("button", name="Start the exam").click()
+    expect(page.locator(".q-count")).to_have_text("Question 1 of 15")
+    expect(page.locator("button.strike")).to_have_count(0)  # the server's page: no paper yet
+    deadline = time.monotonic() + 10
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert held, "the page never asked for its paper"
+    third = page.locator("input[name=option]").nth(2)
+    third.focus()
+    held.pop().continue_()
+    expect(page.locator("button.strike").first).to_be_attached()  # redrawn from the paper
+    expect(page.locator("input[name=option]").nth(2)).to_be_focused()
+    page.keyboard.press("Space")
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    _, lines, _ = stored(live_db, s.number)
+    assert lines[0].answer == lines[0].option_order[2]
+    context.close()
+
+
 def test_signing_in_again_in_this_browser_loses_no_answer(
     live_db: LiveServer, context: BrowserContext
 ) -> None:
