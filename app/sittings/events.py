@@ -159,8 +159,7 @@ class RoomEvents:
                 # Only the pages whose fingerprint the database finds changed: usually none.
                 with self._lock:
                     if self._seen_param is None:
-                        dialect = self.app.state.engine.dialect.name
-                        self._seen_param = repository.seen_prints(dialect, self.prints)
+                        self._seen_param = repository.seen_prints(self.prints)
                     seen = self._seen_param
                 changed = repository.changed_pages(db, seen)
                 with self._lock:

@@ -96,11 +96,10 @@ def test_the_database_finds_a_change_in_each_fingerprint_column_and_only_there(
     _, ids = signed_in(room, "N001", "N002")
     app = room.client.app
     factory = app.state.sessionmaker  # type: ignore[attr-defined]
-    dialect = app.state.engine.dialect.name  # type: ignore[attr-defined]
 
     def changed(prints: dict[int, str]) -> dict[int, str]:
         with transaction(factory, write=False) as db:
-            found = repository.changed_pages(db, repository.seen_prints(dialect, prints))
+            found = repository.changed_pages(db, repository.seen_prints(prints))
         return {row.id: text for row, text in found}
 
     prints = changed({i: "" for i in ids})  # a page not read yet differs from anything
