@@ -1,0 +1,93 @@
+"""The room loop's one-second poll, in process: what one poll over N open pages costs the
+worker's CPU when nothing changed (the usual second), against a bare `SELECT 1` in the same
+kind of read transaction (the poll's fixed cost: a checkout, BEGIN, a round trip, the end).
+
+    .venv/bin/python bench/room_poll.py                        # SQLite
+    EXAMHALL_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/examhall_x \\
+        .venv/bin/python bench/room_poll.py --postgres
+
+Each figure is the median over 5 rounds of 100 polls of this process's CPU time (not the
+database server's). The pages are real attempts, built by the real scheduling service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from _common import (
+    drop_postgres,
+    fresh_postgres,
+    postgres_base_url,
+    seed,
+    sqlite_url,
+    table,
+    workspace,
+)
+
+
+def _cpu_ms(poll: Callable[[], object], rounds: int = 5, each: int = 100) -> float:
+    poll()  # warm: statements compiled, connection open
+    samples = []
+    for _ in range(rounds):
+        started = time.process_time()
+        for _ in range(each):
+            poll()
+        samples.append((time.process_time() - started) / each * 1000)
+    return statistics.median(samples)
+
+
+def measure(url: str, work: Path, pages: int) -> list[tuple[str, float]]:
+    from sqlalchemy import select, text
+
+    from app.db import make_engine, make_sessionmaker, transaction
+    from app.sittings import repository
+    from app.sittings.models import Attempt
+
+    seed(url, work, units=["F/503/0358"], candidates=pages, sessions=max(1, pages // 64))
+    factory = make_sessionmaker(make_engine(url))
+    with transaction(factory, write=False) as db:
+        ids = list(db.scalars(select(Attempt.id)))
+        prints = {i: "" for i in ids}
+        for row, printed in repository.changed_pages(db, repository.seen_prints(prints)):
+            prints[row.id] = printed
+    seen = repository.seen_prints(prints)
+
+    def poll() -> None:
+        with transaction(factory, write=False) as db:
+            assert repository.changed_pages(db, seen) == []
+
+    def bare() -> None:
+        with transaction(factory, write=False) as db:
+            db.connection().execute(text("SELECT 1")).all()
+
+    return [(f"poll, {len(ids):,} pages, none changed", _cpu_ms(poll)), ("SELECT 1", _cpu_ms(bare))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--pages", type=int, nargs="+", default=[256, 2000])
+    args = parser.parse_args()
+    rows = []
+    for pages in args.pages:
+        with workspace() as work:
+            if args.postgres:
+                base = postgres_base_url()
+                if not base:
+                    raise SystemExit("set EXAMHALL_TEST_POSTGRES_URL")
+                try:
+                    figures = measure(fresh_postgres(base), work, pages)
+                finally:
+                    drop_postgres(base)
+            else:
+                figures = measure(sqlite_url(work), work, pages)
+        rows += [(name, f"{ms:.3f}") for name, ms in figures]
+    print(table(["", "worker CPU ms per poll"], rows))
+
+
+if __name__ == "__main__":
+    main()
