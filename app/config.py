@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # Every open exam page is sent its state this often, changed or not (a change goes at once):
     # it keeps each page's countdown true to the server's clock without a request.
     page_resync_seconds: int = Field(default=30, ge=1, le=300)
+    # The garbage collector's youngest generation is collected after this many allocations
+    # (0: Python's own 700). A worker allocates thousands of objects a request; at 700, live
+    # requests' objects are promoted and then die old, which full collections pay for.
+    gc_young_threshold: int = Field(default=50_000, ge=0, le=10_000_000)
 
     staff_session_minutes: int = Field(default=480, ge=5)
     candidate_session_minutes: int = Field(default=720, ge=5)

@@ -59,6 +59,7 @@ def create_app(
         metrics.watch_pool(engine, limit + POOL_SPARE)
     metrics.CAP.set(limit)
     runtime.watch_gc()
+    runtime.tune_collector(settings.gc_young_threshold)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -41,6 +41,13 @@ def watch_gc() -> None:
         gc.callbacks.append(_on_gc)
 
 
+def tune_collector(young: int) -> None:
+    """Collect the youngest generation after `young` allocations (0: leave Python's own)."""
+    if young:
+        _, middle, old = gc.get_threshold()
+        gc.set_threshold(young, middle, old)
+
+
 def flush() -> None:
     """Move the collector's time counted since the last flush into the counter."""
     for generation in (0, 1, 2):

@@ -144,7 +144,7 @@ def test_the_room_loops_statements_look_each_page_up_by_its_key_on_sqlite(
     per page, not a scan of every attempt of every sitting)."""
     app = room.client.app
     if app.state.engine.dialect.name != "sqlite":  # type: ignore[attr-defined]
-        pytest.skip("PostgreSQL's plan depends on its statistics (the array join is the same)")
+        pytest.skip("PostgreSQL's plan depends on its statistics (the JSON join is the same)")
     sql = str(statement.compile(app.state.engine))  # type: ignore[attr-defined]
     with app.state.engine.connect() as connection:  # type: ignore[attr-defined]
         plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters).all()

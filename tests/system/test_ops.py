@@ -152,3 +152,20 @@ def test_the_collectors_time_is_counted_and_reaches_the_metrics(
     )
     body = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
     assert 'examhall_gc_seconds_total{generation="2"}' in body
+
+
+def test_the_young_generations_threshold_is_a_setting_and_zero_leaves_pythons() -> None:
+    import gc
+
+    from app.ops import runtime
+
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        runtime.tune_collector(0)
+        assert gc.get_threshold() == (700, 10, 10)
+        runtime.tune_collector(50_000)
+        assert gc.get_threshold() == (50_000, 10, 10)
+        assert Settings.model_fields["gc_young_threshold"].default == 50_000  # a server's
+    finally:
+        gc.set_threshold(*saved)
