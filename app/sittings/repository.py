@@ -612,8 +612,8 @@ def page_states(db: Session, attempt_ids: list[int]) -> list[PageRow]:
 
 # The FINGERPRINT as one string the database builds: the room's loop sends back, each second,
 # the string it was last given for each open page, and the database returns only the pages
-# whose string differs, usually none. (Reading every open page's fingerprint and comparing it
-# here cost a row and a tuple per page per second: most of an idle page's cost on SQLite.)
+# whose string differs, usually none. (Reading every open page's fingerprint to compare here
+# cost a row and a tuple per page per second: bench/room_poll.py, bench/README.md §1.)
 # The string is only ever compared with one the same database built, never parsed.
 _EMPTY, _BAR = literal_column("''", String), literal_column("'|'", String)  # SQL, not binds
 _PRINT_TEXT: ColumnElement[str] = func.coalesce(cast(_attempts.c[FINGERPRINT[0]], String), _EMPTY)
