@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -587,27 +587,26 @@ _PAGE_STATES = select(*_PAGE_COLUMNS)
 # cost 40-64 ms of the worker's CPU that way, 18 ms as an array). SQLite takes them as one JSON
 # array, read by json_each: an expanding IN list was rendered again every second, and SQLite
 # caps a statement's parameters.
-_BY_ARRAY = _attempts.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))
 _JSON_IDS = func.json_each(bindparam("ids_json", type_=String)).table_valued("value")
-_BY_JSON = _attempts.c.id.in_(select(_JSON_IDS.c.value))
-# Built once each (a statement built per call costs its cache key every second).
-_IDS_QUERIES = {_PAGE_STATES: (_PAGE_STATES.where(_BY_ARRAY), _PAGE_STATES.where(_BY_JSON))}
-
-
-def _by_ids(db: Session, query: Select[Any], attempt_ids: list[int]) -> Iterator[Row[Any]]:
-    """query's rows for these attempts: one statement, the ids one parameter."""
-    connection = db.connection()
-    by_array, by_json = _IDS_QUERIES[query]
-    if connection.dialect.name == "postgresql":
-        yield from connection.execute(by_array, {"ids": attempt_ids})
-        return
-    yield from connection.execute(by_json, {"ids_json": json.dumps(attempt_ids)})
+# Built once (a statement built per call costs its cache key at every resync).
+_PAGE_STATES_BY_IDS = {
+    "postgresql": _PAGE_STATES.where(
+        _attempts.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))
+    ),
+    "sqlite": _PAGE_STATES.where(_attempts.c.id.in_(select(_JSON_IDS.c.value))),
+}
 
 
 def page_states(db: Session, attempt_ids: list[int]) -> list[PageRow]:
-    """Each attempt's PageRow: one narrow query by primary key. (Not an Attempt: building one
-    for each open page at every resync cost more than the rest of its frame.)"""
-    return [PageRow(**row._mapping) for row in _by_ids(db, _PAGE_STATES, attempt_ids)]
+    """Each attempt's PageRow: one narrow query by primary key, the ids one parameter. (Not an
+    Attempt: building one for each open page at every resync cost more than the rest of its
+    frame.)"""
+    connection = db.connection()
+    dialect = connection.dialect.name
+    ids = {"ids": attempt_ids} if dialect == "postgresql" else {"ids_json": json.dumps(attempt_ids)}
+    return [
+        PageRow(**row._mapping) for row in connection.execute(_PAGE_STATES_BY_IDS[dialect], ids)
+    ]
 
 
 # The FINGERPRINT as one string the database builds: the room's loop sends back, each second,
