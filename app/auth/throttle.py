@@ -22,8 +22,18 @@ import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import BindParameter, Select, Table, bindparam, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    FromClause,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -111,10 +121,41 @@ def state(db: Session, now: datetime, *keys: str) -> dict[str, KeyState]:
     found: dict[str, KeyState] = {}
     params = {f"key{i}": key for i, key in enumerate(keys)}
     for row in db.connection().execute(_state_of(len(keys)), params):
-        if row.locked_until is not None and row.locked_until > now:
-            raise _refusal(row.locked_until, now)
         found[row.key] = KeyState(row.failures, row.window_started_at, row.locked_until)
+    return refuse_locked(now, found)
+
+
+def refuse_locked(now: datetime, found: dict[str, KeyState]) -> dict[str, KeyState]:
+    """Refuse (429) while any of these keys is locked; else return them."""
+    for seen in found.values():
+        if seen.locked_until is not None and seen.locked_until > now:
+            raise _refusal(seen.locked_until, now)
     return found
+
+
+@dataclass(frozen=True)
+class Beside:
+    """A key's row read in another query's statement (a candidate's sign-in reads its two keys
+    with the lookup of its code: a statement fewer). The throttle table under its own alias,
+    outer-joined on the key given as the bind parameter `param`; `read` takes the row back."""
+
+    param: str
+    table: FromClause
+    on: ColumnElement[bool]
+    columns: tuple[ColumnElement[Any], ...]
+
+    def read(self, row: Row[Any], found: dict[str, KeyState], key: str) -> None:
+        """Add the key's state to `found` if its row exists (none: never failed)."""
+        failures, started, locked = (row._mapping[column.name] for column in self.columns)
+        if failures is not None:
+            found[key] = KeyState(failures, started, locked)
+
+
+def beside(param: str) -> Beside:
+    table = _throttles.alias(f"throttle_{param}")
+    names = ("failures", "window_started_at", "locked_until")
+    columns = tuple(table.c[name].label(f"{param}_{name}") for name in names)
+    return Beside(param, table, table.c.key == bindparam(param), columns)
 
 
 def _spent(row: LoginThrottle, limit: Limit, now: datetime) -> bool:

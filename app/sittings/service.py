@@ -92,8 +92,16 @@ def login_read(
     # A browser without our device cookie is counted with every other such request from its
     # address: dropping the cookie buys no fresh guesses.
     browser, room = _guess_limits(settings, address, device_hash if device_presented else None)
-    keys = throttle.state(db, now, browser.key, room.key)
-    matches = repository.for_login(db, candidate_number.strip(), normalise_code(access_code))
+    found = repository.for_login(
+        db, candidate_number.strip(), normalise_code(access_code), browser.key, room.key
+    )
+    matches = found.matches
+    # The keys came with the lookup; a code that opens nothing reads them alone.
+    keys = (
+        throttle.refuse_locked(now, found.keys)
+        if matches
+        else throttle.state(db, now, browser.key, room.key)
+    )
     # The open sitting's attempt if there is one, else the latest (its status is explained).
     chosen = next(((a, s) for a, s in matches if s.sitting_status == SittingStatus.OPEN), None)
     attempt_id, state = chosen or (matches[0] if matches else (None, None))

@@ -10,9 +10,11 @@ from datetime import timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, event, select, text
 
+from app.auth import throttle
 from app.db import make_sessionmaker, unit_of_work
+from app.errors import Throttled
 from app.journal import service as journal
 from app.journal.models import JournalEntry
 from app.sittings import repository, service, sweeper
@@ -190,3 +192,58 @@ def test_a_returning_sign_in_takes_the_quiet_path_and_is_journalled_as_the_full_
     assert len(full) == 5  # the wrong guess and the sign-in after it
     for db in unit_of_work(make_sessionmaker(fresh), write=False):
         assert journal.verify(db)[1] == []  # every chain still verifies
+
+
+def test_a_sign_ins_lookup_reads_the_throttles_two_keys_in_its_own_statement(
+    live: tuple[FastAPI, dict[str, str], str],  # noqa: F811
+    fresh: Engine,  # noqa: F811
+) -> None:
+    """The code's lookup brings the browser's and the room's throttle rows with it (one
+    statement, not two); a key without a row is absent; a code that opens nothing brings none,
+    and login_read then reads them alone. A locked room refuses even the right code."""
+    app, codes, _ = live
+    settings, now = app.state.settings, app.state.clock.now()
+    factory = make_sessionmaker(fresh)
+    browser, room = service._guess_limits(settings, "10.1.2.3", "d" * 64)
+    for db in unit_of_work(factory, write=True):
+        throttle.fail(db, now, browser)  # one wrong guess: counted, not locked
+    selects: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    event.listen(fresh, "before_cursor_execute", count)
+    try:
+        for db in unit_of_work(factory, write=True):
+            found = repository.for_login(db, "k000", codes["K000"], browser.key, room.key)
+            nothing = repository.for_login(db, "K000", "NOTACODE", browser.key, room.key)
+    finally:
+        event.remove(fresh, "before_cursor_execute", count)
+    assert len(selects) == 2  # one each
+    assert len(found.matches) == 1
+    assert list(found.keys) == [browser.key]  # the room's key has no row yet
+    assert found.keys[browser.key].failures == 1
+    assert found.keys[browser.key].locked_until is None
+    assert nothing.matches == [] and nothing.keys == {}
+
+    for db in unit_of_work(factory, write=True):
+        for _ in range(settings.candidate_address_failures):
+            throttle.count(db, now, room)  # the room's circuit breaker trips
+    for db in unit_of_work(factory, write=True):
+        found = repository.for_login(db, "K000", codes["K000"], browser.key, room.key)
+        assert found.keys[room.key].failures == settings.candidate_address_failures
+        locked_until = found.keys[room.key].locked_until
+        assert locked_until is not None and locked_until > now
+    for code in (codes["K000"], "NOTACODE"):  # refused, whether the code is right or not
+        with pytest.raises(Throttled):
+            for db in unit_of_work(factory, write=True):
+                service.login_read(
+                    db,
+                    settings,
+                    now,
+                    candidate_number="K000",
+                    access_code=code,
+                    address="10.1.2.3",
+                    device="x" * 32,
+                )
