@@ -114,7 +114,13 @@ def create_app(
     async def _redirect(request: Request, exc: Redirect) -> Response:
         return RedirectResponse(exc.path, status_code=303)
 
+    # Starlette tries the routes in order, and FastAPI matches the chosen one twice: the
+    # candidate's routes (every save, flag, sign-in, paper and clock of a sitting) come first.
+    # No route of a later router matches one of theirs (tests/system: every route resolves to
+    # its own endpoint).
     for router in (
+        sittings_router,
+        events.router,
         system_router,
         metrics_router,
         home_router,
@@ -123,8 +129,6 @@ def create_app(
         candidates_router,
         qualifications_router,
         calibration_router,
-        sittings_router,
-        events.router,
         invigilation_router,
         marking_router,
         journal_router,
