@@ -31,6 +31,7 @@ written when due (every 20 s a candidate) and read otherwise; its figure is repo
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -147,11 +148,23 @@ def sign_in_all(
     return people
 
 
+# Each wrk run's saves start their seq here: a run sends far fewer than 10^9 requests.
+_SEQ_BASES = itertools.count(10**9, 10**9)
+
+
 def wrk(server: Server, kind: str, data: Path, args: argparse.Namespace) -> Shot:
     """One wrk run against `server`; with the server's own CPU per request, read from /proc
     before and after: unlike req/s, it hardly depends on what else the machine is doing."""
     base = server.base_url
-    env = {**os.environ, "WRK_KIND": kind, "WRK_DATA": str(data), "WRK_THREADS": str(args.threads)}
+    env = {
+        **os.environ,
+        "WRK_KIND": kind,
+        "WRK_DATA": str(data),
+        "WRK_THREADS": str(args.threads),
+        # Above every seq an earlier run sent (the floor's included: it writes the same rows),
+        # so that every save is applied and journalled, never answered as an older retry.
+        "WRK_SEQ_BASE": str(next(_SEQ_BASES)),
+    }
     command = [
         "wrk",
         f"-t{args.threads}",
