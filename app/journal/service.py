@@ -14,7 +14,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Integer,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app.journal.models import JournalEntry, JournalHead
@@ -84,22 +98,22 @@ _MOVE_HEAD_FROM = _MOVE_HEAD.where(_heads.c.seq == bindparam("prev_seq"))
 # save, flag and sign-in. SQLite has no UPDATE inside WITH: two statements there, as before.
 _ENTRY_COLUMNS = ("chain", "seq", "sitting_id", "at", "actor", "event", "data", "prev_hash", "hash")
 _ENTRY_PARAMS = tuple(f"entry_{name}" for name in _ENTRY_COLUMNS[1:])
+
+
+def _entry_param(name: str) -> BindParameter[Any]:
+    """An entry's column as a parameter: typed (psycopg's dialect casts each: ::INTEGER), and
+    named apart from the move's own "seq" and "hash" (a name shared across a CTE is left
+    without a value). sitting_id's type is its foreign key's, not known to the table until DDL."""
+    kind = Integer() if name == "sitting_id" else _entries.c[name].type
+    return bindparam(f"entry_{name}", type_=kind)
+
+
 _MOVED = _MOVE_HEAD_FROM.returning(_heads.c.chain).cte("moved")
 _MOVE_AND_INSERT = (
     insert(_entries)
     .from_select(
         list(_ENTRY_COLUMNS),
-        select(
-            _MOVED.c.chain,
-            *(
-                # typed (psycopg's dialect casts each: ::INTEGER), and named apart from the move's
-                # own "seq" and "hash" (a name shared across a CTE is left without a value)
-                bindparam(f"entry_{name}", type_=kind)
-                for name in _ENTRY_COLUMNS[1:]
-                # (sitting_id's type is its foreign key's, not known to the table until DDL)
-                for kind in [Integer() if name == "sitting_id" else _entries.c[name].type]
-            ),
-        ),
+        select(_MOVED.c.chain, *(_entry_param(name) for name in _ENTRY_COLUMNS[1:])),
         include_defaults=False,  # every column is given
     )
     .returning(_entries.c.id)
@@ -154,6 +168,83 @@ def append(
     _insert(connection, chain, seq, sitting_id, at, actor, event, data, prev, entry_hash)
     connection.execute(_MOVE_HEAD, {"head": chain, "seq": seq, "hash": entry_hash})
     return entry_hash
+
+
+# PostgreSQL: a write and its entry in ONE statement: `written` is the caller's UPDATE of one
+# row (RETURNING it), the head moves from the seq the caller read only if that UPDATE changed a
+# row, and the entry goes in only if the head moved. A round trip fewer on every save and flag.
+# The move's parameters are named apart from the write's ("seq" is both an answer's and the
+# head's). Built once per write statement.
+_after: dict[Update, Select[Any]] = {}
+_HEAD_MOVE = (
+    update(_heads)
+    .where(_heads.c.chain == bindparam("move_head"), _heads.c.seq == bindparam("move_prev_seq"))
+    .values(seq=bindparam("move_seq"), hash=bindparam("move_hash"))
+)
+
+
+def _after_statement(write: Update) -> Select[Any]:
+    built = _after.get(write)
+    if built is not None:
+        return built
+    written = write.returning(literal_column("1").label("one")).cte("written")
+    moved = _HEAD_MOVE.where(exists(select(written.c.one))).returning(_heads.c.chain).cte("moved")
+    inserted = (
+        insert(_entries)
+        .from_select(
+            list(_ENTRY_COLUMNS),
+            select(moved.c.chain, *(_entry_param(name) for name in _ENTRY_COLUMNS[1:])),
+        )
+        .returning(_entries.c.id)
+        .cte("inserted")
+    )
+    statement: Select[Any] = select(
+        select(func.count()).select_from(written).scalar_subquery().label("written"),
+        select(func.count()).select_from(inserted).scalar_subquery().label("entered"),
+    )
+    _after[write] = statement
+    return statement
+
+
+def append_after(
+    db: Session,
+    write: Update,
+    params: dict[str, Any],
+    chain: str,
+    sitting_id: int | None,
+    at: datetime,
+    actor: str,
+    event: str,
+    data: dict[str, Any],
+    *,
+    head: Head | None = None,
+) -> bool:
+    """Run `write` (an UPDATE of at most one row, built once) and, if it changed a row, append
+    the event to the chain: True then; False, and nothing journalled, when it changed nothing.
+    On PostgreSQL with the head the caller read, one statement; else, or when the head had
+    moved on meanwhile, the write and then `append`."""
+    connection = db.connection()
+    if head is None or connection.dialect.name != "postgresql":
+        if not connection.execute(write, params).rowcount:
+            return False
+        append(db, chain, sitting_id, at, actor, event, data, head=head)
+        return True
+    db.flush()  # as append: anything pending goes first
+    seq, prev = head.seq + 1, head.hash
+    entry_hash = digest(chain, seq, at, actor, event, data, prev)
+    entry = (seq, sitting_id, at, actor, event, data, prev, entry_hash)
+    values = {
+        **params,
+        "move_head": chain,
+        "move_prev_seq": head.seq,
+        "move_seq": seq,
+        "move_hash": entry_hash,
+        **dict(zip(_ENTRY_PARAMS, entry, strict=True)),
+    }
+    written, entered = connection.execute(_after_statement(write), values).one()
+    if written and not entered:  # another append came between: the locking path
+        append(db, chain, sitting_id, at, actor, event, data)
+    return bool(written)
 
 
 def _insert(

@@ -392,10 +392,8 @@ def _store(
     line_id, options = line
     if option_id is not None and option_id not in options:
         raise Invalid(f"{option_id!r} is not an option of question {position}.")
-    if repository.save_answer(db, line_id, option_id, seq, now):
-        data = {"position": position, "option_id": option_id, "seq": seq}
-        chain = journal.attempt_chain(attempt_id)
-        journal.append(db, chain, sitting_id, now, "candidate", "answer_saved", data, head=head)
+    noted = repository.Noted(attempt_id, sitting_id, head)
+    if repository.save_answer(db, line_id, position, option_id, seq, now, noted):
         return now
     # A replay or an older retry: the stored answer's time.
     return repository.saved_at(db, line_id) or now
@@ -429,13 +427,9 @@ def _set_flag(
     flagged: bool,
     head: journal.Head | None = None,
 ) -> None:
-    changed = repository.set_flag(db, attempt_id, position, flagged)
-    if changed is None:
+    noted = repository.Noted(attempt_id, sitting_id, head)
+    if repository.set_flag(db, position, flagged, now, noted) is None:
         raise NotFound(f"There is no question {position} on this paper.")
-    if changed:
-        data = {"position": position, "flagged": flagged}
-        chain = journal.attempt_chain(attempt_id)
-        journal.append(db, chain, sitting_id, now, "candidate", "flagged", data, head=head)
 
 
 # --- the end --------------------------------------------------------------------------------

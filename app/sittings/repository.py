@@ -18,6 +18,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Update,
     and_,
     any_,
     bindparam,
@@ -126,10 +127,44 @@ def saved_at(db: Session, line_id: int) -> datetime | None:
     return db.connection().execute(_SAVED_AT, {"line": line_id}).scalar()
 
 
-def save_answer(db: Session, item_id: int, option_id: str | None, seq: int, now: datetime) -> bool:
-    """Store the answer only if seq is newer than the stored one; True when it was applied."""
-    params = {"line": item_id, "seq": seq, "answer": option_id, "at": now}
-    return bool(db.connection().execute(_SAVE, params).rowcount)
+@dataclass(frozen=True)
+class Noted:
+    """Where a line's change is journalled: the attempt's chain, as its row was read."""
+
+    attempt_id: int
+    sitting_id: int
+    head: Head | None
+
+
+def save_answer(
+    db: Session,
+    line_id: int,
+    position: int,
+    option_id: str | None,
+    seq: int,
+    now: datetime,
+    noted: Noted,
+) -> bool:
+    """Store the answer only if seq is newer than the stored one, journalled (on PostgreSQL in
+    the same statement); True when it was applied, False (nothing written) for an older seq."""
+    params = {"line": line_id, "seq": seq, "answer": option_id, "at": now}
+    data = {"position": position, "option_id": option_id, "seq": seq}
+    return _noted(db, _SAVE, params, noted, now, "answer_saved", data)
+
+
+def _noted(
+    db: Session,
+    write: Update,
+    params: dict[str, Any],
+    noted: Noted,
+    now: datetime,
+    event: str,
+    data: dict[str, Any],
+) -> bool:
+    chain = journal.attempt_chain(noted.attempt_id)
+    return journal.append_after(
+        db, write, params, chain, noted.sitting_id, now, "candidate", event, data, head=noted.head
+    )
 
 
 # A flag changes only when it differs: `rowcount` says whether it did (one statement).
@@ -147,14 +182,14 @@ _LINE_EXISTS = select(_lines.c.id).where(
 )
 
 
-def set_flag(db: Session, attempt_id: int, position: int, flagged: bool) -> bool | None:
-    """Set one line's flag: True if it changed, False if it was so already, None if the paper
-    has no such position."""
-    params = {"attempt": attempt_id, "at_position": position, "flag": flagged}
-    connection = db.connection()
-    if connection.execute(_FLAG, params).rowcount:
+def set_flag(db: Session, position: int, flagged: bool, now: datetime, noted: Noted) -> bool | None:
+    """Set one line's flag, journalled (on PostgreSQL in the same statement): True if it
+    changed, False if it was so already, None if the paper has no such position."""
+    params = {"attempt": noted.attempt_id, "at_position": position, "flag": flagged}
+    data = {"position": position, "flagged": flagged}
+    if _noted(db, _FLAG, params, noted, now, "flagged", data):
         return True
-    return None if connection.execute(_LINE_EXISTS, params).first() is None else False
+    return None if db.connection().execute(_LINE_EXISTS, params).first() is None else False
 
 
 _attempts: Table = Attempt.__table__  # type: ignore[assignment]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from app.journal import service as journal
-from app.journal.models import JournalEntry
+from app.journal.models import JournalEntry, JournalHead
 from tests.sittings.conftest import Room, code
 
 
@@ -154,4 +154,36 @@ def test_an_append_given_a_stale_head_reads_the_head_under_its_lock_instead(db: 
         (3, "three", second),
     ]
     assert entries[-1].hash == third
+    db.rollback()
+
+
+def test_a_write_and_its_entry_go_together_or_not_at_all(db: Session) -> None:
+    """append_after: the entry is appended only when the write changed a row (on PostgreSQL
+    in the write's own statement), from the head the caller read, or, if another append came
+    between, from the head read under its lock; a write that changes nothing journals nothing."""
+    at = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    chain, other = "attempt:999998", "attempt:999997"
+    journal.append(db, other, None, at, "test", "other", {})  # the row the writes change
+    first = journal.append(db, chain, None, at, "test", "one", {})
+    write = (
+        update(JournalHead.__table__)
+        .where(JournalHead.__table__.c.chain == bindparam("target"))
+        .values(hash=bindparam("new_hash"))
+    )
+    fresh = journal.Head(1, first)
+
+    def after(target: str, label: str, head: journal.Head) -> bool:
+        params = {"target": target, "new_hash": label * 64}
+        return journal.append_after(
+            db, write, params, chain, None, at, "test", label, {}, head=head
+        )
+
+    assert after(other, "a", fresh) is True  # the head as read: used
+    assert after(other, "b", fresh) is True  # stale: the locking path
+    assert after("attempt:nowhere", "c", fresh) is False  # changed nothing: nothing journalled
+    head = db.scalar(select(JournalHead).where(JournalHead.chain == other))
+    assert head is not None and head.hash == "b" * 64
+    entries = journal.chain_entries(db, chain)
+    assert [(e.seq, e.event) for e in entries] == [(1, "one"), (2, "a"), (3, "b")]
+    assert [e.prev_hash for e in entries[1:]] == [e.hash for e in entries[:-1]]
     db.rollback()
