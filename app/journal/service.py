@@ -206,45 +206,51 @@ def _after_statement(write: Update) -> Select[Any]:
     return statement
 
 
+@dataclass(frozen=True)
+class Entry:
+    """An event to append to a chain (append_after's; append takes the same as arguments)."""
+
+    chain: str
+    sitting_id: int | None
+    at: datetime
+    actor: str
+    event: str
+    data: dict[str, Any]
+
+
 def append_after(
-    db: Session,
-    write: Update,
-    params: dict[str, Any],
-    chain: str,
-    sitting_id: int | None,
-    at: datetime,
-    actor: str,
-    event: str,
-    data: dict[str, Any],
-    *,
-    head: Head | None = None,
+    db: Session, write: Update, params: dict[str, Any], entry: Entry, *, head: Head | None
 ) -> bool:
     """Run `write` (an UPDATE of at most one row, built once) and, if it changed a row, append
-    the event to the chain: True then; False, and nothing journalled, when it changed nothing.
+    `entry` to its chain: True then; False, and nothing journalled, when it changed nothing.
     On PostgreSQL with the head the caller read, one statement; else, or when the head had
     moved on meanwhile, the write and then `append`."""
     connection = db.connection()
     if head is None or connection.dialect.name != "postgresql":
         if not connection.execute(write, params).rowcount:
             return False
-        append(db, chain, sitting_id, at, actor, event, data, head=head)
+        append(db, *_arguments(entry), head=head)
         return True
     db.flush()  # as append: anything pending goes first
     seq, prev = head.seq + 1, head.hash
-    entry_hash = digest(chain, seq, at, actor, event, data, prev)
-    entry = (seq, sitting_id, at, actor, event, data, prev, entry_hash)
+    entry_hash = digest(entry.chain, seq, entry.at, entry.actor, entry.event, entry.data, prev)
+    row = (seq, entry.sitting_id, entry.at, entry.actor, entry.event, entry.data, prev, entry_hash)
     values = {
         **params,
-        "move_head": chain,
+        "move_head": entry.chain,
         "move_prev_seq": head.seq,
         "move_seq": seq,
         "move_hash": entry_hash,
-        **dict(zip(_ENTRY_PARAMS, entry, strict=True)),
+        **dict(zip(_ENTRY_PARAMS, row, strict=True)),
     }
     written, entered = connection.execute(_after_statement(write), values).one()
     if written and not entered:  # another append came between: the locking path
-        append(db, chain, sitting_id, at, actor, event, data)
+        append(db, *_arguments(entry))
     return bool(written)
+
+
+def _arguments(entry: Entry) -> tuple[str, int | None, datetime, str, str, dict[str, Any]]:
+    return entry.chain, entry.sitting_id, entry.at, entry.actor, entry.event, entry.data
 
 
 def _insert(

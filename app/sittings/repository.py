@@ -162,9 +162,8 @@ def _noted(
     data: dict[str, Any],
 ) -> bool:
     chain = journal.attempt_chain(noted.attempt_id)
-    return journal.append_after(
-        db, write, params, chain, noted.sitting_id, now, "candidate", event, data, head=noted.head
-    )
+    entry = journal.Entry(chain, noted.sitting_id, now, "candidate", event, data)
+    return journal.append_after(db, write, params, entry, head=noted.head)
 
 
 # A flag changes only when it differs: `rowcount` says whether it did (one statement).

@@ -174,9 +174,8 @@ def test_a_write_and_its_entry_go_together_or_not_at_all(db: Session) -> None:
 
     def after(target: str, label: str, head: journal.Head) -> bool:
         params = {"target": target, "new_hash": label * 64}
-        return journal.append_after(
-            db, write, params, chain, None, at, "test", label, {}, head=head
-        )
+        entry = journal.Entry(chain, None, at, "test", label, {})
+        return journal.append_after(db, write, params, entry, head=head)
 
     assert after(other, "a", fresh) is True  # the head as read: used
     assert after(other, "b", fresh) is True  # stale: the locking path
