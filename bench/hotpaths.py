@@ -248,6 +248,17 @@ def page_steady_state(
     return 1000 * max(0.0, busy - idle) / len(people) * (30 / seconds), frames
 
 
+def clear_flags(url: str) -> None:
+    """Every flag down before a run of flags, so that each of its requests changes one (a run
+    that set them as the last had left them would measure a no-op, not a flag)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE paper_items SET flagged = false WHERE flagged"))
+    engine.dispose()
+
+
 def backends(url: str) -> str:
     """PostgreSQL: the connections open to the benchmark's database now, and how many were
     ever opened to it (pg_stat_database.sessions): a pool that churns opens new ones."""
@@ -306,6 +317,8 @@ def run_backend(
             ):
                 sides = [(bare, floor_kind, pair.floor), (product, kind, pair.product)]
                 for server, k, shots in sides if run % 2 == 0 else sides[::-1]:
+                    if k == "flag":
+                        clear_flags(url)
                     shots.append(wrk(server, k, data, args))
                 f, p = pair.floor[-1], pair.product[-1]
                 print(

@@ -49,7 +49,10 @@ function request()
     local body = '{"option_id":"' .. opts[(seq % #opts) + 1] .. '","seq":' .. seq .. '}'
     return wrk.format("PUT", "/floor/answers/" .. p.lines[pos], headers_for(p, true), body)
   elseif kind == "flag" then
-    local body = '{"flagged":' .. ((round % 2 == 0) and "true" or "false") .. '}'
+    -- Every flag starts false (bench/hotpaths.py clears them before each run); each pass over
+    -- the paper sets the opposite of the last, so every request changes a flag and is journalled
+    local pass = math.floor(round / p.npos)
+    local body = '{"flagged":' .. ((pass % 2 == 0) and "true" or "false") .. '}'
     return wrk.format("PUT", "/api/v1/attempt/flags/" .. pos, headers_for(p, true), body)
   elseif kind == "clock" then
     local h = headers_for(p, false)
