@@ -164,6 +164,7 @@ def wrk(server: Server, kind: str, data: Path, args: argparse.Namespace) -> Shot
         # Above every seq an earlier run sent (the floor's included: it writes the same rows),
         # so that every save is applied and journalled, never answered as an older retry.
         "WRK_SEQ_BASE": str(next(_SEQ_BASES)),
+        "WRK_DELAY_MS": str(args.delay_ms),
     }
     command = [
         "wrk",
@@ -429,6 +430,14 @@ def main() -> None:
         help="how long to hold every candidate's event stream open (0: skip); a multiple of"
         " the page's resync period (EXAMHALL_PAGE_RESYNC_SECONDS, 30 s), or the count of resync"
         " frames in the window decides the figure",
+    )
+    parser.add_argument(
+        "--delay-ms",
+        type=int,
+        default=0,
+        help="each connection waits this long before each request: the CPU a request costs at"
+        " about connections x 1000 / delay requests/s, a sitting's rate, not at saturation"
+        " (the req/s ratios then mean nothing; the CPU columns do)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")

@@ -34,6 +34,15 @@ local function headers_for(p, json)
   return h
 end
 
+-- WRK_DELAY_MS: each connection waits this long before each request (wrk's delay hook), to
+-- measure a request's CPU at a sitting's rate rather than at saturation (--delay-ms)
+local pause = tonumber(os.getenv("WRK_DELAY_MS") or "")
+if pause and pause > 0 then
+  function delay()
+    return pause
+  end
+end
+
 function request()
   n = n + 1
   local p = mine[(n % #mine) + 1]
