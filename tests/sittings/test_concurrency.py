@@ -14,7 +14,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text, update
-from sqlalchemy.engine import make_url
 
 from app.auth import tokens
 from app.candidates import service as candidates
@@ -25,7 +24,7 @@ from app.main import create_app
 from app.marking.models import Result
 from app.migrate import upgrade
 from app.sittings import scheduling
-from tests.conftest import POSTGRES_URL, make_settings, missing
+from tests.conftest import make_settings, postgres_database
 from tests.factories import PASSWORD
 from tests.sittings.conftest import load_units
 
@@ -35,21 +34,13 @@ N = 12
 @pytest.fixture
 def fresh(backend: str, tmp_path: Path) -> Iterator[Engine]:
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    else:
-        if not POSTGRES_URL:
-            missing("PostgreSQL", "set EXAMHALL_TEST_POSTGRES_URL")
-        base = make_url(POSTGRES_URL)
-        name = f"{base.database}_fresh"
-        admin = make_engine(
-            base.set(database="postgres").render_as_string(hide_password=False),
-            isolation_level="AUTOCOMMIT",
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = base.set(database=name).render_as_string(hide_password=False)
+        yield from _migrated(f"sqlite:///{tmp_path / 'fresh.db'}")
+        return
+    with postgres_database("fresh") as url:
+        yield from _migrated(url)
+
+
+def _migrated(url: str) -> Iterator[Engine]:
     upgrade(url)
     engine = make_engine(url)
     yield engine

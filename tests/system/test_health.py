@@ -1,11 +1,16 @@
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Engine, event, text
 
 from app.clock import MovableClock
 from app.db import make_engine
 from app.main import create_app
-from app.migrate import head_revision
-from tests.conftest import make_settings
+from app.migrate import alembic_config, head_revision, revision_on, upgrade
+from tests.conftest import make_settings, postgres_database
 
 
 def test_healthz_says_the_process_is_up(client: TestClient) -> None:
@@ -65,3 +70,47 @@ def test_home_page_links_to_both_entrances(client: TestClient) -> None:
     assert response.status_code == 200
     assert 'href="/exam"' in response.text and 'href="/invigilate"' in response.text
     assert 'class="skip-link" href="#main"' in response.text
+
+
+@pytest.fixture
+def empty(backend: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database with nothing in it, on each backend."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    with postgres_database("empty") as url:
+        yield url
+
+
+def test_the_schemas_revision_is_one_select_and_alembic_tells_the_rest(
+    engine: Engine, empty: str
+) -> None:
+    """/readyz reads the revision on every balancer check: one statement at head; no table
+    yet is None (the connection still usable afterwards, PostgreSQL's included), and a schema
+    behind the head reads as the revision it is at."""
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with engine.connect() as conn:
+            assert revision_on(conn) == head_revision()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len([s for s in statements if "alembic_version" in s]) == 1
+
+    fresh = make_engine(empty)
+    try:
+        with fresh.connect() as conn:
+            assert revision_on(conn) is None
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+        script = ScriptDirectory.from_config(alembic_config(empty))
+        head = script.get_revision(head_revision())
+        assert head is not None and isinstance(head.down_revision, str)
+        upgrade(empty, head.down_revision)
+        with fresh.connect() as conn:
+            assert revision_on(conn) == head.down_revision
+    finally:
+        fresh.dispose()
