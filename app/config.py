@@ -47,7 +47,7 @@ class Settings(BaseSettings):
 
     # Every open exam page is sent its state this often, changed or not (a change goes at once):
     # it keeps each page's countdown true to the server's clock without a request.
-    page_resync_seconds: int = Field(default=30, ge=1, le=300)
+    page_resync_seconds: int = Field(default=50, ge=1, le=300)
     # The garbage collector's youngest generation is collected after this many allocations
     # (0: Python's own 700). A worker allocates thousands of objects a request; at 700, live
     # requests' objects are promoted and then die old, which full collections pay for.

@@ -46,6 +46,7 @@ import httpx2 as httpx
 from _common import (
     BENCH,
     Server,
+    cpu_seconds_between,
     drop_postgres,
     floor,
     fresh_postgres,
@@ -220,17 +221,17 @@ async def _hold_streams(
             opened.set()
         writer.close()
 
-    idle_before = server.cpu_seconds()
+    idle_before = server.cpu_ns_by_thread()
     await asyncio.sleep(seconds)
-    idle = server.cpu_seconds() - idle_before
+    idle = cpu_seconds_between(idle_before, server.cpu_ns_by_thread())
     stop = asyncio.Event()
     opened = [asyncio.Event() for _ in people]
     tasks = [asyncio.create_task(page(p, o, stop)) for p, o in zip(people, opened, strict=True)]
     await asyncio.wait_for(asyncio.gather(*(o.wait() for o in opened)), 60)
     await asyncio.sleep(2)  # the opening writes done; the loop in its steady state
-    frames, before = 0, server.cpu_seconds()
+    frames, before = 0, server.cpu_ns_by_thread()
     await asyncio.sleep(seconds)
-    busy = server.cpu_seconds() - before
+    busy = cpu_seconds_between(before, server.cpu_ns_by_thread())
     stop.set()
     for task in tasks:
         task.cancel()
@@ -298,10 +299,12 @@ class Page:
 def run_backend(
     label: str, url: str, work: Path, args: argparse.Namespace
 ) -> tuple[list[Pair], Page]:
-    seeded = seed(url, work, units=[UNIT], candidates=args.candidates, sessions=1)
+    pages = args.page_candidates if args.page_seconds > 0 else 0
+    seeded = seed(url, work, units=[UNIT], candidates=max(args.candidates, pages), sessions=1)
     pairs = [Pair(name) for name, _, _ in PAIRS if name in args.only]
     with serve(url, work) as product, floor(url, work) as bare:
-        people = sign_in_all(product.base_url, seeded.candidates(), url)
+        everyone = sign_in_all(product.base_url, seeded.candidates(), url)
+        people = everyone[: args.candidates]
         data = work / "people.lua"
         lua_data(data, people)
         print(
@@ -334,9 +337,12 @@ def run_backend(
             print(f"PostgreSQL after the runs: {backends(url)}", flush=True)
         page = Page()
         if args.page_seconds > 0:
-            print(f"page: {len(people)} event streams held {args.page_seconds} s", flush=True)
-            page.cpu_ms_per_30s, page.frames = page_steady_state(product, people, args.page_seconds)
-            page.pages = len(people)
+            open_pages = everyone[:pages]
+            print(f"page: {len(open_pages)} event streams held {args.page_seconds} s", flush=True)
+            page.cpu_ms_per_30s, page.frames = page_steady_state(
+                product, open_pages, args.page_seconds
+            )
+            page.pages = len(open_pages)
             print(
                 f"  page steady state: {page.cpu_ms_per_30s:.2f} ms CPU per page per 30 s,"
                 f" {page.frames} frames (load {load_average()})",
@@ -426,10 +432,17 @@ def main() -> None:
     parser.add_argument(
         "--page-seconds",
         type=float,
-        default=60,
+        default=100,
         help="how long to hold every candidate's event stream open (0: skip); a multiple of"
-        " the page's resync period (EXAMHALL_PAGE_RESYNC_SECONDS, 30 s), or the count of resync"
+        " the page's resync period (EXAMHALL_PAGE_RESYNC_SECONDS, 50 s), or the count of resync"
         " frames in the window decides the figure",
+    )
+    parser.add_argument(
+        "--page-candidates",
+        type=int,
+        default=1024,
+        help="open exam pages for the page's steady state (more pages, a larger signal than the"
+        " sweeper's and the machine's noise)",
     )
     parser.add_argument(
         "--delay-ms",

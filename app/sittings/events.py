@@ -38,9 +38,9 @@ router = APIRouter(prefix="/api/v1", tags=["candidate"])
 POLL_SECONDS = 1.0  # how soon a change reaches the page (plus the page's own handling)
 PRESENCE_SECONDS = 15.0  # well inside devices.DISCONNECTED_AFTER (45 s)
 # A comment line when a page has been sent nothing this long: inside a proxy's idle timeout
-# (nginx's proxy_read_timeout is 60 s, see the README) whatever the resync period; with the
-# default 30-s resync it is never needed, and an extra write per page per 30 s is not spent.
-KEEPALIVE_SECONDS = 40.0
+# (nginx's proxy_read_timeout is 60 s, see the README) whatever the resync period; longer than
+# the default resync (50 s), so that it is never needed then, and no extra write is spent.
+KEEPALIVE_SECONDS = 55.0
 RETRY_MS = 2000  # EventSource reconnects this soon after a dropped stream
 
 
@@ -78,7 +78,9 @@ class Subscriber:
     attempt_id: int
     device_hash: str | None
     admission: int
-    queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    # (frame, the admission it was built under): a stream compares the admission without
+    # parsing the frame again
+    queue: asyncio.Queue[tuple[str, int]] = field(default_factory=asyncio.Queue)
 
 
 class RoomEvents:
@@ -99,7 +101,7 @@ class RoomEvents:
         # Every page is sent its state again each resync_every polls, changed or not: the page
         # counts down from its last frame by its own monotonic clock (performance.now()), and
         # this keeps it true to the server's clock without a request (settings:
-        # page_resync_seconds, 30 by default: a resync frame is most of an open page's cost,
+        # page_resync_seconds, 50 by default: a resync frame is most of an open page's cost,
         # bench/hotpaths.py's page steady state; a change is sent at once whatever this is).
         resync = app.state.settings.page_resync_seconds
         self.resync_every = max(1, round(resync / POLL_SECONDS))
@@ -136,22 +138,22 @@ class RoomEvents:
             since_presence += POLL_SECONDS
             try:
                 frames = await run_in_threadpool(self.poll)
-                for attempt_id, text in frames.items():
+                for attempt_id, sent in frames.items():
                     for sub in list(self.subscribers.get(attempt_id, ())):
-                        sub.queue.put_nowait(text)
+                        sub.queue.put_nowait(sent)
                 if since_presence >= PRESENCE_SECONDS:
                     since_presence = 0.0
                     await run_in_threadpool(self.present)
             except Exception:  # a busy database: try again at the next tick
                 log.exception("room events poll failed")
 
-    def poll(self) -> dict[int, str]:
+    def poll(self) -> dict[int, tuple[str, int]]:
         """One query for every attempt with an open page; a frame for each one that changed,
         and every resync_every polls for every page, so each clock stays true."""
         self.polls += 1
         resync = self.polls % self.resync_every == 0
         now = self.app.state.clock.now()
-        out: dict[int, str] = {}
+        out: dict[int, tuple[str, int]] = {}
         with transaction(self.app.state.sessionmaker, write=False) as db:
             if resync:
                 rows = repository.page_states(db, list(self.subscribers))
@@ -173,7 +175,7 @@ class RoomEvents:
             if self.seen.get(row.id) == print_ and not resync:
                 continue
             self.seen[row.id] = print_
-            out[row.id] = frame("state", state_of(row, now))
+            out[row.id] = (frame("state", state_of(row, now)), row.admission)
         return out
 
     def present(self) -> None:
@@ -238,10 +240,10 @@ async def attempt_events(request: Request) -> StreamingResponse:
             while True:
                 try:
                     async with asyncio.timeout(KEEPALIVE_SECONDS):  # no task per frame
-                        text = await sub.queue.get()
+                        text, admission = await sub.queue.get()
                 except TimeoutError:
-                    text = ": keepalive\n\n"
-                if text.startswith("event: state") and _moved(text, sub):
+                    text, admission = ": keepalive\n\n", sub.admission
+                if admission > sub.admission:  # the paper was given to a later sign-in
                     yield frame("moved", {})
                     return
                 yield text
@@ -253,13 +255,6 @@ async def attempt_events(request: Request) -> StreamingResponse:
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
-
-
-def _moved(text: str, sub: Subscriber) -> bool:
-    """Whether the admission this stream was opened under has been superseded."""
-    data = json.loads(text.split("data: ", 1)[1])
-    admission = data.get("admission")
-    return isinstance(admission, int) and admission > sub.admission
 
 
 async def close_all(app: FastAPI) -> None:

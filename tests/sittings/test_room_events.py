@@ -48,8 +48,10 @@ def test_a_frame_goes_only_to_the_page_whose_state_changed(room: Room) -> None:
     assert room.act(staff, session["id"], "candidates/N001/pause").status_code == 200
     frames = hub.poll()
     assert list(frames) == [attempt_ids[0]]
-    data = json.loads(frames[attempt_ids[0]].split("data: ", 1)[1])
+    text, admission = frames[attempt_ids[0]]
+    data = json.loads(text.split("data: ", 1)[1])
     assert data["status"] == "paused"
+    assert admission == data["admission"]  # a stream compares it without parsing the frame
     assert hub.poll() == {}  # told once
 
     hub.polls = hub.resync_every - 1  # the next poll resyncs every clock
