@@ -116,8 +116,8 @@ def create_app(
 
     # Starlette tries the routes in order, and FastAPI matches the chosen one twice: the
     # candidate's routes (every save, flag, sign-in, paper and clock of a sitting) come first.
-    # No route of a later router matches one of theirs (tests/system: every route resolves to
-    # its own endpoint).
+    # No route of a later router matches one of theirs (tests/system/test_routes.py: no route
+    # is shadowed by an earlier one).
     for router in (
         sittings_router,
         events.router,
