@@ -7,10 +7,11 @@
 Per backend, in ONE run: `examhall serve` (the product as shipped: one worker, uvloop +
 httptools, its JSON access log on) and bench/floor.py (a bare FastAPI app doing one write with
 the same durability, or one read, or nothing) start side by side on the same fresh database;
-256 candidates sign in (1,024 for the page's steady state); then, --runs times, each pair below is driven by `wrk -t2 -c64` for
---duration seconds, floor and product back to back (the order alternating between runs), with
-the load average written beside every run. Reported: the median req/s and p99 of each side over
-the runs, the ratio of the medians, and verdicts against the issue's targets:
+256 candidates sign in (1,024 for the page's steady state); then, --runs times, each pair
+below is driven by `wrk -t2 -c64` for --duration seconds, floor and product back to back (the
+order alternating between runs), with the load average written beside every run. Reported:
+the median req/s and p99 of each side over the runs, the ratio of the medians, and verdicts
+against the issue's targets:
 
     product path                        floor
     PUT  /api/v1/attempt/answers/{n}    PUT /floor/answers/{line}   (one UPDATE, committed)
