@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
@@ -80,13 +80,13 @@ def due(db: Session, now: datetime, limit: int) -> list[WebhookDelivery]:
     )
 
 
-def any_due(db: Session, now: datetime) -> bool:
-    return bool(
-        db.scalar(
-            select(
-                exists().where(
-                    WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now
-                )
-            )
-        )
+# Built once: every worker's delivery loop asks it each round, most often of an empty queue.
+_ANY_DUE = select(
+    exists().where(
+        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= bindparam("now")
     )
+)
+
+
+def any_due(db: Session, now: datetime) -> bool:
+    return bool(db.scalar(_ANY_DUE, {"now": now}))
