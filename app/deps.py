@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -11,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.clock import Clock
 from app.config import Settings
-from app.db import read_then_write, transaction, unit_of_work
+from app.db import Bare, bare_then_full, read_then_write, transaction, unit_of_work
 
 T = TypeVar("T")
 
@@ -53,6 +54,13 @@ class Database:
         app.db.read_then_write): on SQLite, a heartbeat that changes nothing takes no lock."""
         return await run_in_threadpool(read_then_write, self.factory, read, write)
 
+    async def write_quiet(
+        self, quiet: Callable[[Bare], T | None], full: Callable[[Session], T]
+    ) -> T:
+        """`quiet` on a bare connection, or, when it returns None, `full` in a Session of its
+        own (app.db.bare_then_full): both in write transactions, one thread hop."""
+        return await run_in_threadpool(bare_then_full, self.factory, quiet, full)
+
     def _write(self, work: Callable[[Session], T]) -> T:
         with transaction(self.factory) as db:
             return work(db)
@@ -62,13 +70,43 @@ async def get_database(request: Request) -> Database:
     return Database(request.app.state.sessionmaker)
 
 
-async def client_address(request: Request) -> str:
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a hot path takes of the app, as ONE dependency: FastAPI solves every dependency
+    of a route, and every one of theirs, on each request (a `SettingsDep`, a `ClockDep` and a
+    `DatabaseDep` were three solves a save), so the candidate's routes ask for this instead
+    (app.sittings.deps.CandidateDep)."""
+
+    settings: Settings
+    clock: Clock
+    database: Database
+
+
+def call_of(request: Request) -> Call:
+    """Read from the app's state on each request: tests swap its settings and sessionmaker."""
+    state = request.app.state
+    return Call(state.settings, state.clock, Database(state.sessionmaker))
+
+
+async def get_call(request: Request) -> Call:
+    return call_of(request)
+
+
+def address_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def user_agent(request: Request) -> str:
+def user_agent_of(request: Request) -> str:
     """What the browser says it is, for the journal's record of sign-ins."""
     return request.headers.get("user-agent", "")[:200]
+
+
+async def client_address(request: Request) -> str:
+    return address_of(request)
+
+
+async def user_agent(request: Request) -> str:
+    return user_agent_of(request)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
@@ -78,3 +116,4 @@ DbDep = Annotated[Session, Depends(get_db, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 AddressDep = Annotated[str, Depends(client_address)]
 UserAgentDep = Annotated[str, Depends(user_agent)]
+CallDep = Annotated[Call, Depends(get_call)]

@@ -102,7 +102,13 @@ def example(status: int, path: str = "/api/v1/...") -> dict[str, Any]:
 
 
 # The dependencies that authenticate a caller (app.auth.deps, app.sittings.deps).
-AUTHENTICATING = {"dependency", "current_staff", "candidate_ticket", "bearer_or_staff"}
+AUTHENTICATING = {
+    "dependency",
+    "current_staff",
+    "candidate_ticket",
+    "candidate_call",
+    "bearer_or_staff",
+}
 
 
 def statuses_for(route: Any) -> list[int]:

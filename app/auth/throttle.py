@@ -38,6 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.auth.models import LoginThrottle
+from app.db import Work
 from app.errors import Throttled
 
 
@@ -115,7 +116,7 @@ def _state_of(count: int) -> Select[tuple[str, int, datetime, datetime | None]]:
     return select(*columns, _throttles.c.locked_until).where(_throttles.c.key.in_(wanted))
 
 
-def state(db: Session, now: datetime, *keys: str) -> dict[str, KeyState]:
+def state(db: Work, now: datetime, *keys: str) -> dict[str, KeyState]:
     """Refuse (429) while any of these keys is locked; else the keys' rows that exist, read
     without locking anything (one query, no write)."""
     found: dict[str, KeyState] = {}

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from app.db import Work
 from app.journal.models import JournalEntry, JournalHead
 
 GENESIS = "0" * 64
@@ -71,8 +72,10 @@ def digest(
     return hashlib.sha256((prev + content).encode()).hexdigest()
 
 
-def open_chain(db: Session, chain: str, sitting_id: int | None) -> None:
-    db.add(JournalHead(chain=chain, sitting_id=sitting_id, seq=0, hash=GENESIS))
+def open_chain(db: Work, chain: str, sitting_id: int | None) -> None:
+    db.flush()  # the sitting's row first: the head refers to it
+    values = {"chain": chain, "sitting_id": sitting_id, "seq": 0, "hash": GENESIS}
+    db.connection().execute(_OPEN_CHAIN, values)
 
 
 # Built once: on every autosave, statement construction and cache keys would cost more than
@@ -85,6 +88,7 @@ _LOCK_HEAD = (
     .with_for_update()
 )
 _INSERT_ENTRY = insert(_entries)
+_OPEN_CHAIN = insert(_heads)
 _MOVE_HEAD = (
     update(_heads)
     .where(_heads.c.chain == bindparam("head"))
@@ -129,7 +133,7 @@ class Head:
 
 
 def append(
-    db: Session,
+    db: Work,
     chain: str,
     sitting_id: int | None,
     at: datetime,
@@ -219,7 +223,7 @@ class Entry:
 
 
 def append_after(
-    db: Session, write: Update, params: dict[str, Any], entry: Entry, *, head: Head | None
+    db: Work, write: Update, params: dict[str, Any], entry: Entry, *, head: Head | None
 ) -> bool:
     """Run `write` (an UPDATE of at most one row, built once) and, if it changed a row, append
     `entry` to its chain: True then; False, and nothing journalled, when it changed nothing.

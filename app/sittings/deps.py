@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.auth import cookies
-from app.deps import ClockDep, DbDep, SettingsDep
+from app.config import Settings
+from app.deps import Call, ClockDep, DbDep, SettingsDep, call_of
 from app.errors import AppError, Forbidden, Unauthorized
 from app.sittings import devices, lifecycle, service, tickets
 from app.sittings.models import Attempt
@@ -21,7 +22,8 @@ from app.web import Redirect
 WARM_HEADER = "x-examhall-warm"
 
 
-async def candidate_ticket(request: Request, settings: SettingsDep) -> tickets.Ticket:
+def ticket_of(request: Request, settings: Settings) -> tickets.Ticket:
+    """The signed-in candidate's ticket, with its CSRF token checked; 401 or 403 otherwise."""
     ticket = tickets.read(request, settings)
     if ticket is None:
         if cookies.read(request, settings, cookies.STAFF) or request.headers.get("authorization"):
@@ -34,7 +36,28 @@ async def candidate_ticket(request: Request, settings: SettingsDep) -> tickets.T
     return ticket
 
 
+async def candidate_ticket(request: Request, settings: SettingsDep) -> tickets.Ticket:
+    return ticket_of(request, settings)
+
+
 TicketDep = Annotated[tickets.Ticket, Depends(candidate_ticket)]
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateCall:
+    """A candidate's request on a hot path (save, flag, paper, clock): the ticket, and the
+    app's clock and database, resolved as one dependency (see app.deps.Call)."""
+
+    ticket: tickets.Ticket
+    call: Call
+
+
+async def candidate_call(request: Request) -> CandidateCall:
+    call = call_of(request)
+    return CandidateCall(ticket_of(request, call.settings), call)
+
+
+CandidateDep = Annotated[CandidateCall, Depends(candidate_call)]
 
 
 def current_attempt(ticket: TicketDep, db: DbDep, clock: ClockDep) -> Attempt:

@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.db import transaction
 from app.sittings import devices, repository, service, tickets, timing
-from app.sittings.deps import candidate_ticket
+from app.sittings.deps import ticket_of
 
 log = logging.getLogger("examhall.events")
 router = APIRouter(prefix="/api/v1", tags=["candidate"])
@@ -228,7 +228,7 @@ async def attempt_events(request: Request) -> StreamingResponse:
     when the paper has moved to another device. The open stream is the page's presence."""
     app = request.app
     # The candidate's own check: 401 without a sign-in, 403 for another kind of caller.
-    ticket = await candidate_ticket(request, app.state.settings)
+    ticket = ticket_of(request, app.state.settings)
     first, fingerprint = await run_in_threadpool(_open, app, ticket)
     sub = Subscriber(ticket.attempt_id, ticket.device_hash, ticket.admission)
     events = hub(app)

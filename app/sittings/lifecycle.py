@@ -27,6 +27,7 @@ from typing import Any, NewType
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
+from app.db import Work
 from app.errors import Conflict, Invalid, NotFound
 from app.journal import service as journal
 from app.marking import service as marking
@@ -89,7 +90,7 @@ def record(
 
 
 def record_on(
-    db: Session,
+    db: Work,
     attempt_id: int,
     sitting_id: int,
     now: datetime,
@@ -337,7 +338,7 @@ def save(
 
 
 def save_quiet(
-    db: Session,
+    db: Work,
     attempt_id: int,
     admission: int,
     now: datetime,
@@ -365,6 +366,7 @@ def _quiet(
     anything first (see save_quiet)."""
     return not (
         state is None
+        or state.head is None  # a chain to open: the ORM's work (journal.open_chain)
         or state.status != S.IN_PROGRESS
         or admission < state.admission
         or timing.expired(state, now, grace)
@@ -374,7 +376,7 @@ def _quiet(
 
 
 def _store(
-    db: Session,
+    db: Work,
     attempt_id: int,
     sitting_id: int,
     now: datetime,
@@ -406,7 +408,7 @@ def flag(db: Session, attempt: Locked, now: datetime, *, position: int, flagged:
 
 
 def flag_quiet(
-    db: Session, attempt_id: int, admission: int, now: datetime, *, position: int, flagged: bool
+    db: Work, attempt_id: int, admission: int, now: datetime, *, position: int, flagged: bool
 ) -> bool:
     """`flag` on the attempt's row as plain columns, as save_quiet: False, nothing done, when
     the caller must take the full path."""
@@ -419,7 +421,7 @@ def flag_quiet(
 
 
 def _set_flag(
-    db: Session,
+    db: Work,
     attempt_id: int,
     sitting_id: int,
     now: datetime,

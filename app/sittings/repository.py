@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from app.auth import throttle
 from app.banks.models import ItemMedia, ItemVersion
 from app.candidates.models import Candidate
-from app.db import UTCDateTime
+from app.db import UTCDateTime, Work
 from app.journal import service as journal
 from app.journal.models import JournalHead
 from app.journal.service import Head
@@ -123,7 +123,7 @@ def line_to_save(db: Session, attempt_id: int, position: int) -> tuple[int, list
     return None if row is None else (row.id, row.option_order)
 
 
-def saved_at(db: Session, line_id: int) -> datetime | None:
+def saved_at(db: Work, line_id: int) -> datetime | None:
     return db.connection().execute(_SAVED_AT, {"line": line_id}).scalar()
 
 
@@ -137,7 +137,7 @@ class Noted:
 
 
 def save_answer(
-    db: Session,
+    db: Work,
     line_id: int,
     position: int,
     option_id: str | None,
@@ -153,7 +153,7 @@ def save_answer(
 
 
 def _noted(
-    db: Session,
+    db: Work,
     write: Update,
     params: dict[str, Any],
     noted: Noted,
@@ -181,7 +181,7 @@ _LINE_EXISTS = select(_lines.c.id).where(
 )
 
 
-def set_flag(db: Session, position: int, flagged: bool, now: datetime, noted: Noted) -> bool | None:
+def set_flag(db: Work, position: int, flagged: bool, now: datetime, noted: Noted) -> bool | None:
     """Set one line's flag, journalled (on PostgreSQL in the same statement): True if it
     changed, False if it was so already, None if the paper has no such position."""
     params = {"attempt": noted.attempt_id, "at_position": position, "flag": flagged}
@@ -308,19 +308,19 @@ def _values(row: Row[Any]) -> dict[str, Any]:
     return {**values, "head": None if seq is None else Head(seq, digest)}
 
 
-def _locked(db: Session, query: Select[Any], attempt_id: int, **params: Any) -> dict[str, Any]:
+def _locked(db: Work, query: Select[Any], attempt_id: int, **params: Any) -> dict[str, Any]:
     chain = journal.attempt_chain(attempt_id)
     row = db.connection().execute(query, {"attempt": attempt_id, "chain": chain, **params}).first()
     return {} if row is None else _values(row)
 
 
-def lock_running(db: Session, attempt_id: int) -> Running | None:
+def lock_running(db: Work, attempt_id: int) -> Running | None:
     """The attempt's row locked until commit, read as plain columns, with its journal head."""
     values = _locked(db, _LOCK_RUNNING, attempt_id)
     return Running(**values) if values else None
 
 
-def lock_saving(db: Session, attempt_id: int, position: int) -> Saving | None:
+def lock_saving(db: Work, attempt_id: int, position: int) -> Saving | None:
     """lock_running, and the line an answer at `position` goes to: one statement."""
     values = _locked(db, _LOCK_SAVING, attempt_id, at=position)
     return Saving(**values) if values else None
@@ -485,7 +485,7 @@ class ForLogin:
 
 
 def for_login(
-    db: Session, candidate_number: str, access_code: str, browser_key: str, room_key: str
+    db: Work, candidate_number: str, access_code: str, browser_key: str, room_key: str
 ) -> ForLogin:
     """Each attempt this candidate's own code opens, each row locked until commit, and the
     sign-in throttle's state of the browser's and the room's keys: one statement, no ORM
@@ -767,7 +767,7 @@ _MARK_SEEN = (
 )
 
 
-def mark_seen(db: Session, attempt_id: int, now: datetime) -> None:
+def mark_seen(db: Work, attempt_id: int, now: datetime) -> None:
     """The candidate was seen now (service.seen's write, on an attempt locked by the caller)."""
     db.connection().execute(_MARK_SEEN, {"attempt": attempt_id, "now": now})
 

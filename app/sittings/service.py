@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.auth import throttle
 from app.candidates.models import Candidate
 from app.config import Settings
+from app.db import Work
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.ops import metrics
 from app.qualifications.models import Unit
@@ -75,7 +76,7 @@ class SignIn:
 
 
 def login_read(
-    db: Session,
+    db: Work,
     settings: Settings,
     now: datetime,
     *,
@@ -127,7 +128,7 @@ class SignedIn:
 
 
 def login_quiet(
-    db: Session, now: datetime, found: SignIn, *, address: str, user_agent: str = ""
+    db: Work, now: datetime, found: SignIn, *, address: str, user_agent: str = ""
 ) -> SignedIn | None:
     """The usual sign-in, decided on the attempt's row locked as plain columns (no ORM object,
     as lifecycle.save_quiet): a returning candidate's own device, on a running paper within its
