@@ -57,8 +57,8 @@ class Database:
     async def write_quiet(
         self, quiet: Callable[[Bare], T | None], full: Callable[[Session], T]
     ) -> T:
-        """`quiet` on a bare connection, or, when it returns None, `full` in a Session of its
-        own (app.db.bare_then_full): both in write transactions, one thread hop."""
+        """`quiet` on a bare connection and, only when it returns None, `full` in a Session
+        joined to the same write transaction (app.db.bare_then_full): one thread hop."""
         return await run_in_threadpool(bare_then_full, self.factory, quiet, full)
 
     def _write(self, work: Callable[[Session], T]) -> T:

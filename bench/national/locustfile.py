@@ -95,7 +95,11 @@ def _process(environment: Any) -> tuple[int, int]:
 class Candidate(FastHttpUser):
     """One candidate sitting one paper. wait_time is unused: the page's own timers drive it."""
 
-    network_timeout = 40.0  # a stream sends at least a keepalive every 25 s
+    # A stream may be silent for up to the server's keepalive period (KEEPALIVE_SECONDS, 55 s,
+    # in app/sittings/events.py; the state is resent every 50 s): a shorter read timeout drops
+    # every quiet stream, which a browser's EventSource never does (tests/system/
+    # test_bench_harness.py keeps the two apart).
+    network_timeout = 75.0
     connection_timeout = 30.0
     concurrency = 4  # connections per candidate: the stream's and the saves'
     wait_time = constant(0)
