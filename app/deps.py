@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.clock import Clock
 from app.config import Settings
-from app.db import Bare, bare_then_full, read_then_write, transaction, unit_of_work
+from app.db import Bare, bare_then_full, read_then_write, unit_of_work
 
 T = TypeVar("T")
 
@@ -43,10 +43,6 @@ class Database:
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self.factory = factory
 
-    async def write(self, work: Callable[[Session], T]) -> T:
-        """`work` in a write transaction, committed before this returns."""
-        return await run_in_threadpool(self._write, work)
-
     async def read_or_write(
         self, read: Callable[[Session], T | None], write: Callable[[Session], T]
     ) -> T:
@@ -61,21 +57,13 @@ class Database:
         joined to the same write transaction (app.db.bare_then_full): one thread hop."""
         return await run_in_threadpool(bare_then_full, self.factory, quiet, full)
 
-    def _write(self, work: Callable[[Session], T]) -> T:
-        with transaction(self.factory) as db:
-            return work(db)
-
-
-async def get_database(request: Request) -> Database:
-    return Database(request.app.state.sessionmaker)
-
 
 @dataclass(frozen=True, slots=True)
 class Call:
     """What a hot path takes of the app, as ONE dependency: FastAPI solves every dependency
-    of a route, and every one of theirs, on each request (a `SettingsDep`, a `ClockDep` and a
-    `DatabaseDep` were three solves a save), so the candidate's routes ask for this instead
-    (app.sittings.deps.CandidateDep)."""
+    of a route, and every one of theirs, on each request (the settings, the clock and the
+    database as dependencies of their own were three solves a save), so the candidate's routes
+    ask for this instead (app.sittings.deps.CandidateDep)."""
 
     settings: Settings
     clock: Clock
@@ -113,7 +101,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 # scope="function": the transaction commits before the response is sent, so a 200 means stored.
 DbDep = Annotated[Session, Depends(get_db, scope="function")]
-DatabaseDep = Annotated[Database, Depends(get_database)]
 AddressDep = Annotated[str, Depends(client_address)]
 UserAgentDep = Annotated[str, Depends(user_agent)]
 CallDep = Annotated[Call, Depends(get_call)]
