@@ -366,7 +366,7 @@ def _quiet(
     anything first (see save_quiet)."""
     return not (
         state is None
-        or state.head is None  # a chain to open: the ORM's work (journal.open_chain)
+        or state.head is None  # no chain yet (it opens with the paper): the full path's case
         or state.status != S.IN_PROGRESS
         or admission < state.admission
         or timing.expired(state, now, grace)
