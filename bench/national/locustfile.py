@@ -39,6 +39,7 @@ import os
 import random
 import threading
 import time
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,6 +62,10 @@ RELOAD_SHARE = float(os.environ.get("EXAMHALL_RELOAD_SHARE", "0.05"))
 FLAG_SHARE = 0.1
 VERIFY_SPREAD = float(os.environ.get("EXAMHALL_VERIFY_SPREAD", "60"))
 PAGE = {"X-Examhall-Page": "1"}
+# Where each process writes its response times by when they happened (run.py's timeline:
+# which part of the sitting, arrivals, the seated hours or the end, makes the tail).
+TIMES_DIR = os.environ.get("EXAMHALL_TIMES_DIR", "")
+TIMES_BIN = 10  # seconds
 
 _roster: list[tuple[str, str, str]] = []
 _next = itertools.count()
@@ -359,8 +364,29 @@ class Candidate(FastHttpUser):
             gevent.spawn_later(1, self.environment.runner.quit)
 
 
+# (wall-clock bin, response time in ms rounded as Locust rounds) -> requests
+_times: defaultdict[int, Counter[int]] = defaultdict(Counter)
+
+
+def rounded(ms: float) -> int:
+    """Locust's own rounding of a response time (stats.py): exact below 100 ms, then to 10 ms
+    below 1 s, to 100 ms below 10 s, then to 1 s, so a timeline agrees with Locust's table."""
+    if ms < 100:
+        return round(ms)
+    return int(round(ms, -1 if ms < 1000 else -2 if ms < 10_000 else -3))
+
+
+@events.request.add_listener
+def _time(response_time: float, **_: Any) -> None:
+    if TIMES_DIR:
+        _times[int(time.time()) // TIMES_BIN][rounded(response_time)] += 1
+
+
 @events.quitting.add_listener
 def _report(environment: Any, **_: Any) -> None:
+    if TIMES_DIR and _times:
+        with open(os.path.join(TIMES_DIR, f"times-{os.getpid()}.json"), "w") as f:
+            json.dump({TIMES_BIN * b: dict(c) for b, c in _times.items()}, f)
     print(
         "NATIONAL-OUTCOME "
         + " ".join(f"{k}={v}" for k, v in OUTCOME.items())

@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -276,7 +277,12 @@ def main() -> None:
         run_time = int(args.ramp + args.minutes * 60 + 150)
         rate = max(1.0, args.candidates / args.ramp)
         hosts = ",".join(f"http://127.0.0.1:{p}" for p in lb_ports)
-        env = {**os.environ, "EXAMHALL_ROSTER": str(roster), "EXAMHALL_HOSTS": hosts}
+        env = {
+            **os.environ,
+            "EXAMHALL_ROSTER": str(roster),
+            "EXAMHALL_HOSTS": hosts,
+            "EXAMHALL_TIMES_DIR": str(work),
+        }
         processes = max(args.processes, args.balancers)
         locust_cmd = [
             locust, "-f", str(HERE / "locustfile.py"), "--headless", "--only-summary",
@@ -293,7 +299,7 @@ def main() -> None:
             f" load average {Path('/proc/loadavg').read_text().split()[:3]}",
             flush=True,
         )
-        t0 = time.perf_counter()
+        t0, started_at = time.perf_counter(), time.time()
         proc = subprocess.Popen(
             locust_cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
@@ -326,8 +332,127 @@ def main() -> None:
             "locust": locust_cpu,
         }
         ok = report(work, out_lines, url, cpu, wall, peak_backends, loads, servers, args)
+        print(timeline(work, started_at, args))
+        print(server_side(servers))
     if not ok:
         sys.exit(1)
+
+
+def percentile(times: Counter[int], q: float) -> float:
+    """The q-th quantile (0-1) of response times counted by value (ms), as Locust reads its own:
+    the smallest value with at least q of the requests at or below it."""
+    total = sum(times.values())
+    if not total:
+        return math.nan
+    seen = 0
+    for value in sorted(times):
+        seen += times[value]
+        if seen >= q * total:
+            return float(value)
+    return float(max(times))
+
+
+def timeline(work: Path, started_at: float, args: argparse.Namespace) -> str:
+    """Where in the sitting the tail lies: every request's time (the locustfile writes them per
+    process, EXAMHALL_TIMES_DIR) by minute, and by phase: arrivals (the ramp), everyone seated,
+    and the ends (each candidate's --minutes after its arrival, so spread like the ramp), with the
+    sweeper submitting and the read-back after them."""
+    import json
+
+    by_bin: dict[int, Counter[int]] = {}
+    for path in work.glob("times-*.json"):
+        for at, counts in json.loads(path.read_text()).items():
+            c = by_bin.setdefault(int(at), Counter())
+            c.update({int(ms): n for ms, n in counts.items()})
+    if not by_bin:
+        return "no response times recorded (EXAMHALL_TIMES_DIR)"
+    end = args.minutes * 60
+    phases: dict[str, Counter[int]] = {
+        "arrivals": Counter(),
+        "seated": Counter(),
+        "ends": Counter(),
+    }
+    minutes: dict[int, Counter[int]] = {}
+    for at, counts in by_bin.items():
+        offset = max(0.0, at + 5 - started_at)  # the (10-s) bin's middle, from Locust's start
+        minutes.setdefault(int(offset // 60), Counter()).update(counts)
+        phase = "arrivals" if offset < args.ramp else "seated" if offset < end else "ends"
+        phases[phase].update(counts)
+    rows = [
+        [m, sum(c.values()), percentile(c, 0.5), percentile(c, 0.99), float(max(c))]
+        for m, c in sorted(minutes.items())
+    ]
+    lines = ["\nresponse times by minute from the first arrival (ms):"]
+    lines.append(table(["minute", "requests", "p50", "p99", "max"], rows))
+    lines.append(
+        f"by phase: arrivals (0-{args.ramp:.0f} s), seated ({args.ramp:.0f}-{end} s), ends "
+        f"({end} s on, the sweeper and the read-back):"
+    )
+    lines.append(
+        table(
+            ["phase", "requests", "p50", "p95", "p99"],
+            [
+                [k, sum(c.values()), percentile(c, 0.5), percentile(c, 0.95), percentile(c, 0.99)]
+                for k, c in phases.items()
+                if c
+            ],
+        )
+    )
+    return "\n".join(lines)
+
+
+def server_side(servers: list[Server]) -> str:
+    """p99 inside the servers (arrival to last byte, the cap's wait included), per route, from
+    their own latency histograms (/metrics), interpolated within a bucket as Prometheus'
+    histogram_quantile does: Locust's p99 less this is the balancer, the network and the
+    load generator's own scheduling on a shared machine. The event stream is left out (its
+    time is the whole sitting)."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    buckets: dict[str, Counter[float]] = {}
+    for server in servers:
+        try:
+            with urllib.request.urlopen(f"{server.base_url}/metrics", timeout=10) as r:
+                text = r.read().decode()
+        except OSError as exc:
+            return f"server-side latency: /metrics unreadable ({exc})"
+        for family in text_string_to_metric_families(text):
+            if family.name != "examhall_http_request_duration_seconds":
+                continue
+            for sample in family.samples:
+                route = sample.labels.get("route", "")
+                if not sample.name.endswith("_bucket") or route in SERVER_SIDE_SKIP:
+                    continue
+                name = f"{sample.labels['method']} {route}"
+                for key in (name, "all"):
+                    buckets.setdefault(key, Counter())[float(sample.labels["le"])] += sample.value
+    rows = []
+    for name, cumulative in sorted(buckets.items(), key=lambda kv: kv[0] == "all"):
+        count = cumulative[math.inf]
+        if count:
+            rows.append([name, int(count), *(1000 * _quantile(cumulative, q) for q in (0.5, 0.99))])
+    return "\nserver-side latency (ms, from the servers' histograms):\n" + table(
+        ["route", "requests", "p50", "p99"], rows
+    )
+
+
+SERVER_SIDE_SKIP = {"/api/v1/attempt/events", "/metrics", "/readyz", "/healthz", "unmatched"}
+
+
+def _quantile(cumulative: Counter[float], q: float) -> float:
+    bounds = sorted(cumulative)
+    rank = q * cumulative[math.inf]
+    lower, below = 0.0, 0.0
+    for bound in bounds:
+        if cumulative[bound] >= rank:
+            if math.isinf(bound):
+                return lower
+            share = (rank - below) / max(cumulative[bound] - below, 1e-9)
+            return lower + (bound - lower) * share
+        lower, below = bound, cumulative[bound]
+    return lower
 
 
 def backends(url: str) -> int:
