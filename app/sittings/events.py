@@ -105,6 +105,7 @@ class RoomEvents:
         # bench/hotpaths.py's page steady state; a change is sent at once whatever this is).
         resync = app.state.settings.page_resync_seconds
         self.resync_every = max(1, round(resync / POLL_SECONDS))
+        self.presence_every = max(1, round(PRESENCE_SECONDS / POLL_SECONDS))
 
     def subscribe(self, sub: Subscriber, fingerprint: tuple[object, ...]) -> None:
         self.add(sub, fingerprint)
@@ -132,59 +133,76 @@ class RoomEvents:
                     self._seen_param = None
 
     async def run(self) -> None:
-        since_presence = 0.0
         while self.subscribers:
             await asyncio.sleep(POLL_SECONDS)
-            since_presence += POLL_SECONDS
             try:
-                frames = await run_in_threadpool(self.poll)
+                frames = await run_in_threadpool(self.tick)
                 for attempt_id, sent in frames.items():
                     for sub in list(self.subscribers.get(attempt_id, ())):
                         sub.queue.put_nowait(sent)
-                if since_presence >= PRESENCE_SECONDS:
-                    since_presence = 0.0
-                    await run_in_threadpool(self.present)
             except Exception:  # a busy database: try again at the next tick
                 log.exception("room events poll failed")
 
+    def tick(self) -> dict[int, tuple[str, int]]:
+        """A second's work, in one trip to a worker thread: the poll, then the presence of the
+        pages whose turn it is (each page's every PRESENCE_SECONDS)."""
+        frames = self.poll()
+        self.present(turn=self.polls % self.presence_every)
+        return frames
+
     def poll(self) -> dict[int, tuple[str, int]]:
-        """One query for every attempt with an open page; a frame for each one that changed,
-        and every resync_every polls for every page, so each clock stays true."""
+        """One query for every attempt with an open page: a frame for each one that changed;
+        and each page's resync, every resync_every polls, so each clock stays true. The resyncs
+        are spread over the polls (by attempt id), never all at once: every page's frame in
+        one burst held the worker's event loop for about half a second every resync period at
+        5,000 pages a worker, and each request that came then waited (bench/national: the
+        tail at 10,000 candidates)."""
         self.polls += 1
-        resync = self.polls % self.resync_every == 0
         now = self.app.state.clock.now()
         out: dict[int, tuple[str, int]] = {}
+        # list() first: the loop's thread opens and closes pages while this runs.
+        due = self.due(list(self.subscribers))
         with transaction(self.app.state.sessionmaker, write=False) as db:
-            if resync:
-                rows = repository.page_states(db, list(self.subscribers))
-            else:
-                # Only the pages whose fingerprint the database finds changed: usually none.
-                with self._lock:
-                    if self._seen_param is None:
-                        self._seen_param = repository.seen_prints(self.prints)
-                    seen = self._seen_param
-                changed = repository.changed_pages(db, seen)
-                with self._lock:
-                    for row, text in changed:
-                        if row.id in self.prints:  # still open: not closed while this ran
-                            self.prints[row.id] = text
-                            self._seen_param = None
-                rows = [row for row, _ in changed]
+            # Only the pages whose fingerprint the database finds changed: usually none.
+            with self._lock:
+                if self._seen_param is None:
+                    self._seen_param = repository.seen_prints(self.prints)
+                seen = self._seen_param
+            changed = repository.changed_pages(db, seen)
+            with self._lock:
+                for row, text in changed:
+                    if row.id in self.prints:  # still open: not closed while this ran
+                        self.prints[row.id] = text
+                        self._seen_param = None
+            rows = [row for row, _ in changed]
+            if due:
+                rows += repository.page_states(db, due)
+        resync = set(due)
         for row in rows:
             print_ = repository.fingerprint(row)
-            if self.seen.get(row.id) == print_ and not resync:
+            if self.seen.get(row.id) == print_ and row.id not in resync:
                 continue
             self.seen[row.id] = print_
             out[row.id] = (frame("state", state_of(row, now)), row.admission)
         return out
 
-    def present(self) -> None:
-        """Every open page is present: one statement, instead of a heartbeat from each."""
+    def due(self, attempt_ids: list[int]) -> list[int]:
+        """The pages whose resync falls on this poll: a 1/resync_every share of them, by id, so
+        that each page has one every resync_every polls."""
+        turn = self.polls % self.resync_every
+        return [i for i in attempt_ids if i % self.resync_every == turn]
+
+    def present(self, turn: int | None = None) -> None:
+        """The open pages are present: one statement, instead of a heartbeat from each. With a
+        `turn`, only the pages whose turn it is (by attempt id, as the resyncs): one in
+        presence_every each second, not every page at once, whose write held thousands of rows
+        locked together, and each save on one of them waited for it."""
+        every = self.presence_every
         pairs = [
             (s.attempt_id, s.device_hash)
-            for subs in self.subscribers.values()
-            for s in subs
-            if s.device_hash
+            for subs in list(self.subscribers.values())  # the loop's thread changes them
+            for s in tuple(subs)
+            if s.device_hash and (turn is None or s.attempt_id % every == turn)
         ]
         if pairs:
             with transaction(self.app.state.sessionmaker) as db:

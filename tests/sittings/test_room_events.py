@@ -27,6 +27,13 @@ def signed_in(room: Room, *numbers: str) -> tuple[dict[str, Any], list[int]]:
     return session, ids
 
 
+def off_turn(hub: events.RoomEvents, attempt_ids: list[int]) -> events.RoomEvents:
+    """The hub, its next poll the resync turn of none of these pages."""
+    taken = {i % hub.resync_every for i in attempt_ids}
+    hub.polls = min(set(range(hub.resync_every)) - taken) - 1
+    return hub
+
+
 def test_a_frame_goes_only_to_the_page_whose_state_changed(room: Room) -> None:
     session, attempt_ids = signed_in(room, "N001", "N002")
     app = room.client.app
@@ -40,22 +47,43 @@ def test_a_frame_goes_only_to_the_page_whose_state_changed(room: Room) -> None:
             hub.add(sub, repository.fingerprint(attempt))
     # The first poll reads each new page's fingerprint as the database writes it out; the
     # page was sent its state when its stream opened, so nothing is sent now.
-    assert hub.poll() == {}
+    assert off_turn(hub, attempt_ids).poll() == {}
     assert all(hub.prints[i] for i in attempt_ids)
-    assert hub.poll() == {}  # nothing changed: nothing sent
+    assert off_turn(hub, attempt_ids).poll() == {}  # nothing changed: nothing sent
 
     staff = room.invigilate()
     assert room.act(staff, session["id"], "candidates/N001/pause").status_code == 200
-    frames = hub.poll()
+    frames = off_turn(hub, attempt_ids).poll()
     assert list(frames) == [attempt_ids[0]]
     text, admission = frames[attempt_ids[0]]
     data = json.loads(text.split("data: ", 1)[1])
     assert data["status"] == "paused"
     assert admission == data["admission"]  # a stream compares it without parsing the frame
-    assert hub.poll() == {}  # told once
+    assert off_turn(hub, attempt_ids).poll() == {}  # told once
 
-    hub.polls = hub.resync_every - 1  # the next poll resyncs every clock
-    assert sorted(hub.poll()) == sorted(attempt_ids)
+    # Each page is resynced once every resync_every polls, on its own turn (by attempt id),
+    # whether or not it changed: over one period, each exactly once, never all at once.
+    resynced: list[int] = []
+    for _ in range(hub.resync_every):
+        frames = hub.poll()
+        resynced += frames
+    assert sorted(resynced) == sorted(attempt_ids)
+    for attempt_id in attempt_ids:
+        hub.polls = attempt_id % hub.resync_every - 1  # the poll before this page's turn
+        assert list(hub.poll()) == [attempt_id]
+
+
+def test_resync_turns_spread_every_page_evenly_over_the_period(room: Room) -> None:
+    """5,000 open pages a worker: each poll resyncs about 1/resync_every of them, and over a
+    period every page exactly once (all at once held the event loop for half a second)."""
+    hub = events.RoomEvents(room.client.app)  # type: ignore[arg-type]
+    pages = list(range(1_000, 6_000))
+    turns = []
+    for poll in range(1, hub.resync_every + 1):
+        hub.polls = poll
+        turns.append(hub.due(pages))
+    assert sorted(i for turn in turns for i in turn) == pages
+    assert max(map(len, turns)) == min(map(len, turns)) == len(pages) // hub.resync_every
 
 
 def test_presence_marks_every_open_page_of_its_own_device_in_one_write(room: Room) -> None:
@@ -80,7 +108,12 @@ def test_presence_marks_every_open_page_of_its_own_device_in_one_write(room: Roo
         submitted.status = AttemptStatus.SUBMITTED
     room.clock.advance(seconds=7)
     now = room.clock.now()
-    hub.present()
+    # By turns (the loop's each second): the turn of another attempt writes nothing here.
+    theirs = {i % hub.presence_every for i in attempt_ids}
+    hub.present(turn=min(set(range(hub.presence_every)) - theirs))
+    with transaction(factory, write=False) as db:
+        assert all(db.get(Attempt, i).page_seen_at is None for i in attempt_ids)  # type: ignore[union-attr]
+    hub.present()  # every page
     with transaction(factory, write=False) as db:
         seen = {i: db.get(Attempt, i) for i in attempt_ids}
         assert seen[attempt_ids[0]] is not None and seen[attempt_ids[0]].page_seen_at == now
