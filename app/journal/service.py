@@ -94,9 +94,12 @@ _MOVE_HEAD = (
     .where(_heads.c.chain == bindparam("head"))
     .values(seq=bindparam("seq"), hash=bindparam("hash"))
 )
-# The head moved only from where the caller read it: it takes the head's row lock, and
-# PostgreSQL checks the seq again after waiting for it.
-_MOVE_HEAD_FROM = _MOVE_HEAD.where(_heads.c.seq == bindparam("prev_seq"))
+# The head moved only from where the caller read it (its seq and hash, so that a head known
+# from an append rolled back since can never be taken for the one now there): it takes the
+# head's row lock, and PostgreSQL checks both again after waiting for it.
+_MOVE_HEAD_FROM = _MOVE_HEAD.where(
+    _heads.c.seq == bindparam("prev_seq"), _heads.c.hash == bindparam("prev_hash")
+)
 # PostgreSQL: that move and the entry's insert as ONE statement (the insert reads the move's
 # RETURNING, so it inserts nothing when the head had moved on): a round trip fewer on every
 # save, flag and sign-in. SQLite has no UPDATE inside WITH: two statements there, as before.
@@ -146,32 +149,67 @@ def append(
     """Add an event at the end of its chain (the head's row lock orders concurrent appends);
     returns the new entry's hash. This runs on every autosave. `head`: the chain's head as the
     caller read it, saving the locking read when no other append came between (checked: the
-    head moves only from that seq; else the append reads the head under its lock after all)."""
+    head moves only from that seq and hash; else the append reads the head under its lock after
+    all). In a Session, the head each append leaves is known to the next one on its chain (see
+    `remember`): a first sign-in's two entries cost two round trips, not six."""
     db.flush()  # what the ORM would autoflush: a chain opened but not yet written, say
     connection = db.connection()
+    known = _known(db)
+    if head is None and known is not None:
+        head = known.get(chain)
+    entry_hash = ""
     if head is not None:
         seq, prev = head.seq + 1, head.hash
         entry_hash = digest(chain, seq, at, actor, event, data, prev)
-        moved = {"head": chain, "seq": seq, "hash": entry_hash, "prev_seq": head.seq}
+        moved = {
+            "head": chain,
+            "seq": seq,
+            "hash": entry_hash,
+            "prev_seq": head.seq,
+            "prev_hash": head.hash,
+        }
         if connection.dialect.name == "postgresql":
             entry = (seq, sitting_id, at, actor, event, data, prev, entry_hash)
             values = {**moved, **dict(zip(_ENTRY_PARAMS, entry, strict=True))}
-            if connection.execute(_MOVE_AND_INSERT, values).first() is not None:
-                return entry_hash
+            if connection.execute(_MOVE_AND_INSERT, values).first() is None:
+                entry_hash = ""  # the head had moved on
         elif connection.execute(_MOVE_HEAD_FROM, moved).rowcount:
             _insert(connection, chain, seq, sitting_id, at, actor, event, data, prev, entry_hash)
-            return entry_hash
-    found = connection.execute(_LOCK_HEAD, {"chain": chain}).first()
-    if found is None:
-        open_chain(db, chain, sitting_id)
-        db.flush()
-        seq, prev = 1, GENESIS
-    else:
-        seq, prev = found.seq + 1, found.hash
-    entry_hash = digest(chain, seq, at, actor, event, data, prev)
-    _insert(connection, chain, seq, sitting_id, at, actor, event, data, prev, entry_hash)
-    connection.execute(_MOVE_HEAD, {"head": chain, "seq": seq, "hash": entry_hash})
+        else:
+            entry_hash = ""
+    if not entry_hash:
+        found = connection.execute(_LOCK_HEAD, {"chain": chain}).first()
+        if found is None:
+            open_chain(db, chain, sitting_id)
+            db.flush()
+            seq, prev = 1, GENESIS
+        else:
+            seq, prev = found.seq + 1, found.hash
+        entry_hash = digest(chain, seq, at, actor, event, data, prev)
+        _insert(connection, chain, seq, sitting_id, at, actor, event, data, prev, entry_hash)
+        connection.execute(_MOVE_HEAD, {"head": chain, "seq": seq, "hash": entry_hash})
+    if known is not None:
+        known[chain] = Head(seq, entry_hash)
     return entry_hash
+
+
+_KNOWN_HEADS = "journal.heads"  # Session.info's key: chain -> the head its last append left
+
+
+def _known(db: Work) -> dict[str, Head] | None:
+    """The heads this Session's appends left (a bare connection keeps none: one append each)."""
+    if isinstance(db, Session):
+        known: dict[str, Head] = db.info.setdefault(_KNOWN_HEADS, {})
+        return known
+    return None
+
+
+def remember(db: Work, chain: str, head: Head | None) -> None:
+    """A chain's head as the caller read it in this transaction (with the row it belongs to,
+    locked), for the Session's next append on it to start from."""
+    known = _known(db)
+    if known is not None and head is not None:
+        known[chain] = head
 
 
 # PostgreSQL: a write and its entry in ONE statement: `written` is the caller's UPDATE of one
@@ -182,7 +220,11 @@ def append(
 _after: dict[Update, Select[Any]] = {}
 _HEAD_MOVE = (
     update(_heads)
-    .where(_heads.c.chain == bindparam("move_head"), _heads.c.seq == bindparam("move_prev_seq"))
+    .where(
+        _heads.c.chain == bindparam("move_head"),
+        _heads.c.seq == bindparam("move_prev_seq"),
+        _heads.c.hash == bindparam("move_prev_hash"),
+    )
     .values(seq=bindparam("move_seq"), hash=bindparam("move_hash"))
 )
 
@@ -243,6 +285,7 @@ def append_after(
         **params,
         "move_head": entry.chain,
         "move_prev_seq": head.seq,
+        "move_prev_hash": head.hash,
         "move_seq": seq,
         "move_hash": entry_hash,
         **dict(zip(_ENTRY_PARAMS, row, strict=True)),
@@ -250,6 +293,8 @@ def append_after(
     written, entered = connection.execute(_after_statement(write), values).one()
     if written and not entered:  # another append came between: the locking path
         append(db, *_arguments(entry))
+    elif entered:
+        remember(db, entry.chain, Head(seq, entry_hash))
     return bool(written)
 
 

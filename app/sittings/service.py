@@ -14,6 +14,7 @@ from app.candidates.models import Candidate
 from app.config import Settings
 from app.db import Work
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
+from app.journal import service as journal
 from app.ops import metrics
 from app.qualifications.models import Unit
 from app.sittings import devices, lifecycle, repository, timing
@@ -181,6 +182,8 @@ def login_write(
         raise CandidateCredentials("Candidate number or access code not recognised.")
     throttle.confirm(db, now, found.browser, found.browser_seen)
     locked = lifecycle.lock(db, found.attempt_id)
+    if found.state is not None:  # its journal's head, read with its row: no second read
+        journal.remember(db, journal.attempt_chain(found.attempt_id), found.state.head)
     assert locked is not None  # attempts are never deleted
     sitting = db.get(Sitting, locked.sitting_id)
     assert sitting is not None

@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, event, select, update
 from sqlalchemy.orm import Session
 
+from app.db import Bare, transaction
 from app.journal import service as journal
 from app.journal.models import JournalEntry, JournalHead
 from tests.sittings.conftest import Room, code
@@ -186,3 +187,72 @@ def test_a_write_and_its_entry_go_together_or_not_at_all(db: Session) -> None:
     assert [(e.seq, e.event) for e in entries] == [(1, "one"), (2, "a"), (3, "b")]
     assert [e.prev_hash for e in entries[1:]] == [e.hash for e in entries[:-1]]
     db.rollback()
+
+
+def test_a_sessions_next_append_starts_from_the_head_its_last_one_left(db: Session) -> None:
+    """In a Session, an append knows the head the previous one on its chain left: no locking
+    read of the head (a first sign-in journals twice), and the chain is the same as read."""
+    at = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    chain = "attempt:999996"
+    reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "journal_heads" in statement:
+            reads.append(statement)
+
+    bind = db.connection().engine
+    event.listen(bind, "before_cursor_execute", count)
+    try:
+        hashes = [journal.append(db, chain, None, at, "test", name, {}) for name in "abc"]
+    finally:
+        event.remove(bind, "before_cursor_execute", count)
+    assert len(reads) == 1  # the first append's: a chain not seen before
+    entries = journal.chain_entries(db, chain)
+    assert [(e.seq, e.hash) for e in entries] == [(1, hashes[0]), (2, hashes[1]), (3, hashes[2])]
+    assert [e.prev_hash for e in entries] == [journal.GENESIS, *hashes[:2]]
+    db.rollback()
+
+
+def test_a_head_known_from_a_rolled_back_append_is_never_taken_for_the_one_now_there(
+    db: Session,
+) -> None:
+    """A head the Session knows from an append that was rolled back (a savepoint) has the seq
+    that a later append elsewhere gives the chain, but not its hash: the move checks both, so
+    the next append reads the head under its lock and links to the real one."""
+    at = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    chain = "attempt:999995"
+    journal.append(db, chain, None, at, "test", "one", {})
+    savepoint = db.begin_nested()
+    journal.append(db, chain, None, at, "test", "rolled back", {})  # known: (2, its hash)
+    savepoint.rollback()
+    # Another writer (here a bare connection, which keeps no heads) takes seq 2.
+    real = journal.append(Bare(db.connection()), chain, None, at, "test", "two", {})
+    third = journal.append(db, chain, None, at, "test", "three", {})
+    entries = journal.chain_entries(db, chain)
+    assert [(e.seq, e.event) for e in entries] == [(1, "one"), (2, "two"), (3, "three")]
+    assert entries[2].prev_hash == real and entries[2].hash == third
+    assert third == journal.digest(chain, 3, at, "test", "three", {}, real)
+    db.rollback()
+
+
+def test_a_first_sign_in_journals_from_the_head_read_with_its_attempt(room: Room) -> None:
+    """A first sign-in journals twice (signed in, started), both from the head its lookup
+    read with the attempt's row: the journal's head is never read again, and the chain links."""
+    session = room.open_session(["N001"])
+    engine = room.client.app.state.engine  # type: ignore[attr-defined]
+    reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT journal_heads"):
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        _, attempt_id = room.sign_in("N001", code(session, "N001"))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert reads == []
+    with transaction(room.client.app.state.sessionmaker, write=False) as db:  # type: ignore[attr-defined]
+        entries = journal.chain_entries(db, journal.attempt_chain(attempt_id))
+    assert [e.event for e in entries[-2:]] == ["signed_in", "started"]
+    assert [e.prev_hash for e in entries[1:]] == [e.hash for e in entries[:-1]]
