@@ -27,7 +27,8 @@ bench/national/run.py builds a whole sitting on this machine and runs this file 
 Environment: EXAMHALL_ROSTER (CSV: candidate_number,access_code[,address]; required),
 EXAMHALL_SUBMIT_SHARE (0.2), EXAMHALL_ANSWER_EVERY (40 s mean), EXAMHALL_PAGE (events | poll),
 EXAMHALL_HEARTBEAT (10 s, poll mode only), EXAMHALL_RELOAD_SHARE (0.05), EXAMHALL_VERIFY_SPREAD
-(60 s: the read-back after the end is spread over this long).
+(60 s: the read-back after the end is spread over this long), EXAMHALL_ARRIVAL_SPREAD (1 s: each
+candidate's arrival within Locust's once-a-second batch of users).
 """
 
 from __future__ import annotations
@@ -61,6 +62,13 @@ SUBMIT_SHARE = float(os.environ.get("EXAMHALL_SUBMIT_SHARE", "0.2"))
 RELOAD_SHARE = float(os.environ.get("EXAMHALL_RELOAD_SHARE", "0.05"))
 FLAG_SHARE = 0.1
 VERIFY_SPREAD = float(os.environ.get("EXAMHALL_VERIFY_SPREAD", "60"))
+# Locust starts floor(spawn rate) users at the same instant once a second (its dispatcher:
+# 16 at once at 16.7/s); each candidate waits a random part of that second before it signs in,
+# so that arrivals over minutes are a steady stream, not a burst of 16 within a millisecond
+# every second: that burst queued the sign-ins behind each other (p50 87 ms inside the server
+# against 12 ms with the same arrivals spread, bench/README.md §2). A room's own burst is
+# bench/login_storm.py's (--burst).
+ARRIVAL_SPREAD = float(os.environ.get("EXAMHALL_ARRIVAL_SPREAD", "1"))
 PAGE = {"X-Examhall-Page": "1"}
 # Where each process writes its response times by when they happened (run.py's timeline:
 # which part of the sitting, arrivals, the seated hours or the end, makes the tail).
@@ -142,6 +150,7 @@ class Candidate(FastHttpUser):
         # Locust more CPU than their requests did).
         self.changed = Event()
         self.status = "not_started"
+        gevent.sleep(random.uniform(0, ARRIVAL_SPREAD))
         self.sign_in()
         self.load_paper()
         if not POLL:
