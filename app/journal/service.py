@@ -157,40 +157,45 @@ def append(
     known = _known(db)
     if head is None and known is not None:
         head = known.get(chain)
-    entry_hash = ""
-    if head is not None:
-        seq, prev = head.seq + 1, head.hash
-        entry_hash = digest(chain, seq, at, actor, event, data, prev)
-        moved = {
-            "head": chain,
-            "seq": seq,
-            "hash": entry_hash,
-            "prev_seq": head.seq,
-            "prev_hash": head.hash,
-        }
-        if connection.dialect.name == "postgresql":
-            entry = (seq, sitting_id, at, actor, event, data, prev, entry_hash)
-            values = {**moved, **dict(zip(_ENTRY_PARAMS, entry, strict=True))}
-            if connection.execute(_MOVE_AND_INSERT, values).first() is None:
-                entry_hash = ""  # the head had moved on
-        elif connection.execute(_MOVE_HEAD_FROM, moved).rowcount:
-            _insert(connection, chain, seq, sitting_id, at, actor, event, data, prev, entry_hash)
-        else:
-            entry_hash = ""
-    if not entry_hash:
+    entry = (sitting_id, at, actor, event, data)
+    after = None if head is None else _move_from(connection, chain, head, *entry)
+    if after is None:  # no head given, or it had moved on: read it under its lock
         found = connection.execute(_LOCK_HEAD, {"chain": chain}).first()
         if found is None:
             open_chain(db, chain, sitting_id)
-            db.flush()
-            seq, prev = 1, GENESIS
-        else:
-            seq, prev = found.seq + 1, found.hash
-        entry_hash = digest(chain, seq, at, actor, event, data, prev)
-        _insert(connection, chain, seq, sitting_id, at, actor, event, data, prev, entry_hash)
-        connection.execute(_MOVE_HEAD, {"head": chain, "seq": seq, "hash": entry_hash})
+        locked = Head(0, GENESIS) if found is None else Head(found.seq, found.hash)
+        after = _move_from(connection, chain, locked, *entry)
+        assert after is not None  # the head's row is locked until commit
     if known is not None:
-        known[chain] = Head(seq, entry_hash)
-    return entry_hash
+        known[chain] = after
+    return after.hash
+
+
+def _move_from(
+    connection: Connection,
+    chain: str,
+    head: Head,
+    sitting_id: int | None,
+    at: datetime,
+    actor: str,
+    event: str,
+    data: dict[str, Any],
+) -> Head | None:
+    """The entry after `head`, and the head moved to it, only if the head is still `head`:
+    the new head, or None (nothing written) when it had moved on."""
+    seq, prev = head.seq + 1, head.hash
+    entry_hash = digest(chain, seq, at, actor, event, data, prev)
+    moved = {"head": chain, "seq": seq, "hash": entry_hash, "prev_seq": head.seq, "prev_hash": prev}
+    if connection.dialect.name == "postgresql":
+        entry = (seq, sitting_id, at, actor, event, data, prev, entry_hash)
+        values = {**moved, **dict(zip(_ENTRY_PARAMS, entry, strict=True))}
+        if connection.execute(_MOVE_AND_INSERT, values).first() is None:
+            return None
+    elif connection.execute(_MOVE_HEAD_FROM, moved).rowcount:
+        _insert(connection, chain, seq, sitting_id, at, actor, event, data, prev, entry_hash)
+    else:
+        return None
+    return Head(seq, entry_hash)
 
 
 _KNOWN_HEADS = "journal.heads"  # Session.info's key: chain -> the head its last append left

@@ -182,9 +182,9 @@ def login_write(
         raise CandidateCredentials("Candidate number or access code not recognised.")
     throttle.confirm(db, now, found.browser, found.browser_seen)
     locked = lifecycle.lock(db, found.attempt_id)
+    assert locked is not None  # attempts are never deleted
     if found.state is not None:  # its journal's head, read with its row: no second read
         journal.remember(db, journal.attempt_chain(found.attempt_id), found.state.head)
-    assert locked is not None  # attempts are never deleted
     sitting = db.get(Sitting, locked.sitting_id)
     assert sitting is not None
     if sitting.status == SittingStatus.SCHEDULED:
