@@ -61,10 +61,39 @@ def fresh_postgres(base_url: str, name: str = BENCH_DB_NAME) -> str:
         isolation_level="AUTOCOMMIT",
     )
     with admin.connect() as conn:
+        # A database that something is connected to is another run's (or its servers', left
+        # running): dropping it WITH (FORCE) would end that run halfway, its figures lost.
+        users = conn.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name"), {"name": name}
+        )
+        if users:
+            admin.dispose()
+            raise SystemExit(
+                f"refusing: {users} connection(s) to {name}: another benchmark is running on it"
+                " (wait for it, or give this one EXAMHALL_BENCH_DB=<another name>)"
+            )
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+def refuse_busy_ports(ports: Sequence[int]) -> None:
+    """Stop before starting anything if a port is taken: HAProxy binds with SO_REUSEPORT, so a
+    second run's balancer would share the first's port and the two runs each other's traffic."""
+    busy = []
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is not busy
+            try:
+                probe.bind((HOST, port))
+            except OSError:
+                busy.append(port)
+    if busy:
+        raise SystemExit(
+            f"refusing: {HOST} port(s) {', '.join(map(str, busy))} in use (another run?); "
+            "choose others with --port"
+        )
 
 
 def drop_postgres(base_url: str, name: str = BENCH_DB_NAME) -> None:

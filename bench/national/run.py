@@ -31,7 +31,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -42,6 +42,7 @@ from _common import (  # noqa: E402
     drop_postgres,
     fresh_postgres,
     postgres_base_url,
+    refuse_busy_ports,
     seed,
     serve,
     server_errors,
@@ -172,6 +173,21 @@ def balancer(kind: str, port: int, backends: list[int], work: Path, per_server: 
     return ["nginx", "-c", str(conf), "-p", str(work), "-g", "daemon off;"]
 
 
+def stop_group(process: subprocess.Popen[str]) -> None:
+    """End a process and everything in its process group (started with start_new_session)."""
+    import signal
+
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return  # ended, and nothing of its group outlived it
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # whatever of the group outlived it
+    process.wait()
+
+
 def cpu_of(pids: list[int]) -> float:
     """CPU seconds (user + system) used so far by these processes and their children."""
     total = 0.0
@@ -224,6 +240,10 @@ def main() -> None:
     if not tool or not Path(locust).exists():
         raise SystemExit(f"needs {args.balancer} (Debian) and locust (pip install -e '.[bench]')")
 
+    ports = [args.port + 1 + i for i in range(args.instances)]
+    lb_ports = [args.port + (100 + i if i else 0) for i in range(args.balancers)]
+    refuse_busy_ports([*ports, *lb_ports])
+
     with workspace(args.keep) as work, ExitStack() as stack:
         url = fresh_postgres(base)
         stack.callback(lambda: None if args.keep else drop_postgres(base))
@@ -251,12 +271,10 @@ def main() -> None:
             f"{args.sessions} open sessions of {', '.join(UNITS)}, {args.minutes} min each",
             flush=True,
         )
-        ports = [args.port + 1 + i for i in range(args.instances)]
         servers: list[Server] = [
             stack.enter_context(serve(url, work, workers=args.workers, port=p, env=TRUST_LB))
             for p in ports
         ]
-        lb_ports = [args.port + (100 + i if i else 0) for i in range(args.balancers)]
         lbs = []
         for i, lb_port in enumerate(lb_ports):
             lb_work = work / f"lb{i}"
@@ -300,9 +318,17 @@ def main() -> None:
             flush=True,
         )
         t0, started_at = time.perf_counter(), time.time()
+        # Its own process group, ended with the run whatever ends it: a Locust left behind
+        # (and its --processes children) goes on sending a dead run's candidates to the ports.
         proc = subprocess.Popen(
-            locust_cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            locust_cmd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
+        stack.callback(stop_group, proc)
         locust_pids: list[int] = []
         peak_backends, loads = 0, []
         out_lines: list[str] = []

@@ -6,10 +6,21 @@ every quiet stream then 'dropped', and the 10,000-candidate run measured the har
 from __future__ import annotations
 
 import ast
+import importlib.util
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import NullPool, create_engine, text
+from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.sittings.events import KEEPALIVE_SECONDS
+from tests.conftest import POSTGRES_URL, postgres_database
 
 LOCUSTFILE = Path(__file__).resolve().parents[2] / "bench" / "national" / "locustfile.py"
 
@@ -56,3 +67,81 @@ def test_arrivals_are_spread_over_each_of_locusts_batches() -> None:
     spread = _env_default(LOCUSTFILE, "ARRIVAL_SPREAD")
     rates = [1.0, 1.5, 16.67, 55.6, 99.9]
     assert all(spread >= int(rate) / rate for rate in rates)
+
+
+# --- a run that cannot run must not end another one -------------------------------------
+# (Session 13: a second run started while the first was still ending dropped the first's
+# database WITH (FORCE), its HAProxy shared the first's port through SO_REUSEPORT, and the
+# first's Locust, never stopped, went on sending a dead run's candidates to it.)
+
+BENCH = LOCUSTFILE.parents[1]
+
+
+def _bench_module(path: Path, name: str) -> Any:
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_run_refuses_a_port_in_use() -> None:
+    common = _bench_module(BENCH / "_common.py", "bench_common")
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        with pytest.raises(SystemExit, match=f"port\\(s\\) {port} in use"):
+            common.refuse_busy_ports([port])
+    common.refuse_busy_ports([port])  # free again: no complaint
+
+
+def test_a_run_refuses_a_database_that_another_is_using() -> None:
+    common = _bench_module(BENCH / "_common.py", "bench_common")
+    with postgres_database("bench_busy") as url:
+        name = make_url(url).database
+        other = create_engine(url, poolclass=NullPool)
+        with other.connect() as conn:
+            with pytest.raises(SystemExit, match="another benchmark is running on it"):
+                common.fresh_postgres(POSTGRES_URL, name)
+            assert conn.scalar(text("SELECT 1")) == 1  # the other run's connection lives on
+        other.dispose()
+        assert common.fresh_postgres(POSTGRES_URL, name) == url  # nobody on it: made afresh
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")  # a zombie has ended; only its parent's wait is missing
+
+
+def test_the_load_generator_and_its_children_end_with_the_run() -> None:
+    run = _bench_module(BENCH / "national" / "run.py", "bench_national_run")
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time\n"
+            "child = subprocess.Popen(['sleep', '60'])\n"
+            "print(child.pid, flush=True)\n"
+            "time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    assert _alive(child)
+    run.stop_group(parent)
+    assert parent.returncode is not None
+    deadline = time.monotonic() + 5
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+    run.stop_group(parent)  # ended already: nothing to do, no error
