@@ -38,6 +38,7 @@ import itertools
 import json
 import os
 import random
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -49,6 +50,9 @@ from gevent.event import Event
 from locust import constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from claims import claim
 
 ROSTER_PATH = os.environ.get("EXAMHALL_ROSTER", "roster.csv")
 # Several load balancers (comma-separated base URLs): Locust process k sends its candidates to
@@ -74,6 +78,9 @@ PAGE = {"X-Examhall-Page": "1"}
 # which part of the sitting, arrivals, the seated hours or the end, makes the tail).
 TIMES_DIR = os.environ.get("EXAMHALL_TIMES_DIR", "")
 TIMES_BIN = 10  # seconds
+# With --processes, a file that counts the roster lines taken (claims.py); run.py makes one
+# per run. Without it each process takes every N-th line, which may leave one untaken.
+CLAIMS = os.environ.get("EXAMHALL_CLAIMS", "")
 
 _roster: list[tuple[str, str, str]] = []
 _next = itertools.count()
@@ -125,9 +132,13 @@ class Candidate(FastHttpUser):
     def on_start(self) -> None:
         people = roster()
         index, processes = _process(self.environment)
-        with _lock:
-            # With --processes N, process k takes roster lines k, k + N, k + 2N, ...
-            n = next(_next) * processes + index + self.environment.parsed_options.roster_offset
+        offset = self.environment.parsed_options.roster_offset
+        if processes > 1 and CLAIMS:
+            n = claim(CLAIMS) + offset  # the next line, whichever process this is
+        else:
+            with _lock:
+                # Or with --processes N, process k takes lines k, k + N, k + 2N, ...
+                n = next(_next) * processes + index + offset
         if n >= len(people):
             self.finished()
             raise StopUser()

@@ -300,6 +300,7 @@ def main() -> None:
             "EXAMHALL_ROSTER": str(roster),
             "EXAMHALL_HOSTS": hosts,
             "EXAMHALL_TIMES_DIR": str(work),
+            "EXAMHALL_CLAIMS": str(work / "claims"),
         }
         processes = max(args.processes, args.balancers)
         locust_cmd = [

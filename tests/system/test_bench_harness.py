@@ -145,3 +145,21 @@ def test_the_load_generator_and_its_children_end_with_the_run() -> None:
         time.sleep(0.05)
     assert not _alive(child)
     run.stop_group(parent)  # ended already: nothing to do, no error
+
+
+def test_every_roster_line_goes_to_one_candidate_across_locust_processes(tmp_path: Path) -> None:
+    """Several processes claiming at once take each line exactly once, none skipped (slicing
+    the roster by process left one of 10,000 candidates unstarted, sessions 12 and 13)."""
+    counter = tmp_path / "claims"
+    script = (
+        f"import sys; sys.path.insert(0, {str(BENCH / 'national')!r})\n"
+        "from claims import claim\n"
+        f"print(*[claim({str(counter)!r}) for _ in range(300)])\n"
+    )
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    taken = [int(n) for p in processes for n in p.communicate(timeout=60)[0].split()]
+    assert all(p.returncode == 0 for p in processes)
+    assert sorted(taken) == list(range(900))
