@@ -43,7 +43,7 @@ test: $(STAMP) ## run the whole suite (PostgreSQL and browser tests run when ava
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: $(STAMP) ## ruff (format and check) and mypy strict on app/
+lint: $(STAMP) ## ruff (format and check) and mypy strict on app/ and tests/
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy

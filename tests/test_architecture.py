@@ -88,5 +88,5 @@ def test_only_the_lifecycle_moves_an_attempts_status() -> None:
                         and isinstance(leaf.value, ast.Name)
                         and leaf.value.id in ("attempt", "locked", "a")
                     ):
-                        setters.append(f"{name}:{node.lineno}")
+                        setters.append(f"{name}:{getattr(node, 'lineno', '?')}")
     assert setters == []

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,12 +20,12 @@ from tests.conftest import make_settings
 
 
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("EXAMHALL_DATABASE_URL", url)
     monkeypatch.setenv("EXAMHALL_ENV", "development")
     get_settings.cache_clear()
-    yield url  # type: ignore[misc]
+    yield url
     get_settings.cache_clear()
 
 
@@ -187,10 +188,10 @@ def test_staff_accounts_from_the_cli(database: str) -> None:
         code, _, _ = run("staff", "disable", "--username", "pat")
         assert code == 0
         assert client.get("/console", follow_redirects=False).status_code == 303  # session ended
-        again = client.post(
+        refused = client.post(
             "/console/sign-in", data={"username": "pat", "password": "a long enough password"}
         )
-        assert again.status_code == 401
+        assert refused.status_code == 401
 
 
 def test_demo_loads_once_and_prints_every_sign_in(database: str) -> None:

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -18,7 +20,7 @@ def test_outside_development_a_missing_or_placeholder_secret_is_refused(
     env: str, secret: str
 ) -> None:
     with pytest.raises(ValidationError, match="EXAMHALL_SECRET_KEY"):
-        Settings(env=env, secret_key=secret)  # type: ignore[arg-type]
+        Settings(env=env, secret_key=secret)
 
 
 def test_settings_come_from_examhall_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,8 +36,8 @@ def test_settings_come_from_examhall_environment_variables(monkeypatch: pytest.M
 
 
 def test_default_database_is_a_sqlite_file_in_the_working_directory(
-    monkeypatch: pytest.MonkeyPatch, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("EXAMHALL_DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
     assert Settings().database_url == f"sqlite:///{tmp_path / 'examhall.db'}"

@@ -1,6 +1,7 @@
 """Signed cookie sessions, the CSRF rule and login throttling, through the invigilator login."""
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
 from sqlalchemy.orm import Session
@@ -132,8 +133,8 @@ def test_failures_outside_the_window_are_forgotten(
 
 
 def test_one_address_guessing_many_accounts_is_throttled(
-    app, client: TestClient, staff: None
-) -> None:  # type: ignore[no-untyped-def]
+    app: FastAPI, client: TestClient, staff: None
+) -> None:
     app.state.settings = app.state.settings.model_copy(update={"login_address_failures": 8})
     codes = [attempt(client, "wrong-password", username=f"user{i}") for i in range(9)]
     assert codes[:8] == [401] * 8 and codes[8] == 429

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import yaml
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
+from app.clock import MovableClock
 from tests.awarding.conftest import QUAL
 from tests.factories import bearer
 
@@ -84,8 +86,8 @@ def test_unknown_or_malformed_units_and_qualifications_are_404(
 
 
 def test_reading_the_specification_needs_admin(
-    client: TestClient, qualification: None, db, clock
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, qualification: None, db: Session, clock: MovableClock
+) -> None:
     from app.auth import tokens
 
     _, reader = tokens.create_token(db, "reader", [tokens.RESULTS_READ], clock.now())

@@ -20,8 +20,8 @@ from tests.banks.test_validate import problems_for
 
 def with_pretest(count: int = 2, per_paper: int = 1) -> dict[str, object]:
     bank = builder.unit_bank(builder.UNIT_A, per_criterion=6)
-    bank["test_spec"]["pretest_items"] = per_paper  # type: ignore[index]
-    for item in bank["items"][-count:]:  # type: ignore[index]
+    bank["test_spec"]["pretest_items"] = per_paper
+    for item in bank["items"][-count:]:
         item["status"] = "pretest"
     return bank
 

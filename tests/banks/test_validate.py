@@ -194,7 +194,7 @@ def test_broken_yaml_and_duplicate_keys(tmp_path: Path) -> None:
     found = [str(p) for p in check(tmp_path)[1]]
     assert any(p.startswith(f"{path}:") and "not valid YAML" in p for p in found)
     path.write_text(yaml.safe_dump(builder.unit_bank(builder.UNIT_A)) + "unit: A/100/0001\n")
-    assert any("duplicate key 'unit'" in p for p in check(tmp_path)[1] for p in [str(p)])
+    assert any("duplicate key 'unit'" in str(p) for p in check(tmp_path)[1])
 
 
 def test_an_empty_directory_is_a_problem(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def live_db(
 ) -> Iterator[LiveServer]:
     engine = make_engine(live_server.db_url)
     for db in unit_of_work(make_sessionmaker(engine), write=True):
-        load_units(db, live_server.clock, tmp_path_factory.mktemp("banks"), "F-503-0358.yaml")  # type: ignore[arg-type]
+        load_units(db, live_server.clock, tmp_path_factory.mktemp("banks"), "F-503-0358.yaml")
         if centres.find_centre(db, "C0042") is None:
             centres.create_centre(db, "C0042", "Leeds", live_server.clock.now())
     engine.dispose()
@@ -113,6 +113,7 @@ def stored(live: LiveServer, number: str) -> tuple[Attempt, list[PaperItem], Res
         )
         result = db.scalar(select(Result).where(Result.attempt_id == attempt.id))
     engine.dispose()
+    assert attempt is not None
     return attempt, lines, result
 
 

@@ -6,6 +6,7 @@ the clock that waits for Start, reload and reopen, rest breaks, candidate tools,
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,9 +26,9 @@ __all__ = ["live_db"]
 
 
 @pytest.fixture
-def context(browser: Browser) -> BrowserContext:
+def context(browser: Browser) -> Iterator[BrowserContext]:
     context = browser.new_context(bypass_csp=True)  # axe's injected script needs it
-    yield context  # type: ignore[misc]
+    yield context
     context.close()
 
 

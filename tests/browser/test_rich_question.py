@@ -62,7 +62,7 @@ def rich_seat(
     for db in unit_of_work(make_sessionmaker(engine), write=True):
         if live_server.db_url not in _ENRICHED:
             folder = tmp_path_factory.mktemp("rich")
-            load_units(db, live_server.clock, folder, UNIT_FILE, edit=_enrich)  # type: ignore[arg-type]
+            load_units(db, live_server.clock, folder, UNIT_FILE, edit=_enrich)
             _ENRICHED.add(live_server.db_url)
         if centres.find_centre(db, "C0077") is None:
             centres.create_centre(db, "C0077", "Hull", now)

@@ -44,7 +44,7 @@ def panel_room(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory
     for db in unit_of_work(make_sessionmaker(engine), write=True):
         load_units(
             db, live.clock, tmp_path_factory.mktemp("banks"), "F-503-0358.yaml", "D-601-7644.yaml"
-        )  # type: ignore[arg-type]
+        )
         now = live.clock.now()
         centre = centres.create_centre(db, f"S{tag[:4].upper()}", "Panel centre", now)
         staff.create(db, now, username=f"panel{tag}", role="administrator", password=PASSWORD)

@@ -38,7 +38,7 @@ def sat(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> It
     username = f"stats{secrets.token_hex(3)}"
     for db in unit_of_work(make_sessionmaker(engine), write=True):
         clock = live_server.clock
-        load_units(db, clock, tmp_path_factory.mktemp("banks"), "F-503-0358.yaml")  # type: ignore[arg-type]
+        load_units(db, clock, tmp_path_factory.mktemp("banks"), "F-503-0358.yaml")
         if centres.find_centre(db, "C0042") is None:
             centres.create_centre(db, "C0042", "Leeds", clock.now())
         _, token = tokens.create_token(db, "stats", [tokens.ADMIN], clock.now())

@@ -185,7 +185,7 @@ def simulate(
 ) -> list[list[tuple[int, int | None]]]:
     """Randomised papers: each candidate sits `per_paper` of the items (indices into bank)."""
     pool = np.arange(len(b)) if items is None else np.asarray(items)
-    papers = []
+    papers: list[list[tuple[int, int | None]]] = []
     for theta in thetas:
         chosen = rng.choice(pool, size=per_paper, replace=False)
         p = 1.0 / (1.0 + np.exp(-(theta - b[chosen])))

@@ -81,7 +81,7 @@ def test_mml_agrees_with_an_independent_marginal_likelihood(small: rasch.Respons
 
 
 def _numerical_hessian(f: object, x: np.ndarray, h: float = 1e-3) -> np.ndarray:
-    fn = f  # type: ignore[assignment]
+    fn = f
     n = len(x)
     out = np.zeros((n, n))
     for i in range(n):

@@ -49,7 +49,11 @@ def test_omitted_answers_score_zero_as_marking_does(
     db: Session, bank: Bank, clock: MovableClock
 ) -> None:
     v = bank.versions
-    papers = [[(v[0], None), (v[1], 1)], [(v[0], 1), (v[1], 0)], [(v[0], 0), (v[1], 1)]]
+    papers: list[list[tuple[int, int | None]]] = [
+        [(v[0], None), (v[1], 1)],
+        [(v[0], 1), (v[1], 0)],
+        [(v[0], 0), (v[1], 1)],
+    ]
     record(db, bank, papers, clock.now())
     clock.advance(hours=1)
     run = service.calibrate_unit(db, bank.unit_id, clock.now())

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import bindparam, delete, event, select, update
+from sqlalchemy import Table, bindparam, delete, event, select, update
 from sqlalchemy.orm import Session
 
 from app.db import Bare, transaction
 from app.journal import service as journal
 from app.journal.models import JournalEntry, JournalHead
 from tests.sittings.conftest import Room, code
+
+_HEADS = cast(Table, JournalHead.__table__)
 
 
 def run_a_sitting(room: Room) -> dict[str, object]:
@@ -167,8 +170,8 @@ def test_a_write_and_its_entry_go_together_or_not_at_all(db: Session) -> None:
     journal.append(db, other, None, at, "test", "other", {})  # the row the writes change
     first = journal.append(db, chain, None, at, "test", "one", {})
     write = (
-        update(JournalHead.__table__)
-        .where(JournalHead.__table__.c.chain == bindparam("target"))
+        update(_HEADS)
+        .where(_HEADS.c.chain == bindparam("target"))
         .values(hash=bindparam("new_hash"))
     )
     fresh = journal.Head(1, first)

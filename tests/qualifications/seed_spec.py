@@ -65,11 +65,12 @@ def read_seed(path: Path) -> SeedSpec:
         elif row := UNIT_ROW.match(line):
             urn, title, level, glh, credits = row.groups()
             units[urn] = SeedUnit(urn, title, int(level), int(glh), int(credits), group)
-    roc_rows = []
+    roc_rows: list[tuple[str, str, bool, int, int, int, int, int]] = []
     for line in lines:
         if row := ROC_ROW.match(line):
             code, name, mandatory, *numbers = row.groups()
-            roc_rows.append((code, name, mandatory == "Yes", *map(int, numbers)))  # type: ignore[arg-type]
+            n = [int(x) for x in numbers]
+            roc_rows.append((code, name, mandatory == "Yes", n[0], n[1], n[2], n[3], n[4]))
     barred = [m.groups() for line in lines if (m := BARRED_ROW.search(line))]
 
     # The unit texts: split at each "Unit: URN : Title" marker.

@@ -92,6 +92,7 @@ def test_a_result_changed_since_it_was_signed_is_refused_and_left_alone(
     assert "outcome" in why and "score" in why
     assert db.scalars(select(Result)).one().signature == stored
 
+    assert stored is not None
     db.execute(update(Result).values(signature=stored[:-4] + "AAAA"))  # not a valid signature
     db.expire_all()
     ((_, why),) = resign.resign(db, room.clock.now()).refused

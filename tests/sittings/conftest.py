@@ -16,7 +16,7 @@ from app.auth import tokens
 from app.banks.service import load_dir
 from app.candidates import service as candidates
 from app.centres import service as centres
-from app.clock import MovableClock
+from app.clock import Clock, MovableClock
 from tests.factories import PASSWORD, bearer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +26,7 @@ UNIT = "F/503/0358"
 
 def load_units(
     db: Session,
-    clock: MovableClock,
+    clock: Clock,
     tmp: Path,
     *files: str,
     edit: Callable[[Path], None] | None = None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -36,11 +37,11 @@ def _seen(engine: Engine) -> tuple[object, object]:
 
 
 def test_presence_is_written_only_when_it_is_due(
-    live: tuple[FastAPI, str, str],  # noqa: F811
+    live: tuple[FastAPI, dict[str, str], str],  # noqa: F811
     fresh: Engine,  # noqa: F811
 ) -> None:
-    app, code, _ = live
-    client, _ = signed_in(app, "K000", code)
+    app, codes, _ = live
+    client, _ = signed_in(app, "K000", codes)
     assert client.get("/api/v1/attempt/clock", headers=PAGE).status_code == 200
     first = _seen(fresh)
     assert first[1] is not None  # the page's first report is stored
@@ -54,13 +55,13 @@ def test_presence_is_written_only_when_it_is_due(
 
 
 def test_the_heartbeat_answers_while_another_transaction_holds_sqlites_write_lock(
-    live: tuple[FastAPI, str, str],  # noqa: F811
+    live: tuple[FastAPI, dict[str, str], str],  # noqa: F811
     fresh: Engine,  # noqa: F811
 ) -> None:
     if fresh.dialect.name != "sqlite":
         pytest.skip("SQLite's write lock")
-    app, code, _ = live
-    client, _ = signed_in(app, "K000", code)
+    app, codes, _ = live
+    client, _ = signed_in(app, "K000", codes)
     assert client.get("/api/v1/attempt/clock", headers=PAGE).status_code == 200
     writer = sqlite3.connect(fresh.url.database or "", isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # held until the end of the test
@@ -75,22 +76,22 @@ def test_the_heartbeat_answers_while_another_transaction_holds_sqlites_write_loc
 
 
 def test_the_heartbeat_settles_an_attempt_whose_time_ran_out(
-    live: tuple[FastAPI, str, str],  # noqa: F811
+    live: tuple[FastAPI, dict[str, str], str],  # noqa: F811
 ) -> None:
-    app, code, _ = live
-    client, _ = signed_in(app, "K000", code)
+    app, codes, _ = live
+    client, _ = signed_in(app, "K000", codes)
     app.state.clock.advance(hours=3)
     body = client.get("/api/v1/attempt/clock", headers=PAGE).json()
     assert body["status"] == "submitted" and body["remaining_seconds"] == 0
 
 
 def test_the_sweeper_submits_in_bounded_batches(
-    live: tuple[FastAPI, str, str],  # noqa: F811
+    live: tuple[FastAPI, dict[str, str], str],  # noqa: F811
     fresh: Engine,  # noqa: F811
 ) -> None:
-    app, code, _ = live
+    app, codes, _ = live
     for n in range(5):
-        signed_in(app, f"K{n:03d}", code)
+        signed_in(app, f"K{n:03d}", codes)
     app.state.clock.advance(hours=3)
     assert sweeper.sweep_once(app, batch=2) == 5  # three transactions: 2, 2 and 1
     with fresh.connect() as conn:
@@ -98,14 +99,14 @@ def test_the_sweeper_submits_in_bounded_batches(
 
 
 def test_one_sweeper_at_a_time_and_locked_attempts_are_passed_over(
-    live: tuple[FastAPI, str, str],  # noqa: F811
+    live: tuple[FastAPI, dict[str, str], str],  # noqa: F811
     fresh: Engine,  # noqa: F811
 ) -> None:
     if fresh.dialect.name != "postgresql":
         pytest.skip("advisory locks and SKIP LOCKED are PostgreSQL's")
-    app, code, _ = live
+    app, codes, _ = live
     for n in range(3):
-        signed_in(app, f"K{n:03d}", code)
+        signed_in(app, f"K{n:03d}", codes)
     app.state.clock.advance(hours=3)
     maker = make_sessionmaker(fresh)
     with maker() as other:  # another worker's sweeper holds the turn
@@ -147,11 +148,14 @@ def test_a_returning_sign_in_takes_the_quiet_path_and_is_journalled_as_the_full_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app, codes, _ = live
-    full = []
+    full: list[int] = []
     login_write = service.login_write
-    monkeypatch.setattr(
-        service, "login_write", lambda *a, **k: full.append(1) or login_write(*a, **k)
-    )
+
+    def counted(*a: Any, **k: Any) -> Any:
+        full.append(1)
+        return login_write(*a, **k)
+
+    monkeypatch.setattr(service, "login_write", counted)
     client, _ = signed_in(app, "K000", codes)  # the first: the full path starts the clock
     assert len(full) == 1
     body = {"candidate_number": "K000", "access_code": codes["K000"]}

@@ -251,7 +251,7 @@ def test_returning_sign_ins_racing_saves_pause_submit_and_close_keep_every_chain
     savers = {n + 1: Saver(pair) for n, pair in enumerate(pairs)}
     returners = [Returner(app, pair, n, codes[n]) for pair, n in zip(pairs, numbers, strict=True)]
     stop = threading.Event()
-    workers = [*savers.values(), *returners]
+    workers: list[Saver | Returner] = [*savers.values(), *returners]
     start = threading.Barrier(len(workers) + 1)
     threads = [threading.Thread(target=w.run, args=(stop, start)) for w in workers]
     for thread in threads:

@@ -117,10 +117,11 @@ def test_presence_marks_every_open_page_of_its_own_device_in_one_write(room: Roo
     hub.present()  # every page
     with transaction(factory, write=False) as db:
         seen = {i: db.get(Attempt, i) for i in attempt_ids}
-        assert seen[attempt_ids[0]] is not None and seen[attempt_ids[0]].page_seen_at == now
-        assert seen[attempt_ids[0]].last_seen_at == now  # type: ignore[union-attr]
-        assert seen[attempt_ids[1]].page_seen_at is None  # type: ignore[union-attr]
-        assert seen[attempt_ids[2]].page_seen_at is None  # type: ignore[union-attr]
+        first, second, third = (seen[i] for i in attempt_ids[:3])
+        assert first is not None and second is not None and third is not None
+        assert first.page_seen_at == now and first.last_seen_at == now
+        assert second.page_seen_at is None
+        assert third.page_seen_at is None
 
 
 def test_the_database_finds_a_change_in_each_fingerprint_column_and_only_there(

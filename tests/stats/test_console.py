@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,10 +29,11 @@ def sat(sim: Simulation) -> Simulation:
     return sim
 
 
-def api(client: TestClient, sim: Simulation) -> dict:
-    return client.get(
+def api(client: TestClient, sim: Simulation) -> dict[str, Any]:
+    body: dict[str, Any] = client.get(
         f"/api/v1/units/{UNIT_PATH}/item-statistics", headers=bearer(sim.token)
     ).json()
+    return body
 
 
 def test_the_page_shows_the_apis_figures_with_accessible_pictures(

@@ -64,7 +64,9 @@ def snapshot(db: Session) -> dict[int, tuple[Any, ...]]:
     }
 
 
-def expected_after(db: Session, before: dict[int, tuple[Any, ...]], version_id: int) -> dict:
+def expected_after(
+    db: Session, before: dict[int, tuple[Any, ...]], version_id: int
+) -> dict[int, tuple[Any, ...]]:
     """Each result as it must be without the version: written out by hand from the answers."""
     expected = dict(before)
     rows = db.execute(
@@ -287,7 +289,12 @@ def test_an_edited_result_still_shows_in_the_audit(sim: Simulation, client: Test
     ],
 )
 def test_bad_exclusions_are_problems_and_change_nothing(
-    sim: Simulation, client: TestClient, item: str, version: object, body: dict, status: int
+    sim: Simulation,
+    client: TestClient,
+    item: str,
+    version: object,
+    body: dict[str, Any],
+    status: int,
 ) -> None:
     sim.sit("C0042", 3)
     before = snapshot(sim.db)

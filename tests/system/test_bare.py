@@ -6,10 +6,11 @@ flag take the bare case when nothing else is due."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, event, func, insert, select
+from sqlalchemy import Engine, Table, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import LoginThrottle
@@ -19,7 +20,7 @@ from app.journal.models import JournalHead
 from app.sittings.devices import SEEN_EVERY
 from tests.sittings.test_concurrency import fresh, live, signed_in  # noqa: F401  (fixtures)
 
-_heads = JournalHead.__table__
+_heads = cast(Table, JournalHead.__table__)
 
 
 def _open(db: Bare | Session, chain: str) -> None:

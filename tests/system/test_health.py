@@ -107,7 +107,9 @@ def test_the_schemas_revision_is_one_select_and_alembic_tells_the_rest(
             assert revision_on(conn) is None
             assert conn.execute(text("SELECT 1")).scalar() == 1
         script = ScriptDirectory.from_config(alembic_config(empty))
-        head = script.get_revision(head_revision())
+        revision = head_revision()
+        assert revision is not None
+        head = script.get_revision(revision)
         assert head is not None and isinstance(head.down_revision, str)
         upgrade(empty, head.down_revision)
         with fresh.connect() as conn:

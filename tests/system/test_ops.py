@@ -134,7 +134,7 @@ def test_the_collectors_time_is_counted_and_reaches_the_metrics(
     from app.ops import runtime
 
     def seconds(generation: int) -> float:
-        value = runtime.GC_SECONDS.labels(str(generation))._value.get()  # type: ignore[attr-defined]
+        value = runtime.GC_SECONDS.labels(str(generation))._value.get()
         return float(value)
 
     runtime.watch_gc()

@@ -18,6 +18,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core.result import Ok
 from starlette.testclient import TestClient
 
 from app.auth import tokens
@@ -129,6 +130,7 @@ def _run_every_operation(world: dict[str, Any], caller: str) -> None:
     failures: list[str] = []
     operations = 0
     for found in schema.get_all_operations():
+        assert isinstance(found, Ok), found
         operation = found.ok()
         operations += 1
 
