@@ -21,6 +21,7 @@ from app.db import make_engine, make_sessionmaker, unit_of_work
 from app.marking.models import Result
 from app.sittings import scheduling
 from app.sittings.models import Attempt, PaperItem
+from app.sittings.status import SittingStatus
 from tests.browser.axe import violations
 from tests.browser.conftest import LiveServer
 from tests.sittings.conftest import load_units
@@ -88,7 +89,7 @@ def seat(
             duration_minutes=duration,
             reading_minutes=reading,
         )
-        sitting.status = "open"
+        sitting.status = SittingStatus.OPEN
         db.flush()
         found = Seat(number, dict(scheduling.codes_of(db, sitting))[number], sitting.id)
     engine.dispose()

@@ -16,6 +16,7 @@ from app.candidates import service as candidates
 from app.centres import service as centres
 from app.db import make_engine, make_sessionmaker, unit_of_work
 from app.sittings import scheduling
+from app.sittings.status import SittingStatus
 from tests.browser.axe import violations
 from tests.browser.conftest import LiveServer
 from tests.sittings.conftest import load_units
@@ -73,7 +74,7 @@ def rich_seat(
             db, now, centre="C0077", unit="D/601/7644", scheduled_start=now,
             candidate_numbers=[number], duration_minutes=None,
         )  # fmt: skip
-        sitting.status = "open"
+        sitting.status = SittingStatus.OPEN
         db.flush()
         code = dict(scheduling.codes_of(db, sitting))[number]
     engine.dispose()

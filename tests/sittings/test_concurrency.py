@@ -24,6 +24,7 @@ from app.main import create_app
 from app.marking.models import Result
 from app.migrate import upgrade
 from app.sittings import scheduling
+from app.sittings.status import SittingStatus
 from tests.conftest import make_settings, postgres_database
 from tests.factories import PASSWORD
 from tests.sittings.conftest import load_units
@@ -70,7 +71,7 @@ def live(fresh: Engine, tmp_path: Path) -> tuple[FastAPI, dict[str, str], str]:
             candidate_numbers=[f"K{n:03d}" for n in range(N)],
             duration_minutes=None,
         )
-        sitting.status = "open"
+        sitting.status = SittingStatus.OPEN
         db.flush()
         codes = dict(scheduling.codes_of(db, sitting))
     app = create_app(

@@ -21,6 +21,7 @@ from app.centres import service as centres
 from app.clock import MovableClock
 from app.sittings import lifecycle, scheduling
 from app.sittings.models import PaperItem, Sitting
+from app.sittings.status import SittingStatus
 from tests.sittings.conftest import load_units
 
 UNIT = "F/503/0358"
@@ -72,7 +73,7 @@ class Simulation:
             candidate_numbers=numbers,
             duration_minutes=None,
         )
-        sitting.status = "open"
+        sitting.status = SittingStatus.OPEN
         db.flush()
         return sitting
 
