@@ -60,21 +60,23 @@ def fresh_postgres(base_url: str, name: str = BENCH_DB_NAME) -> str:
         base.set(database="postgres").render_as_string(hide_password=False),
         isolation_level="AUTOCOMMIT",
     )
-    with admin.connect() as conn:
-        # A database that something is connected to is another run's (or its servers', left
-        # running): dropping it WITH (FORCE) would end that run halfway, its figures lost.
-        users = conn.scalar(
-            text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name"), {"name": name}
-        )
-        if users:
-            admin.dispose()
-            raise SystemExit(
-                f"refusing: {users} connection(s) to {name}: another benchmark is running on it"
-                " (wait for it, or give this one EXAMHALL_BENCH_DB=<another name>)"
+    try:
+        with admin.connect() as conn:
+            # A database that something is connected to is another run's (or its servers',
+            # left running): dropping it WITH (FORCE) would end that run halfway.
+            users = conn.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": name},
             )
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+            if users:
+                raise SystemExit(
+                    f"refusing: {users} connection(s) to {name}: another benchmark is running on"
+                    " it (wait for it, or give this one EXAMHALL_BENCH_DB=<another name>)"
+                )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
 
 

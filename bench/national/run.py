@@ -27,6 +27,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -175,8 +176,6 @@ def balancer(kind: str, port: int, backends: list[int], work: Path, per_server: 
 
 def stop_group(process: subprocess.Popen[str]) -> None:
     """End a process and everything in its process group (started with start_new_session)."""
-    import signal
-
     try:
         os.killpg(process.pid, signal.SIGTERM)
     except ProcessLookupError:

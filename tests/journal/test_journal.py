@@ -6,13 +6,14 @@ import random
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, event, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from app.db import Bare, transaction
 from app.journal import service as journal
 from app.journal.models import JournalEntry, JournalHead
 from tests.sittings.conftest import Room, code
+from tests.statements import statements
 
 _HEADS = cast(Table, JournalHead.__table__)
 
@@ -197,18 +198,9 @@ def test_a_sessions_next_append_starts_from_the_head_its_last_one_left(db: Sessi
     read of the head (a first sign-in journals twice), and the chain is the same as read."""
     at = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
     chain = "attempt:999996"
-    reads: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "journal_heads" in statement:
-            reads.append(statement)
-
-    bind = db.connection().engine
-    event.listen(bind, "before_cursor_execute", count)
-    try:
+    with statements(db.connection().engine) as sent:
         hashes = [journal.append(db, chain, None, at, "test", name, {}) for name in "abc"]
-    finally:
-        event.remove(bind, "before_cursor_execute", count)
+    reads = [s for s in sent if s.lstrip().upper().startswith("SELECT") and "journal_heads" in s]
     assert len(reads) == 1  # the first append's: a chain not seen before
     entries = journal.chain_entries(db, chain)
     assert [(e.seq, e.hash) for e in entries] == [(1, hashes[0]), (2, hashes[1]), (3, hashes[2])]
@@ -243,18 +235,9 @@ def test_a_first_sign_in_journals_from_the_head_read_with_its_attempt(room: Room
     read with the attempt's row: the journal's head is never read again, and the chain links."""
     session = room.open_session(["N001"])
     engine = room.client.app.state.engine  # type: ignore[attr-defined]
-    reads: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT journal_heads"):
-            reads.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements(engine) as sent:
         _, attempt_id = room.sign_in("N001", code(session, "N001"))
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert reads == []
+    assert [s for s in sent if s.lstrip().upper().startswith("SELECT journal_heads")] == []
     with transaction(room.client.app.state.sessionmaker, write=False) as db:  # type: ignore[attr-defined]
         entries = journal.chain_entries(db, journal.attempt_chain(attempt_id))
     assert [e.event for e in entries[-2:]] == ["signed_in", "started"]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, select, text
+from sqlalchemy import Engine, select, text
 
 from app.auth import throttle
 from app.db import make_sessionmaker, unit_of_work
@@ -22,6 +22,7 @@ from app.sittings import repository, service, sweeper
 from app.sittings.devices import DISCONNECTED_AFTER, SEEN_EVERY
 from app.sittings.models import Attempt
 from tests.sittings.test_concurrency import fresh, live, signed_in  # noqa: F401  (fixtures)
+from tests.statements import statements
 
 PAGE = {"X-Examhall-Page": "1"}
 
@@ -211,19 +212,11 @@ def test_a_sign_ins_lookup_reads_the_throttles_two_keys_in_its_own_statement(
     browser, room = service._guess_limits(settings, "10.1.2.3", "d" * 64)
     for db in unit_of_work(factory, write=True):
         throttle.fail(db, now, browser)  # one wrong guess: counted, not locked
-    selects: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            selects.append(statement)
-
-    event.listen(fresh, "before_cursor_execute", count)
-    try:
+    with statements(fresh) as sent:
         for db in unit_of_work(factory, write=True):
             found = repository.for_login(db, "k000", codes["K000"], browser.key, room.key)
             nothing = repository.for_login(db, "K000", "NOTACODE", browser.key, room.key)
-    finally:
-        event.remove(fresh, "before_cursor_execute", count)
+    selects = [s for s in sent if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 2  # one each
     assert len(found.matches) == 1
     assert list(found.keys) == [browser.key]  # the room's key has no row yet

@@ -4,13 +4,14 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 
 from app.clock import MovableClock
 from app.db import make_engine
 from app.main import create_app
 from app.migrate import alembic_config, head_revision, revision_on, upgrade
 from tests.conftest import make_settings, postgres_database
+from tests.statements import statements
 
 
 def test_healthz_says_the_process_is_up(client: TestClient) -> None:
@@ -88,18 +89,9 @@ def test_the_schemas_revision_is_one_select_and_alembic_tells_the_rest(
     """/readyz reads the revision on every balancer check: one statement at head; no table
     yet is None (the connection still usable afterwards, PostgreSQL's included), and a schema
     behind the head reads as the revision it is at."""
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        with engine.connect() as conn:
-            assert revision_on(conn) == head_revision()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert len([s for s in statements if "alembic_version" in s]) == 1
+    with statements(engine) as sent, engine.connect() as conn:
+        assert revision_on(conn) == head_revision()
+    assert len([s for s in sent if "alembic_version" in s]) == 1
 
     fresh = make_engine(empty)
     try:
