@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("examhall")
@@ -129,6 +129,13 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "request")
 
 
+def _unique_violation(exc: IntegrityError) -> bool:
+    """A unique key's violation, as PostgreSQL (SQLSTATE 23505) or SQLite reports it."""
+    if getattr(exc.orig, "sqlstate", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(exc.orig)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
@@ -166,6 +173,21 @@ def install_error_handlers(app: FastAPI) -> None:
             "database refused a value on %s %s: %s", request.method, request.url.path, exc.orig
         )
         return problem(request, 400, "A value in the request cannot be stored or looked up.")
+
+    @app.exception_handler(IntegrityError)
+    async def _clash(request: Request, exc: IntegrityError) -> Response:
+        # A unique key taken by a concurrent request between our check and our write (the
+        # checks before every insert give the usual 409 with a better message). Anything else
+        # the database refuses as inconsistent is our fault, not the client's.
+        if not _unique_violation(exc):
+            return await _unexpected(request, exc)
+        log.info("unique key taken on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem(
+            request,
+            409,
+            "This conflicts with a record that exists already (made at the same moment by"
+            " another request); nothing was changed.",
+        )
 
     @app.exception_handler(OperationalError)
     async def _busy(request: Request, exc: OperationalError) -> Response:

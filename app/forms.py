@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.auth import cookies
 from app.errors import Invalid
+from app.schemas import FORM
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -22,7 +23,7 @@ async def parse(
     form = await cookies.signed_form(request, csrf)
     data = {name: value for name, value in form.items() if name in model.model_fields}
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=FORM)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else ""

@@ -11,10 +11,13 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     StringConstraints,
+    ValidationInfo,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -28,6 +31,36 @@ def _check(value: Any, where: str) -> None:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             _check(item, f"{where}[{i}]")
+
+
+# A form's fields are all text: validating one with FORM lets "5" be read as 5 and "on" as
+# true, as HTML can send nothing else (forms.parse, console.problems.form_errors).
+FORM: dict[str, bool] = {"form": True}
+
+
+def _from_form(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("form"))
+
+
+def _json_number(value: Any, info: ValidationInfo) -> Any:
+    # bool first: True is an int to Python, and pydantic's lax mode reads "5" as 5; a JSON
+    # client sending either has a bug it should hear of, not a value silently changed.
+    if isinstance(value, bool) or (isinstance(value, str) and not _from_form(info)):
+        raise PydanticCustomError("number_type", "Input should be a JSON number")
+    return value
+
+
+def _json_boolean(value: Any, info: ValidationInfo) -> Any:
+    if not isinstance(value, bool) and not _from_form(info):
+        raise PydanticCustomError("bool_type", "Input should be true or false")
+    return value
+
+
+# Request bodies' numbers and flags: in JSON, only a JSON number (a whole one for Whole: 5.0
+# and 5.5 are refused by int's own check) or true/false; in a form, text as HTML sends it.
+Whole = Annotated[int, BeforeValidator(_json_number)]
+Number = Annotated[float, BeforeValidator(_json_number)]
+Flag = Annotated[bool, BeforeValidator(_json_boolean)]
 
 
 NO_CONTROL_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.candidates.schemas import CandidateIn
+from app.schemas import FORM
 
 REQUIRED = ("candidate_number", "centre", "first_name", "last_name")
 OPTIONAL = ("extra_time_percent", "rest_breaks")
@@ -130,7 +131,7 @@ def _row(number: int, header: list[str], record: list[str]) -> CandidateIn | lis
             problems.append(RowProblem(number, "rest_breaks", "Write yes or no."))
             del values["rest_breaks"]
     try:
-        candidate = CandidateIn.model_validate(values)
+        candidate = CandidateIn.model_validate(values, context=FORM)
     except ValidationError as exc:
         for error in exc.errors():
             column = str(error["loc"][0]) if error["loc"] else ""

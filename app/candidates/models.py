@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.centres.models import Centre
@@ -25,6 +35,12 @@ class Candidate(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     centre: Mapped[Centre] = relationship(lazy="joined")
+
+
+# A candidate number is one identifier whatever its letters' case: a candidate types it at
+# sign-in, an invigilator in a URL, in either case (numbers are ASCII: CANDIDATE_NUMBER). Two
+# registrations differing only in case would make every such lookup ambiguous.
+Index("uq_candidates_number_folded", func.lower(Candidate.candidate_number), unique=True)
 
 
 class UnitResult(Base):

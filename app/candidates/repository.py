@@ -7,7 +7,11 @@ from app.candidates.models import Candidate, UnitResult
 
 
 def by_number(db: Session, candidate_number: str) -> Candidate | None:
-    return db.scalar(select(Candidate).where(Candidate.candidate_number == candidate_number))
+    """The candidate with this number, in whatever case it is written (the index
+    uq_candidates_number_folded)."""
+    return db.scalar(
+        select(Candidate).where(func.lower(Candidate.candidate_number) == candidate_number.lower())
+    )
 
 
 def unit_results(db: Session, candidate_id: int) -> list[UnitResult]:
@@ -67,13 +71,17 @@ def at_centre(db: Session, centre_id: int) -> list[Candidate]:
 
 
 def existing_numbers(db: Session, numbers: list[str]) -> set[str]:
-    """Which of these candidate numbers are taken already (compared as stored)."""
+    """Which of these candidate numbers are taken already, in lower case (numbers are compared
+    without regard to case)."""
     found: set[str] = set()
-    for start in range(0, len(numbers), 500):
-        chunk = numbers[start : start + 500]
+    folded = sorted({n.lower() for n in numbers})
+    for start in range(0, len(folded), 500):
+        chunk = folded[start : start + 500]
         found.update(
             db.scalars(
-                select(Candidate.candidate_number).where(Candidate.candidate_number.in_(chunk))
+                select(func.lower(Candidate.candidate_number)).where(
+                    func.lower(Candidate.candidate_number).in_(chunk)
+                )
             )
         )
     return found

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas import Input
+from app.schemas import Flag, Input, Whole
 
 CANDIDATE_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"
 URN = r"^[A-Z]/\d{3}/\d{4}$"
@@ -17,8 +17,8 @@ class CandidateIn(Input):
     centre: str = Field(min_length=1, max_length=20)
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
-    extra_time_percent: int = Field(default=0, ge=0, le=200, description="access arrangement")
-    rest_breaks: bool = Field(
+    extra_time_percent: Whole = Field(default=0, ge=0, le=200, description="access arrangement")
+    rest_breaks: Flag = Field(
         default=False, description="access arrangement: supervised rest breaks"
     )
 

@@ -29,10 +29,17 @@ def create_candidate(
     extra_time_percent: int = 0,
     rest_breaks: bool = False,
 ) -> Candidate:
-    """Register a candidate at a centre; candidate numbers are unique."""
+    """Register a candidate at a centre; candidate numbers are unique, whatever their case."""
     centre_row = centres.get_centre(db, centre)
-    if repository.by_number(db, candidate_number) is not None:
-        raise Conflict(f"Candidate {candidate_number} already exists.")
+    existing = repository.by_number(db, candidate_number)
+    if existing is not None:
+        same = existing.candidate_number == candidate_number
+        raise Conflict(
+            f"Candidate {candidate_number} already exists."
+            if same
+            else f"Candidate {existing.candidate_number} already exists: candidate numbers are"
+            f" the same whatever the case of their letters, so {candidate_number} is taken."
+        )
     candidate = Candidate(
         candidate_number=candidate_number,
         centre_id=centre_row.id,
@@ -197,7 +204,7 @@ def import_csv(db: Session, now: datetime, data: bytes) -> list[Candidate]:
     for number, row in parsed.rows:
         if known[row.centre.lower()] is None:
             problems.append(RowProblem(number, "centre", f"No centre {row.centre}."))
-        if row.candidate_number in taken:
+        if row.candidate_number.lower() in taken:
             problems.append(
                 RowProblem(
                     number, "candidate_number", f"{row.candidate_number} is registered already."

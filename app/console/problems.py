@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from app.errors import Invalid
+from app.schemas import FORM
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -22,7 +23,7 @@ _PLAIN = {
 def form_errors(model: type[M], values: dict[str, Any]) -> M:
     """The form as the API model, or Invalid naming each field that is wrong."""
     try:
-        return model.model_validate(values)
+        return model.model_validate(values, context=FORM)
     except ValidationError as exc:
         errors = [
             {

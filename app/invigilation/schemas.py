@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas import Input, Note, Reason
+from app.schemas import Input, Note, Reason, Whole
 from app.sittings.status import AttemptStatus, SittingStatus
 
 
@@ -77,7 +77,7 @@ class SessionSummary(BaseModel):
 
 
 class ExtraTimeIn(Input):
-    minutes: int = Field(ge=1, le=240)
+    minutes: Whole = Field(ge=1, le=240)
     reason: str = Field(default="", max_length=500)
 
 

@@ -153,7 +153,7 @@ def schedule(
     unit_row = qualifications.get_unit(db, unit)
     quotas = quotas_for(unit_row)
     assert unit_row.test_spec is not None
-    if len(set(candidate_numbers)) != len(candidate_numbers):
+    if len({n.lower() for n in candidate_numbers}) != len(candidate_numbers):
         raise Invalid("A candidate is listed twice.")
     people = [candidates.get_candidate(db, n) for n in candidate_numbers]
     strangers = [p.candidate_number for p in people if p.centre_id != centre_row.id]

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, StrictBool
 
-from app.schemas import Input, Instant
+from app.schemas import Input, Instant, Whole
 from app.sittings.status import AttemptStatus, SittingStatus
 
 
@@ -14,12 +14,12 @@ class SessionIn(Input):
     unit: str = Field(pattern=r"^[A-Z]/\d{3}/\d{4}$")
     scheduled_start: Instant
     candidates: list[str] = Field(min_length=1, max_length=2000)
-    duration_minutes: int | None = Field(default=None, ge=1, le=600)
+    duration_minutes: Whole | None = Field(default=None, ge=1, le=600)
     approve_admission: StrictBool = Field(
         default=False,
         description="The invigilator approves each candidate's first sign-in from the register.",
     )
-    reading_minutes: int | None = Field(
+    reading_minutes: Whole | None = Field(
         default=None,
         ge=0,
         le=60,
@@ -104,7 +104,7 @@ class AttemptOut(BaseModel):
 
 class AnswerIn(Input):
     option_id: str | None = Field(max_length=16)
-    seq: int = Field(ge=0, le=2**63 - 1)
+    seq: Whole = Field(ge=0, le=2**63 - 1)
 
 
 class SavedOut(BaseModel):

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.schemas import Whole
+
 Method = Literal["angoff", "ebel", "hofstee"]
 Cell = Literal[
     "easy/essential",
@@ -23,7 +25,9 @@ Cell = Literal[
     "hard/acceptable",
     "hard/questionable",
 ]
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# An id as a JSON number (Whole); as an object's key (always a string in JSON), IdKey.
+Id = Annotated[Whole, Field(ge=1, le=2**31 - 1)]
+IdKey = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Probability = Annotated[Decimal, Field(ge=0, le=1, max_digits=6, decimal_places=4)]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -64,11 +68,11 @@ class JudgementIn(BaseModel):
 
     judge_id: Id
     round: Id | None = Field(default=None, description="The exercise's current round if left out")
-    probabilities: dict[Id, Probability] | None = Field(
+    probabilities: dict[IdKey, Probability] | None = Field(
         default=None,
         description="Angoff: item version id -> P(a minimally competent candidate is right)",
     )
-    categories: dict[Id, Cell] | None = Field(
+    categories: dict[IdKey, Cell] | None = Field(
         default=None, description="Ebel: item version id -> difficulty/relevance"
     )
     percentages: dict[Cell, Percent] | None = Field(

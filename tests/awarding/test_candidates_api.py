@@ -58,6 +58,47 @@ def test_candidate_numbers_are_unique(client: TestClient, token: str, centre: No
     assert candidate(client, token).status_code == 409
 
 
+def test_a_number_differing_only_in_case_is_the_same_number(
+    client: TestClient, token: str, centre: None
+) -> None:
+    """Sign-in and the invigilator's actions match a number in any case, so registration does
+    too: otherwise an action on t1-0001 could reach T1-0001 (found by a new user's trial)."""
+    assert candidate(client, token, "T1-0001").status_code == 201
+    refused = candidate(client, token, "t1-0001")
+    assert refused.status_code == 409
+    assert "T1-0001 already exists" in refused.json()["detail"]
+    found = client.get("/api/v1/candidates/t1-0001", headers=bearer(token))
+    assert found.status_code == 200
+    assert found.json()["candidate_number"] == "T1-0001"  # as registered
+    csv = b"candidate_number,centre,first_name,last_name\nt1-0001,C0042,Grace,Hopper\n"
+    imported = client.post(
+        "/api/v1/candidates/import",
+        content=csv,
+        headers={**bearer(token), "Content-Type": "text/csv"},
+    )
+    assert imported.status_code == 422, imported.text
+    assert "registered already" in imported.text
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"extra_time_percent": "25"},
+        {"extra_time_percent": True},
+        {"extra_time_percent": 25.5},
+        {"rest_breaks": "yes"},
+        {"rest_breaks": 1},
+    ],
+)
+def test_numbers_and_flags_are_json_numbers_and_booleans(
+    client: TestClient, token: str, centre: None, extra: dict[str, Any]
+) -> None:
+    """JSON's true is not 1 and "25" is not 25: a client sending either has a bug to hear of."""
+    response = candidate(client, token, **extra)
+    assert response.status_code == 422, response.text
+    assert client.get("/api/v1/candidates/N1001", headers=bearer(token)).status_code == 404
+
+
 @pytest.mark.parametrize(
     ("extra", "status"),
     [
@@ -241,3 +282,17 @@ def test_unknown_candidate(client: TestClient, token: str, qualification: None) 
         == 404
     )
     assert portfolio(client, token, "D/601/7644", number="NOBODY").status_code == 404
+
+
+def test_a_number_taken_between_the_check_and_the_insert_is_a_conflict(
+    client: TestClient, token: str, centre: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two registrations racing past the check: the database's unique index decides, and the
+    loser hears 409, not 500 (the check is made to miss, as a concurrent request would)."""
+    from app.candidates import repository
+
+    assert candidate(client, token, "R1-0001").status_code == 201
+    monkeypatch.setattr(repository, "by_number", lambda db, number: None)
+    raced = candidate(client, token, "r1-0001")
+    assert raced.status_code == 409, raced.text
+    assert raced.headers["content-type"].startswith("application/problem+json")

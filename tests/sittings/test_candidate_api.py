@@ -124,6 +124,13 @@ def test_bad_saves_are_refused_and_change_nothing(room: Room) -> None:
         ).status_code
         == 400
     )
+    for seq in (True, "7", 7.5):  # JSON's true is not 1, nor "7" 7
+        loose = room.client.put(
+            "/api/v1/attempt/answers/1",
+            json={"option_id": first, "seq": seq},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert loose.status_code == 422, seq
     assert room.attempt()["items"][0]["answer"] is None
 
 

@@ -69,6 +69,12 @@ def test_extra_time(room: Room) -> None:
         room.act(staff, session["id"], "candidates/NOBODY/extra-time", {"minutes": 5}).status_code
         == 404
     )
+    # true is not a minute, nor "5" five (found by a new user's trial: both added time)
+    for minutes in (True, "5"):
+        loose = room.act(staff, session["id"], "candidates/N001/extra-time", {"minutes": minutes})
+        assert loose.status_code == 422, minutes
+    register = room.client.get(f"/api/v1/sessions/{session['id']}").json()
+    assert register["candidates"][0]["remaining_seconds"] == 35 * 60
 
 
 def test_incidents(room: Room) -> None:
