@@ -9,11 +9,11 @@ interleaving; a successful sign-in gives its reservation back (`refund`) or clea
 Which keys a sign-in reserves on is the caller's choice; candidates never reserve on the
 target's account, so nobody can lock another candidate out (see sittings.service.login).
 
-A candidate's sign-in, the busiest, takes no write on the throttle when it succeeds: `state`
+A candidate's sign-in, the busiest, takes no write on the throttle when it succeeds: `read`
 reads its keys without locking any row, and only a failure is counted, by `fail`, which holds
-the key's row while it decides; a sign-in whose code was right `confirm`s under the same row
-lock that the key is still open. So N concurrent wrong guesses on one key are still answered
-at most `limit` times, as with `reserve`.
+the key's row while it decides, so N concurrent wrong guesses on one key are answered 401 at
+most `limit` times, as with `reserve`. A right code is refused only by its address's breaker
+(`count`), never by a browser's own key: see sittings.service._guess_limits.
 """
 
 from __future__ import annotations
@@ -116,14 +116,13 @@ def _state_of(count: int) -> Select[tuple[str, int, datetime, datetime | None]]:
     return select(*columns, _throttles.c.locked_until).where(_throttles.c.key.in_(wanted))
 
 
-def state(db: Work, now: datetime, *keys: str) -> dict[str, KeyState]:
-    """Refuse (429) while any of these keys is locked; else the keys' rows that exist, read
-    without locking anything (one query, no write)."""
+def read(db: Work, *keys: str) -> dict[str, KeyState]:
+    """The keys' rows that exist, read without locking anything (one query, no write)."""
     found: dict[str, KeyState] = {}
     params = {f"key{i}": key for i, key in enumerate(keys)}
     for row in db.connection().execute(_state_of(len(keys)), params):
         found[row.key] = KeyState(row.failures, row.window_started_at, row.locked_until)
-    return refuse_locked(now, found)
+    return found
 
 
 def refuse_locked(now: datetime, found: dict[str, KeyState]) -> dict[str, KeyState]:
@@ -182,24 +181,6 @@ def fail(db: Session, now: datetime, limit: Limit) -> None:
     if row.failures >= limit.failures:
         row.locked_until = now + timedelta(seconds=limit.lockout_seconds)
     db.flush()
-
-
-def confirm(db: Session, now: datetime, limit: Limit, seen: KeyState | None) -> None:
-    """A right guess on a key that `state` found with failures: refused (429) if concurrent
-    wrong guesses have since spent or locked the key (checked under its row lock). A key with
-    no failures when read needs nothing: no failure was answered before this guess."""
-    if seen is None or seen.failures == 0:
-        return
-    query = select(LoginThrottle).where(LoginThrottle.key == limit.key).with_for_update()
-    row = db.scalar(query.execution_options(populate_existing=True))
-    if row is None:
-        return
-    if row.locked_until is not None and row.locked_until > now:
-        raise _refusal(row.locked_until, now)
-    if _spent(row, limit, now):
-        row.locked_until = now + timedelta(seconds=limit.lockout_seconds)
-        db.flush()
-        raise _refusal(row.locked_until, now)
 
 
 def check(db: Session, now: datetime, *keys: str) -> None:

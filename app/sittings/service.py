@@ -43,9 +43,14 @@ class CandidateCredentials(Unauthorized):
 def _guess_limits(
     settings: Settings, address: str, device_hash: str | None
 ) -> tuple[throttle.Limit, throttle.Limit]:
-    """Where a candidate's guesses are counted: this browser at this address, and the address
-    as a circuit breaker. Never the candidate number: a neighbour's wrong guesses must not lock
-    the real candidate out, and a personal code is far too long to guess at these rates."""
+    """Where a candidate's wrong guesses are counted: this browser at this address, and the
+    address as a circuit breaker. Never the candidate number: a neighbour's wrong guesses must
+    not lock the real candidate out. A right code is refused only by the address's breaker
+    (login_read): a browser's own count, or the count that every browser without our device
+    cookie shares at an address, holds back wrong guesses only, so neither a neighbour's
+    guesses nor a candidate's own typing mistakes keep the code's owner out. The bound on
+    guessing is the breaker's: candidate_address_failures wrong codes a window per address,
+    against a code space of 31^8 or more (scheduling's alphabet)."""
     window, lockout = settings.login_window_seconds, settings.login_lockout_seconds
     return (
         throttle.Limit(
@@ -66,13 +71,12 @@ def _guess_limits(
 @dataclass(frozen=True)
 class SignIn:
     """What a candidate's sign-in found in its read: the attempt their code opens (None for a
-    wrong code), and their guess counters (see `login`)."""
+    wrong code), and where its guesses are counted (see `login`)."""
 
     attempt_id: int | None
     device_hash: str
     browser: throttle.Limit
     room: throttle.Limit
-    browser_seen: throttle.KeyState | None
     state: repository.Returning | None = None  # the attempt's row, locked, as the lookup read it
 
 
@@ -88,26 +92,25 @@ def login_read(
     device_presented: bool = True,
 ) -> SignIn:
     """The read half of a sign-in: writes nothing; the attempts the code opens are locked as
-    they are read (login_quiet decides on that row). Refuses (429) while this browser or its
-    room is locked out."""
+    they are read (login_quiet decides on that row). Refuses (429) while its room (address)
+    is locked out; a browser's own lock refuses its wrong codes only (login_write)."""
     device_hash = devices.digest(device)
     # A browser without our device cookie is counted with every other such request from its
-    # address: dropping the cookie buys no fresh guesses.
+    # address: dropping the cookie buys no fresh wrong guesses.
     browser, room = _guess_limits(settings, address, device_hash if device_presented else None)
     found = repository.for_login(
         db, candidate_number.strip(), normalise_code(access_code), browser.key, room.key
     )
     matches = found.matches
-    # The keys came with the lookup; a code that opens nothing reads them alone.
-    keys = (
-        throttle.refuse_locked(now, found.keys)
-        if matches
-        else throttle.state(db, now, browser.key, room.key)
-    )
+    # The keys came with the lookup; a code that opens nothing reads them alone. Only the
+    # room's breaker refuses here; a wrong code from a locked browser is refused once its
+    # failure is counted on the room (login_write), so that the breaker bounds every guess.
+    keys = found.keys if matches else throttle.read(db, room.key)
+    throttle.refuse_locked(now, {room.key: keys[room.key]} if room.key in keys else {})
     # The open sitting's attempt if there is one, else the latest (its status is explained).
     chosen = next(((a, s) for a, s in matches if s.sitting_status == SittingStatus.OPEN), None)
     attempt_id, state = chosen or (matches[0] if matches else (None, None))
-    return SignIn(attempt_id, device_hash, browser, room, keys.get(browser.key), state)
+    return SignIn(attempt_id, device_hash, browser, room, state)
 
 
 def _where_from(address: str, device_hash: str, user_agent: str) -> dict[str, Any]:
@@ -137,8 +140,7 @@ def login_quiet(
     DISCONNECTED_AFTER (no lost time to count). Journalled and seen as login_write would; None
     otherwise, and nothing done: the caller then takes login_write, which locks the same row
     again and decides everything."""
-    seen = found.browser_seen
-    if found.attempt_id is None or (seen is not None and seen.failures > 0):
+    if found.attempt_id is None:
         return None
     state = found.state
     if (
@@ -175,12 +177,13 @@ def login_write(
     claims the attempt for this device, journalled. One short write transaction."""
     if found.attempt_id is None:
         # The room's address is shared by every candidate in it: never held locked across a
-        # sign-in, only counted when a guess fails (a circuit breaker). This browser's own
-        # count is exact: counted under its row lock, so concurrent guesses cannot pass it.
-        throttle.fail(db, now, found.browser)
+        # sign-in, only counted when a guess fails (a circuit breaker), first, so that a
+        # locked browser's guesses count too (keys in one order: address, then device, as
+        # throttle.reserve sorts them). This browser's own count is exact: counted under its
+        # row lock, so concurrent guesses cannot pass it; past it they are answered 429.
         throttle.count(db, now, found.room)
+        throttle.fail(db, now, found.browser)
         raise CandidateCredentials("Candidate number or access code not recognised.")
-    throttle.confirm(db, now, found.browser, found.browser_seen)
     locked = lifecycle.lock(db, found.attempt_id)
     assert locked is not None  # attempts are never deleted
     if found.state is not None:  # its journal's head, read with its row: no second read

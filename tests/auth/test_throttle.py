@@ -15,8 +15,7 @@ LIMIT = throttle.Limit("device:10.0.0.1:abc", failures=3, window_seconds=600, lo
 
 def test_a_right_guess_writes_nothing(db: Session, clock: MovableClock) -> None:
     now = clock.now()
-    assert throttle.state(db, now, LIMIT.key) == {}
-    throttle.confirm(db, now, LIMIT, None)
+    assert throttle.refuse_locked(now, throttle.read(db, LIMIT.key)) == {}
     assert db.get(LoginThrottle, LIMIT.key) is None
 
 
@@ -25,17 +24,24 @@ def test_the_limit_th_failure_is_answered_and_locks_the_key(
 ) -> None:
     now = clock.now()
     for _ in range(LIMIT.failures):
-        throttle.state(db, now, LIMIT.key)  # not locked: each guess is checked
+        throttle.refuse_locked(
+            now, throttle.read(db, LIMIT.key)
+        )  # not locked: each guess is checked
         throttle.fail(db, now, LIMIT)
     row = db.get(LoginThrottle, LIMIT.key)
     assert row is not None and row.failures == 3
     with pytest.raises(Throttled) as refused:
-        throttle.state(db, now, LIMIT.key)
+        throttle.refuse_locked(now, throttle.read(db, LIMIT.key))
     assert refused.value.headers["Retry-After"] == "60"
     # 59 s later still locked, 60 s later open again (exact, not rounded).
     with pytest.raises(Throttled):
-        throttle.state(db, now + timedelta(seconds=59), LIMIT.key)
-    assert throttle.state(db, now + timedelta(seconds=60), LIMIT.key)[LIMIT.key].failures == 3
+        throttle.refuse_locked(now + timedelta(seconds=59), throttle.read(db, LIMIT.key))
+    assert (
+        throttle.refuse_locked(now + timedelta(seconds=60), throttle.read(db, LIMIT.key))[
+            LIMIT.key
+        ].failures
+        == 3
+    )
 
 
 def test_a_guess_that_finds_the_key_spent_is_refused_not_answered(
@@ -50,10 +56,6 @@ def test_a_guess_that_finds_the_key_spent_is_refused_not_answered(
         throttle.fail(db, now, LIMIT)
     row = db.get(LoginThrottle, LIMIT.key)
     assert row is not None and row.failures == 3  # the refused guess is not counted again
-    # A right guess read before the key was spent is refused too.
-    seen = throttle.KeyState(2, now, None)
-    with pytest.raises(Throttled):
-        throttle.confirm(db, now, LIMIT, seen)
 
 
 def test_after_the_lockout_within_the_window_one_more_guess_locks_again(
@@ -66,7 +68,7 @@ def test_after_the_lockout_within_the_window_one_more_guess_locks_again(
     with pytest.raises(Throttled):
         throttle.fail(db, later, LIMIT)
     with pytest.raises(Throttled):
-        throttle.state(db, later, LIMIT.key)
+        throttle.refuse_locked(later, throttle.read(db, LIMIT.key))
 
 
 def test_a_new_window_starts_the_count_again(db: Session, clock: MovableClock) -> None:
@@ -77,4 +79,4 @@ def test_a_new_window_starts_the_count_again(db: Session, clock: MovableClock) -
     throttle.fail(db, fresh, LIMIT)
     row = db.get(LoginThrottle, LIMIT.key)
     assert row is not None and row.failures == 1 and row.locked_until is None
-    throttle.confirm(db, fresh, LIMIT, throttle.KeyState(1, fresh, None))  # room left: passes
+    throttle.fail(db, fresh, LIMIT)  # room left in the new window: answered, not refused

@@ -51,11 +51,53 @@ def test_a_neighbours_wrong_guesses_never_lock_the_real_candidate_out(room: Room
     assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
     locked = room.client.post(LOGIN, json=wrong)
     assert _type(locked) == "too-many-requests" and int(locked.headers["Retry-After"]) > 0
-    # The guesser's browser is held back, even with the right code now ...
+    # The real candidate, at the same address (one exam room), signs in at once ...
     right = {"candidate_number": "N001", "access_code": code(session, "N001")}
-    assert room.client.post(LOGIN, json=right).status_code == 429
-    # ... but the real candidate, at the same address (one exam room), signs in at once.
     with TestClient(room.client.app) as candidate:
+        assert candidate.post(LOGIN, json=right).status_code == 200
+    # ... and so does a browser that mistyped the code ten times before typing it right: a
+    # browser's lock holds back its wrong codes, never the code's owner.
+    assert room.client.post(LOGIN, json=right).status_code == 200
+
+
+def test_guesses_without_a_device_cookie_never_lock_out_a_client_without_one(
+    room: Room,
+) -> None:
+    """Every request without our device cookie shares one count per address (dropping the
+    cookie buys no fresh guesses): a neighbour guessing that way, and a real candidate whose
+    JSON client keeps no cookies, are in the same bucket. The bucket holds back wrong codes;
+    the right one still admits (found by a new user's trial: it was 429 for 5 minutes)."""
+    session = room.open_session(["N001"])
+    wrong = {"candidate_number": "N001", "access_code": "WRONGCODE"}
+    right = {"candidate_number": "N001", "access_code": code(session, "N001")}
+    statuses = []
+    for _ in range(12):
+        with TestClient(room.client.app) as guesser:  # a fresh client each time: no cookie
+            statuses.append(guesser.post(LOGIN, json=wrong).status_code)
+    assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
+    with TestClient(room.client.app) as candidate:
+        assert candidate.post(LOGIN, json=right).status_code == 200
+
+
+def test_the_rooms_breaker_bounds_every_guess_and_then_holds_everyone(room: Room) -> None:
+    """What bounds guessing is the address's breaker: every wrong code counts on it, those
+    refused by a browser's own lock included; once it trips, the room waits it out (the
+    invigilator is told by the 429s), right codes too."""
+    settings = room.client.app.state.settings  # type: ignore[attr-defined]
+    session = room.open_session(["N001", "N002"])
+    wrong = {"candidate_number": "N001", "access_code": "WRONGCODE"}
+    room.client.cookies.set("examhall_device", "g" * 32)
+    statuses = [
+        room.client.post(LOGIN, json=wrong).status_code
+        for _ in range(settings.candidate_address_failures)
+    ]
+    assert statuses.count(401) == settings.candidate_device_failures
+    assert statuses[-1] == 429
+    with TestClient(room.client.app) as candidate:
+        right = {"candidate_number": "N002", "access_code": code(session, "N002")}
+        refused = candidate.post(LOGIN, json=right)
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+        room.clock.advance(seconds=settings.login_lockout_seconds + 1)
         assert candidate.post(LOGIN, json=right).status_code == 200
 
 
@@ -187,7 +229,6 @@ def test_concurrent_guesses_check_no_more_than_the_limit_and_never_fail(
     with TestClient(app) as real:
         body = {"candidate_number": "K000", "access_code": codes["K000"]}
         assert real.cookies.get("examhall_device") is None
-        # The room's cookie-less bucket is spent; a browser that kept its own device id is
-        # not, and neither is the candidate whose code was being guessed.
-        real.cookies.set("examhall_device", "d" * 32)
+        # The room's cookie-less bucket is spent, for wrong codes: the candidate whose code
+        # was being guessed still signs in, cookie or none.
         assert real.post(LOGIN, json=body).status_code == 200
