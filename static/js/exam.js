@@ -90,8 +90,14 @@
   }
 
   /* ---------- the sync state: offline, waiting, all saved ---------- */
-  function showNetwork(text) {
+  /* Why the network banner shows what it shows ("offline", "busy", "refused"; "" otherwise): a
+     retry that fails for the same reason leaves it be, so that a more particular message for
+     that reason (you can submit once the connection returns) is not replaced by the general
+     one a second later, nor the same words said again to a screen reader at every retry. */
+  var networkCause = "";
+  function showNetwork(text, cause) {
     if (!networkEl) return;
+    networkCause = text ? (cause || "") : "";
     networkEl.textContent = text;
     networkEl.hidden = !text;
   }
@@ -135,9 +141,9 @@
     return request("PUT", "/api/v1/attempt/answers/" + item.position, { option_id: item.option_id, seq: item.seq });
   }
   function drop(item) { writeOutbox(readOutbox().filter(function (x) { return x.key !== item.key; })); }
-  function retryLater(text, saveText) {
+  function retryLater(text, saveText, cause) {
     flushing = false;
-    showNetwork(text);
+    if (!networkEl || networkEl.hidden || networkCause !== cause) showNetwork(text, cause);
     updateSync();
     readOutbox().forEach(function (x) { if (x.kind === "answer") setSaveStatus(x.position, saveText); });
     setTimeout(flush, retryDelay);
@@ -159,7 +165,7 @@
     send(item).then(function (response) {
       if (response.status >= 500 || response.status === 429) {
         retryLater("The exam server is busy. Keep going: your answers are kept on this computer and will be sent in a moment.",
-          "Waiting to save: the server is busy");
+          "Waiting to save: the server is busy", "busy");
         return;
       }
       offline = false;
@@ -207,14 +213,14 @@
           return;
         }
         retryLater("Your answers cannot be saved from this page. They are kept on this computer: tell your invigilator.",
-          "Not saved yet: tell your invigilator");
+          "Not saved yet: tell your invigilator", "refused");
         return;
       }
       drop(item);  /* any other 4xx will never succeed: keep the rest moving */
       flush();
     }).catch(function () {
       offline = true;
-      retryLater(OFFLINE_TEXT, "Waiting to save: you are offline. Your answer is kept on this computer");
+      retryLater(OFFLINE_TEXT, "Waiting to save: you are offline. Your answer is kept on this computer", "offline");
     });
   }
   function queueAnswer(position, optionId) {
@@ -643,7 +649,8 @@
       if (path === "/exam/submit" && (offline || readOutbox().length)) {
         event.preventDefault();
         showNetwork(offline ? "You are offline. You can submit once the connection returns; your answers are kept on this computer."
-                            : "Some answers are still being saved. Wait for \u201cAll answers saved\u201d, then submit.");
+                            : "Some answers are still being saved. Wait for \u201cAll answers saved\u201d, then submit.",
+                    offline ? "offline" : "saving");
         if (!offline) flush();
         return;
       }
@@ -889,7 +896,11 @@
 
   /* ---------- start ---------- */
   window.addEventListener("online", function () { offline = false; retryDelay = 1000; flush(); });
-  window.addEventListener("offline", function () { offline = true; showNetwork(OFFLINE_TEXT); updateSync(); });
+  window.addEventListener("offline", function () {
+    offline = true;
+    if (!networkEl || networkEl.hidden || networkCause !== "offline") showNetwork(OFFLINE_TEXT, "offline");
+    updateSync();
+  });
   registerWorker();
   setUpServerForm();
   setUpTools();

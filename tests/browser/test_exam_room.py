@@ -104,6 +104,9 @@ def test_a_minute_offline_answering_and_moving_across_the_paper(
     live_db.clock.advance(minutes=1)
     page.clock.run_for(60_000)  # a minute offline: every retry the back-off allows in it
     expect(page.locator("#sync-state")).to_have_text("Offline: 5 waiting to be sent")
+    # A minute of failed retries leaves the particular message be (each retry used to put the
+    # general offline one back a second after the candidate was told why submit waits).
+    expect(page.locator("#network-status")).to_contain_text("You can submit once the connection")
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.locator("#sync-state")).to_have_text("All answers saved", timeout=20_000)
