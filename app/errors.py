@@ -129,6 +129,17 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "request")
 
 
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def _json_media(media: str) -> bool:
+    """application/json or a +json type (as FastAPI reads them)."""
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
 def _unique_violation(exc: IntegrityError) -> bool:
     """A unique key's violation, as PostgreSQL (SQLSTATE 23505) or SQLite reports it."""
     if getattr(exc.orig, "sqlstate", None) == "23505":
@@ -146,6 +157,20 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
+        media = _media_type(request)
+        if not _json_media(media) and any(
+            tuple(e.get("loc", ())) == ("body",) and e.get("type") != "missing" for e in errors
+        ):
+            # The body was never read as JSON (FastAPI reads only a JSON media type): say so,
+            # rather than that "the input should be an object" (curl -d sends a form's type).
+            sent = f"Content-Type {media}" if media else "no Content-Type"
+            return problem(
+                request,
+                415,
+                f"This route takes a JSON body, sent as Content-Type application/json; the"
+                f" request had {sent}.",
+                code="unsupported-media-type",
+            )
         if any(e.get("type") == "json_invalid" for e in errors):
             return problem(
                 request, 400, "The request body is not valid JSON.", code="malformed-json"

@@ -44,6 +44,30 @@ def test_malformed_json_is_400(client: TestClient, db, clock) -> None:  # type: 
     assert response.json()["title"] == "Bad request"
 
 
+def test_json_sent_as_another_media_type_is_415_and_names_it(
+    client: TestClient, db, clock  # type: ignore[no-untyped-def]
+) -> None:
+    """curl -d sends a form's media type: the body is never read as JSON, and the client is
+    told why, not that "the input should be a valid dictionary" (a new user's trial)."""
+    token = admin_token(db, clock.now())
+    body = b'{"code": "C1", "name": "Leeds"}'
+    for media, said in (
+        ("text/plain", "Content-Type text/plain"),
+        ("application/x-www-form-urlencoded", "Content-Type application/x-www-form-urlencoded"),
+        (None, "no Content-Type"),
+    ):
+        headers = bearer(token) if media is None else {**bearer(token), "content-type": media}
+        response = client.post("/api/v1/centres", content=body, headers=headers)
+        assert response.status_code == 415, (media, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert said in response.json()["detail"]
+    # A body left out altogether is still a 422 naming it; a +json type is JSON (and a 201:
+    # none of the refused ones made the centre).
+    assert client.post("/api/v1/centres", headers=bearer(token)).status_code == 422
+    typed = {**bearer(token), "content-type": "application/merge-patch+json"}
+    assert client.post("/api/v1/centres", content=body, headers=typed).status_code == 201
+
+
 def test_wrong_method_is_405_problem(client: TestClient) -> None:
     response = client.delete("/healthz")
     assert response.status_code == 405
