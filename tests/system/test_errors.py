@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from app.clock import MovableClock
 from tests.conftest import make_settings
@@ -45,7 +46,7 @@ def test_malformed_json_is_400(client: TestClient, db, clock) -> None:  # type: 
 
 
 def test_json_sent_as_another_media_type_is_415_and_names_it(
-    client: TestClient, db, clock  # type: ignore[no-untyped-def]
+    client: TestClient, db: Session, clock: MovableClock
 ) -> None:
     """curl -d sends a form's media type: the body is never read as JSON, and the client is
     told why, not that "the input should be a valid dictionary" (a new user's trial)."""
