@@ -48,8 +48,8 @@ def moment(value: str, name: str) -> datetime:
         raise Invalid.field(name, "Give the date and time as YYYY-MM-DD HH:MM (UTC).") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    if not 2000 <= parsed.astimezone(UTC).year <= 9998:
-        raise Invalid.field(name, "Give a date between the years 2000 and 9998.")
+    if not 2000 <= parsed.astimezone(UTC).year <= 2099:  # as the API (sittings.schemas)
+        raise Invalid.field(name, "Give a date between the years 2000 and 2099.")
     return parsed.astimezone(UTC)
 
 

@@ -143,7 +143,7 @@ def existing(out: Path, unit: str) -> dict[str, Any] | None:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise Unreadable(str(out), f"the existing bank file cannot be read: {exc}") from exc
     if not isinstance(data, dict) or data.get("unit") != unit:
-        raise Unreadable(str(out), f"exists and is not a bank file of {unit}; nothing written")
+        raise Unreadable(str(out), f"exists and is not a bank file of {unit}")
     return data
 
 

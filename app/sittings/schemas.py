@@ -1,18 +1,34 @@
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, Field, StrictBool
 
 from app.schemas import Input, Instant, Whole
 from app.sittings.status import AttemptStatus, SittingStatus
 
 
+def _plausible_start(value: datetime) -> datetime:
+    if not FIRST_START <= value < LAST_START:
+        raise ValueError(
+            f"a sitting starts between {FIRST_START:%Y} and {LAST_START.year - 1}, not in"
+            f" {value:%Y}"
+        )
+    return value
+
+
+# A sitting's start is a day of this century's calendar: year 1 or 9999 is a typing slip (or a
+# probe), not an exam, and arithmetic on it overflows Python's dates.
+FIRST_START = datetime(2000, 1, 1, tzinfo=UTC)
+LAST_START = datetime(2100, 1, 1, tzinfo=UTC)
+SittingStart = Annotated[Instant, AfterValidator(_plausible_start)]
+
+
 class SessionIn(Input):
     centre: str = Field(min_length=1, max_length=20)
     unit: str = Field(pattern=r"^[A-Z]/\d{3}/\d{4}$")
-    scheduled_start: Instant
+    scheduled_start: SittingStart
     candidates: list[str] = Field(min_length=1, max_length=2000)
     duration_minutes: Whole | None = Field(default=None, ge=1, le=600)
     approve_admission: StrictBool = Field(

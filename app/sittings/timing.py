@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from app.sittings.models import Attempt
-from app.sittings.status import AttemptStatus
+from app.sittings.status import FINISHED, AttemptStatus
 
 # Saves already in flight when the clock reaches zero are still taken for this long (the contract
 # allows up to 30 s; a short grace lets "timeout" show everywhere almost at once).
@@ -43,7 +43,7 @@ def running_deadline(attempt: Clocked) -> datetime | None:
 
 
 def remaining_seconds(attempt: Clocked, now: datetime) -> int:
-    if attempt.status == AttemptStatus.SUBMITTED:
+    if attempt.status in FINISHED:  # submitted or voided: no time is left to anyone
         return 0
     if attempt.started_at is None:
         return attempt.allowed_seconds

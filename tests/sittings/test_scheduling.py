@@ -68,11 +68,18 @@ def test_bad_schedules_are_refused(room: Room) -> None:
     assert post(centre="NOPE") == 404
     assert post(candidates=["Y001"]) == 422  # registered at another centre
     assert post(candidates=["N001", "N001"]) == 422
+    assert post(candidates=["N001", "n001"]) == 422  # one candidate, in two cases
     assert post(candidates=["NOBODY"]) == 404
     assert post(candidates=[]) == 422
     assert post(scheduled_start="2026-06-01T09:00:00") == 422  # no time zone
     assert post(scheduled_start="0001-01-01T00:00:00+14:00") == 422  # before year 1 in UTC
     assert post(scheduled_start="9999-12-31T23:59:59-14:00") == 422  # after year 9999 in UTC
+    # A typing slip, not an exam (a new user's trial scheduled and started both).
+    assert post(scheduled_start="9999-12-31T23:59:59Z") == 422
+    assert post(scheduled_start="0001-01-01T00:00:00Z") == 422
+    assert post(scheduled_start="2100-01-01T00:00:00Z") == 422
+    assert post(scheduled_start="1999-12-31T23:59:59Z") == 422
+    assert post(scheduled_start="2099-12-31T23:59:59Z") == 201  # the last day is a day
     assert post(duration_minutes=0) == 422
     assert post() == 201
 
