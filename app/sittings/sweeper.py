@@ -18,6 +18,7 @@ import time
 from datetime import timedelta
 
 from fastapi import FastAPI
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from app.db import transaction
@@ -77,5 +78,9 @@ async def run(app: FastAPI, interval: float = INTERVAL_SECONDS) -> None:
                 log.info("submitted %d timed-out attempts", swept, extra={"swept": swept})
             if rounds % seal_every == 0:
                 await run_in_threadpool(seal_once, app)
-        except Exception:  # keep going: a failed round (e.g. a busy database) is retried
+        except OperationalError as exc:
+            # A busy database (SQLite's write lock held by a CLI bank load, a PostgreSQL
+            # restart): expected now and then, retried next round; said once, without a trace.
+            log.warning("background round skipped, the database is busy: %s", exc.orig)
+        except Exception:  # keep going: a failed round is retried
             log.exception("background round failed")
