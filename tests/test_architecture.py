@@ -25,6 +25,7 @@ ALLOWED = {
     "journal/service.py": "the journal's chains, appended and verified as a whole",
     "journal/seals.py": "the journal's seals, over every chain",
     "journal/audit.py": "the auditor's recomputation of every result, by design unscoped",
+    "candidates/models.py": "an index on lower(candidate_number): the schema's DDL, not a query",
     "migrate.py": "Alembic's version table (the schema's revision, for /readyz): no one's rows",
 }
 

@@ -278,8 +278,9 @@ _LOCK_RUNNING = _locking().where(_BY_ID)
 _LOCK_SAVING = _locking(_lines.c.id.label("line_id"), _lines.c.option_order, line=True).where(
     _BY_ID
 )
-# The sign-in throttle's two keys, read with the lookup (throttle.state reads them alone).
-_BROWSER, _ROOM = throttle.beside("browser_key"), throttle.beside("room_key")
+# The sign-in throttle's room key, read with the lookup (throttle.read reads it alone): a right
+# code is refused by nothing else (sittings.service._guess_limits).
+_ROOM = throttle.beside("room_key")
 # A sign-in's lookup: every attempt this candidate's own code opens, latest sitting first,
 # locked, with what a returning sign-in decides on. (Codes are personal: one row, as a rule.)
 _FOR_LOGIN = (
@@ -290,9 +291,8 @@ _FOR_LOGIN = (
         sitting=True,
         chain=literal(journal.ATTEMPT_CHAIN) + cast(_attempts.c.id, String),
     )
-    .add_columns(*_BROWSER.columns, *_ROOM.columns)
+    .add_columns(*_ROOM.columns)
     .join(_candidates, _candidates.c.id == _attempts.c.candidate_id)
-    .outerjoin(_BROWSER.table, _BROWSER.on)
     .outerjoin(_ROOM.table, _ROOM.on)
     .where(
         func.lower(_candidates.c.candidate_number) == bindparam("number"),
@@ -477,33 +477,23 @@ def paper_lines(db: Session, attempt_id: int) -> list[PaperLine]:
 @dataclass(frozen=True)
 class ForLogin:
     """A sign-in's lookup: (attempt id, its state) of each attempt the code opens, latest
-    sitting first, and the throttle's keys that have a row, read in the same statement (when
-    the code opens nothing, `keys` is empty: not read)."""
+    sitting first, and the room's throttle key if it has a row, read in the same statement
+    (when the code opens nothing, `keys` is empty: not read)."""
 
     matches: list[tuple[int, Returning]]
     keys: dict[str, throttle.KeyState]
 
 
-def for_login(
-    db: Work, candidate_number: str, access_code: str, browser_key: str, room_key: str
-) -> ForLogin:
+def for_login(db: Work, candidate_number: str, access_code: str, room_key: str) -> ForLogin:
     """Each attempt this candidate's own code opens, each row locked until commit, and the
-    sign-in throttle's state of the browser's and the room's keys: one statement, no ORM
-    objects."""
-    params = {
-        "number": candidate_number.lower(),
-        "code": access_code,
-        _BROWSER.param: browser_key,
-        _ROOM.param: room_key,
-    }
+    sign-in throttle's state of the room's key: one statement, no ORM objects."""
+    params = {"number": candidate_number.lower(), "code": access_code, _ROOM.param: room_key}
     found = ForLogin([], {})
     for row in db.connection().execute(_FOR_LOGIN, params):
-        _BROWSER.read(row, found.keys, browser_key)
         _ROOM.read(row, found.keys, room_key)
         values = _values(row)
-        for beside in (_BROWSER, _ROOM):
-            for column in beside.columns:
-                values.pop(column.name)
+        for column in _ROOM.columns:
+            values.pop(column.name)
         found.matches.append((values.pop("id"), Returning(**values)))
     return found
 

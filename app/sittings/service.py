@@ -99,7 +99,7 @@ def login_read(
     # address: dropping the cookie buys no fresh wrong guesses.
     browser, room = _guess_limits(settings, address, device_hash if device_presented else None)
     found = repository.for_login(
-        db, candidate_number.strip(), normalise_code(access_code), browser.key, room.key
+        db, candidate_number.strip(), normalise_code(access_code), room.key
     )
     matches = found.matches
     # The keys came with the lookup; a code that opens nothing reads them alone. Only the

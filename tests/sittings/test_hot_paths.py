@@ -200,37 +200,42 @@ def test_a_returning_sign_in_takes_the_quiet_path_and_is_journalled_as_the_full_
         assert journal.verify(db)[1] == []  # every chain still verifies
 
 
-def test_a_sign_ins_lookup_reads_the_throttles_two_keys_in_its_own_statement(
+def test_a_sign_ins_lookup_reads_the_rooms_throttle_key_in_its_own_statement(
     live: tuple[FastAPI, dict[str, str], str],  # noqa: F811
     fresh: Engine,  # noqa: F811
 ) -> None:
-    """The code's lookup brings the browser's and the room's throttle rows with it (one
-    statement, not two); a key without a row is absent; a code that opens nothing brings none,
-    and login_read then reads them alone. A locked room refuses even the right code."""
+    """The code's lookup brings the room's throttle row with it (one statement, not two); a
+    key without a row is absent; a code that opens nothing brings none, and login_read then
+    reads it alone. A browser's own count is not read: it never refuses a right code. A locked
+    room refuses even the right code."""
     app, codes, _ = live
     settings, now = app.state.settings, app.state.clock.now()
     factory = make_sessionmaker(fresh)
     browser, room = service._guess_limits(settings, "10.1.2.3", "d" * 64)
-    for db in unit_of_work(factory, write=True):
-        throttle.fail(db, now, browser)  # one wrong guess: counted, not locked
     with statements(fresh) as sent:
         for db in unit_of_work(factory, write=True):
-            found = repository.for_login(db, "k000", codes["K000"], browser.key, room.key)
-            nothing = repository.for_login(db, "K000", "NOTACODE", browser.key, room.key)
+            found = repository.for_login(db, "k000", codes["K000"], room.key)
+            nothing = repository.for_login(db, "K000", "NOTACODE", room.key)
     selects = [s for s in sent if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 2  # one each
     assert len(found.matches) == 1
-    assert list(found.keys) == [browser.key]  # the room's key has no row yet
-    assert found.keys[browser.key].failures == 1
-    assert found.keys[browser.key].locked_until is None
+    assert found.keys == {}  # the room's key has no row yet
     assert nothing.matches == [] and nothing.keys == {}
+    for db in unit_of_work(factory, write=True):
+        throttle.count(db, now, room)  # one wrong guess in the room: counted, not locked
+        for _ in range(settings.candidate_device_failures):
+            throttle.fail(db, now, browser)  # this browser's count spent: no matter here
+    for db in unit_of_work(factory, write=True):
+        found = repository.for_login(db, "K000", codes["K000"], room.key)
+    assert list(found.keys) == [room.key] and found.keys[room.key].failures == 1
+    assert found.keys[room.key].locked_until is None
 
     for db in unit_of_work(factory, write=True):
         for _ in range(settings.candidate_address_failures):
             throttle.count(db, now, room)  # the room's circuit breaker trips
     for db in unit_of_work(factory, write=True):
-        found = repository.for_login(db, "K000", codes["K000"], browser.key, room.key)
-        assert found.keys[room.key].failures == settings.candidate_address_failures
+        found = repository.for_login(db, "K000", codes["K000"], room.key)
+        assert found.keys[room.key].failures == settings.candidate_address_failures + 1
         locked_until = found.keys[room.key].locked_until
         assert locked_until is not None and locked_until > now
     for code in (codes["K000"], "NOTACODE"):  # refused, whether the code is right or not
