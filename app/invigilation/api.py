@@ -260,7 +260,17 @@ def readmit(
     db: DbDep,
     clock: ClockDep,
 ) -> SessionOut:
-    """Re-admit a candidate on another device: the device holding the paper is signed out."""
+    """Re-admit a candidate on another device: the device holding the paper is signed out, and
+    the paper kept for the computer last refused (`computer: refused`, the default) or for the
+    next sign-in on any computer (`computer: next`)."""
     now = clock.now()
-    service.readmit(db, staff, session_id, candidate_number, body.reason, now)
+    service.readmit(
+        db,
+        staff,
+        session_id,
+        candidate_number,
+        body.reason,
+        now,
+        next_sign_in=body.computer == "next",
+    )
     return _state(db, staff, session_id, now)

@@ -287,7 +287,15 @@ async def void(number: CandidateNumber, room: RoomDep) -> Response:
 @router.post(CANDIDATE + "/readmit", response_class=HTMLResponse)
 async def readmit(number: CandidateNumber, room: RoomDep) -> Response:
     def act(db: Session, staff: StaffUser, body: ReadmitIn, now: datetime) -> None:
-        service.readmit(db, staff, room.session_id, number, body.reason, now)
+        service.readmit(
+            db,
+            staff,
+            room.session_id,
+            number,
+            body.reason,
+            now,
+            next_sign_in=body.computer == "next",
+        )
 
     return await room.act("readmit", ReadmitIn, act)
 
@@ -337,9 +345,19 @@ def confirm(
     if action not in CONFIRMED:
         return _see(f"/invigilate/sessions/{session_id}")
     context = _register_context(db, page, session_id, clock.now())
+    number = query.get("candidate", "")[:40]
     context.update(
         action=action,
-        candidate_number=query.get("candidate", "")[:40],
+        # the candidate's register line (their refused computer, for a re-admission), if any
+        line=next(
+            (
+                line
+                for line in context["register"].lines
+                if line.candidate.candidate_number.lower() == number.lower()
+            ),
+            None,
+        ),
+        candidate_number=number,
         minutes=query.get("minutes", "")[:3],
         reason=query.get("reason", "")[:500],
     )

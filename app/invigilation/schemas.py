@@ -83,6 +83,11 @@ class ExtraTimeIn(Input):
 
 class ReadmitIn(Input):
     reason: Reason
+    computer: Literal["refused", "next"] = Field(
+        default="refused",
+        description="refused: keep the paper for the computer whose sign-in was last refused "
+        "(if none was, as next); next: for the candidate's next sign-in, on any computer",
+    )
 
 
 class VoidIn(Input):

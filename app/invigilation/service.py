@@ -399,12 +399,16 @@ def readmit(
     candidate_number: str,
     reason: str,
     now: datetime,
+    *,
+    next_sign_in: bool = False,
 ) -> None:
     """Let a candidate carry on on another computer: the device holding the paper is signed out
-    at once, and the paper is kept for the computer whose sign-in was refused (if none was,
-    for the candidate's next sign-in)."""
+    at once, and the paper is kept for the computer whose sign-in was refused (if none was, or
+    with `next_sign_in`, for the candidate's next sign-in on any computer)."""
     attempt = _attempt(db, staff, sitting_id, candidate_number)
-    lifecycle.readmit(db, attempt, now, actor=actor(staff), reason=reason)
+    lifecycle.readmit(
+        db, attempt, now, actor=actor(staff), reason=reason, next_sign_in=next_sign_in
+    )
 
 
 def void(

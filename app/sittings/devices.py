@@ -129,10 +129,14 @@ def claim(attempt: Attempt, device_hash: str, now: datetime, *, exclusive: bool)
     return held
 
 
-def readmit(attempt: Attempt, now: datetime) -> tuple[str | None, str | None]:
+def readmit(
+    attempt: Attempt, now: datetime, *, next_sign_in: bool = False
+) -> tuple[str | None, str | None]:
     """Sign the holder out now and keep the paper for the device whose sign-in was refused
-    (else for the candidate's next sign-in). Returns (released, kept for)."""
-    held, waiting = attempt.device_hash, attempt.refused_device_hash
+    (else, or with `next_sign_in`, for the candidate's next sign-in on any computer). Returns
+    (released, kept for)."""
+    held = attempt.device_hash
+    waiting = None if next_sign_in else attempt.refused_device_hash
     attempt.admission += 1
     attempt.device_hash, attempt.page_seen_at = waiting, None
     clear_flags(attempt)

@@ -530,15 +530,27 @@ def void(db: Session, attempt: Locked, now: datetime, *, actor: str, reason: str
     return True
 
 
-def readmit(db: Session, attempt: Locked, now: datetime, *, actor: str, reason: str) -> None:
-    """Let a candidate carry on on another computer (see devices.readmit)."""
+def readmit(
+    db: Session,
+    attempt: Locked,
+    now: datetime,
+    *,
+    actor: str,
+    reason: str,
+    next_sign_in: bool = False,
+) -> None:
+    """Let a candidate carry on on another computer (see devices.readmit): one whose exam is
+    under way, or who has signed in and not started (reading the instructions, or waiting to
+    be admitted), whose computer holds the paper as much."""
     settle(db, attempt, now)
-    if attempt.status not in UNDER_WAY:
+    signed_in = attempt.status == S.NOT_STARTED and attempt.device_hash is not None
+    if attempt.status not in UNDER_WAY and not signed_in:
         raise Conflict(
-            "Only a candidate whose exam is under way can be re-admitted; "
-            f"this one is {_named(attempt.status)}."
+            "Only a candidate who has signed in and not finished can be re-admitted; "
+            f"this one is {_named(attempt.status)}"
+            + (" and has not signed in." if attempt.status == S.NOT_STARTED else ".")
         )
-    released, kept_for = devices.readmit(attempt, now)
+    released, kept_for = devices.readmit(attempt, now, next_sign_in=next_sign_in)
     data = {
         "reason": reason,
         "released": devices.fingerprint(released),

@@ -69,7 +69,7 @@
         el("button", { type: "submit" }, ["Add time", hiddenText(" for " + n)])
       ]);
       var more = el("details", {}, [el("summary", {}, ["More", hiddenText(" for " + n)]), form]);
-      if (c.status === "in_progress" || c.status === "paused") {
+      if (c.status === "in_progress" || c.status === "paused" || (c.status === "not_started" && c.device)) {
         more.appendChild(el("a", { href: confirm + "?action=readmit&candidate=" + encodeURIComponent(n) }, ["Re-admit on another computer", hiddenText(" (" + n + ")")]));
         more.appendChild(el("br"));
       }
@@ -97,6 +97,7 @@
     row.querySelector(".refused").hidden = !c.refused_sign_in_at;
     row.querySelector(".refused-at").textContent = c.refused_sign_in_at ? time(c.refused_sign_in_at) : "";
     row.querySelector(".readmitted").hidden = !c.readmitted_at;
+    row.querySelector(".readmitted-where").textContent = c.device ? "on the computer that was refused" : "on any computer";
     row.querySelector(".breaks").hidden = !c.rest_break_seconds;
     row.querySelector(".break-total").textContent = clock(c.rest_break_seconds || 0);
     row.querySelector(".col-answered").textContent = c.answered + " / " + c.total;

@@ -366,3 +366,69 @@ def test_a_readmission_before_any_refusal_frees_the_paper_for_the_next_sign_in(
     assert readmit(staff, session["id"]).json()["candidates"][0]["device"] is None
     assert b.sign_in("N001", code).status_code == 200
     assert a.attempt().status_code == 401
+
+
+def test_a_readmission_to_the_next_sign_in_lets_any_computer_take_the_paper(
+    room: Room, devices: tuple[Device, Device, Device], db: Session
+) -> None:
+    """The refused computer may be no use either: the invigilator can keep the paper for the
+    candidate's next sign-in wherever it is (a new user's trial: a third computer was refused
+    after a re-admission, while the confirmation said 'on any computer')."""
+    a, b, staff = devices
+    session, code, attempt_id = held_by(room, a)
+    assert b.sign_in("N001", code).status_code == 409
+    invigilate(staff)
+    bad = readmit(staff, session["id"], reason="Desk 9 dead too", computer="the third one")
+    assert bad.status_code == 422
+    moved = readmit(staff, session["id"], reason="Desk 9 dead too; to desk 12", computer="next")
+    assert moved.status_code == 200
+    assert line(staff, session["id"])["device"] is None  # kept for nobody in particular
+    with TestClient(room.client.app, raise_server_exceptions=False) as spare:
+        third = Device(spare)
+        assert third.sign_in("N001", code).status_code == 200
+        assert third.attempt().status_code == 200
+    assert a.attempt().status_code == 401  # the old computer was signed out
+    kept = next(data for event, data in events(db, attempt_id) if event == "readmitted")
+    assert kept["kept_for"] is None and kept["reason"].startswith("Desk 9")
+
+
+def test_a_candidate_reading_the_instructions_can_be_readmitted(
+    room: Room, devices: tuple[Device, Device, Device]
+) -> None:
+    """Signed in at the exam page and reading: the paper is held as much as when under way, so
+    a refused computer needs a re-admission; the reading time is not started again."""
+    a, b, staff = devices
+    session = room.open_session(["N001"])
+    form = {"candidate_number": "N001", "access_code": own_code(session, "N001")}
+    assert a.client.post("/exam", data=form).status_code == 200  # the instructions
+    assert a.client.get("/exam/start").status_code == 200  # the page reports: in use
+    invigilate(staff)
+    reading = line(staff, session["id"])
+    assert reading["shown_status"] == "reading" and reading["status"] == "not_started"
+    assert b.client.post("/exam", data=form).status_code == 409
+    refused_line = line(staff, session["id"])
+    assert refused_line["refused_sign_in_at"] is not None
+    page = staff.client.post(
+        "/invigilate", data={"centre": "C0042", "username": "ann", "password": PASSWORD}
+    )
+    url = f"/invigilate/sessions/{session['id']}"
+    assert "Re-admit on another computer" in staff.client.get(url).text
+    confirm = staff.client.get(f"{url}/confirm?action=readmit&candidate=N001").text
+    assert "Which computer takes the paper" in confirm
+    assert "Whichever computer they sign in on next" in confirm
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    done = staff.client.post(
+        f"{url}/candidates/N001/readmit",
+        data={
+            "csrf_token": token.group(1),
+            "reason": "Screen dark at desk 3",
+            "computer": "refused",
+        },
+    )
+    assert "Candidate re-admitted" in done.text
+    assert "waiting for sign-in" in done.text and "on the computer that was refused" in done.text
+    assert b.client.post("/exam", data=form).status_code == 200
+    after = line(staff, session["id"])
+    assert after["shown_status"] == "reading"
+    assert after["reading_until"] == reading["reading_until"]  # not started again
