@@ -9,6 +9,14 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    NoSuchModuleError,
+    OperationalError,
+    ProgrammingError,
+)
 from sqlalchemy.orm import Session
 
 from app.clock import SystemClock
@@ -32,7 +40,56 @@ def _fail(exc: AppError) -> None:
     sys.exit(1)
 
 
-@click.group()
+def _where(url: str) -> str:
+    """The database as a message may name it: never its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a URL)"
+
+
+def _no_schema(orig: BaseException | None) -> bool:
+    """A table missing: SQLite's "no such table", PostgreSQL's undefined_table (42P01)."""
+    return "no such table" in str(orig) or getattr(orig, "sqlstate", "") == "42P01"
+
+
+class _Commands(click.Group):
+    """Every command's errors as one line on stderr and exit status 1, never a traceback: a
+    database URL that is not one, a database that cannot be reached or has no schema yet, a
+    setting out of range."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ValidationError as exc:  # the settings (EXAMHALL_...) refused
+            problems = "; ".join(
+                f"EXAMHALL_{'_'.join(str(p) for p in e['loc']).upper()}:"
+                f" {e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors()
+            )
+            raise click.ClickException(f"the configuration is not valid: {problems}") from None
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise click.ClickException(
+                "EXAMHALL_DATABASE_URL is not a database this service uses"
+                f" ({_where(get_settings().database_url)}): give"
+                " sqlite:////absolute/path.db or postgresql+psycopg://user@host/name"
+                f" ({exc})"
+            ) from None
+        except (OperationalError, ProgrammingError) as exc:
+            url = _where(get_settings().database_url)
+            if _no_schema(exc.orig):
+                raise click.ClickException(
+                    f"the database {url} has no examhall schema (or an older one): run"
+                    " `examhall db upgrade` first"
+                ) from None
+            if isinstance(exc, ProgrammingError):
+                raise
+            raise click.ClickException(
+                f"the database {url} cannot be used: {str(exc.orig).strip()}"
+            ) from None
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """examhall: online multiple-choice exam delivery."""
 
@@ -127,7 +184,7 @@ def banks() -> None:
 def _report(problems: list[object]) -> None:
     for problem in problems:
         click.echo(str(problem))
-    click.echo(f"{len(problems)} problems", err=True)
+    click.echo(f"{len(problems)} problem{'' if len(problems) == 1 else 's'}", err=True)
 
 
 @banks.command("validate")
@@ -213,7 +270,12 @@ def banks_schema(directory: Path) -> None:
 @banks.command("import")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--unit", required=True, help="The unit's URN, e.g. D/601/7644.")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="The bank file.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The bank file.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -257,7 +319,12 @@ def banks_import(
 @banks.command("export")
 @click.argument("urn")
 @click.option("--format", "fmt", default="qti3", show_default=True, type=click.Choice(["qti3"]))
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="The .zip to write.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The .zip to write.",
+)
 def banks_export(urn: str, fmt: str, out: Path) -> None:
     """Write a unit's live items as a QTI 3.0 content package."""
     from app.interchange.export import export_unit
@@ -663,8 +730,9 @@ def stats(
 def calibrate(
     unit: str, window_from: datetime | None, window_to: datetime | None, from_start: bool
 ) -> None:
-    """Rasch-calibrate UNIT (e.g. D/601/7644) from a window's results, anchored to its latest
-    calibration; prints the run's summary and its items as JSON."""
+    """Rasch-calibrate a unit from a window's results, anchored to its latest calibration.
+
+    UNIT is its URN, such as D/601/7644. Prints the run's summary and its items as JSON."""
     import json
 
     from app.calibration.cli import calibrate_unit

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Used only in development, so that `make run` works with no set-up; refused anywhere else.
@@ -118,6 +118,18 @@ class Settings(BaseSettings):
         with none configured, X-Forwarded-For is ignored and the peer is the client."""
         trusted = [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
         return {"proxy_headers": bool(trusted), "forwarded_allow_ips": ",".join(trusted) or None}
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_database_this_service_uses(cls, url: str) -> str:
+        if not url.startswith(
+            ("sqlite:", "sqlite+pysqlite:", "postgresql:", "postgresql+psycopg:")
+        ):
+            raise ValueError(
+                "give sqlite:////absolute/path.db or postgresql+psycopg://user@host/name"
+                " (SQLite and PostgreSQL are the databases examhall runs on)"
+            )
+        return url
 
     @property
     def is_sqlite(self) -> bool:

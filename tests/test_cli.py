@@ -232,3 +232,48 @@ def test_banks_cues_reports_each_unit() -> None:
     lines = out.splitlines()
     assert len(lines) == 14 and all("chance 25%" in line for line in lines)
     assert any(line.startswith("F/503/0358: 42 live; absolutes in") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("nonsense", "EXAMHALL_DATABASE_URL: give sqlite:////absolute/path.db"),
+        ("mysql://someone@db/exams", "SQLite and PostgreSQL are the databases examhall runs on"),
+        ("sqlite:////nonexistent/dir/x.db", "cannot be used: unable to open database file"),
+        ("EMPTY", "has no examhall schema (or an older one): run `examhall db upgrade` first"),
+    ],
+)
+def test_a_database_it_cannot_use_is_one_line_and_status_1_never_a_traceback(
+    url: str, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new user's trial met a traceback from every command for each of these."""
+    if url == "EMPTY":  # a database file with nothing in it: never upgraded
+        url = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setenv("EXAMHALL_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        for command in (["staff", "list"], ["token", "list"], ["journal", "verify"]):
+            result = CliRunner().invoke(main, command)
+            assert result.exit_code == 1, (command, result.output)
+            assert said in result.stderr and "Traceback" not in result.output
+            assert result.stderr.startswith("Error: ") and result.stderr.count("\n") <= 2
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_setting_out_of_range_is_named(monkeypatch: pytest.MonkeyPatch, database: str) -> None:
+    monkeypatch.setenv("EXAMHALL_LOGIN_WINDOW_SECONDS", "0")
+    get_settings.cache_clear()
+    code, _, err = run("staff", "list")
+    assert code == 1 and "EXAMHALL_LOGIN_WINDOW_SECONDS: Input should be greater" in err
+
+
+def test_export_to_a_directory_is_refused_before_anything_is_written(
+    database: str, tmp_path: Path
+) -> None:
+    run("db", "upgrade")
+    folder = tmp_path / "io"
+    folder.mkdir()
+    code, _, err = run("banks", "export", "D/601/7644", "--out", str(folder))
+    assert code == 2 and "is a directory" in err
+    assert list(tmp_path.glob("io*")) == [folder] and list(folder.iterdir()) == []

@@ -92,7 +92,9 @@ def read_dir(root: Path) -> BankSet:
     """Parse every bank file under root; problems collect rather than stop the reading."""
     bank = BankSet(root)
     if not root.is_dir():
-        bank.problems.append(Problem(root, 1, "not a directory"))
+        bank.problems.append(
+            Problem(root, 1, "not a folder: give the folder of bank files (question_banks)")
+        )
         return bank
     specs = sorted(root.rglob("qualification.yaml"))
     if not specs:

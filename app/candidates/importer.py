@@ -3,6 +3,7 @@ until the whole file is clean (the service checks what needs the database)."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass
@@ -43,9 +44,23 @@ def parse(data: bytes) -> Parsed:
     if len(data) > MAX_BYTES:
         return Parsed([], [RowProblem(0, "", f"The file is larger than {MAX_BYTES:,} bytes.")])
     try:
-        text = data.decode("utf-8-sig")
+        # UTF-16 with its byte-order mark is Excel's "Unicode text"; UTF-8 (with or without
+        # the mark) its "CSV UTF-8" and every other tool's.
+        utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        text = data.decode("utf-16") if utf16 else data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return Parsed([], [RowProblem(0, "", f"The file is not UTF-8 text (byte {exc.start}).")])
+        row = data[: exc.start].count(b"\n") + 1
+        return Parsed(
+            [],
+            [
+                RowProblem(
+                    row,
+                    "",
+                    "The file is not UTF-8 text (as a spreadsheet saved in another encoding is):"
+                    " save it as CSV UTF-8 and upload it again.",
+                )
+            ],
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader, [])]

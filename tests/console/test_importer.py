@@ -60,5 +60,20 @@ def test_header_problems_stop_before_the_rows() -> None:
     assert problems(HEADER) == [(2, "")]  # a header and nothing else
 
 
-def test_a_file_that_is_not_utf8_is_refused_whole() -> None:
-    assert problems(HEADER.encode() + b"A1,C1,Fran\xe7ois,Roux,0,no\n") == [(0, "")]
+def test_a_file_that_is_not_utf8_is_refused_whole_naming_its_row_and_the_fix() -> None:
+    data = HEADER.encode() + b"A1,C1,Fran\xe7ois,Roux,0,no\n"  # Windows-1252
+    assert problems(data) == [(2, "")]
+    assert "save it as CSV UTF-8" in parse(data).problems[0].message
+
+
+def test_excels_unicode_text_utf16_with_its_mark_is_read() -> None:
+    """Excel's "Unicode text" is UTF-16 with a byte-order mark (a new user's trial was told
+    "not UTF-8 text (byte 0)")."""
+    text = HEADER + "A1,C1,François,Roux,0,no\n"
+    for encoding in ("utf-16", "utf-16-be"):
+        data = text.encode(encoding)
+        if encoding == "utf-16-be":
+            data = b"\xfe\xff" + data
+        parsed = parse(data)
+        assert parsed.problems == [], encoding
+        assert parsed.rows[0][1].first_name == "François"
