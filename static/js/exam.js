@@ -347,6 +347,10 @@
     var form = el("form", { method: "post", action: "/exam/q/" + position, id: "question-form", "class": "question",
                             "data-position": position, "data-total": total }, [
       hidden("csrf_token", csrf),
+      /* The form's default button, first in it: Enter in an answer or the flag goes forward
+         (the first visible one is Previous); out of sight and of the tab order. */
+      el("button", { type: "submit", name: "go", value: position < total ? "next" : "review", "class": "visually-hidden",
+                     tabindex: "-1", "aria-hidden": "true", text: position < total ? "Next" : "Review answers" }),
       el("h1", { "class": "q-count", tabindex: "-1", text: "Question " + position + " of " + total }),
       el("fieldset", { "aria-describedby": "save-status" }, [el("legend", {}, [el("span", { "class": "stem", text: q.stem })])].concat(options)),
       el("p", { id: "save-status", "class": "save-status", role: "status", "aria-live": "polite", text: saved }),
