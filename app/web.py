@@ -42,8 +42,10 @@ def minutes_seconds(seconds: int) -> str:
 
 
 def minutes_words(seconds: int) -> str:
-    minutes = round(int(seconds) / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    """A time allowed, exactly: 25 % extra on 30 minutes is 37 minutes 30 seconds, not 38."""
+    minutes, rest = divmod(int(seconds), 60)
+    words = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return words + (f" {rest} second{'s' if rest != 1 else ''}" if rest else "")
 
 
 def clock_time(value: datetime) -> str:
