@@ -208,10 +208,21 @@ def close(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> None
 
 
 def _attempt(
-    db: Session, staff: StaffUser, sitting_id: int, candidate_number: str
+    db: Session,
+    staff: StaffUser,
+    sitting_id: int,
+    candidate_number: str,
+    *,
+    while_open: bool = True,
 ) -> lifecycle.Locked:
-    """One candidate's attempt in a session at the invigilator's centre, locked."""
+    """One candidate's attempt in a session at the invigilator's centre, locked. Once the
+    session is closed only a void and an incident may still name a candidate (`while_open`
+    False): adding time, pausing, admitting or moving a paper in a closed room is refused."""
     sitting = get_sitting(db, staff, sitting_id)
+    if while_open and sitting.status == SittingStatus.CLOSED:
+        raise sittings.SessionNotOpen(
+            f"Session {sitting_id} is closed: only a void or an incident can still be recorded."
+        )
     found = repository.attempt_in_sitting(db, sitting.id, candidate_number)
     if found is None:
         raise NotFound(f"Candidate {candidate_number} is not in session {sitting_id}.")
@@ -266,7 +277,8 @@ def record_incident(
     sitting = get_sitting(db, staff, sitting_id)
     candidate_id = None
     if candidate_number:
-        candidate_id = _attempt(db, staff, sitting.id, candidate_number).candidate_id
+        found = _attempt(db, staff, sitting.id, candidate_number, while_open=False)
+        candidate_id = found.candidate_id
     incident = Incident(
         sitting_id=sitting.id,
         candidate_id=candidate_id,
@@ -419,8 +431,9 @@ def void(
     reason: str,
     now: datetime,
 ) -> None:
-    """Void an attempt (e.g. malpractice): it stops, and any result is kept but no longer counts."""
-    attempt = _attempt(db, staff, sitting_id, candidate_number)
+    """Void an attempt (e.g. malpractice): it stops, and any result is kept but no longer counts.
+    Malpractice may come to light after the session closed: a void is taken then too."""
+    attempt = _attempt(db, staff, sitting_id, candidate_number, while_open=False)
     lifecycle.void(db, attempt, now, actor=actor(staff), reason=reason)
 
 

@@ -8,6 +8,7 @@
   if (!table) return;
   var sessionId = table.dataset.session;
   var csrf = table.dataset.csrf;
+  var closed = table.dataset.closed === "yes";  /* a closed room: only a void or an incident */
   var tbody = table.querySelector("tbody");
   var updated = document.getElementById("register-updated");
   var countsEl = document.getElementById("register-counts");
@@ -46,7 +47,9 @@
   function actions(c) {
     var n = c.candidate_number, here = "/invigilate/sessions/" + sessionId + "/candidates/" + encodeURIComponent(n);
     var line = el("div", { "class": "actions-line" });
-    if (c.shown_status === "awaiting_approval") {
+    if (closed) {
+      /* nothing changes time or admission in a closed room */
+    } else if (c.shown_status === "awaiting_approval") {
       line.appendChild(post(here + "/admit", ["Admit", hiddenText(" " + n)], "primary-action"));
     } else if (c.status === "in_progress") {
       line.appendChild(post(here + "/pause", ["Pause", hiddenText(" " + n)]));
@@ -57,7 +60,10 @@
     line.appendChild(el("a", { href: "?incident_for=" + encodeURIComponent(n) + "#incident", "class": "incident-link", "data-candidate": n },
       ["Note incident", hiddenText(" for " + n)]));
     var parts = [line];
-    if (c.status !== "submitted" && c.status !== "voided") {
+    if (closed && c.status !== "voided") {
+      parts.push(el("details", {}, [el("summary", {}, ["More", hiddenText(" for " + n)]),
+        el("a", { href: "/invigilate/sessions/" + sessionId + "/confirm?action=void&candidate=" + encodeURIComponent(n) }, ["Void", hiddenText(" " + n + "'s attempt")])]));
+    } else if (c.status !== "submitted" && c.status !== "voided") {
       var confirm = "/invigilate/sessions/" + sessionId + "/confirm";
       var form = el("form", { method: "get", action: confirm, "class": "add-time" }, [
         el("input", { type: "hidden", name: "action", value: "extra_time" }),

@@ -114,6 +114,27 @@ def test_close_submits_everyone_sitting_as_it_stands(room: Room) -> None:
         "N002": "invigilator",
     }
     assert room.act(staff, session["id"], "start").status_code == 409
+    # A closed room changes no more (a new user's trial added time to N003 after the close),
+    # but malpractice found later can still be voided and an incident still written down.
+    for action, body in (
+        ("candidates/N003/extra-time", {"minutes": 5}),
+        ("candidates/N003/pause", None),
+        ("candidates/N002/resume", None),
+        ("candidates/N003/admit", None),
+        ("candidates/N001/readmit", {"reason": "Moved desks"}),
+    ):
+        refused = room.act(staff, session["id"], action, body)
+        assert refused.status_code == 409, action
+        assert "closed" in refused.json()["detail"]
+    register = room.client.get(f"/api/v1/sessions/{session['id']}").json()["candidates"]
+    assert {c["candidate_number"]: c["status"] for c in register} == statuses
+    assert next(c for c in register if c["candidate_number"] == "N003")["remaining_seconds"] == (
+        25 * 60
+    )
+    late = {"candidate_number": "N001", "note": "Notes found in the bin after the close"}
+    assert room.act(staff, session["id"], "incidents", late).status_code == 201
+    void = room.act(staff, session["id"], "candidates/N001/void", {"reason": "Malpractice"})
+    assert void.status_code == 200
 
 
 def test_another_centre_cannot_see_or_act(room: Room) -> None:

@@ -82,6 +82,10 @@ def test_running_a_session_from_the_pages(room: Room) -> None:
     assert "This cannot be undone" in confirm.text
     closed = room.client.post(f"{url}/close", data={"csrf_token": token})
     assert "Session closed" in closed.text
+    # A closed room's register offers a void and an incident, nothing that moves a clock.
+    for gone in ("Minutes to add", "Re-admit on another computer", ">Pause<", ">Resume<"):
+        assert gone not in closed.text, gone
+    assert "Void<" in closed.text and "Note incident" in closed.text
     printable = room.client.get(f"{url}/print")
     assert (
         "Attendance register and incident report" in printable.text
