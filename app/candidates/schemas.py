@@ -13,10 +13,10 @@ URN = r"^[A-Z]/\d{3}/\d{4}$"
 
 class CandidateIn(Input):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    candidate_number: str = Field(pattern=CANDIDATE_NUMBER)
-    centre: str = Field(min_length=1, max_length=20)
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field(min_length=1, max_length=100)
+    candidate_number: str = Field(pattern=CANDIDATE_NUMBER, examples=["C0042-0001"])
+    centre: str = Field(min_length=1, max_length=20, examples=["C0042"])
+    first_name: str = Field(min_length=1, max_length=100, examples=["Ada"])
+    last_name: str = Field(min_length=1, max_length=100, examples=["Lovelace"])
     extra_time_percent: Whole = Field(default=0, ge=0, le=200, description="access arrangement")
     rest_breaks: Flag = Field(
         default=False, description="access arrangement: supervised rest breaks"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,6 +22,10 @@ from app.paths import SessionId
 from app.qualifications import service as qualifications
 from app.sittings import listing, scheduling
 from app.web import render
+
+# How far in the past the console takes a sitting's start: today's sitting entered late, yes;
+# one days ago, no (the API takes any start from 2000 on: its clients schedule as they will).
+PAST_START = timedelta(hours=12)
 
 router = APIRouter(prefix="/sittings")
 
@@ -95,6 +100,15 @@ async def schedule(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDe
                 raise Invalid.field("candidates", "Choose at least one candidate.")
             if not values.get("unit"):
                 raise Invalid.field("unit", "Choose the unit.")
+            start = moment(values.get("scheduled_start", ""), "scheduled_start")
+            if start < clock.now() - PAST_START:
+                # A sitting is scheduled before it is sat: a start days ago is a slip of the
+                # year or month (a new user's trial scheduled one for 2020 unwarned).
+                raise Invalid.field(
+                    "scheduled_start",
+                    f"That start is in the past ({start:%d %b %Y %H:%M} UTC): give the day and"
+                    " time the sitting will start.",
+                )
             # Building every paper takes a while for a big room: off the event loop.
             sitting = await run_in_threadpool(
                 scheduling.schedule,
@@ -102,7 +116,7 @@ async def schedule(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDe
                 clock.now(),
                 centre=values.get("centre", ""),
                 unit=values.get("unit", ""),
-                scheduled_start=moment(values.get("scheduled_start", ""), "scheduled_start"),
+                scheduled_start=start,
                 candidate_numbers=chosen,
                 approve_admission=values.get("approve_admission") == "yes",
                 duration_minutes=whole(

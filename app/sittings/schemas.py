@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StrictBool
 
-from app.schemas import Input, Instant, Whole
+from app.schemas import JSON_NUMBER, Input, Instant, Whole
 from app.sittings.status import AttemptStatus, SittingStatus
 
 
@@ -26,19 +26,22 @@ SittingStart = Annotated[Instant, AfterValidator(_plausible_start)]
 
 
 class SessionIn(Input):
-    centre: str = Field(min_length=1, max_length=20)
-    unit: str = Field(pattern=r"^[A-Z]/\d{3}/\d{4}$")
-    scheduled_start: SittingStart
-    candidates: list[str] = Field(min_length=1, max_length=2000)
-    duration_minutes: Whole | None = Field(default=None, ge=1, le=600)
+    centre: str = Field(min_length=1, max_length=20, examples=["C0042"])
+    unit: str = Field(pattern=r"^[A-Z]/\d{3}/\d{4}$", examples=["D/601/7644"])
+    scheduled_start: SittingStart = Field(examples=["2026-12-08T09:00:00Z"])
+    candidates: list[str] = Field(
+        min_length=1, max_length=2000, examples=[["C0042-0001", "C0042-0002"]]
+    )
+    # Bounds inside the Annotated, so that the published schema says minimum and maximum
+    duration_minutes: Annotated[int, Field(ge=1, le=600), JSON_NUMBER] | None = Field(
+        default=None, examples=[45]
+    )
     approve_admission: StrictBool = Field(
         default=False,
         description="The invigilator approves each candidate's first sign-in from the register.",
     )
-    reading_minutes: Whole | None = Field(
+    reading_minutes: Annotated[int, Field(ge=0, le=60), JSON_NUMBER] | None = Field(
         default=None,
-        ge=0,
-        le=60,
         description="How long a candidate signed in at the exam page may read the instructions "
         "before their clock starts anyway (default 5)",
     )
@@ -60,8 +63,8 @@ class SessionCreated(BaseModel):
 
 
 class CandidateLogin(Input):
-    candidate_number: str = Field(min_length=1, max_length=40)
-    access_code: str = Field(min_length=1, max_length=20)
+    candidate_number: str = Field(min_length=1, max_length=40, examples=["C0042-0001"])
+    access_code: str = Field(min_length=1, max_length=20, examples=["K7QF2MXP"])
 
 
 class CandidateLoginOut(BaseModel):

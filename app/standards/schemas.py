@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas import Whole
+from app.schemas import JSON_NUMBER
 
 Method = Literal["angoff", "ebel", "hofstee"]
 Cell = Literal[
@@ -26,7 +26,7 @@ Cell = Literal[
     "hard/questionable",
 ]
 # An id as a JSON number (Whole); as an object's key (always a string in JSON), IdKey.
-Id = Annotated[Whole, Field(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1), JSON_NUMBER]
 IdKey = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Probability = Annotated[Decimal, Field(ge=0, le=1, max_digits=6, decimal_places=4)]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)]

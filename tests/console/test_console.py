@@ -173,6 +173,18 @@ def test_scheduling_a_sitting_from_the_console(room: Room, console: SignIn, db: 
     )
     assert refused.status_code == 422 and "at least one candidate" in refused.text
     assert listing.find(db) == []
+    slip = room.client.post(  # a slip of the year (the clock here reads 2026-06-01 09:00)
+        "/console/sittings/new",
+        data={
+            "csrf_token": csrf,
+            "centre": "C0042",
+            "unit": "F/503/0358",
+            "scheduled_start": "2020-06-01T09:00",
+            "candidates": ["N001"],
+        },
+    )
+    assert slip.status_code == 422 and "That start is in the past" in slip.text
+    assert listing.find(db) == []
     done = room.client.post(
         "/console/sittings/new",
         data={

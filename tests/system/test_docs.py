@@ -55,3 +55,30 @@ def test_documented_statuses_follow_the_route(client: TestClient) -> None:
     assert 404 not in statuses_for(routes[("/api/v1/results", "GET")])
     assert 404 in statuses_for(routes[("/api/v1/sessions/{session_id}", "GET")])
     assert 401 in statuses_for(routes[("/api/v1/attempt", "GET")])
+
+
+def test_the_published_schema_speaks_json_schema_and_shows_no_made_up_examples(
+    client: TestClient,
+) -> None:
+    """Bounds are minimum and maximum (pydantic wrote "ge"/"le" for an optional number checked
+    before its bounds), and every string with a pattern of ours carries an example, so that
+    /docs does not make one up from the pattern (a new user's trial saw "4<6\\L%}&DB?W")."""
+    spec = client.get("/openapi.json").json()
+    wrong: list[str] = []
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            wrong.extend(f"{where}.{k}" for k in ("ge", "le", "gt", "lt") if k in node)
+            ours = "\\x00" in str(node.get("pattern", ""))  # no control characters
+            if node.get("type") == "string" and ours and "examples" not in node:
+                wrong.append(f"{where}: no example")
+            for key, value in node.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}[{i}]")
+
+    walk(spec["components"]["schemas"], "schemas")
+    assert wrong == []
+    session = spec["components"]["schemas"]["SessionIn"]["properties"]
+    assert session["unit"]["examples"] == ["D/601/7644"]
