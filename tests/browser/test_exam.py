@@ -142,6 +142,23 @@ def sign_in(page: Page, live: LiveServer, s: Seat, *, start: bool = True) -> Non
         expect(page.locator(".q-count")).to_have_text("Question 1 of 15")
 
 
+def test_a_wrong_code_puts_the_focus_on_what_went_wrong(
+    live_db: LiveServer, context: BrowserContext
+) -> None:
+    """The error summary takes the focus, as GOV.UK's does: a screen-reader user hears the
+    problem first (a new user's trial found the focus on the page's body)."""
+    s = seat(live_db)
+    page = context.new_page()
+    page.goto(live_db.url + "/exam")
+    page.get_by_label("Candidate number").fill(s.number)
+    page.get_by_label("Access code").fill("WRONGCODE")
+    page.get_by_role("button", name="Sign in").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("not recognised")
+    assert violations(page) == []
+
+
 def test_keyboard_only_whole_exam(
     live_db: LiveServer, context: BrowserContext, artifacts_dir: Path
 ) -> None:
