@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Any, cast
 
 import pytest
@@ -33,8 +34,13 @@ def test_a_busy_database_skips_a_round_with_a_warning_and_the_loop_goes_on(
             await asyncio.sleep(0.01)
         task.cancel()
 
+    # In a thread of its own: a browser test's Playwright (sync API) keeps an event loop
+    # running in the worker's main thread, where asyncio.run() refuses to start another.
     with caplog.at_level(logging.WARNING, logger="examhall"):
-        asyncio.run(go())
+        runner = threading.Thread(target=asyncio.run, args=(go(),))
+        runner.start()
+        runner.join(timeout=30)
+    assert not runner.is_alive()
     busy = [r for r in caplog.records if "database is busy" in r.getMessage()]
     assert len(busy) == 1 and busy[0].levelno == logging.WARNING and busy[0].exc_info is None
     assert "database is locked" in busy[0].getMessage()
