@@ -371,6 +371,15 @@ def test_a_reload_resumes_the_same_paper(live_db: LiveServer, context: BrowserCo
             break
         time.sleep(0.1)
     assert attempt.id not in hub.subscribers, "the closed page's stream is still held"
+    # and the room loop's round that may have read it just before (its presence write, by the
+    # moved clock, made the page look open: CI met it a third time) has finished: two polls on
+    # (a round runs its poll, then its presence, and the next waits for it to end), or the
+    # loop has stopped, its last page gone.
+    seen = hub.polls
+    for _ in range(100):
+        if hub.polls >= seen + 2 or hub.task is None or hub.task.done():
+            break
+        time.sleep(0.1)
     live_db.clock.advance(seconds=46)
     other = context.browser.new_context()  # type: ignore[union-attr]
     page2 = other.new_page()
