@@ -58,11 +58,10 @@ def _json_boolean(value: Any, info: ValidationInfo) -> Any:
 
 # Request bodies' numbers and flags: in JSON, only a JSON number (a whole one for Whole: 5.0
 # and 5.5 are refused by int's own check) or true/false; in a form, text as HTML sends it.
-Whole = Annotated[int, BeforeValidator(_json_number)]
 # For an optional one with bounds: Annotated[int, Field(ge=.., le=..), JSON_NUMBER] | None (the
 # bounds before the check, or the published schema says "ge" for "minimum").
 JSON_NUMBER = BeforeValidator(_json_number)
-Number = Annotated[float, BeforeValidator(_json_number)]
+Whole = Annotated[int, JSON_NUMBER]
 Flag = Annotated[bool, BeforeValidator(_json_boolean)]
 
 

@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 from app.auth import cookies
 from app.console.deps import ConsoleUser
 from app.errors import Invalid
+from app.sittings.schemas import FIRST_START, LAST_START
 
 
 async def posted(request: Request, user: ConsoleUser) -> tuple[dict[str, str], FormData]:
@@ -48,9 +49,16 @@ def moment(value: str, name: str) -> datetime:
         raise Invalid.field(name, "Give the date and time as YYYY-MM-DD HH:MM (UTC).") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    if not 2000 <= parsed.astimezone(UTC).year <= 2099:  # as the API (sittings.schemas)
-        raise Invalid.field(name, "Give a date between the years 2000 and 2099.")
-    return parsed.astimezone(UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+        inside = FIRST_START <= parsed < LAST_START  # the API's bounds for a sitting's start
+    except OverflowError:  # year 1 or 9999 with an offset
+        inside = False
+    if not inside:
+        raise Invalid.field(
+            name, f"Give a date between the years {FIRST_START.year} and {LAST_START.year - 1}."
+        )
+    return parsed
 
 
 def whole(value: str, name: str, low: int, high: int, default: int | None = None) -> int:

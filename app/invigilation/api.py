@@ -271,6 +271,6 @@ def readmit(
         candidate_number,
         body.reason,
         now,
-        next_sign_in=body.computer == "next",
+        next_sign_in=body.next_sign_in,
     )
     return _state(db, staff, session_id, now)

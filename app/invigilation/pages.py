@@ -294,7 +294,7 @@ async def readmit(number: CandidateNumber, room: RoomDep) -> Response:
             number,
             body.reason,
             now,
-            next_sign_in=body.computer == "next",
+            next_sign_in=body.next_sign_in,
         )
 
     return await room.act("readmit", ReadmitIn, act)

@@ -89,6 +89,10 @@ class ReadmitIn(Input):
         "(if none was, as next); next: for the candidate's next sign-in, on any computer",
     )
 
+    @property
+    def next_sign_in(self) -> bool:
+        return self.computer == "next"
+
 
 class VoidIn(Input):
     reason: Reason

@@ -101,6 +101,10 @@
     networkEl.textContent = text;
     networkEl.hidden = !text;
   }
+  /* The banner for a cause, unless it already shows one for that cause. */
+  function keepNetwork(text, cause) {
+    if (!networkEl || networkEl.hidden || networkCause !== cause) showNetwork(text, cause);
+  }
   function updateSync() {
     if (!syncEl) return;
     var waiting = readOutbox().length;
@@ -143,7 +147,7 @@
   function drop(item) { writeOutbox(readOutbox().filter(function (x) { return x.key !== item.key; })); }
   function retryLater(text, saveText, cause) {
     flushing = false;
-    if (!networkEl || networkEl.hidden || networkCause !== cause) showNetwork(text, cause);
+    keepNetwork(text, cause);
     updateSync();
     readOutbox().forEach(function (x) { if (x.kind === "answer") setSaveStatus(x.position, saveText); });
     setTimeout(flush, retryDelay);
@@ -902,7 +906,7 @@
   window.addEventListener("online", function () { offline = false; retryDelay = 1000; flush(); });
   window.addEventListener("offline", function () {
     offline = true;
-    if (!networkEl || networkEl.hidden || networkCause !== "offline") showNetwork(OFFLINE_TEXT, "offline");
+    keepNetwork(OFFLINE_TEXT, "offline");
     updateSync();
   });
   registerWorker();
