@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from sqlalchemy.orm import Session
+
 from app.auth.deps import ResultsToken
+from app.centres import service as centres
 from app.deps import ClockDep, DbDep
 from app.marking import service
 from app.marking.schemas import CorrectionOut, CorrectionsPage, ResultsPage
 from app.paths import unit_urn
+from app.qualifications import service as qualifications
 from app.sittings import lifecycle
 
 router = APIRouter(prefix="/api/v1", tags=["awarding body"])
@@ -25,8 +29,8 @@ def list_results(
     unit: str | None = Query(default=None, max_length=20),
 ) -> ResultsPage:
     lifecycle.sweep(db, clock.now())  # timed-out attempts appear without waiting for the sweeper
-    urn = _unit_filter(unit)
-    rows, cursor = service.results_page(db, after, limit, centre, urn)
+    code, urn = _filters(db, centre, unit)
+    rows, cursor = service.results_page(db, after, limit, code, urn)
     return ResultsPage(
         results=[service.out(r, number, c, u) for r, number, c, u in rows], next_cursor=cursor
     )
@@ -48,8 +52,8 @@ def list_corrections(
     """Changes to results already recorded (a result voided after an appeal or for
     malpractice), by their own cursor, so a puller who has the result can act on it. Each
     correction's `result` is the result as that correction left it, signed then."""
-    urn = _unit_filter(unit)
-    rows, cursor = service.corrections_page(db, after, limit, centre, urn)
+    code, urn = _filters(db, centre, unit)
+    rows, cursor = service.corrections_page(db, after, limit, code, urn)
     return CorrectionsPage(
         corrections=[
             CorrectionOut(
@@ -64,6 +68,11 @@ def list_corrections(
     )
 
 
-def _unit_filter(unit: str | None) -> str | None:
-    """?unit= takes the URN written either way: D/601/7644 or D-601-7644."""
-    return unit_urn(unit.replace("/", "-")) if unit else None
+def _filters(db: Session, centre: str | None, unit: str | None) -> tuple[str | None, str | None]:
+    """The centre's code and the unit's URN as stored, or 404 for either unknown: a filter
+    with a typo in it answers that, not an empty feed a puller would wait on for ever. The
+    centre's code in any case (as everywhere), the URN written either way (D/601/7644 or
+    D-601-7644)."""
+    code = centres.get_centre(db, centre).code if centre else None
+    urn = qualifications.get_unit(db, unit_urn(unit.replace("/", "-"))).urn if unit else None
+    return code, urn

@@ -29,6 +29,11 @@ from numpy.typing import NDArray
 UPPER_LOWER_FRACTION = 0.27
 # Below this, a sum of squared deviations is rounding noise: the variance is zero.
 _TINY = 1e-12
+# A sum of products no larger than this share of the sum of their sizes is rounding noise:
+# the correlation is exactly zero (x = [1, 0, 0, 0] against y = [6, 0, 11, 7] / 19 gave
+# -3.9e-17, a "negative discrimination" for an item that has none). By Cauchy-Schwarz the
+# sizes' sum is at most sqrt(Sxx Syy), so a correlation snapped to 0 was under 1e-9.
+_NOISE = 1e-9
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
@@ -143,10 +148,16 @@ def grouped_pearson(group: Ints, x: Floats, y: Floats, groups: int) -> Floats:
     sxx = np.bincount(group, weights=dx * dx, minlength=groups)
     syy = np.bincount(group, weights=dy * dy, minlength=groups)
     sxy = np.bincount(group, weights=dx * dy, minlength=groups)
+    sizes = np.bincount(group, weights=np.abs(dx * dy), minlength=groups)
     out = np.full(groups, np.nan)
     ok = (sxx > _TINY) & (syy > _TINY)
-    out[ok] = sxy[ok] / np.sqrt(sxx[ok] * syy[ok])
+    out[ok] = _snapped(sxy, sizes)[ok] / np.sqrt(sxx[ok] * syy[ok])
     return np.asarray(np.clip(out, -1.0, 1.0), dtype=np.float64)
+
+
+def _snapped(total: Floats, sizes: Floats) -> Floats:
+    """`total`, with what is rounding noise next to the sum of its terms' sizes made 0."""
+    return np.where(np.abs(total) <= _NOISE * sizes, 0.0, total)
 
 
 def upper_lower_k(m: Ints) -> Ints:
@@ -297,6 +308,8 @@ def _option_point_biserial(
     cell = v[chose] * width + option[chose]
     c = np.bincount(cell, minlength=versions * width).reshape(versions, width).astype(float)
     s = np.bincount(cell, weights=dev[chose], minlength=versions * width).reshape(versions, width)
+    sizes = np.bincount(cell, weights=np.abs(dev[chose]), minlength=versions * width)
+    s = _snapped(s, sizes.reshape(versions, width))
     with np.errstate(invalid="ignore", divide="ignore"):
         spread = c * (1.0 - c / m[:, None]) * syy[:, None]
     out = np.full((versions, width), np.nan)

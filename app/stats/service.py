@@ -61,11 +61,13 @@ def item_statistics(
     """Every item version's figures over the unit's submitted, not voided results in the
     window (and centre): 404 for an unknown unit or centre."""
     unit_row = qualifications.get_unit(db, unit)
-    centre_id = centres.get_centre(db, centre).id if centre else None
+    centre_row = centres.get_centre(db, centre) if centre else None
+    centre_id = centre_row.id if centre_row else None
     meta = repository.versions(db, unit_row.id)
     responses = _responses(db, meta, unit_row.id, centre_id, within)
     figures = analyse(responses)
-    return _report(unit_row.urn, centre, within, meta, responses, figures)
+    code = centre_row.code if centre_row else None  # as stored, whatever case was asked
+    return _report(unit_row.urn, code, within, meta, responses, figures)
 
 
 Meta = list[tuple[int, str, int, list[dict[str, object]], str, bool]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
 from app.auth import tokens
@@ -46,10 +47,26 @@ def test_filters(room: Room) -> None:
     session = room.open_session(["N001"])
     sit_and_submit(room, code(session, "N001"), "N001")
     assert len(room.results(centre="C0042")["results"]) == 1
+    assert len(room.results(centre="c0042")["results"]) == 1  # a code in any case, as elsewhere
     assert room.results(centre="C0099")["results"] == []
     assert len(room.results(unit="F/503/0358")["results"]) == 1
     assert len(room.results(unit="F-503-0358")["results"]) == 1
     assert room.results(unit="D/601/7644")["results"] == []
+
+
+@pytest.mark.parametrize("path", ["/api/v1/results", "/api/v1/results/corrections"])
+@pytest.mark.parametrize(
+    ("params", "detail"),
+    [({"centre": "NOPE"}, "No centre NOPE"), ({"unit": "Z/999/9999"}, "Z/999/9999")],
+)
+def test_an_unknown_centre_or_unit_is_a_404_not_an_empty_feed(
+    room: Room, path: str, params: dict[str, str], detail: str
+) -> None:
+    # A typo in a filter would otherwise read as "nothing yet" to a puller, for ever.
+    response = room.client.get(path, params=params, headers=room.admin())
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert detail in response.json()["detail"]
 
 
 def test_bad_parameters_are_4xx_problems(room: Room) -> None:
@@ -119,6 +136,7 @@ def test_a_result_voided_after_it_was_pulled_comes_through_the_corrections_feed(
     empty = corrections(room, after=rest["next_cursor"])
     assert empty == {"corrections": [], "next_cursor": rest["next_cursor"]}
     assert corrections(room, centre="C0099")["corrections"] == []
+    assert len(corrections(room, centre="c0042")["corrections"]) == 2
     assert len(corrections(room, unit="F-503-0358")["corrections"]) == 2
 
 

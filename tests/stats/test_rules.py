@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from datetime import UTC, datetime
 
 import numpy as np
@@ -215,3 +216,25 @@ def test_forms_of_different_lengths_and_exclusions() -> None:
     assert forms[0].mean_score == pytest.approx(sum(totals) / 5)
     assert forms[0].sd_score == pytest.approx(float(np.std(totals)))
     assert len(x) == len(rows)
+
+
+def test_a_correlation_that_is_exactly_zero_is_zero_not_rounding_noise() -> None:
+    # x against y/19: the covariance is exactly 0 (Fraction arithmetic), float sums gave
+    # -3.9e-17, which flagged "negative_discrimination" on an item that has none.
+    x, y = [1, 0, 0, 0], [6, 0, 11, 7]
+    mx, my = Fraction(sum(x), 4), Fraction(sum(y), 4 * 19)
+    assert sum((a - mx) * (Fraction(b, 19) - my) for a, b in zip(x, y, strict=True)) == 0
+    r = compute.grouped_pearson(np.zeros(4, np.int64), np.array(x, float), np.array(y) / 19, 1)
+    assert r[0] == 0.0
+    # the same through the whole analysis: item 0 and 19 others, candidate c right on y[c]
+    # of the others, so the rest fraction is y/19; the key's point-biserial agrees
+    rows = [(c, 0, 0 if x[c] else 1) for c in range(4)]
+    rows += [(c, v, 0 if v <= y[c] else 1) for c in range(4) for v in range(1, 20)]
+    figures = compute.analyse(_responses(rows, [0] * 20, [True] * 20)).items
+    assert figures.discrimination[0] == 0.0
+    assert figures.point_biserial[0][0] == 0.0
+    # a small true correlation is kept: 1e-9 of the terms' sizes is far below any real one
+    near = compute.grouped_pearson(
+        np.zeros(4, np.int64), np.array([1.0, 0, 0, 0]), np.array([7.0, 0, 11, 7]) / 19, 1
+    )
+    assert near[0] > 0
