@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -155,9 +156,9 @@ def grouped_pearson(group: Ints, x: Floats, y: Floats, groups: int) -> Floats:
     return np.asarray(np.clip(out, -1.0, 1.0), dtype=np.float64)
 
 
-def _snapped(total: Floats, sizes: Floats) -> Floats:
+def _snapped(total: NDArray[Any], sizes: NDArray[Any]) -> Floats:
     """`total`, with what is rounding noise next to the sum of its terms' sizes made 0."""
-    return np.where(np.abs(total) <= _NOISE * sizes, 0.0, total)
+    return np.asarray(np.where(np.abs(total) <= _NOISE * sizes, 0.0, total), dtype=np.float64)
 
 
 def upper_lower_k(m: Ints) -> Ints:
@@ -307,9 +308,9 @@ def _option_point_biserial(
     chose = option >= 0
     cell = v[chose] * width + option[chose]
     c = np.bincount(cell, minlength=versions * width).reshape(versions, width).astype(float)
-    s = np.bincount(cell, weights=dev[chose], minlength=versions * width).reshape(versions, width)
+    sums = np.bincount(cell, weights=dev[chose], minlength=versions * width)
     sizes = np.bincount(cell, weights=np.abs(dev[chose]), minlength=versions * width)
-    s = _snapped(s, sizes.reshape(versions, width))
+    s = _snapped(sums, sizes).reshape(versions, width)
     with np.errstate(invalid="ignore", divide="ignore"):
         spread = c * (1.0 - c / m[:, None]) * syy[:, None]
     out = np.full((versions, width), np.nan)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import ColumnElement, bindparam, case, exists, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
@@ -66,18 +67,34 @@ def attempts(db: Session, delivery_id: int) -> list[WebhookAttempt]:
     )
 
 
-def due(db: Session, now: datetime, limit: int) -> list[WebhookDelivery]:
-    """Deliveries due now, locked; rows another worker has locked are skipped (PostgreSQL;
-    SQLite has one writer at a time, so there is nothing to skip)."""
-    return list(
-        db.scalars(
-            select(WebhookDelivery)
-            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+def due(
+    db: Session,
+    now: datetime,
+    limit: int,
+    per_webhook: int | None = None,
+    in_flight: Mapping[int, int] | None = None,
+) -> list[WebhookDelivery]:
+    """Up to `limit` deliveries due now, earliest first, locked; with `per_webhook`, at most
+    that many to each webhook less what the caller has `in_flight` to it, so that one
+    receiver's backlog leaves room for the others'. Rows another worker has locked are
+    skipped (PostgreSQL; SQLite has one writer at a time, so there is nothing to skip)."""
+    pending = (WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+    order = (WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+    query = select(WebhookDelivery).where(*pending)
+    if per_webhook is not None:
+        # Each webhook's earliest few, by a window (which cannot be locked: the rows are then
+        # locked by id, and checked again, since another worker may have taken one meanwhile)
+        rank = func.row_number().over(partition_by=WebhookDelivery.webhook_id, order_by=order)
+        firsts = select(WebhookDelivery.id, WebhookDelivery.webhook_id, rank.label("rank"))
+        ranked = firsts.where(*pending).subquery()
+        room: ColumnElement[int] = literal(per_webhook)
+        busy = {hook: per_webhook - n for hook, n in (in_flight or {}).items()}
+        if busy:
+            room = case(busy, value=ranked.c.webhook_id, else_=per_webhook)
+        query = query.where(
+            WebhookDelivery.id.in_(select(ranked.c.id).where(ranked.c.rank <= room))
         )
-    )
+    return list(db.scalars(query.order_by(*order).limit(limit).with_for_update(skip_locked=True)))
 
 
 # Built once: every worker's delivery loop asks it each round, most often of an empty queue.

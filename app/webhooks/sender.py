@@ -1,9 +1,14 @@
 """Send one delivery: signed as the Standard Webhooks specification says (its reference library
-makes the signature), to the address checked just before, with a timeout and no redirects."""
+makes the signature), to the address checked just before, with no redirects, within one
+deadline for the whole attempt: a receiver that trickles its answer a byte at a time is cut off
+at the deadline like one that never answers (a per-read timeout let it hold a sender for as
+long as it kept trickling)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,7 +50,7 @@ def signed_headers(message: Message, at: datetime) -> dict[str, str]:
     }
 
 
-def send(
+async def send(
     message: Message,
     at: datetime,
     *,
@@ -53,17 +58,38 @@ def send(
     allow_private: bool,
     resolve: addresses.Resolver = addresses.system_resolver,
 ) -> Outcome:
-    """One attempt; never raises for anything the receiver or the network does."""
+    """One attempt, over in `timeout` seconds whatever the receiver does (the address's
+    lookup included); never raises for anything the receiver or the network does."""
     started = time.perf_counter()
 
     def outcome(status: int | None, error: str | None, address: str | None) -> Outcome:
         elapsed = round((time.perf_counter() - started) * 1000)
         return Outcome(status, error, elapsed, address)
 
+    address: str | None = None
     try:
-        target = addresses.pin(message.url, allow_private=allow_private, resolve=resolve)
+        async with asyncio.timeout(timeout):
+            # The lookup blocks: in a thread, so that other receivers' attempts go on.
+            target = await asyncio.to_thread(
+                addresses.pin, message.url, allow_private=allow_private, resolve=resolve
+            )
+            address = target.address
+            return await _post(message, at, target, timeout, outcome)
     except addresses.Refused as exc:
         return outcome(None, str(exc), None)
+    except TimeoutError:
+        return outcome(None, f"no answer within {timeout:g} s", address)
+    except httpx2.HTTPError as exc:
+        return outcome(None, f"{type(exc).__name__}: {exc}"[:KEEP_RESPONSE], address)
+
+
+async def _post(
+    message: Message,
+    at: datetime,
+    target: addresses.Target,
+    timeout: float,
+    outcome: Callable[[int | None, str | None, str | None], Outcome],
+) -> Outcome:
     headers = {
         **signed_headers(message, at),
         "content-type": "application/json",
@@ -71,26 +97,26 @@ def send(
         "host": target.host_header,
     }
     extensions = {"sni_hostname": target.server_name} if target.server_name else None
-    try:
-        # trust_env=False: no proxy from the environment, which would connect by name again
-        with (
-            httpx2.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
-            client.stream(
-                "POST",
-                target.url,
-                content=message.body.encode(),
-                headers=headers,
-                extensions=extensions,
-            ) as response,
-        ):
-            status = response.status_code
-            if 200 <= status < 300:
-                return outcome(status, None, target.address)
-            start = next(response.iter_bytes(), b"")[:KEEP_RESPONSE]
-            text = start.decode("utf-8", "replace").strip()
-            reason = f"HTTP {status}" + (f": {text}" if text else "")
-            if 300 <= status < 400:
-                reason = f"HTTP {status}: redirects are not followed"
-            return outcome(status, reason, target.address)
-    except httpx2.HTTPError as exc:
-        return outcome(None, f"{type(exc).__name__}: {exc}"[:KEEP_RESPONSE], target.address)
+    # trust_env=False: no proxy from the environment, which would connect by name again
+    async with (
+        httpx2.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+        client.stream(
+            "POST",
+            target.url,
+            content=message.body.encode(),
+            headers=headers,
+            extensions=extensions,
+        ) as response,
+    ):
+        status = response.status_code
+        if 200 <= status < 300:
+            return outcome(status, None, target.address)
+        start = b""
+        async for chunk in response.aiter_bytes():
+            start = chunk[:KEEP_RESPONSE]
+            break
+        text = start.decode("utf-8", "replace").strip()
+        reason = f"HTTP {status}" + (f": {text}" if text else "")
+        if 300 <= status < 400:
+            reason = f"HTTP {status}: redirects are not followed"
+        return outcome(status, reason, target.address)

@@ -13,6 +13,7 @@ import json
 import random
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -160,6 +161,7 @@ def replay(db: Session, webhook_id: int, delivery_id: int, now: datetime) -> Del
     if found is None:
         raise NotFound(f"No delivery {delivery_id} for webhook {webhook_id}.")
     found.status, found.next_attempt_at, found.retry_from = "pending", now, now
+    found.delivered_at = None  # pending again: the earlier delivery is in its attempts
     db.flush()
     return DeliveryView(found, repository.attempts(db, found.id))
 
@@ -170,6 +172,7 @@ def replay(db: Session, webhook_id: int, delivery_id: int, now: datetime) -> Del
 @dataclass(frozen=True)
 class Claim:
     delivery_id: int
+    webhook_id: int
     message: Message
 
 
@@ -178,18 +181,27 @@ def any_due(db: Session, now: datetime) -> bool:
     return repository.any_due(db, now)
 
 
-def claim_due(db: Session, now: datetime, *, limit: int, lease: timedelta) -> list[Claim]:
-    """Take up to `limit` due deliveries: each is pushed `lease` into the future, so no other
+def claim_due(
+    db: Session,
+    now: datetime,
+    *,
+    limit: int,
+    lease: timedelta,
+    per_webhook: int | None = None,
+    in_flight: Mapping[int, int] | None = None,
+) -> list[Claim]:
+    """Take up to `limit` due deliveries (with `per_webhook`, at most that many to a webhook
+    with what is `in_flight` to it): each is pushed `lease` into the future, so no other
     worker takes it while it is being sent, and one whose worker died is taken again after."""
     claims = []
-    for row in repository.due(db, now, limit):
+    for row in repository.due(db, now, limit, per_webhook, in_flight):
         hook = repository.get(db, row.webhook_id)
         if hook is None or hook.deleted_at is not None:
             row.status, row.next_attempt_at = "cancelled", None
             continue
         row.next_attempt_at = now + lease
         message = Message(row.message_id, row.body, _secret(hook), hook.url)
-        claims.append(Claim(row.id, message))
+        claims.append(Claim(row.id, row.webhook_id, message))
     return claims
 
 
@@ -199,18 +211,19 @@ def record_attempt(
     outcome: Outcome,
     now: datetime,
     *,
+    sent_at: datetime | None = None,
     retry_for: timedelta,
     first_delay: timedelta,
 ) -> WebhookDelivery | None:
-    """Note an attempt; the delivery is then delivered, due again after a backoff, or failed
-    once the retry window has passed."""
+    """Note an attempt made at `sent_at` (default `now`) and over by `now`; the delivery is
+    then delivered, due again after a backoff, or failed once the retry window has passed."""
     row = repository.lock_delivery(db, delivery_id)
     if row is None:
         return None
     db.add(
         WebhookAttempt(
             delivery_id=row.id,
-            attempted_at=now,
+            attempted_at=sent_at or now,
             status_code=outcome.status_code,
             error=outcome.error,
             duration_ms=outcome.duration_ms,

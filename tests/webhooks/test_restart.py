@@ -8,44 +8,20 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 from standardwebhooks.webhooks import Webhook
 
 from app.db import WRITE, make_sessionmaker, transaction
 from app.webhooks import service
-from app.webhooks.models import Webhook as WebhookRow
 from app.webhooks.models import WebhookAttempt, WebhookDelivery
 from tests.conftest import TEST_SECRET
+from tests.webhooks.conftest import wait_for
 from tests.webhooks.receiver import free_port, receiver
 
 EXE = Path(sys.executable).parent / "examhall"
-
-
-def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def committed(engine: Engine) -> Iterator[list[int]]:
-    """Ids of webhooks this test commits; they and their deliveries are deleted afterwards."""
-    ids: list[int] = []
-    yield ids
-    with transaction(make_sessionmaker(engine)) as db:
-        deliveries = db.query(WebhookDelivery.id).filter(WebhookDelivery.webhook_id.in_(ids))
-        db.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
-        db.execute(delete(WebhookDelivery).where(WebhookDelivery.webhook_id.in_(ids)))
-        db.execute(delete(WebhookRow).where(WebhookRow.id.in_(ids)))
 
 
 def test_a_delivery_survives_a_killed_worker_and_completes_in_a_new_app(
