@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
-
 from sqlalchemy.orm import Session
 
 from app.auth.deps import ResultsToken

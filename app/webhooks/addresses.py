@@ -11,6 +11,7 @@ header and the TLS server name), so a name that resolves elsewhere by the time o
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,9 +31,23 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+# NAT64's well-known prefix (RFC 6052): the last 32 bits are the IPv4 address reached
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
 def is_public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """On the public internet, and so is any IPv4 address it carries (IPv4-mapped, NAT64,
+    6to4, Teredo's client: each reaches that address where the network translates it)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        carried = [address.ipv4_mapped, address.sixtofour]
+        if address.teredo:
+            carried.append(address.teredo[1])
+        if address in _NAT64:
+            carried.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        if any(v4 is not None and not is_public(v4) for v4 in carried):
+            return False
+        if address.ipv4_mapped is not None:
+            return True  # public, as the IPv4 address it maps
     return address.is_global and not address.is_multicast
 
 
@@ -47,23 +62,61 @@ class Target:
 
 
 def parse(url: str) -> SplitResult:
-    """Check the URL's form: http(s), a host, no credentials, no fragment."""
+    """Check the URL's form: an absolute http(s) URL (RFC 3986) with a host that is an IP
+    address or a host name (RFC 1123: letters, digits and hyphens, labels of 1 to 63), a port
+    from 1 to 65535 if any, no credentials, no fragment, no space or control character (which
+    an HTTP client would quietly drop or encode, sending elsewhere than registered)."""
     if len(url) > MAX_URL:
         raise Refused(f"The URL is longer than {MAX_URL} characters.")
-    parts = urlsplit(url)
+    if _UNSAFE.search(url):
+        raise Refused("The URL may not contain spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:  # a bracketed host that is no IPv6 address
+        raise Refused(f"The URL is not valid: {exc}.") from exc
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
     if parts.scheme not in ("http", "https"):
         raise Refused("The URL must start with https:// or http://.")
-    if not parts.hostname:
+    if not host:
         raise Refused("The URL has no host.")
     if parts.username is not None or parts.password is not None:
         raise Refused("The URL may not carry a user name or password.")
     if parts.fragment:
         raise Refused("The URL may not have a #fragment.")
-    try:
-        parts.port  # noqa: B018  (raises on a port out of range)
-    except ValueError as exc:
-        raise Refused("The URL's port is not valid.") from exc
+    if port == 0:
+        raise Refused("The URL's port must be from 1 to 65535.")
+    _check_host(host, bracketed="[" in parts.netloc)
     return parts
+
+
+_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def _check_host(host: str, *, bracketed: bool) -> None:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if bracketed:  # urlsplit takes [anything-with-colons]
+            raise Refused(f"The URL's host [{host}] is not an IPv6 address.") from None
+    else:
+        if bracketed != (address.version == 6):
+            raise Refused("An IPv6 address is written in brackets, and only it.")
+        return
+    try:
+        name = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise Refused(f"The URL's host {host[:80]!r} is not a valid host name.") from None
+    labels = name.removesuffix(".").split(".")
+    if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise Refused(
+            f"The URL's host {host[:80]!r} is not a valid host name (letters, digits and hyphens, "
+            "in labels of 1 to 63 characters separated by dots)."
+        )
 
 
 def _port(parts: SplitResult) -> int:

@@ -30,6 +30,10 @@ def resolver(*found: str) -> addresses.Resolver:
         "http://[::ffff:127.0.0.1]/x",  # IPv4-mapped loopback
         "http://[::ffff:10.1.2.3]/x",
         "http://192.0.2.10/x",  # documentation range (TEST-NET-1)
+        "http://[64:ff9b::7f00:1]/x",  # NAT64 (RFC 6052) carrying 127.0.0.1
+        "http://[64:ff9b::a01:203]/x",  # ... carrying 10.1.2.3
+        "http://[2002:7f00:1::]/x",  # 6to4 carrying 127.0.0.1
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/x",  # Teredo, client 127.0.0.1
     ],
 )
 def test_non_public_addresses_are_refused(url: str) -> None:
@@ -78,11 +82,41 @@ def test_a_name_that_does_not_resolve_is_refused() -> None:
         ("https://93.184.215.14/x#frag", "fragment"),
         ("https://93.184.215.14:99999/x", "port"),
         ("https://93.184.215.14/" + "x" * 2000, "longer"),
+        # each was registered, then sent elsewhere than written (or a 500)
+        ("http://[::1/x", "not valid"),
+        ("http://[::zz]/", "not valid"),
+        ("http://[127.0.0.1]/", "not valid"),
+        ("http://127.0.0.1:8773/ok\r\nX-Evil: 1", "spaces or control characters"),
+        ("http://127.0.0.1:8773/a\tb", "spaces or control characters"),
+        ("http://127.0.0.1:8773/a b", "spaces or control characters"),
+        (" http://127.0.0.1:8773/ok ", "spaces or control characters"),
+        ("http://127.0.0.1:0/ok", "from 1 to 65535"),
+        ("http://a..b/x", "not a valid host name"),
+        ("http://a_b.example/x", "not a valid host name"),
+        ("http://-a.example/x", "not a valid host name"),
+        ("http://" + "a" * 64 + ".example/x", "not a valid host name"),
+        ("http://" + "a." * 130 + "example/x", "not a valid host name"),
     ],
 )
 def test_malformed_urls_are_refused(url: str, why: str) -> None:
     with pytest.raises(addresses.Refused, match=why):
         addresses.check(url, allow_private=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hooks.example.org:8443/in?x=1",
+        "http://example.com./x",  # a fully qualified name
+        "http://example.com:/x",  # an empty port is the default (RFC 3986, 3.2.3)
+        "https://bücher.example/x",  # an internationalised name (IDNA)
+        "http://[2606:4700::1111]/x",
+        "http://[64:ff9b::808:808]/x",  # NAT64 carrying a public address
+        "http://93.184.215.14/x",
+    ],
+)
+def test_well_formed_urls_are_kept_as_written(url: str) -> None:
+    assert addresses.check(url, allow_private=False, resolve=resolver("93.184.215.14")) == url
 
 
 def test_a_delivery_connects_to_the_address_it_checked() -> None:

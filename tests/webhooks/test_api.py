@@ -52,10 +52,14 @@ def test_bad_bodies_are_422_problems(room: Room) -> None:
         {"url": "ftp://example.org/x", "events": ["result.recorded"]},
         {"url": URL},
         {"url": URL, "events": ["result.recorded"], "extra": 1},
+        {"url": "http://[::1/x", "events": ["result.recorded"]},  # was a 500
+        {"url": "http://[::zz]/", "events": ["result.recorded"]},  # was a 500
+        {"url": URL + "\r\nX-Evil: 1", "events": ["result.recorded"]},
     ):
         response = room.client.post("/api/v1/webhooks", json=body, headers=room.admin())
         assert response.status_code == 422, body
         assert response.headers["content-type"].startswith("application/problem+json")
+    assert room.client.get("/api/v1/webhooks", headers=room.admin()).json() == []
 
 
 def test_only_admin_tokens_manage_webhooks(room: Room, db: Session) -> None:
