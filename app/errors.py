@@ -176,8 +176,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 request, 400, "The request body is not valid JSON.", code="malformed-json"
             )
         fields = [
-            {"field": _field_name(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
-            for e in errors
+            {"field": _field_name(tuple(e.get("loc", ()))), "message": _message(e)} for e in errors
         ]
         detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
         return problem(request, 422, detail, code="validation-failed", extra={"errors": fields})
@@ -229,3 +228,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(request, 500, "Something went wrong on our side; it has been logged.")
+
+
+def _message(error: Any) -> str:
+    """Pydantic's message for a validation error, without the prefix it puts before our own
+    validators' words ("Value error, Give the reason..."): those are written for the reader."""
+    return str(error.get("msg", "")).removeprefix("Value error, ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -39,20 +40,28 @@ def window(start: str | None, end: str | None) -> Window:
 def _moment(value: str | None, name: str, *, end_of_day: bool) -> datetime | None:
     if value is None or not value.strip():
         return None
-    text = value.strip()
+    text = value.strip().upper()  # RFC 3339 (5.6) allows a lower-case t and z
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
+            if end_of_day and day == date.max:
+                return None  # the whole of the last day there is: no end
             moment = datetime.combine(day, time(), UTC)
             return moment + timedelta(days=1) if end_of_day else moment
         parsed = datetime.fromisoformat(text)
     except (ValueError, OverflowError) as exc:
+        hint = ""
+        if _UNENCODED_PLUS.search(text):  # a URL's + reads as a space
+            hint = " In a URL, write the offset's + as %2B (or give the time in UTC, with Z)."
         raise Invalid.field(
-            name, f"Give '{name}' as a date (2026-06-01) or an RFC 3339 date-time."
+            name, f"Give '{name}' as a date (2026-06-01) or an RFC 3339 date-time.{hint}"
         ) from exc
     if parsed.tzinfo is None:
         raise Invalid.field(name, f"Give '{name}' with its UTC offset, e.g. 2026-06-01T09:00:00Z.")
     return parsed.astimezone(UTC)
+
+
+_UNENCODED_PLUS = re.compile(r"\d \d\d:?\d\d$")
 
 
 def item_statistics(

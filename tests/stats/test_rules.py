@@ -187,9 +187,15 @@ def test_window() -> None:
         2026, 6, 1, 9, tzinfo=UTC
     )
     assert service.window("", " ") == service.Window(None, None)
-    for bad in (("2026-06-01T09:00", None), ("soon", None), (None, "9999-12-31")):
+    # RFC 3339 (5.6) allows a lower-case t and z
+    assert service.window("2026-06-01t09:00:00z", None).start == june.replace(hour=9)
+    # the last day there is, whole: no end (its end of day is past datetime.max)
+    assert service.window(None, "9999-12-31") == service.Window(None, None)
+    for bad in (("2026-06-01T09:00", None), ("soon", None), (None, "10000-01-01")):
         with pytest.raises(Invalid):
             service.window(*bad)
+    with pytest.raises(Invalid, match="%2B"):  # "+01:00" unencoded in a URL reads " 01:00"
+        service.window("2026-06-01T10:00:00 01:00", None)
     with pytest.raises(Invalid):
         service.window("2026-06-02", "2026-06-01")
 
