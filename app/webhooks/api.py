@@ -18,6 +18,7 @@ from app.webhooks.schemas import (
     WebhookCreated,
     WebhookIn,
     WebhookOut,
+    WebhookSecret,
 )
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
@@ -68,6 +69,28 @@ def delete_webhook(webhook_id: WebhookId, db: DbDep, clock: ClockDep, _: AdminTo
     """Stop sending to this webhook; deliveries still pending are cancelled."""
     service.delete(db, webhook_id, clock.now())
     return Response(status_code=204)
+
+
+@router.post("/{webhook_id}/secret", response_model=WebhookSecret)
+def rotate_secret(
+    webhook_id: WebhookId,
+    db: DbDep,
+    clock: ClockDep,
+    _: AdminToken,
+    keep_previous: bool = Query(
+        default=True,
+        description="the secret it replaces signs beside it for 24 hours (false: a leaked"
+        " secret, which stops at once)",
+    ),
+) -> WebhookSecret:
+    """A new secret for this webhook, shown only in this response. Until
+    `previous_secret_until` every delivery carries two signatures in `webhook-signature`, one
+    by each secret (Standard Webhooks libraries accept either), so the receiver can switch to
+    the new secret whenever it likes in that time. Nothing pending is cancelled."""
+    hook, secret = service.rotate_secret(db, webhook_id, clock.now(), keep_previous=keep_previous)
+    return WebhookSecret(
+        **webhook_out(hook).model_dump(), secret=secret, previous_secret_until=hook.previous_until
+    )
 
 
 @router.get("/{webhook_id}/deliveries", response_model=DeliveriesPage)

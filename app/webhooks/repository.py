@@ -15,8 +15,9 @@ def active(db: Session) -> list[Webhook]:
     )
 
 
-def get_active(db: Session, webhook_id: int) -> Webhook | None:
-    return db.scalar(select(Webhook).where(Webhook.id == webhook_id, Webhook.deleted_at.is_(None)))
+def get_active(db: Session, webhook_id: int, *, lock: bool = False) -> Webhook | None:
+    query = select(Webhook).where(Webhook.id == webhook_id, Webhook.deleted_at.is_(None))
+    return db.scalar(query.with_for_update() if lock else query)
 
 
 def get(db: Session, webhook_id: int) -> Webhook | None:

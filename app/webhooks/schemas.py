@@ -33,6 +33,11 @@ class WebhookCreated(WebhookOut):
     secret: str  # whsec_ and base64: shown this once
 
 
+class WebhookSecret(WebhookCreated):
+    # when the secret before this one stops signing beside it (null: it already has)
+    previous_secret_until: datetime | None
+
+
 class AttemptOut(BaseModel):
     attempted_at: datetime
     status_code: int | None

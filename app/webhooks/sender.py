@@ -27,6 +27,7 @@ class Message:
     body: str
     secret: str  # whsec_...
     url: str
+    also: tuple[str, ...] = ()  # secrets that sign beside it (the one before a rotation)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,11 @@ def signed_headers(message: Message, at: datetime) -> dict[str, str]:
     return {
         "webhook-id": message.message_id,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": Webhook(message.secret).sign(message.message_id, at, message.body),
+        # one signature per secret, space-separated, as Standard Webhooks allows for rotation
+        "webhook-signature": " ".join(
+            Webhook(secret).sign(message.message_id, at, message.body)
+            for secret in (message.secret, *message.also)
+        ),
     }
 
 

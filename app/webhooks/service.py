@@ -31,6 +31,11 @@ RESULT_RECORDED, RESULT_CORRECTED = "result.recorded", "result.corrected"
 EVENTS = (RESULT_RECORDED, RESULT_CORRECTED)
 SEALED = "webhook-secret"
 SECRET_BYTES = 32
+PREVIOUS_SECRET_SIGNS = timedelta(hours=24)  # after a rotation, the old secret signs this long
+UNREADABLE = (
+    "The webhook's secret cannot be opened (the key-encryption key changed): give it a new"
+    " secret (POST /api/v1/webhooks/{id}/secret)."
+)
 MAX_DELAY = timedelta(hours=6)  # between two attempts, once the backoff has grown
 MAX_PAGE = 200
 
@@ -52,7 +57,7 @@ def create(
         addresses.check(url, allow_private=allow_private, resolve=resolve)
     except addresses.Refused as exc:
         raise Invalid.field("url", str(exc)) from exc
-    secret = "whsec_" + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+    secret = _new_secret()
     hook = Webhook(url=url, events=[e for e in EVENTS if e in events], secret="", created_at=now)
     db.add(hook)
     db.flush()  # the id names the sealed secret
@@ -79,7 +84,52 @@ def _active(db: Session, webhook_id: int) -> Webhook:
 
 
 def _secret(hook: Webhook) -> str:
-    return secretbox.current().open(hook.secret, purpose=SEALED, name=str(hook.id)).decode()
+    return _open(hook, hook.secret)
+
+
+def _open(hook: Webhook, sealed: str) -> str:
+    return secretbox.current().open(sealed, purpose=SEALED, name=str(hook.id)).decode()
+
+
+def _new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def _also(hook: Webhook, now: datetime) -> tuple[str, ...]:
+    """The secret before the last rotation, while it still signs (and can be opened)."""
+    if hook.previous_secret is None or hook.previous_until is None:
+        return ()
+    if as_utc(hook.previous_until) <= now:
+        return ()
+    try:
+        return (_open(hook, hook.previous_secret),)
+    except secretbox.SecretUnreadable:
+        return ()
+
+
+def rotate_secret(
+    db: Session, webhook_id: int, now: datetime, *, keep_previous: bool
+) -> tuple[Webhook, str]:
+    """A new secret for the webhook, returned this once. With `keep_previous`, the one it
+    replaces still signs beside it for PREVIOUS_SECRET_SIGNS (when it can be opened: not after
+    the key-encryption key was lost), so the receiver can switch without refusing a delivery;
+    without, it stops at once (a leaked secret)."""
+    hook = repository.get_active(db, webhook_id, lock=True)
+    if hook is None:
+        raise NotFound(f"No webhook {webhook_id}.")
+    try:
+        _secret(hook)
+        readable = True
+    except secretbox.SecretUnreadable:
+        readable = False
+    if keep_previous and readable:
+        hook.previous_secret, hook.previous_until = hook.secret, now + PREVIOUS_SECRET_SIGNS
+    else:
+        hook.previous_secret, hook.previous_until = None, None
+    secret = _new_secret()
+    hook.secret = secretbox.current().seal(secret.encode(), purpose=SEALED, name=str(hook.id))
+    db.flush()
+    return hook, secret
 
 
 # The outbox -------------------------------------------------------------------------------
@@ -200,7 +250,12 @@ def claim_due(
             row.status, row.next_attempt_at = "cancelled", None
             continue
         row.next_attempt_at = now + lease
-        message = Message(row.message_id, row.body, _secret(hook), hook.url)
+        try:
+            secret = _secret(hook)
+        except secretbox.SecretUnreadable:  # this webhook waits; the others go on
+            row.last_error = UNREADABLE.replace("{id}", str(hook.id))
+            continue
+        message = Message(row.message_id, row.body, secret, hook.url, _also(hook, now))
         claims.append(Claim(row.id, row.webhook_id, message))
     return claims
 

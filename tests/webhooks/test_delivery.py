@@ -311,3 +311,108 @@ def test_unknown_webhooks_and_deliveries_are_404(room: Room) -> None:
     )
     assert bad.status_code == 422
     assert json.loads(bad.text)["errors"][0]["field"] == "limit"
+
+
+def _signatures(sent: Any) -> list[str]:
+    return str(sent.headers["webhook-signature"]).split(" ")
+
+
+def _mac(secret: str, sent: Any) -> str:
+    import base64
+    import hashlib
+    import hmac
+
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{sent.headers['webhook-id']}.{sent.headers['webhook-timestamp']}.".encode()
+    return (
+        "v1,"
+        + base64.b64encode(hmac.new(key, signed + sent.body, hashlib.sha256).digest()).decode()
+    )
+
+
+def test_a_secret_is_rotated_with_a_day_when_both_sign(room: Room, app: FastAPI) -> None:
+    with receiver() as rx:
+        hook = register(room, rx.url, ["result.recorded"])
+        old = hook["secret"]
+        path = f"/api/v1/webhooks/{hook['id']}/secret"
+        rotated = room.client.post(path, headers=room.admin())
+        assert rotated.status_code == 200, rotated.text
+        new = rotated.json()["secret"]
+        assert new.startswith("whsec_") and new != old
+        until = _when(rotated.json()["previous_secret_until"])
+        assert until == room.clock.now() + timedelta(hours=24)
+        assert "secret" not in room.client.get("/api/v1/webhooks", headers=room.admin()).json()[0]
+
+        session = room.open_session(["N001"])
+        sit(room, session, "N001", 1)
+        assert worker(app, room).run_once() == 1
+        (sent,) = rx.received
+        # both sign, and each secret's own library check passes: the receiver may switch
+        # whenever it likes within the day
+        assert sorted(_signatures(sent)) == sorted([_mac(new, sent), _mac(old, sent)])
+        assert Webhook(old).verify(sent.body, sent.headers)["type"] == "result.recorded"
+        assert Webhook(new).verify(sent.body, sent.headers)["type"] == "result.recorded"
+
+        # a day later the old one no longer signs
+        room.clock.set(until)
+        (row,) = deliveries(room, hook["id"])
+        replay = f"/api/v1/webhooks/{hook['id']}/deliveries/{row['id']}/replay"
+        assert room.client.post(replay, headers=room.admin()).status_code == 200
+        assert worker(app, room).run_once() == 1
+        assert _signatures(rx.received[1]) == [_mac(new, rx.received[1])]
+
+
+def test_a_leaked_secret_stops_signing_at_once(room: Room, app: FastAPI) -> None:
+    with receiver() as rx:
+        hook = register(room, rx.url, ["result.recorded"])
+        path = f"/api/v1/webhooks/{hook['id']}/secret?keep_previous=false"
+        rotated = room.client.post(path, headers=room.admin())
+        assert rotated.status_code == 200 and rotated.json()["previous_secret_until"] is None
+        session = room.open_session(["N001"])
+        sit(room, session, "N001", 1)
+        assert worker(app, room).run_once() == 1
+        (sent,) = rx.received
+        assert _signatures(sent) == [_mac(rotated.json()["secret"], sent)]
+
+
+def test_rotating_an_unknown_or_deleted_webhooks_secret_is_404(room: Room) -> None:
+    hook = register(room, "http://127.0.0.1:9/x")
+    room.client.delete(f"/api/v1/webhooks/{hook['id']}", headers=room.admin())
+    for webhook_id in (hook["id"], 999):
+        response = room.client.post(f"/api/v1/webhooks/{webhook_id}/secret", headers=room.admin())
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("application/problem+json")
+    bad = room.client.post(
+        f"/api/v1/webhooks/{hook['id']}/secret?keep_previous=maybe", headers=room.admin()
+    )
+    assert bad.status_code == 422
+
+
+def test_a_webhook_whose_secret_cannot_be_opened_does_not_hold_up_the_others(
+    room: Room, app: FastAPI, db: Session
+) -> None:
+    """After the key-encryption key changed, a webhook's sealed secret cannot be opened: it
+    waits, saying why, while the others are delivered; a new secret sets it going again."""
+    from app import secretbox
+    from app.webhooks.models import Webhook as WebhookRow
+
+    with receiver() as rx:
+        lost = register(room, rx.url + "/lost", ["result.recorded"])
+        kept = register(room, rx.url + "/kept", ["result.recorded"])
+        row = db.get(WebhookRow, lost["id"])
+        assert row is not None
+        row.secret = secretbox.current().seal(b"x", purpose="webhook-secret", name="another")
+        db.flush()
+        session = room.open_session(["N001"])
+        sit(room, session, "N001", 1)
+        assert worker(app, room).run_once() == 1
+        assert [s.headers.get("webhook-id") for s in rx.received] == [
+            deliveries(room, kept["id"])[0]["message_id"]
+        ]
+        (waiting,) = deliveries(room, lost["id"])
+        assert waiting["status"] == "pending" and "cannot be opened" in waiting["last_error"]
+        fresh = room.client.post(f"/api/v1/webhooks/{lost['id']}/secret", headers=room.admin())
+        assert fresh.json()["previous_secret_until"] is None  # the lost one cannot sign
+        room.clock.advance(seconds=worker(app, room).lease.total_seconds() + 1)
+        assert worker(app, room).run_once() == 1
+        verified(fresh.json()["secret"], rx.received[1])
