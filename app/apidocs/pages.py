@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.apidocs.problems import document
 from app.web import render
+from app.webhooks.openapi import webhooks as webhook_messages
 
 ASSETS = Path(str(files("fastapi_offline") / "static"))
 router = APIRouter(include_in_schema=False)
@@ -44,6 +45,7 @@ def install(app: FastAPI) -> None:
                 version=app.version,
                 description=app.description,
                 routes=app.routes,
+                webhooks=webhook_messages.routes,  # what examhall sends (OpenAPI 3.1)
             )
             app.openapi_schema = document(schema, api_routes(app))
         return app.openapi_schema

@@ -17,16 +17,27 @@ from app.sittings import lifecycle
 router = APIRouter(prefix="/api/v1", tags=["awarding body"])
 
 
+PAGE = Query(
+    default=100, description="1 to 1000", json_schema_extra={"minimum": 1, "maximum": 1000}
+)
+
+
 @router.get("/results", response_model=ResultsPage)
 def list_results(
     db: DbDep,
     clock: ClockDep,
     _: ResultsToken,
     after: str | None = Query(default=None, max_length=100),
-    limit: int = Query(default=100),
+    limit: int = PAGE,
     centre: str | None = Query(default=None, max_length=20),
     unit: str | None = Query(default=None, max_length=20),
 ) -> ResultsPage:
+    """Results in the order they were recorded (not by `submitted_at`): pass `next_cursor`
+    back as `after` and a puller never misses or repeats one. On an empty page `next_cursor` is
+    the `after` given. Each result carries `signature` (see ResultOut). A result changed later
+    (voided, re-marked) is not repeated here: /api/v1/results/corrections carries the change.
+    `centre` (any case) and `unit` (D/601/7644 or D-601-7644) filter; an unknown one is a
+    404."""
     lifecycle.sweep(db, clock.now())  # timed-out attempts appear without waiting for the sweeper
     code, urn = _filters(db, centre, unit)
     rows, cursor = service.results_page(db, after, limit, code, urn)
@@ -44,7 +55,7 @@ def list_corrections(
     db: DbDep,
     _: ResultsToken,
     after: str | None = Query(default=None, max_length=100),
-    limit: int = Query(default=100),
+    limit: int = PAGE,
     centre: str | None = Query(default=None, max_length=20),
     unit: str | None = Query(default=None, max_length=20),
 ) -> CorrectionsPage:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,7 +53,12 @@ class ResultOut(ResultBody):
     # A compact JWS (ES256, kid in its header) whose payload is this object without
     # `signature`, as RFC 8785 canonical JSON; public keys at /.well-known/jwks.json.
     # Null only for a result recorded before signing existed and not yet signed since.
-    signature: str | None
+    signature: str | None = Field(
+        description="A compact JWS (ES256, `kid` in its header) whose payload is this result"
+        " without `signature`, as RFC 8785 canonical JSON; the keys are at"
+        " /.well-known/jwks.json (fetch it again for a `kid` you do not know). Null only for a"
+        " result recorded before signing existed and not signed since."
+    )
 
 
 class ResultsPage(BaseModel):
@@ -63,7 +69,7 @@ class ResultsPage(BaseModel):
 class CorrectionOut(BaseModel):
     # "voided": the result no longer counts; "remarked": marked again without an excluded
     # item version (score, max_score, percent, outcome and by_learning_outcome follow)
-    kind: str
+    kind: Literal["voided", "remarked"]
     reason: str
     recorded_at: datetime
     result: ResultOut  # the result as this correction left it, signed then

@@ -100,7 +100,7 @@ def list_deliveries(
     _: AdminToken,
     status: Literal["pending", "delivered", "failed", "cancelled"] | None = None,
     before: int | None = Query(default=None, ge=1, le=2**31 - 1),
-    limit: int = Query(default=50),
+    limit: int = Query(default=50, json_schema_extra={"minimum": 1, "maximum": 200}),
 ) -> DeliveriesPage:
     """Newest first; pass `next_cursor` back as `before` for older ones."""
     rows, cursor = service.deliveries(db, webhook_id, status=status, before=before, limit=limit)

@@ -82,3 +82,23 @@ def test_the_published_schema_speaks_json_schema_and_shows_no_made_up_examples(
     assert wrong == []
     session = spec["components"]["schemas"]["SessionIn"]["properties"]
     assert session["unit"]["examples"] == ["D/601/7644"]
+
+
+def test_the_schema_describes_what_examhall_sends_to_a_webhook(client: TestClient) -> None:
+    """OpenAPI 3.1's `webhooks`: both messages, their signed headers, the result they carry."""
+    schema = client.get("/openapi.json").json()
+    assert set(schema["webhooks"]) == {"result.recorded", "result.corrected"}
+    for name, operation in schema["webhooks"].items():
+        post = operation["post"]
+        headers = {p["name"] for p in post["parameters"] if p["in"] == "header"}
+        assert headers == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+        assert "Standard Webhooks" in post["description"]
+        body = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        message = schema["components"]["schemas"][body.rsplit("/", 1)[1]]
+        assert message["properties"]["type"]["const"] == name
+        assert message["properties"]["data"]["$ref"].endswith("/ResultOut")
+    kind = schema["components"]["schemas"]["CorrectionOut"]["properties"]["kind"]
+    assert kind["enum"] == ["voided", "remarked"]
+    for path in ("/api/v1/results", "/api/v1/results/corrections"):
+        (limit,) = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == "limit"]
+        assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 1000)
