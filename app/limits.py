@@ -34,13 +34,17 @@ UNLIMITED_PREFIXES = (
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-async def _problem(send: Send, status: int, title: str, detail: str, code: str) -> None:
+async def _problem(
+    scope: Scope, send: Send, status: int, title: str, detail: str, code: str
+) -> None:
+    """A problem answered before the app is reached, with the members every other one has."""
     body = json.dumps(
         {
             "type": f"https://examhall.invalid/problems/{code}",
             "title": title,
             "status": status,
             "detail": detail,
+            "instance": scope.get("path", ""),
         }
     ).encode()
     await send(
@@ -86,7 +90,7 @@ class BodyLimit:
         limit = self.limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _too_large(send, limit)
+            await _too_large(scope, send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -99,6 +103,7 @@ class BodyLimit:
                     message = await receive()
             except TimeoutError:
                 await _problem(
+                    scope,
                     send,
                     408,
                     "Request timeout",
@@ -111,7 +116,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _too_large(send, limit)
+                await _too_large(scope, send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -129,8 +134,9 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-async def _too_large(send: Send, limit: int) -> None:
+async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     await _problem(
+        scope,
         send,
         413,
         "Request too large",

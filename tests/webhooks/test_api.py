@@ -92,3 +92,15 @@ def test_private_urls_are_refused_unless_allowed(
             assert response.headers["content-type"].startswith("application/problem+json")
             assert problem["errors"][0]["field"] == "url"
             assert "public internet address" in problem["detail"]
+
+
+def test_a_body_too_large_is_a_problem_like_any_other(room: Room) -> None:
+    response = room.client.post(
+        "/api/v1/webhooks",
+        content=b'{"url": "' + b"x" * 2_000_000 + b'"}',
+        headers={**room.admin(), "content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    problem = response.json()
+    assert problem["status"] == 413 and problem["instance"] == "/api/v1/webhooks"
+    assert set(problem) >= {"type", "title", "detail"}
