@@ -182,6 +182,7 @@ def _question(s: str, block: _Block, source: str) -> Question | Skipped:
         raise Unreadable(source, "an answer block must start with '=' or '~'", block.line)
     choices: list[Choice] = []
     correct: list[int] = []
+    texts = [(_show(stem_markup), fmt)]
     for i, part in enumerate(parts):
         marker, rest = part[0], part[1:]
         weight = None
@@ -190,6 +191,7 @@ def _question(s: str, block: _Block, source: str) -> Question | Skipped:
             rest = rest[match.end() :]
         answer = rest.split("#", 1)[0]
         answer_fmt, answer = _split_format(answer.strip(), fmt)
+        texts.append((_show(answer), answer_fmt))
         if marker == "=" and (weight is None or weight >= 100):
             correct.append(i)
         elif weight is not None and weight > 0:
@@ -208,6 +210,8 @@ def _question(s: str, block: _Block, source: str) -> Question | Skipped:
         return skip("no correct option", "no answer is worth 100%")
     if len(correct) > 1:
         return skip("multichoice", f"{len(correct)} answers marked '='; a single answer has one")
+    if lost := next(filter(None, (formats.lost(m, _moodle_format(f)) for m, f in texts)), None):
+        return skip(*lost)
     if any(not c.text for c in choices):
         return skip("multichoice", "an answer has no text")
     if not stem:

@@ -21,6 +21,7 @@ from app.interchange.model import Question, Skipped
         ("<p>x<script>alert(1)</script><style>p{}</style>y</p>", "x y"),
         ("<!-- hidden -->shown", "shown"),
         ("no markup at all", "no markup at all"),
+        ("x<m:math><m:mi>y</m:mi></m:math>z", "x z"),  # a prefixed name is no traceback
     ],
 )
 def test_plain_text(markup: str, plain: str) -> None:
