@@ -32,6 +32,7 @@ BLANK = "_____"
 class _Block:
     line: int
     lines: list[str] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)  # each line's number in the file
     identifiers: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
 
@@ -80,7 +81,28 @@ def _blocks(content: str) -> list[_Block]:
             pending_ids, pending_tags = [], []
             blocks.append(current)
         current.lines.append(raw)
+        current.numbers.append(number)
     return blocks
+
+
+def _second_question(block: _Block) -> int | None:
+    """The line where a second question starts inside a block (a blank line forgotten): a
+    `::title::` at the start of a later line outside an answer block, or a second answer block
+    after the first one closed. Text after the first block is a missing-word question's."""
+    depth, answered = 0, False
+    for index, (number, raw) in enumerate(zip(block.numbers, block.lines, strict=True)):
+        line = _hide(raw)
+        if index and not depth and line.lstrip().startswith("::"):
+            return number
+        for char in line:
+            if char == "{":
+                if answered and not depth:
+                    return number
+                depth += 1
+            elif char == "}" and depth:
+                depth -= 1
+                answered = not depth
+    return None
 
 
 def _hide(s: str) -> str:
@@ -117,14 +139,18 @@ def read(data: bytes, source: str) -> Reading:
     reading = Reading(notes=[note] if note else [])
     category: str | None = None
     for block in _blocks(content):
-        raw = "\n".join(block.lines).strip()
-        if raw.startswith("$CATEGORY:"):
-            first, _, rest = raw.partition("\n")
+        first = block.lines[0].strip()
+        if first.startswith("$CATEGORY:"):
             category = formats.category_path(first[len("$CATEGORY:") :])
-            raw = rest.strip()  # a question straight after the line is read, not lost
-            block.line += 1
-            if not raw:
+            del block.lines[0], block.numbers[0]  # a question straight after it is read
+            if not block.lines:
                 continue
+            block.line = block.numbers[0]
+        raw = "\n".join(block.lines).strip()
+        second = _second_question(block)
+        if second is not None:
+            reading.skipped.append(_merged(raw, block, second, source))
+            continue
         result = _question(_hide(raw), block, source)
         if isinstance(result, Skipped):
             reading.skipped.append(result)
@@ -132,6 +158,20 @@ def read(data: bytes, source: str) -> Reading:
             result.category = category
             reading.questions.append(result)
     return reading
+
+
+def _merged(raw: str, block: _Block, second: int, source: str) -> Skipped:
+    hidden = _hide(raw)
+    end = hidden.find("::", 2) if hidden.startswith("::") else -1
+    title = text.collapse(_show(hidden[2:end])) if end > 0 else ""
+    return Skipped(
+        source,
+        title or f"question at line {block.line}",
+        "malformed",
+        f"line {second} starts a second question: two questions without a blank line between "
+        "them? Put a blank line after each question",
+        block.line,
+    )
 
 
 def _question(s: str, block: _Block, source: str) -> Question | Skipped:
@@ -175,6 +215,10 @@ def _question(s: str, block: _Block, source: str) -> Question | Skipped:
         return skip("matching", OTHER_KINDS["matching"])
     if "~" not in body:
         return skip("shortanswer", OTHER_KINDS["shortanswer"])
+    if "=" not in body and not re.search(r"~\s*%\d*\.?\d*[1-9]", body):
+        return skip(
+            "no correct option", "no answer is marked '=' (correct): there is no correct option"
+        )
     if "=" not in body:
         return skip("multiple response", "no '=' answer: more than one answer earns credit")
     parts = [p for p in re.split(r"(?=[=~])", body) if p.strip()]
