@@ -25,6 +25,11 @@ _FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.I)
 _WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
 _TRUEFALSE = re.compile(r"^(T|TRUE|F|FALSE)\s*(#|$)", re.I)
 _META = re.compile(r"\[(id|tag):([^\]]*)\]")
+# evidently XML, not GIFT (which may start with HTML, never with a declaration or these roots)
+_XML = re.compile(
+    r"<(\?xml\b|(?:[\w.-]+:)?(quiz|assessmentItem|assessmentTest|qti-assessment-item|"
+    r"qti-assessment-test|manifest)\b)"
+)
 BLANK = "_____"
 
 
@@ -136,6 +141,13 @@ def _moodle_format(fmt: str) -> str:
 def read(data: bytes, source: str) -> Reading:
     """Every question in a GIFT file."""
     content, note = decode(data, source)
+    start = content.lstrip()
+    if _XML.match(start):
+        raise Unreadable(
+            source,
+            "an XML file, not GIFT: leave out --format (or give qti3, qti21 or moodle)",
+            content.count("\n", 0, len(content) - len(start)) + 1,
+        )
     reading = Reading(notes=[note] if note else [])
     category: str | None = None
     for block in _blocks(content):

@@ -174,3 +174,26 @@ def test_gift_bytes_that_are_no_text_are_refused(tmp_path: Path) -> None:
     with pytest.raises(Unreadable, match="neither UTF-8 nor Windows-1252") as caught:
         read_path(source, "auto")
     assert caught.value.line == 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<?xml version="1.0"?>\n<quiz></quiz>\n',
+        b"\xef\xbb\xbf\n  <quiz>\n<question type='multichoice'/></quiz>",
+        b'<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1"/>',
+        '<?xml version="1.0" encoding="UTF-16"?><quiz/>'.encode("utf-16"),
+    ],
+)
+def test_gift_forced_on_xml_is_refused_with_file_and_line(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "quiz.xml"
+    path.write_bytes(data)
+    with pytest.raises(Unreadable, match="not GIFT") as caught:
+        read_path(path, "gift")
+    assert caught.value.detail.startswith(f"{path}:")
+
+
+def test_gift_may_still_start_with_html(tmp_path: Path) -> None:
+    path = tmp_path / "q.gift"
+    path.write_text("<p>Which <b>one</b>?</p> {=a ~b ~c}\n")
+    assert len(read_path(path, "gift").questions) == 1
