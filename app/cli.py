@@ -291,12 +291,12 @@ def banks_import(
     """Read QTI 3.0/2.1, Moodle XML or GIFT questions into a unit bank file, as drafts."""
     import json
 
-    from app.interchange.model import Unreadable
+    from app.interchange.model import Unreadable, Unwritable
     from app.interchange.service import import_bank
 
     try:
         report = import_bank(list(sources), unit=unit, out=out, fmt=fmt, map_file=map_file)
-    except Unreadable as exc:
+    except (Unreadable, Unwritable) as exc:
         click.echo(f"error: {exc.detail}; nothing was written", err=True)
         sys.exit(1)
     for note in report.notes:

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from app.banks.schemas import ITEM_ID_PATTERN, OPTION_ID_PATTERN, UnitBankFile
+from app.interchange import output
 from app.interchange.mapping import Mapping
 from app.interchange.model import Question, Unreadable
 
@@ -169,12 +170,4 @@ def render(document: dict[str, Any]) -> str:
 
 def write(out: Path, document: dict[str, Any], files: dict[str, bytes]) -> None:
     """The bank file and its pictures; the bank file last and atomically (replace)."""
-    text = render(document)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        target = out.parent / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
+    output.write_all(out, render(document).encode("utf-8"), files)

@@ -16,6 +16,15 @@ class Unreadable(Invalid):
         self.source, self.line, self.message = source, line, message
 
 
+class Unwritable(Invalid):
+    """An output that cannot be written (a folder that is a file, no permission...): nothing new
+    is left behind. Names the path and the system's reason."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.source, self.line, self.message = path, None, message
+
+
 @dataclass(frozen=True)
 class Media:
     """A picture a question shows: its bytes, its name in the source, and its alt text."""

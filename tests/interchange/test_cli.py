@@ -234,5 +234,39 @@ def test_export_then_import_through_the_cli(
             for i in sorted(live, key=lambda i: i["id"])
         ]
         assert run("banks", "export", "Z/999/9999", "--out", str(tmp_path / "z.zip"))[0] != 0
+        for out in _unwritable_outs(tmp_path):  # one line naming the path, nothing left
+            before = sorted(tmp_path.rglob("*"))
+            result = CliRunner().invoke(main, ["banks", "export", "D/601/7644", "--out", str(out)])
+            assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and str(out) in lines[0] and "cannot be written" in lines[0]
+            assert sorted(tmp_path.rglob("*")) == before
     finally:
         get_settings.cache_clear()
+
+
+def _unwritable_outs(tmp_path: Path) -> list[Path]:
+    (tmp_path / "real.yaml").write_text("a file, not a folder\n")
+    outs = [tmp_path / "real.yaml" / "x.yaml"]  # FileExistsError / NotADirectoryError
+    if Path("/proc/self").is_dir():
+        outs.append(Path("/proc/x.yaml"))  # the folder exists; its .tmp cannot be made
+    return outs
+
+
+def test_an_out_that_cannot_be_written_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "src" / "item.xml"
+    source.parent.mkdir()
+    picture_item = FIXTURES / "qti21/qtiworks_WebDeveloperTest1"
+    shutil.copytree(picture_item, source.parent, dirs_exist_ok=True)  # an item with a picture
+    for out in _unwritable_outs(tmp_path):
+        before = sorted(tmp_path.rglob("*"))
+        result = CliRunner().invoke(
+            main,
+            ["banks", "import", str(source.parent), "--unit", "D/601/7644", "--out", str(out)],
+        )
+        assert result.exit_code == 1, result.output
+        assert isinstance(result.exception, SystemExit)  # no traceback
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and str(out) in lines[0], lines
+        assert "Not a directory" in lines[0] or "No such file" in lines[0] or "exists" in lines[0]
+        assert sorted(tmp_path.rglob("*")) == before  # nothing left behind, media neither
