@@ -20,7 +20,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session
 
 from app.clock import SystemClock
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker, transaction
 from app.errors import AppError
 
@@ -61,7 +61,12 @@ class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except ValidationError as exc:  # the settings (EXAMHALL_...) refused
+        except ValidationError as exc:
+            if exc.title != Settings.__name__:  # not the settings: say what, not "configuration"
+                problems = "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+                )
+                raise click.ClickException(f"{exc.title} is not valid: {problems}") from None
             problems = "; ".join(
                 f"EXAMHALL_{'_'.join(str(p) for p in e['loc']).upper()}:"
                 f" {e['msg'].removeprefix('Value error, ')}"

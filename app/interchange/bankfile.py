@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
-from app.banks.schemas import ITEM_ID_PATTERN, OPTION_ID_PATTERN, UnitBankFile
+from app.banks import yamlfile
+from app.banks.schemas import ITEM_ID_PATTERN, OPTION_ID_PATTERN, ItemFile, UnitBankFile
 from app.interchange import output
 from app.interchange.mapping import Mapping
-from app.interchange.model import Question, Unreadable
+from app.interchange.model import Question, Skipped, Unreadable
 
 #: examhall's own QTI exports name a choice `opt-<option id>`, so a round trip keeps the ids
 EXPORT_OPTION_PREFIX = "opt-"
@@ -75,18 +78,51 @@ def _image_name(item: str, n: int, data: bytes) -> str:
     return f"{item}-{n}.{ext}" if ext else ""
 
 
+@dataclass
+class Built:
+    """What the questions make: the bank items (one per question kept, in order), the picture
+    files to write beside the bank, notes, and the questions that cannot be bank items."""
+
+    questions: list[Question] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def misfit(item: dict[str, Any]) -> tuple[str, str] | None:
+    """(kind, reason) when an item is beyond what a bank item may be (the schema's limits)."""
+    try:
+        ItemFile.model_validate(item)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc, ctx = tuple(error["loc"]), error.get("ctx") or {}
+        if error["type"] == "string_too_long":
+            what = f"option {int(loc[1]) + 1}" if loc[0] == "options" else "stem"
+            what = "rich stem" if loc[0] == "stem_html" else what
+            return ("too long", f"{what} longer than {ctx['max_length']:,} characters")
+        if loc in (("options",), ("images",)) and "actual_length" in ctx:
+            n, what = ctx["actual_length"], str(loc[0]).rstrip("s")
+            limit = ctx.get("max_length", ctx.get("min_length"))
+            more = "more" if error["type"] == "too_long" else "fewer"
+            plural = "" if n == 1 else "s"
+            return (str(loc[0]), f"{n} {what}{plural}: a bank item has no {more} than {limit}")
+        return ("not a bank item", f"{'.'.join(str(p) for p in loc)}: {error['msg']}")
+    return None
+
+
 def build(
     questions: list[Question],
     unit: str,
     mapping: Mapping | None,
     existing_ids: set[str],
-) -> tuple[list[dict[str, Any]], dict[str, bytes], list[str]]:
-    """The bank items, the picture files to write beside the bank, and notes."""
+) -> Built:
+    """The bank items and their pictures; a question beyond a bank item's limits is skipped."""
     taken = set(existing_ids)
-    items: list[dict[str, Any]] = []
-    files: dict[str, bytes] = {}
-    notes: list[str] = []
+    built = Built()
     for q in questions:
+        files: dict[str, bytes] = {}
+        notes: list[str] = []
         ident = item_id(q, unit, taken)
         ids = option_ids(q, ident)
         item: dict[str, Any] = {"id": ident, "status": "draft"}
@@ -120,8 +156,14 @@ def build(
         if q.tags:
             source["tags"] = list(q.tags)
         item["source"] = source
-        items.append(item)
-    return items, files, notes
+        if problem := misfit(item):
+            built.skipped.append(Skipped(q.source, q.source_id, *problem, q.line))
+            continue
+        built.questions.append(q)
+        built.items.append(item)
+        built.files.update(files)
+        built.notes.extend(notes)
+    return built
 
 
 def default_test_spec() -> dict[str, Any]:
@@ -140,11 +182,27 @@ def existing(out: Path, unit: str) -> dict[str, Any] | None:
     if not out.exists():
         return None
     try:
-        data = yaml.safe_load(out.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        data, lines, _ = yamlfile.load(out.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
         raise Unreadable(str(out), f"the existing bank file cannot be read: {exc}") from exc
+    except yamlfile.YamlError as exc:
+        raise Unreadable(
+            str(out), f"the existing bank file is not valid YAML: {exc.message}", exc.line
+        ) from exc
     if not isinstance(data, dict) or data.get("unit") != unit:
         raise Unreadable(str(out), f"exists and is not a bank file of {unit}")
+    try:
+        UnitBankFile.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = tuple(error["loc"])
+        raise Unreadable(
+            str(out),
+            f"the existing bank file is not valid ({'.'.join(str(p) for p in loc)}: "
+            f"{error['msg'].removeprefix('Value error, ')}): correct it first "
+            "(`examhall banks validate` lists its problems)",
+            yamlfile.line_of(lines, loc),
+        ) from exc
     return data
 
 

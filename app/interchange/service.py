@@ -59,11 +59,12 @@ def import_bank(
     reading = sources.read_sources(paths, fmt)
     document = bankfile.existing(out, unit)
     kept = [] if document is None else list(document.get("items") or [])
-    items, files, notes = bankfile.build(reading.questions, unit, rules, set())
-    fresh = {item["id"] for item in items}
+    built = bankfile.build(reading.questions, unit, rules, set())
+    reading.questions, reading.skipped = built.questions, [*reading.skipped, *built.skipped]
+    fresh = {item["id"] for item in built.items}
     kept = [i for i in kept if i.get("id") not in fresh]  # importing again replaces
     if document is None:
         document = {"unit": unit, "test_spec": bankfile.default_test_spec(), "items": []}
-    document["items"] = kept + items
-    bankfile.write(out, document, files)
-    return ImportReport(reading, items, [*reading.notes, *notes], out)
+    document["items"] = kept + built.items
+    bankfile.write(out, document, built.files)
+    return ImportReport(reading, built.items, [*reading.notes, *built.notes], out)

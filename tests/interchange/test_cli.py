@@ -270,3 +270,46 @@ def test_an_out_that_cannot_be_written_is_one_line_and_leaves_nothing(tmp_path: 
         assert len(lines) == 1 and str(out) in lines[0], lines
         assert "Not a directory" in lines[0] or "No such file" in lines[0] or "exists" in lines[0]
         assert sorted(tmp_path.rglob("*")) == before  # nothing left behind, media neither
+
+
+def test_a_question_too_long_for_a_bank_item_is_skipped_and_the_rest_imported(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "q.gift"
+    source.write_text(
+        f"::Long stem:: {'word ' * 801}? {{=a ~b ~c}}\n\n"
+        f"::Long option:: Which? {{=a ~{'b' * 601} ~c}}\n\n"
+        "::Fine:: Which is fine? {=this ~not this ~nor this}\n"
+    )
+    out = tmp_path / "bank.yaml"
+    code, stdout, stderr = run(
+        "banks", "import", str(source), "--unit", "D/601/7644", "--out", str(out), "--json"
+    )
+    assert code == 0, stderr
+    document = json.loads(stdout)
+    assert [row["source_id"] for row in document["imported"]] == ["Fine"]
+    assert [(s["source"], s["source_id"], s["kind"], s["reason"]) for s in document["skipped"]] == [
+        (str(source), "Long stem", "too long", "stem longer than 4,000 characters"),
+        (str(source), "Long option", "too long", "option 2 longer than 600 characters"),
+    ]
+    assert "configuration" not in stderr
+    assert [i["source"]["id"] for i in yaml.safe_load(out.read_text())["items"]] == ["Fine"]
+
+
+def test_an_existing_bank_file_that_is_not_valid_is_named_not_a_configuration_error(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "bank.yaml"
+    out.write_text(
+        "unit: D/601/7644\ntest_spec: {items: 1, duration_minutes: 1, pass_mark_percent: 50,"
+        " reasoning: x}\nitems:\n  - id: X1\n    status: draft\n    stem: Which?\n"
+        "    options: [{id: aaaa, text: a}, {id: bbbb, text: b}]\n    key: zzzz\n"
+    )
+    before = out.read_text()
+    code, _, stderr = run(
+        "banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"), "--unit", "D/601/7644",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 1
+    assert "configuration" not in stderr and f"{out}:4:" in stderr and "key" in stderr, stderr
+    assert out.read_text() == before
