@@ -303,6 +303,9 @@ def banks_import(
         report = import_bank(list(sources), unit=unit, out=out, fmt=fmt, map_file=map_file)
     except (Unreadable, Unwritable) as exc:
         click.echo(f"error: {exc.detail}; nothing was written", err=True)
+        if as_json:  # stdout stays one JSON document
+            error = {"source": exc.source, "line": exc.line, "message": exc.message}
+            click.echo(json.dumps({"error": error}, ensure_ascii=False, indent=2))
         sys.exit(1)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)

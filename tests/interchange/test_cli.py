@@ -69,9 +69,29 @@ def test_an_unreadable_source_exits_non_zero_and_writes_nothing(tmp_path: Path) 
         "--unit", "D/601/7644", "--out", str(out), "--json",
     )  # fmt: skip
     assert code != 0
-    assert stdout == ""
+    # with --json, stdout is one JSON document on failure too; the message stays on stderr
+    assert json.loads(stdout) == {
+        "error": {
+            "source": str(broken),
+            "line": 3,
+            "message": json.loads(stdout)["error"]["message"],
+        }
+    }
+    assert json.loads(stdout)["error"]["message"] in stderr
     assert f"{broken}:3:" in stderr and "nothing was written" in stderr
     assert not out.exists()
+
+
+def test_json_failure_without_a_line_and_for_an_output(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    code, stdout, _ = run(
+        "banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"), "--unit", "D/601/7644",
+        "--out", str(tmp_path / "file" / "b.yaml"), "--json",
+    )  # fmt: skip
+    assert code == 1
+    error = json.loads(stdout)["error"]
+    assert error["source"] == str(tmp_path / "file" / "b.yaml") and error["line"] is None
+    assert error["message"].startswith("cannot be written")
 
 
 def test_a_missing_source_is_named(tmp_path: Path) -> None:
