@@ -317,9 +317,10 @@ def banks_import(
             where = f"{row['source']}:{row['line']}" if row.get("line") else row["source"]
             click.echo(f"skipped {where}: {row['source_id']}: {row['kind']}: {row['reason']}")
     mapped = sum(1 for row in document["imported"] if row["criterion"])
+    wrote = f"wrote {report.out}" if report.out else f"nothing was written to {out}"
     click.echo(
         f"{len(document['imported'])} imported as drafts ({mapped} with a criterion), "
-        f"{len(document['skipped'])} skipped; wrote {out}",
+        f"{len(document['skipped'])} skipped; {wrote}",
         err=True,
     )
 

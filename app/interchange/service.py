@@ -17,7 +17,7 @@ class ImportReport:
     reading: Reading
     items: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    out: Path | None = None
+    out: Path | None = None  # None: nothing was written (no question could be imported)
 
     def as_json(self) -> dict[str, Any]:
         """The contract's document: imported (as written) and skipped, in source order."""
@@ -66,5 +66,8 @@ def import_bank(
     if document is None:
         document = {"unit": unit, "test_spec": bankfile.default_test_spec(), "items": []}
     document["items"] = kept + built.items
+    notes = [*reading.notes, *built.notes]
+    if not built.items:  # nothing to add: no placeholder bank, no rewritten one
+        return ImportReport(reading, [], notes, None)
     bankfile.write(out, document, built.files)
-    return ImportReport(reading, built.items, [*reading.notes, *built.notes], out)
+    return ImportReport(reading, built.items, notes, out)

@@ -25,10 +25,18 @@ Loader = Callable[[str], bytes | None]  # a path inside the source's root, or No
 
 
 def read_sources(paths: list[Path], fmt: str = "auto") -> Reading:
-    """Everything in the sources, or Unreadable for the first that cannot be read."""
+    """Everything in the sources, or Unreadable for the first that cannot be read or holds no
+    question at all (not even one skipped): an empty file, folder or package is not a bank."""
     reading = Reading()
     for path in paths:
-        reading.extend(read_path(path, fmt))
+        found = read_path(path, fmt)
+        if not found.questions and not found.skipped:
+            raise Unreadable(
+                str(path),
+                "no questions found in it: give QTI items or packages, Moodle XML (<quiz>) or "
+                "GIFT (.gift, .txt)",
+            )
+        reading.extend(found)
     return reading
 
 

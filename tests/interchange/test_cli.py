@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -333,3 +334,40 @@ def test_an_existing_bank_file_that_is_not_valid_is_named_not_a_configuration_er
     assert code == 1
     assert "configuration" not in stderr and f"{out}:4:" in stderr and "key" in stderr, stderr
     assert out.read_text() == before
+
+
+def _nothing_sources(tmp_path: Path) -> list[Path]:
+    empty = tmp_path / "empty.gift"
+    empty.write_text("// only a comment\n\n$CATEGORY: x\n")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "notes.md").write_text("no questions here\n")
+    package = tmp_path / "readme.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("README.txt", "")
+    return [empty, folder, package]
+
+
+def test_a_source_with_no_questions_at_all_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    out = tmp_path / "bank.yaml"
+    for source in _nothing_sources(tmp_path):
+        code, _, stderr = run(
+            "banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"), str(source),
+            "--unit", "D/601/7644", "--out", str(out),
+        )  # fmt: skip
+        assert code == 1, stderr
+        assert f"{source}: no questions found" in stderr
+        assert not out.exists()
+
+
+def test_only_skipped_questions_write_nothing_and_say_so(tmp_path: Path) -> None:
+    source = tmp_path / "q.gift"
+    source.write_text("::E:: Write an essay. {}\n")
+    out = tmp_path / "bank.yaml"
+    code, stdout, stderr = run(
+        "banks", "import", str(source), "--unit", "D/601/7644", "--out", str(out), "--json"
+    )
+    assert code == 0
+    assert [s["kind"] for s in json.loads(stdout)["skipped"]] == ["essay"]
+    assert not out.exists()
+    assert "0 imported" in stderr and "nothing was written" in stderr
