@@ -145,7 +145,7 @@ def _manifest_items(root: etree._Element, label: str) -> list[tuple[str, int | N
 def _read_one(label: str, name: str, data: bytes, load: Loader, fmt: str) -> Reading:
     if fmt == "gift" or (fmt == "auto" and name.lower().endswith(GIFT_SUFFIXES)):
         return gift.read(data, label)
-    if fmt == "auto" and not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+    if fmt == "auto" and not safexml.as_utf8(data).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         raise Unreadable(label, "not XML, a zip package or a .gift file: use --format")
     root = safexml.parse(data, label)
     kind = safexml.local(root)
