@@ -116,8 +116,10 @@ def build(
     unit: str,
     mapping: Mapping | None,
     existing_ids: set[str],
+    criteria: frozenset[str] = frozenset(),
 ) -> Built:
-    """The bank items and their pictures; a question beyond a bank item's limits is skipped."""
+    """The bank items and their pictures; a question beyond a bank item's limits is skipped.
+    An item's criterion is the mapping's, else its source's label when the unit has it."""
     taken = set(existing_ids)
     built = Built()
     for q in questions:
@@ -127,6 +129,8 @@ def build(
         ids = option_ids(q, ident)
         item: dict[str, Any] = {"id": ident, "status": "draft"}
         criterion = mapping.criterion_for(q) if mapping else None
+        if criterion is None and q.label in criteria:
+            criterion = q.label  # an examhall export's label: the criterion, kept round trip
         if criterion:
             item["criterion"] = criterion
         item["stem"] = q.stem

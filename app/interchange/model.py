@@ -58,6 +58,7 @@ class Question:
     feedback: str | None = None  # general feedback, plain text (kept as a draft rationale)
     line: int | None = None
     format: str = ""  # qti3, qti21, moodle or gift
+    label: str | None = None  # QTI's item label (an examhall export writes the criterion there)
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,7 @@ def read_item(root: etree._Element, source: str, media: MediaLoader | None = Non
         identifiers=[source_id],
         category=None,
         format=version(root),
+        label=(_attr(root, "label") or "").strip() or None,
     )
     _images(body, interaction, question, media, reading)
     reading.questions.append(question)

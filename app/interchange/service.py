@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.banks.schemas import URN_PATTERN
-from app.interchange import bankfile, mapping, sources
+from app.interchange import bankfile, mapping, sources, units
 from app.interchange.model import Reading, Unreadable
 
 
@@ -55,11 +55,12 @@ def import_bank(
     """Read every source, then write one unit bank file; any unreadable source, nothing written."""
     if not re.match(URN_PATTERN, unit):
         raise Unreadable("--unit", f"{unit!r} is not a unit URN like D/601/7644")
+    criteria = units.criteria(unit, out)
     rules = mapping.load(map_file, unit) if map_file else None
     reading = sources.read_sources(paths, fmt)
     document = bankfile.existing(out, unit)
     kept = [] if document is None else list(document.get("items") or [])
-    built = bankfile.build(reading.questions, unit, rules, set())
+    built = bankfile.build(reading.questions, unit, rules, set(), criteria)
     reading.questions, reading.skipped = built.questions, [*reading.skipped, *built.skipped]
     fresh = {item["id"] for item in built.items}
     kept = [i for i in kept if i.get("id") not in fresh]  # importing again replaces

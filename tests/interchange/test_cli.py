@@ -246,11 +246,14 @@ def test_export_then_import_through_the_cli(
         source = yaml.safe_load((banks / "600-8065-6/units/D-601-7644.yaml").read_text())
         live = [i for i in source["items"] if i["status"] == "live"]
         assert document["skipped"] == []
-        assert [(r["stem"], r["options"], r["key"]) for r in document["imported"]] == [
+        assert [
+            (r["stem"], r["options"], r["key"], r["criterion"]) for r in document["imported"]
+        ] == [
             (
                 " ".join(i["stem"].split()),
                 [{"id": o["id"], "text": o["text"]} for o in i["options"]],
                 i["key"],
+                i["criterion"],
             )
             for i in sorted(live, key=lambda i: i["id"])
         ]
@@ -371,3 +374,50 @@ def test_only_skipped_questions_write_nothing_and_say_so(tmp_path: Path) -> None
     assert [s["kind"] for s in json.loads(stdout)["skipped"]] == ["essay"]
     assert not out.exists()
     assert "0 imported" in stderr and "nothing was written" in stderr
+
+
+def test_a_unit_in_no_qualification_is_refused_with_how_to_find_units(tmp_path: Path) -> None:
+    out = tmp_path / "bank.yaml"
+    code, stdout, stderr = run(
+        "banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"), "--unit", "Z/999/9999",
+        "--out", str(out), "--json",
+    )  # fmt: skip
+    assert code == 1 and not out.exists()
+    assert "Z/999/9999 is not a unit of any qualification" in stderr
+    assert "qualification.yaml" in stderr and "units:" in stderr
+    assert json.loads(stdout)["error"]["source"] == "--unit"
+
+
+def test_the_criterion_survives_export_then_import(tmp_path: Path) -> None:
+    """Export writes the criterion as the item's label; importing into a unit that has that
+    criterion gives it back (and only then)."""
+    from app.interchange import export
+
+    root = builder.write(tmp_path / "banks")
+    out = next(root.rglob("A-100-0001.yaml"))
+    items = [
+        export.ExportItem(
+            id=f"A1000001-10{n}",
+            criterion=criterion,
+            stem=f"Which answer is the right one for question {n}?",
+            options=[(f"aa{n + 2}b", "Right"), (f"cc{n + 2}d", "Wrong"), (f"ee{n + 2}f", "Nor")],
+            key=f"aa{n + 2}b",
+        )
+        for n, criterion in enumerate(["01.02", "02.01", "09.09"])
+    ]
+    package = tmp_path / "A.zip"
+    package.write_bytes(export.package(builder.UNIT_A, items))
+    code, stdout, stderr = run(
+        "banks", "import", str(package), "--unit", builder.UNIT_A, "--out", str(out), "--json"
+    )
+    assert code == 0, stderr
+    got = [
+        (r["item_id"], r["stem"], r["options"], r["key"], r["criterion"])
+        for r in json.loads(stdout)["imported"]
+    ]
+    assert got == [
+        (i.id, i.stem, [{"id": o, "text": t} for o, t in i.options], i.key, c)
+        for i, c in zip(items, ["01.02", "02.01", None], strict=True)  # 09.09: not of this unit
+    ]
+    written = {i["id"]: i.get("criterion") for i in yaml.safe_load(out.read_text())["items"]}
+    assert [written[i.id] for i in items] == ["01.02", "02.01", None]
