@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,11 @@ def item_id(question: Question, unit: str, taken: set[str]) -> str:
     return unique
 
 
-def option_ids(question: Question, item: str) -> list[str]:
-    """The source's ids when they are examhall's own (a round trip); else fresh opaque ids,
-    derived from the item id so that importing again gives the same ones."""
+def option_ids(question: Question, previous: dict[str, str] | None = None) -> list[str]:
+    """The source's ids when they are examhall's own (a round trip); else the ids the same
+    options (by text) had in the bank file when importing again; else fresh random ids.
+    Random, not derived from anything a reader knows (the item id is easy to work out), so
+    that no id tells the option's position in the source, where the key is often first."""
     own = [
         (c.source_id or "").removeprefix(EXPORT_OPTION_PREFIX)
         for c in question.choices
@@ -62,15 +65,20 @@ def option_ids(question: Question, item: str) -> list[str]:
     whole = len(own) == len(question.choices) and len(set(own)) == len(own)
     if whole and all(_OPTION.match(i) for i in own):
         return own
-    salt = 0
+    previous = previous or {}
+    reused = any(c.text in previous for c in question.choices)
     while True:
-        ids = []
-        for index in range(len(question.choices)):
-            digest = hashlib.sha256(f"{item}|{index}|{salt}".encode()).digest()
-            ids.append("".join(ALPHABET[b % len(ALPHABET)] for b in digest[:4]))
-        if len(set(ids)) == len(ids) and ids != sorted(ids):
+        ids: list[str] = []
+        for choice in question.choices:
+            known = previous.get(choice.text)
+            ids.append(known if known and known not in ids else _fresh())
+        # fresh ids in ascending order would read as the source's order: draw again
+        if len(set(ids)) == len(ids) and (reused or ids != sorted(ids)):
             return ids
-        salt += 1
+
+
+def _fresh() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(4))
 
 
 def _image_name(item: str, n: int, data: bytes) -> str:
@@ -117,16 +125,18 @@ def build(
     mapping: Mapping | None,
     existing_ids: set[str],
     criteria: frozenset[str] = frozenset(),
+    previous: dict[str, dict[str, str]] | None = None,
 ) -> Built:
     """The bank items and their pictures; a question beyond a bank item's limits is skipped.
-    An item's criterion is the mapping's, else its source's label when the unit has it."""
+    An item's criterion is the mapping's, else its source's label when the unit has it.
+    `previous`: for each item already in the bank file, its option ids by option text."""
     taken = set(existing_ids)
     built = Built()
     for q in questions:
         files: dict[str, bytes] = {}
         notes: list[str] = []
         ident = item_id(q, unit, taken)
-        ids = option_ids(q, ident)
+        ids = option_ids(q, (previous or {}).get(ident))
         item: dict[str, Any] = {"id": ident, "status": "draft"}
         criterion = mapping.criterion_for(q) if mapping else None
         if criterion is None and q.label in criteria:

@@ -60,7 +60,11 @@ def import_bank(
     reading = sources.read_sources(paths, fmt)
     document = bankfile.existing(out, unit)
     kept = [] if document is None else list(document.get("items") or [])
-    built = bankfile.build(reading.questions, unit, rules, set(), criteria)
+    previous = {
+        str(i.get("id")): {str(o.get("text")): str(o.get("id")) for o in i.get("options") or []}
+        for i in kept
+    }  # importing again keeps each option's id
+    built = bankfile.build(reading.questions, unit, rules, set(), criteria, previous)
     reading.questions, reading.skipped = built.questions, [*reading.skipped, *built.skipped]
     fresh = {item["id"] for item in built.items}
     kept = [i for i in kept if i.get("id") not in fresh]  # importing again replaces

@@ -421,3 +421,32 @@ def test_the_criterion_survives_export_then_import(tmp_path: Path) -> None:
     ]
     written = {i["id"]: i.get("criterion") for i in yaml.safe_load(out.read_text())["items"]}
     assert [written[i.id] for i in items] == ["01.02", "02.01", None]
+
+
+def test_option_ids_are_unpredictable_yet_stable_when_importing_again(tmp_path: Path) -> None:
+    """Fresh option ids come from a random source, not from the item id (which anyone can
+    work out): they cannot tell the key's position in the source. Importing again into the
+    same bank file keeps each option's id (matched by its text), so nothing churns."""
+    source = FIXTURES / "gift/giftpegjs/mc5.gift"
+
+    def ids(out: Path) -> list[list[str]]:
+        code, stdout, stderr = run(
+            "banks", "import", str(source), "--unit", "D/601/7644", "--out", str(out), "--json"
+        )
+        assert code == 0, stderr
+        return [[o["id"] for o in row["options"]] for row in json.loads(stdout)["imported"]]
+
+    first, elsewhere = ids(tmp_path / "a.yaml"), ids(tmp_path / "b.yaml")
+    assert first != elsewhere  # same items, same item ids, other option ids
+    assert ids(tmp_path / "a.yaml") == first
+    # an option whose text changed gets a fresh id; the others keep theirs
+    changed = tmp_path / "c.gift"
+    changed.write_text(source.read_text().replace("~Jefferson", "~Lincoln"))
+    out = tmp_path / "a.yaml"
+    _, stdout, _ = run(
+        "banks", "import", str(changed), "--unit", "D/601/7644", "--out", str(out), "--json"
+    )
+    again = [[o["id"] for o in row["options"]] for row in json.loads(stdout)["imported"]]
+    assert again[1:] == first[1:]
+    assert again[0][0] == first[0][0] and again[0][2] == first[0][2]
+    assert again[0][1] != first[0][1]
