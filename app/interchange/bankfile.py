@@ -191,12 +191,13 @@ def default_test_spec() -> dict[str, Any]:
     }
 
 
-def existing(out: Path, unit: str) -> dict[str, Any] | None:
-    """The bank file already at `out` (its items are kept and imported ones added)."""
+def existing(out: Path, unit: str) -> tuple[dict[str, Any], str] | None:
+    """The bank file already at `out` and its text (its items are kept, imported ones added)."""
     if not out.exists():
         return None
     try:
-        data, lines, _ = yamlfile.load(out.read_text(encoding="utf-8"))
+        content = out.read_text(encoding="utf-8")
+        data, lines, _ = yamlfile.load(content)
     except (OSError, UnicodeDecodeError) as exc:
         raise Unreadable(str(out), f"the existing bank file cannot be read: {exc}") from exc
     except yamlfile.YamlError as exc:
@@ -217,7 +218,7 @@ def existing(out: Path, unit: str) -> dict[str, Any] | None:
             "(`examhall banks validate` lists its problems)",
             yamlfile.line_of(lines, loc),
         ) from exc
-    return data
+    return data, content
 
 
 class _Dumper(yaml.SafeDumper):
@@ -232,14 +233,18 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
+def dump(value: object) -> str:
+    """YAML as examhall writes bank files."""
+    return yaml.dump(
+        value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2
+    )
+
+
 def render(document: dict[str, Any]) -> str:
     UnitBankFile.model_validate(document)  # what we write, the schema reads
-    body = yaml.dump(
-        document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2
-    )
-    return "# yaml-language-server: $schema=../../schema/unit-bank.schema.json\n" + body
+    return "# yaml-language-server: $schema=../../schema/unit-bank.schema.json\n" + dump(document)
 
 
-def write(out: Path, document: dict[str, Any], files: dict[str, bytes]) -> None:
+def write(out: Path, text: str, files: dict[str, bytes]) -> None:
     """The bank file and its pictures; the bank file last and atomically (replace)."""
-    output.write_all(out, render(document).encode("utf-8"), files)
+    output.write_all(out, text.encode("utf-8"), files)

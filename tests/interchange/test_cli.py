@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
+from app.banks.schemas import UnitBankFile
 from app.banks.service import BankProblems, check, load_dir
 from app.cli import main
 from app.clock import MovableClock
@@ -450,3 +451,45 @@ def test_option_ids_are_unpredictable_yet_stable_when_importing_again(tmp_path: 
     assert again[1:] == first[1:]
     assert again[0][0] == first[0][0] and again[0][2] == first[0][2]
     assert again[0][1] != first[0][1]
+
+
+def test_importing_into_a_bank_file_appends_and_leaves_the_rest_byte_for_byte(
+    tmp_path: Path,
+) -> None:
+    banks = tmp_path / "qb"
+    shutil.copytree(BANKS / "600-8065-6", banks / "600-8065-6")
+    out = banks / "600-8065-6/units/D-601-7644.yaml"
+    before = out.read_text(encoding="utf-8")
+    assert "\n# " in before or "  # " in before or before.startswith("#")  # it has comments
+    args = ["banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"),
+            "--unit", "D/601/7644", "--out", str(out), "--json"]  # fmt: skip
+    code, stdout, stderr = run(*args)
+    assert code == 0, stderr
+    after = out.read_text(encoding="utf-8")
+    assert after.startswith(before)  # every existing byte, comments included, untouched
+    added = yaml.safe_load(after)["items"][len(yaml.safe_load(before)["items"]) :]
+    assert [i["id"] for i in added] == [r["item_id"] for r in json.loads(stdout)["imported"]]
+    assert yaml.safe_load(after) == {
+        **yaml.safe_load(before),
+        "items": yaml.safe_load(before)["items"] + added,
+    }
+    UnitBankFile.model_validate(yaml.safe_load(after))
+    # importing the same again replaces those items in place: the file does not change
+    assert run(*args)[0] == 0
+    assert out.read_text(encoding="utf-8") == after
+
+
+def test_a_bank_file_whose_layout_does_not_allow_adding_text_is_written_whole_and_said(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "bank.yaml"
+    out.write_text(
+        "unit: D/601/7644\n# placeholders\ntest_spec: {items: 1, duration_minutes: 1,"
+        " pass_mark_percent: 50, reasoning: x}\nitems: []\n"
+    )
+    code, _, stderr = run(
+        "banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"), "--unit", "D/601/7644",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0 and "written whole" in stderr
+    assert len(yaml.safe_load(out.read_text())["items"]) == 4
