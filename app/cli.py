@@ -20,7 +20,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session
 
 from app.clock import SystemClock
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker, transaction
 from app.errors import AppError
 
@@ -61,7 +61,12 @@ class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except ValidationError as exc:  # the settings (EXAMHALL_...) refused
+        except ValidationError as exc:
+            if exc.title != Settings.__name__:  # not the settings: say what, not "configuration"
+                problems = "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+                )
+                raise click.ClickException(f"{exc.title} is not valid: {problems}") from None
             problems = "; ".join(
                 f"EXAMHALL_{'_'.join(str(p) for p in e['loc']).upper()}:"
                 f" {e['msg'].removeprefix('Value error, ')}"
@@ -291,13 +296,16 @@ def banks_import(
     """Read QTI 3.0/2.1, Moodle XML or GIFT questions into a unit bank file, as drafts."""
     import json
 
-    from app.interchange.model import Unreadable
+    from app.interchange.model import Unreadable, Unwritable
     from app.interchange.service import import_bank
 
     try:
         report = import_bank(list(sources), unit=unit, out=out, fmt=fmt, map_file=map_file)
-    except Unreadable as exc:
+    except (Unreadable, Unwritable) as exc:
         click.echo(f"error: {exc.detail}; nothing was written", err=True)
+        if as_json:  # stdout stays one JSON document
+            error = {"source": exc.source, "line": exc.line, "message": exc.message}
+            click.echo(json.dumps({"error": error}, ensure_ascii=False, indent=2))
         sys.exit(1)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
@@ -309,9 +317,10 @@ def banks_import(
             where = f"{row['source']}:{row['line']}" if row.get("line") else row["source"]
             click.echo(f"skipped {where}: {row['source_id']}: {row['kind']}: {row['reason']}")
     mapped = sum(1 for row in document["imported"] if row["criterion"])
+    wrote = f"wrote {report.out}" if report.out else f"nothing was written to {out}"
     click.echo(
         f"{len(document['imported'])} imported as drafts ({mapped} with a criterion), "
-        f"{len(document['skipped'])} skipped; wrote {out}",
+        f"{len(document['skipped'])} skipped; {wrote}",
         err=True,
     )
 

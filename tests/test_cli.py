@@ -277,3 +277,24 @@ def test_export_to_a_directory_is_refused_before_anything_is_written(
     code, _, err = run("banks", "export", "D/601/7644", "--out", str(folder))
     assert code == 2 and "is a directory" in err
     assert list(tmp_path.glob("io*")) == [folder] and list(folder.iterdir()) == []
+
+
+def test_only_the_settings_are_called_the_configuration() -> None:
+    """Any other model's refusal is named by its model, one line, never 'configuration'."""
+    import click
+
+    from app.banks.schemas import OptionFile
+    from app.cli import _Commands
+
+    @click.group(cls=_Commands)
+    def group() -> None:
+        pass
+
+    @group.command()
+    def refuse() -> None:
+        OptionFile.model_validate({"id": "aaaa", "text": "x" * 601})
+
+    result = CliRunner().invoke(group, ["refuse"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "configuration" not in result.stderr and "EXAMHALL_" not in result.stderr
+    assert "OptionFile is not valid: text: String should have at most 600" in result.stderr

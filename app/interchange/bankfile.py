@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
-from app.banks.schemas import ITEM_ID_PATTERN, OPTION_ID_PATTERN, UnitBankFile
+from app.banks import yamlfile
+from app.banks.schemas import ITEM_ID_PATTERN, OPTION_ID_PATTERN, ItemFile, UnitBankFile
+from app.interchange import output
 from app.interchange.mapping import Mapping
-from app.interchange.model import Question, Unreadable
+from app.interchange.model import Question, Skipped, Unreadable
 
 #: examhall's own QTI exports name a choice `opt-<option id>`, so a round trip keeps the ids
 EXPORT_OPTION_PREFIX = "opt-"
@@ -47,9 +52,11 @@ def item_id(question: Question, unit: str, taken: set[str]) -> str:
     return unique
 
 
-def option_ids(question: Question, item: str) -> list[str]:
-    """The source's ids when they are examhall's own (a round trip); else fresh opaque ids,
-    derived from the item id so that importing again gives the same ones."""
+def option_ids(question: Question, previous: dict[str, str] | None = None) -> list[str]:
+    """The source's ids when they are examhall's own (a round trip); else the ids the same
+    options (by text) had in the bank file when importing again; else fresh random ids.
+    Random, not derived from anything a reader knows (the item id is easy to work out), so
+    that no id tells the option's position in the source, where the key is often first."""
     own = [
         (c.source_id or "").removeprefix(EXPORT_OPTION_PREFIX)
         for c in question.choices
@@ -58,15 +65,20 @@ def option_ids(question: Question, item: str) -> list[str]:
     whole = len(own) == len(question.choices) and len(set(own)) == len(own)
     if whole and all(_OPTION.match(i) for i in own):
         return own
-    salt = 0
+    previous = previous or {}
+    reused = any(c.text in previous for c in question.choices)
     while True:
-        ids = []
-        for index in range(len(question.choices)):
-            digest = hashlib.sha256(f"{item}|{index}|{salt}".encode()).digest()
-            ids.append("".join(ALPHABET[b % len(ALPHABET)] for b in digest[:4]))
-        if len(set(ids)) == len(ids) and ids != sorted(ids):
+        ids: list[str] = []
+        for choice in question.choices:
+            known = previous.get(choice.text)
+            ids.append(known if known and known not in ids else _fresh())
+        # fresh ids in ascending order would read as the source's order: draw again
+        if len(set(ids)) == len(ids) and (reused or ids != sorted(ids)):
             return ids
-        salt += 1
+
+
+def _fresh() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(4))
 
 
 def _image_name(item: str, n: int, data: bytes) -> str:
@@ -74,22 +86,61 @@ def _image_name(item: str, n: int, data: bytes) -> str:
     return f"{item}-{n}.{ext}" if ext else ""
 
 
+@dataclass
+class Built:
+    """What the questions make: the bank items (one per question kept, in order), the picture
+    files to write beside the bank, notes, and the questions that cannot be bank items."""
+
+    questions: list[Question] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def misfit(item: dict[str, Any]) -> tuple[str, str] | None:
+    """(kind, reason) when an item is beyond what a bank item may be (the schema's limits)."""
+    try:
+        ItemFile.model_validate(item)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc, ctx = tuple(error["loc"]), error.get("ctx") or {}
+        if error["type"] == "string_too_long":
+            what = f"option {int(loc[1]) + 1}" if loc[0] == "options" else "stem"
+            what = "rich stem" if loc[0] == "stem_html" else what
+            return ("too long", f"{what} longer than {ctx['max_length']:,} characters")
+        if loc in (("options",), ("images",)) and "actual_length" in ctx:
+            n, what = ctx["actual_length"], str(loc[0]).rstrip("s")
+            limit = ctx.get("max_length", ctx.get("min_length"))
+            more = "more" if error["type"] == "too_long" else "fewer"
+            plural = "" if n == 1 else "s"
+            return (str(loc[0]), f"{n} {what}{plural}: a bank item has no {more} than {limit}")
+        return ("not a bank item", f"{'.'.join(str(p) for p in loc)}: {error['msg']}")
+    return None
+
+
 def build(
     questions: list[Question],
     unit: str,
     mapping: Mapping | None,
     existing_ids: set[str],
-) -> tuple[list[dict[str, Any]], dict[str, bytes], list[str]]:
-    """The bank items, the picture files to write beside the bank, and notes."""
+    criteria: frozenset[str] = frozenset(),
+    previous: dict[str, dict[str, str]] | None = None,
+) -> Built:
+    """The bank items and their pictures; a question beyond a bank item's limits is skipped.
+    An item's criterion is the mapping's, else its source's label when the unit has it.
+    `previous`: for each item already in the bank file, its option ids by option text."""
     taken = set(existing_ids)
-    items: list[dict[str, Any]] = []
-    files: dict[str, bytes] = {}
-    notes: list[str] = []
+    built = Built()
     for q in questions:
+        files: dict[str, bytes] = {}
+        notes: list[str] = []
         ident = item_id(q, unit, taken)
-        ids = option_ids(q, ident)
+        ids = option_ids(q, (previous or {}).get(ident))
         item: dict[str, Any] = {"id": ident, "status": "draft"}
         criterion = mapping.criterion_for(q) if mapping else None
+        if criterion is None and q.label in criteria:
+            criterion = q.label  # an examhall export's label: the criterion, kept round trip
         if criterion:
             item["criterion"] = criterion
         item["stem"] = q.stem
@@ -119,8 +170,14 @@ def build(
         if q.tags:
             source["tags"] = list(q.tags)
         item["source"] = source
-        items.append(item)
-    return items, files, notes
+        if problem := misfit(item):
+            built.skipped.append(Skipped(q.source, q.source_id, *problem, q.line))
+            continue
+        built.questions.append(q)
+        built.items.append(item)
+        built.files.update(files)
+        built.notes.extend(notes)
+    return built
 
 
 def default_test_spec() -> dict[str, Any]:
@@ -134,17 +191,34 @@ def default_test_spec() -> dict[str, Any]:
     }
 
 
-def existing(out: Path, unit: str) -> dict[str, Any] | None:
-    """The bank file already at `out` (its items are kept and imported ones added)."""
+def existing(out: Path, unit: str) -> tuple[dict[str, Any], str] | None:
+    """The bank file already at `out` and its text (its items are kept, imported ones added)."""
     if not out.exists():
         return None
     try:
-        data = yaml.safe_load(out.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        content = out.read_text(encoding="utf-8")
+        data, lines, _ = yamlfile.load(content)
+    except (OSError, UnicodeDecodeError) as exc:
         raise Unreadable(str(out), f"the existing bank file cannot be read: {exc}") from exc
+    except yamlfile.YamlError as exc:
+        raise Unreadable(
+            str(out), f"the existing bank file is not valid YAML: {exc.message}", exc.line
+        ) from exc
     if not isinstance(data, dict) or data.get("unit") != unit:
         raise Unreadable(str(out), f"exists and is not a bank file of {unit}")
-    return data
+    try:
+        UnitBankFile.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = tuple(error["loc"])
+        raise Unreadable(
+            str(out),
+            f"the existing bank file is not valid ({'.'.join(str(p) for p in loc)}: "
+            f"{error['msg'].removeprefix('Value error, ')}): correct it first "
+            "(`examhall banks validate` lists its problems)",
+            yamlfile.line_of(lines, loc),
+        ) from exc
+    return data, content
 
 
 class _Dumper(yaml.SafeDumper):
@@ -159,22 +233,18 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
+def dump(value: object) -> str:
+    """YAML as examhall writes bank files."""
+    return yaml.dump(
+        value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2
+    )
+
+
 def render(document: dict[str, Any]) -> str:
     UnitBankFile.model_validate(document)  # what we write, the schema reads
-    body = yaml.dump(
-        document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2
-    )
-    return "# yaml-language-server: $schema=../../schema/unit-bank.schema.json\n" + body
+    return "# yaml-language-server: $schema=../../schema/unit-bank.schema.json\n" + dump(document)
 
 
-def write(out: Path, document: dict[str, Any], files: dict[str, bytes]) -> None:
+def write(out: Path, text: str, files: dict[str, bytes]) -> None:
     """The bank file and its pictures; the bank file last and atomically (replace)."""
-    text = render(document)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        target = out.parent / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
+    output.write_all(out, text.encode("utf-8"), files)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.banks import richtext
 from app.banks import service as banks
+from app.interchange import output
 from app.interchange.bankfile import EXPORT_ITEM_PREFIX, EXPORT_OPTION_PREFIX
 from app.paths import unit_urn
 from app.qualifications import service as qualifications
@@ -199,9 +200,5 @@ def export_unit(db: Session, urn: str, out: Path) -> int:
         )
         for item, version, ref in qualifications.live_items(db, canonical)
     ]
-    data = package(canonical, items)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(out)
+    output.write_all(out, package(canonical, items))
     return len(items)

@@ -33,6 +33,12 @@ def rich(markup: str, fmt: str) -> str | None:
     return None if html is None else text.rich(html)
 
 
+def lost(markup: str, fmt: str) -> tuple[str, str] | None:
+    """(kind, reason) when the text holds content a bank item cannot keep (text.LOST)."""
+    html = _as_html(markup, fmt)
+    return None if html is None else text.html_lost(html)
+
+
 def category_path(path: str) -> str | None:
     """A Moodle category path without its context ($course$/, $system$/) and 'top' level."""
     path = text.collapse(path)

@@ -25,6 +25,11 @@ _FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.I)
 _WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
 _TRUEFALSE = re.compile(r"^(T|TRUE|F|FALSE)\s*(#|$)", re.I)
 _META = re.compile(r"\[(id|tag):([^\]]*)\]")
+# evidently XML, not GIFT (which may start with HTML, never with a declaration or these roots)
+_XML = re.compile(
+    r"<(\?xml\b|(?:[\w.-]+:)?(quiz|assessmentItem|assessmentTest|qti-assessment-item|"
+    r"qti-assessment-test|manifest)\b)"
+)
 BLANK = "_____"
 
 
@@ -32,6 +37,7 @@ BLANK = "_____"
 class _Block:
     line: int
     lines: list[str] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)  # each line's number in the file
     identifiers: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
 
@@ -80,7 +86,28 @@ def _blocks(content: str) -> list[_Block]:
             pending_ids, pending_tags = [], []
             blocks.append(current)
         current.lines.append(raw)
+        current.numbers.append(number)
     return blocks
+
+
+def _second_question(block: _Block) -> int | None:
+    """The line where a second question starts inside a block (a blank line forgotten): a
+    `::title::` at the start of a later line outside an answer block, or a second answer block
+    after the first one closed. Text after the first block is a missing-word question's."""
+    depth, answered = 0, False
+    for index, (number, raw) in enumerate(zip(block.numbers, block.lines, strict=True)):
+        line = _hide(raw)
+        if index and not depth and line.lstrip().startswith("::"):
+            return number
+        for char in line:
+            if char == "{":
+                if answered and not depth:
+                    return number
+                depth += 1
+            elif char == "}" and depth:
+                depth -= 1
+                answered = not depth
+    return None
 
 
 def _hide(s: str) -> str:
@@ -114,17 +141,28 @@ def _moodle_format(fmt: str) -> str:
 def read(data: bytes, source: str) -> Reading:
     """Every question in a GIFT file."""
     content, note = decode(data, source)
+    start = content.lstrip()
+    if _XML.match(start):
+        raise Unreadable(
+            source,
+            "an XML file, not GIFT: leave out --format (or give qti3, qti21 or moodle)",
+            content.count("\n", 0, len(content) - len(start)) + 1,
+        )
     reading = Reading(notes=[note] if note else [])
     category: str | None = None
     for block in _blocks(content):
-        raw = "\n".join(block.lines).strip()
-        if raw.startswith("$CATEGORY:"):
-            first, _, rest = raw.partition("\n")
+        first = block.lines[0].strip()
+        if first.startswith("$CATEGORY:"):
             category = formats.category_path(first[len("$CATEGORY:") :])
-            raw = rest.strip()  # a question straight after the line is read, not lost
-            block.line += 1
-            if not raw:
+            del block.lines[0], block.numbers[0]  # a question straight after it is read
+            if not block.lines:
                 continue
+            block.line = block.numbers[0]
+        raw = "\n".join(block.lines).strip()
+        second = _second_question(block)
+        if second is not None:
+            reading.skipped.append(_merged(raw, block, second, source))
+            continue
         result = _question(_hide(raw), block, source)
         if isinstance(result, Skipped):
             reading.skipped.append(result)
@@ -132,6 +170,20 @@ def read(data: bytes, source: str) -> Reading:
             result.category = category
             reading.questions.append(result)
     return reading
+
+
+def _merged(raw: str, block: _Block, second: int, source: str) -> Skipped:
+    hidden = _hide(raw)
+    end = hidden.find("::", 2) if hidden.startswith("::") else -1
+    title = text.collapse(_show(hidden[2:end])) if end > 0 else ""
+    return Skipped(
+        source,
+        title or f"question at line {block.line}",
+        "malformed",
+        f"line {second} starts a second question: two questions without a blank line between "
+        "them? Put a blank line after each question",
+        block.line,
+    )
 
 
 def _question(s: str, block: _Block, source: str) -> Question | Skipped:
@@ -175,6 +227,10 @@ def _question(s: str, block: _Block, source: str) -> Question | Skipped:
         return skip("matching", OTHER_KINDS["matching"])
     if "~" not in body:
         return skip("shortanswer", OTHER_KINDS["shortanswer"])
+    if "=" not in body and not re.search(r"~\s*%\d*\.?\d*[1-9]", body):
+        return skip(
+            "no correct option", "no answer is marked '=' (correct): there is no correct option"
+        )
     if "=" not in body:
         return skip("multiple response", "no '=' answer: more than one answer earns credit")
     parts = [p for p in re.split(r"(?=[=~])", body) if p.strip()]
@@ -182,6 +238,7 @@ def _question(s: str, block: _Block, source: str) -> Question | Skipped:
         raise Unreadable(source, "an answer block must start with '=' or '~'", block.line)
     choices: list[Choice] = []
     correct: list[int] = []
+    texts = [(_show(stem_markup), fmt)]
     for i, part in enumerate(parts):
         marker, rest = part[0], part[1:]
         weight = None
@@ -190,6 +247,7 @@ def _question(s: str, block: _Block, source: str) -> Question | Skipped:
             rest = rest[match.end() :]
         answer = rest.split("#", 1)[0]
         answer_fmt, answer = _split_format(answer.strip(), fmt)
+        texts.append((_show(answer), answer_fmt))
         if marker == "=" and (weight is None or weight >= 100):
             correct.append(i)
         elif weight is not None and weight > 0:
@@ -208,6 +266,8 @@ def _question(s: str, block: _Block, source: str) -> Question | Skipped:
         return skip("no correct option", "no answer is worth 100%")
     if len(correct) > 1:
         return skip("multichoice", f"{len(correct)} answers marked '='; a single answer has one")
+    if lost := next(filter(None, (formats.lost(m, _moodle_format(f)) for m, f in texts)), None):
+        return skip(*lost)
     if any(not c.text for c in choices):
         return skip("multichoice", "an answer has no text")
     if not stem:

@@ -16,6 +16,15 @@ class Unreadable(Invalid):
         self.source, self.line, self.message = source, line, message
 
 
+class Unwritable(Invalid):
+    """An output that cannot be written (a folder that is a file, no permission...): nothing new
+    is left behind. Names the path and the system's reason."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.source, self.line, self.message = path, None, message
+
+
 @dataclass(frozen=True)
 class Media:
     """A picture a question shows: its bytes, its name in the source, and its alt text."""
@@ -49,6 +58,7 @@ class Question:
     feedback: str | None = None  # general feedback, plain text (kept as a draft rationale)
     line: int | None = None
     format: str = ""  # qti3, qti21, moodle or gift
+    label: str | None = None  # QTI's item label (an examhall export writes the criterion there)
 
 
 @dataclass(frozen=True)

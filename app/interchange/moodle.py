@@ -132,9 +132,11 @@ def _multichoice(
     answers = children(question, "answer")
     choices: list[Choice] = []
     fractions: list[float] = []
+    texts = [(stem_markup, fmt)]
     for answer in answers:
         answer_fmt = answer.get("format") or fmt
         markup = _text(answer)
+        texts.append((markup, answer_fmt))
         try:
             fractions.append(float(answer.get("fraction") or "0"))
         except ValueError:
@@ -155,6 +157,8 @@ def _multichoice(
         return skip("no correct option", "no answer is worth 100%")
     if len(full) > 1:
         return skip("multichoice", f"{len(full)} answers are worth 100%; a single answer has one")
+    if lost := next(filter(None, (formats.lost(m, f) for m, f in texts)), None):
+        return skip(*lost)
     if any(not c.text for c in choices):
         return skip("multichoice", "an answer has no text (an image or media only)")
     if not stem:

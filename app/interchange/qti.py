@@ -157,9 +157,14 @@ def read_item(root: etree._Element, source: str, media: MediaLoader | None = Non
         Choice(i, text.element_text(c, NOT_CHOICE), _rich_inner(c, NOT_CHOICE))
         for i, c in zip(ids, choice_elements, strict=True)
     ]
+    prompt = next((e for e in interaction if _name(e) == "prompt"), None)
+    parts = [(body, NOT_STEM), *((c, NOT_CHOICE) for c in choice_elements)]
+    if prompt is not None:
+        parts.append((prompt, frozenset()))
+    if lost := next(filter(None, (text.lost(e, not_in) for e, not_in in parts)), None):
+        return skip(*lost)
     if any(not c.text for c in choices):
         return skip("choice", "a choice has no text (an image or media only)")
-    prompt = next((e for e in interaction if _name(e) == "prompt"), None)
     stem_parts = [text.element_text(body, NOT_STEM)]
     html_parts = [_inner_html(body, NOT_STEM)]
     if prompt is not None:
@@ -179,6 +184,7 @@ def read_item(root: etree._Element, source: str, media: MediaLoader | None = Non
         identifiers=[source_id],
         category=None,
         format=version(root),
+        label=(_attr(root, "label") or "").strip() or None,
     )
     _images(body, interaction, question, media, reading)
     reading.questions.append(question)

@@ -18,6 +18,30 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
 _ENTITY = re.compile(rb"<!ENTITY", re.I)
 
 
+#: byte order marks, and the openings of '<' or '<?' without one (XML 1.0, appendix F);
+#: UTF-32's marks before UTF-16's, which they begin with
+_WIDE = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+)
+
+
+def as_utf8(data: bytes) -> bytes:
+    """A UTF-16 or UTF-32 document re-encoded as UTF-8 to look into (its mark dropped), or
+    the bytes as they are: for sniffing and probing only, never for parsing."""
+    for opening, encoding in _WIDE:
+        if data.startswith(opening):
+            text = data.decode(encoding, errors="replace").removeprefix("\ufeff")
+            return text.encode("utf-8", errors="replace")
+    return data
+
+
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
@@ -40,9 +64,7 @@ def parse(data: bytes, source: str) -> etree._Element:
     """The root element of a document, or Unreadable naming the source and line."""
     if len(data) > MAX_XML_BYTES:
         raise Unreadable(source, f"larger than {MAX_XML_BYTES // (1024 * 1024)} MB")
-    probe = data
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: look for the markers in it
-        probe = data.decode("utf-16", errors="replace").encode("utf-8", errors="replace")
+    probe = as_utf8(data)  # UTF-16 or UTF-32: look for the markers in it
     for pattern, what in ((_DOCTYPE, "a DOCTYPE"), (_ENTITY, "an entity declaration")):
         if match := pattern.search(probe):
             raise Unreadable(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.banks.schemas import URN_PATTERN
-from app.interchange import bankfile, mapping, sources
+from app.interchange import bankfile, mapping, sources, splice, units
 from app.interchange.model import Reading, Unreadable
 
 
@@ -17,7 +17,7 @@ class ImportReport:
     reading: Reading
     items: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    out: Path | None = None
+    out: Path | None = None  # None: nothing was written (no question could be imported)
 
     def as_json(self) -> dict[str, Any]:
         """The contract's document: imported (as written) and skipped, in source order."""
@@ -55,15 +55,37 @@ def import_bank(
     """Read every source, then write one unit bank file; any unreadable source, nothing written."""
     if not re.match(URN_PATTERN, unit):
         raise Unreadable("--unit", f"{unit!r} is not a unit URN like D/601/7644")
+    criteria = units.criteria(unit, out)
     rules = mapping.load(map_file, unit) if map_file else None
     reading = sources.read_sources(paths, fmt)
-    document = bankfile.existing(out, unit)
+    found = bankfile.existing(out, unit)
+    document, original = found if found else (None, None)
     kept = [] if document is None else list(document.get("items") or [])
-    items, files, notes = bankfile.build(reading.questions, unit, rules, set())
-    fresh = {item["id"] for item in items}
-    kept = [i for i in kept if i.get("id") not in fresh]  # importing again replaces
-    if document is None:
-        document = {"unit": unit, "test_spec": bankfile.default_test_spec(), "items": []}
-    document["items"] = kept + items
-    bankfile.write(out, document, files)
-    return ImportReport(reading, items, [*reading.notes, *notes], out)
+    previous = {
+        str(i.get("id")): {str(o.get("text")): str(o.get("id")) for o in i.get("options") or []}
+        for i in kept
+    }  # importing again keeps each option's id
+    built = bankfile.build(reading.questions, unit, rules, set(), criteria, previous)
+    reading.questions, reading.skipped = built.questions, [*reading.skipped, *built.skipped]
+    notes = [*reading.notes, *built.notes]
+    if not built.items:  # nothing to add: no placeholder bank, no rewritten one
+        return ImportReport(reading, [], notes, None)
+    fresh = {item["id"]: item for item in built.items}
+    ids = {i.get("id") for i in kept}
+    # importing again replaces an item where it stands; new ones follow the last
+    items = [fresh.get(i.get("id"), i) for i in kept]
+    items += [i for i in built.items if i["id"] not in ids]
+    if document is None or original is None:
+        document = {"unit": unit, "test_spec": bankfile.default_test_spec(), "items": items}
+        text = bankfile.render(document)
+    else:
+        document = {**document, "items": items}
+        spliced = splice.put(original, built.items, bankfile.dump)
+        if spliced is not None and splice.reads_as(spliced, document):
+            bankfile.render(document)  # the schema reads it
+            text = spliced
+        else:
+            text = bankfile.render(document)
+            notes.append(f"{out}: written whole (its layout did not allow adding items as text)")
+    bankfile.write(out, text, built.files)
+    return ImportReport(reading, built.items, notes, out)

@@ -25,10 +25,18 @@ Loader = Callable[[str], bytes | None]  # a path inside the source's root, or No
 
 
 def read_sources(paths: list[Path], fmt: str = "auto") -> Reading:
-    """Everything in the sources, or Unreadable for the first that cannot be read."""
+    """Everything in the sources, or Unreadable for the first that cannot be read or holds no
+    question at all (not even one skipped): an empty file, folder or package is not a bank."""
     reading = Reading()
     for path in paths:
-        reading.extend(read_path(path, fmt))
+        found = read_path(path, fmt)
+        if not found.questions and not found.skipped:
+            raise Unreadable(
+                str(path),
+                "no questions found in it: give QTI items or packages, Moodle XML (<quiz>) or "
+                "GIFT (.gift, .txt)",
+            )
+        reading.extend(found)
     return reading
 
 
@@ -137,7 +145,7 @@ def _manifest_items(root: etree._Element, label: str) -> list[tuple[str, int | N
 def _read_one(label: str, name: str, data: bytes, load: Loader, fmt: str) -> Reading:
     if fmt == "gift" or (fmt == "auto" and name.lower().endswith(GIFT_SUFFIXES)):
         return gift.read(data, label)
-    if fmt == "auto" and not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+    if fmt == "auto" and not safexml.as_utf8(data).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         raise Unreadable(label, "not XML, a zip package or a .gift file: use --format")
     root = safexml.parse(data, label)
     kind = safexml.local(root)

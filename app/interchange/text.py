@@ -22,6 +22,25 @@ BLOCK = {
     "dt", "dd", "figure", "figcaption", "prompt", "qti-prompt",
 }  # fmt: skip
 DROP = {"script", "style", "head", "title", "object", "embed", "iframe", "audio", "video", "math"}
+#: content a bank item cannot hold, as (kind, reason) for the skip report: a question that loses
+#: it is not the same question, so it is skipped rather than imported without it
+LOST = {
+    "math": ("maths", "MathML cannot be kept: write the maths as text or a picture"),
+    "svg": ("media", "an SVG drawing cannot be kept: give it as a PNG picture"),
+    "audio": ("media", "audio cannot be kept: the question would have nothing to listen to"),
+    "video": ("media", "video cannot be kept: the question would have nothing to watch"),
+    "object": ("media", "an embedded <object> cannot be kept: give it as a picture or text"),
+    "embed": ("media", "an <embed> cannot be kept: give it as a picture or text"),
+    "iframe": (
+        "media",
+        "an embedded frame (<iframe>) cannot be kept: give it as a picture or text",
+    ),
+    "applet": ("media", "an applet cannot be kept"),
+    "canvas": ("media", "a <canvas> drawing cannot be kept: give it as a picture"),
+}
+_MEDIA_FILE = re.compile(
+    r"\.(mp3|wav|ogg|oga|opus|m4a|aac|flac|midi?|mp4|m4v|webm|ogv|mov|avi|wmv|flv|mkv|swf)$", re.I
+)
 _SPACE = re.compile(r"\s+")
 _AROUND_BLOCK = re.compile(
     r"\s*(</?(?:p|ul|ol|li|table|caption|thead|tbody|tfoot|tr|th|td|blockquote)\b[^>]*>)\s*"
@@ -35,7 +54,8 @@ def collapse(text: str) -> str:
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+    """The lower-cased local name: without a namespace ({ns}math) or an HTML prefix (m:math)."""
+    return tag.rpartition("}")[2].rpartition(":")[2].lower() if isinstance(tag, str) else ""
 
 
 def element_text(element: etree._Element, skip: frozenset[str] = frozenset()) -> str:
@@ -60,6 +80,34 @@ def element_text(element: etree._Element, skip: frozenset[str] = frozenset()) ->
 
     walk(element)
     return collapse("".join(parts))
+
+
+def lost(element: etree._Element, skip: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+    """(kind, reason) for the first content of an element that a bank item cannot hold (maths,
+    drawings, sound, video, embedded frames, a link to a sound or video file), else None."""
+    pending = [element]
+    while pending:
+        node = pending.pop()
+        name = _local(node.tag)
+        if name in skip:
+            continue
+        if name in LOST:
+            return LOST[name]
+        href = str(node.get("href") or "") if name == "a" else ""
+        path = href.split("?")[0].split("#")[0]
+        if _MEDIA_FILE.search(path):
+            return (
+                "media",
+                f"{path.rsplit('/', 1)[-1]} (a sound or video linked from the "
+                "question) cannot be kept: the question would have nothing to play",
+            )
+        pending.extend(reversed(node))
+    return None
+
+
+def html_lost(markup: str) -> tuple[str, str] | None:
+    """`lost` for an HTML fragment."""
+    return lost(_fragment(markup)) if "<" in markup else None
 
 
 def _fragment(markup: str) -> etree._Element:

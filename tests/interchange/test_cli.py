@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
+from app.banks.schemas import UnitBankFile
 from app.banks.service import BankProblems, check, load_dir
 from app.cli import main
 from app.clock import MovableClock
@@ -69,9 +71,29 @@ def test_an_unreadable_source_exits_non_zero_and_writes_nothing(tmp_path: Path) 
         "--unit", "D/601/7644", "--out", str(out), "--json",
     )  # fmt: skip
     assert code != 0
-    assert stdout == ""
+    # with --json, stdout is one JSON document on failure too; the message stays on stderr
+    assert json.loads(stdout) == {
+        "error": {
+            "source": str(broken),
+            "line": 3,
+            "message": json.loads(stdout)["error"]["message"],
+        }
+    }
+    assert json.loads(stdout)["error"]["message"] in stderr
     assert f"{broken}:3:" in stderr and "nothing was written" in stderr
     assert not out.exists()
+
+
+def test_json_failure_without_a_line_and_for_an_output(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    code, stdout, _ = run(
+        "banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"), "--unit", "D/601/7644",
+        "--out", str(tmp_path / "file" / "b.yaml"), "--json",
+    )  # fmt: skip
+    assert code == 1
+    error = json.loads(stdout)["error"]
+    assert error["source"] == str(tmp_path / "file" / "b.yaml") and error["line"] is None
+    assert error["message"].startswith("cannot be written")
 
 
 def test_a_missing_source_is_named(tmp_path: Path) -> None:
@@ -225,14 +247,249 @@ def test_export_then_import_through_the_cli(
         source = yaml.safe_load((banks / "600-8065-6/units/D-601-7644.yaml").read_text())
         live = [i for i in source["items"] if i["status"] == "live"]
         assert document["skipped"] == []
-        assert [(r["stem"], r["options"], r["key"]) for r in document["imported"]] == [
+        assert [
+            (r["stem"], r["options"], r["key"], r["criterion"]) for r in document["imported"]
+        ] == [
             (
                 " ".join(i["stem"].split()),
                 [{"id": o["id"], "text": o["text"]} for o in i["options"]],
                 i["key"],
+                i["criterion"],
             )
             for i in sorted(live, key=lambda i: i["id"])
         ]
         assert run("banks", "export", "Z/999/9999", "--out", str(tmp_path / "z.zip"))[0] != 0
+        for out in _unwritable_outs(tmp_path):  # one line naming the path, nothing left
+            before = sorted(tmp_path.rglob("*"))
+            result = CliRunner().invoke(main, ["banks", "export", "D/601/7644", "--out", str(out)])
+            assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and str(out) in lines[0] and "cannot be written" in lines[0]
+            assert sorted(tmp_path.rglob("*")) == before
     finally:
         get_settings.cache_clear()
+
+
+def _unwritable_outs(tmp_path: Path) -> list[Path]:
+    (tmp_path / "real.yaml").write_text("a file, not a folder\n")
+    outs = [tmp_path / "real.yaml" / "x.yaml"]  # FileExistsError / NotADirectoryError
+    if Path("/proc/self").is_dir():
+        outs.append(Path("/proc/x.yaml"))  # the folder exists; its .tmp cannot be made
+    return outs
+
+
+def test_an_out_that_cannot_be_written_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "src" / "item.xml"
+    source.parent.mkdir()
+    picture_item = FIXTURES / "qti21/qtiworks_WebDeveloperTest1"
+    shutil.copytree(picture_item, source.parent, dirs_exist_ok=True)  # an item with a picture
+    for out in _unwritable_outs(tmp_path):
+        before = sorted(tmp_path.rglob("*"))
+        result = CliRunner().invoke(
+            main,
+            ["banks", "import", str(source.parent), "--unit", "D/601/7644", "--out", str(out)],
+        )
+        assert result.exit_code == 1, result.output
+        assert isinstance(result.exception, SystemExit)  # no traceback
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and str(out) in lines[0], lines
+        assert "Not a directory" in lines[0] or "No such file" in lines[0] or "exists" in lines[0]
+        assert sorted(tmp_path.rglob("*")) == before  # nothing left behind, media neither
+
+
+def test_a_question_too_long_for_a_bank_item_is_skipped_and_the_rest_imported(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "q.gift"
+    source.write_text(
+        f"::Long stem:: {'word ' * 801}? {{=a ~b ~c}}\n\n"
+        f"::Long option:: Which? {{=a ~{'b' * 601} ~c}}\n\n"
+        "::Fine:: Which is fine? {=this ~not this ~nor this}\n"
+    )
+    out = tmp_path / "bank.yaml"
+    code, stdout, stderr = run(
+        "banks", "import", str(source), "--unit", "D/601/7644", "--out", str(out), "--json"
+    )
+    assert code == 0, stderr
+    document = json.loads(stdout)
+    assert [row["source_id"] for row in document["imported"]] == ["Fine"]
+    assert [(s["source"], s["source_id"], s["kind"], s["reason"]) for s in document["skipped"]] == [
+        (str(source), "Long stem", "too long", "stem longer than 4,000 characters"),
+        (str(source), "Long option", "too long", "option 2 longer than 600 characters"),
+    ]
+    assert "configuration" not in stderr
+    assert [i["source"]["id"] for i in yaml.safe_load(out.read_text())["items"]] == ["Fine"]
+
+
+def test_an_existing_bank_file_that_is_not_valid_is_named_not_a_configuration_error(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "bank.yaml"
+    out.write_text(
+        "unit: D/601/7644\ntest_spec: {items: 1, duration_minutes: 1, pass_mark_percent: 50,"
+        " reasoning: x}\nitems:\n  - id: X1\n    status: draft\n    stem: Which?\n"
+        "    options: [{id: aaaa, text: a}, {id: bbbb, text: b}]\n    key: zzzz\n"
+    )
+    before = out.read_text()
+    code, _, stderr = run(
+        "banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"), "--unit", "D/601/7644",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 1
+    assert "configuration" not in stderr and f"{out}:4:" in stderr and "key" in stderr, stderr
+    assert out.read_text() == before
+
+
+def _nothing_sources(tmp_path: Path) -> list[Path]:
+    empty = tmp_path / "empty.gift"
+    empty.write_text("// only a comment\n\n$CATEGORY: x\n")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "notes.md").write_text("no questions here\n")
+    package = tmp_path / "readme.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("README.txt", "")
+    return [empty, folder, package]
+
+
+def test_a_source_with_no_questions_at_all_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    out = tmp_path / "bank.yaml"
+    for source in _nothing_sources(tmp_path):
+        code, _, stderr = run(
+            "banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"), str(source),
+            "--unit", "D/601/7644", "--out", str(out),
+        )  # fmt: skip
+        assert code == 1, stderr
+        assert f"{source}: no questions found" in stderr
+        assert not out.exists()
+
+
+def test_only_skipped_questions_write_nothing_and_say_so(tmp_path: Path) -> None:
+    source = tmp_path / "q.gift"
+    source.write_text("::E:: Write an essay. {}\n")
+    out = tmp_path / "bank.yaml"
+    code, stdout, stderr = run(
+        "banks", "import", str(source), "--unit", "D/601/7644", "--out", str(out), "--json"
+    )
+    assert code == 0
+    assert [s["kind"] for s in json.loads(stdout)["skipped"]] == ["essay"]
+    assert not out.exists()
+    assert "0 imported" in stderr and "nothing was written" in stderr
+
+
+def test_a_unit_in_no_qualification_is_refused_with_how_to_find_units(tmp_path: Path) -> None:
+    out = tmp_path / "bank.yaml"
+    code, stdout, stderr = run(
+        "banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"), "--unit", "Z/999/9999",
+        "--out", str(out), "--json",
+    )  # fmt: skip
+    assert code == 1 and not out.exists()
+    assert "Z/999/9999 is not a unit of any qualification" in stderr
+    assert "qualification.yaml" in stderr and "units:" in stderr
+    assert json.loads(stdout)["error"]["source"] == "--unit"
+
+
+def test_the_criterion_survives_export_then_import(tmp_path: Path) -> None:
+    """Export writes the criterion as the item's label; importing into a unit that has that
+    criterion gives it back (and only then)."""
+    from app.interchange import export
+
+    root = builder.write(tmp_path / "banks")
+    out = next(root.rglob("A-100-0001.yaml"))
+    items = [
+        export.ExportItem(
+            id=f"A1000001-10{n}",
+            criterion=criterion,
+            stem=f"Which answer is the right one for question {n}?",
+            options=[(f"aa{n + 2}b", "Right"), (f"cc{n + 2}d", "Wrong"), (f"ee{n + 2}f", "Nor")],
+            key=f"aa{n + 2}b",
+        )
+        for n, criterion in enumerate(["01.02", "02.01", "09.09"])
+    ]
+    package = tmp_path / "A.zip"
+    package.write_bytes(export.package(builder.UNIT_A, items))
+    code, stdout, stderr = run(
+        "banks", "import", str(package), "--unit", builder.UNIT_A, "--out", str(out), "--json"
+    )
+    assert code == 0, stderr
+    got = [
+        (r["item_id"], r["stem"], r["options"], r["key"], r["criterion"])
+        for r in json.loads(stdout)["imported"]
+    ]
+    assert got == [
+        (i.id, i.stem, [{"id": o, "text": t} for o, t in i.options], i.key, c)
+        for i, c in zip(items, ["01.02", "02.01", None], strict=True)  # 09.09: not of this unit
+    ]
+    written = {i["id"]: i.get("criterion") for i in yaml.safe_load(out.read_text())["items"]}
+    assert [written[i.id] for i in items] == ["01.02", "02.01", None]
+
+
+def test_option_ids_are_unpredictable_yet_stable_when_importing_again(tmp_path: Path) -> None:
+    """Fresh option ids come from a random source, not from the item id (which anyone can
+    work out): they cannot tell the key's position in the source. Importing again into the
+    same bank file keeps each option's id (matched by its text), so nothing churns."""
+    source = FIXTURES / "gift/giftpegjs/mc5.gift"
+
+    def ids(out: Path) -> list[list[str]]:
+        code, stdout, stderr = run(
+            "banks", "import", str(source), "--unit", "D/601/7644", "--out", str(out), "--json"
+        )
+        assert code == 0, stderr
+        return [[o["id"] for o in row["options"]] for row in json.loads(stdout)["imported"]]
+
+    first, elsewhere = ids(tmp_path / "a.yaml"), ids(tmp_path / "b.yaml")
+    assert first != elsewhere  # same items, same item ids, other option ids
+    assert ids(tmp_path / "a.yaml") == first
+    # an option whose text changed gets a fresh id; the others keep theirs
+    changed = tmp_path / "c.gift"
+    changed.write_text(source.read_text().replace("~Jefferson", "~Lincoln"))
+    out = tmp_path / "a.yaml"
+    _, stdout, _ = run(
+        "banks", "import", str(changed), "--unit", "D/601/7644", "--out", str(out), "--json"
+    )
+    again = [[o["id"] for o in row["options"]] for row in json.loads(stdout)["imported"]]
+    assert again[1:] == first[1:]
+    assert again[0][0] == first[0][0] and again[0][2] == first[0][2]
+    assert again[0][1] != first[0][1]
+
+
+def test_importing_into_a_bank_file_appends_and_leaves_the_rest_byte_for_byte(
+    tmp_path: Path,
+) -> None:
+    banks = tmp_path / "qb"
+    shutil.copytree(BANKS / "600-8065-6", banks / "600-8065-6")
+    out = banks / "600-8065-6/units/D-601-7644.yaml"
+    before = out.read_text(encoding="utf-8")
+    assert "\n# " in before or "  # " in before or before.startswith("#")  # it has comments
+    args = ["banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"),
+            "--unit", "D/601/7644", "--out", str(out), "--json"]  # fmt: skip
+    code, stdout, stderr = run(*args)
+    assert code == 0, stderr
+    after = out.read_text(encoding="utf-8")
+    assert after.startswith(before)  # every existing byte, comments included, untouched
+    added = yaml.safe_load(after)["items"][len(yaml.safe_load(before)["items"]) :]
+    assert [i["id"] for i in added] == [r["item_id"] for r in json.loads(stdout)["imported"]]
+    assert yaml.safe_load(after) == {
+        **yaml.safe_load(before),
+        "items": yaml.safe_load(before)["items"] + added,
+    }
+    UnitBankFile.model_validate(yaml.safe_load(after))
+    # importing the same again replaces those items in place: the file does not change
+    assert run(*args)[0] == 0
+    assert out.read_text(encoding="utf-8") == after
+
+
+def test_a_bank_file_whose_layout_does_not_allow_adding_text_is_written_whole_and_said(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "bank.yaml"
+    out.write_text(
+        "unit: D/601/7644\n# placeholders\ntest_spec: {items: 1, duration_minutes: 1,"
+        " pass_mark_percent: 50, reasoning: x}\nitems: []\n"
+    )
+    code, _, stderr = run(
+        "banks", "import", str(FIXTURES / "gift/giftpegjs/mc5.gift"), "--unit", "D/601/7644",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0 and "written whole" in stderr
+    assert len(yaml.safe_load(out.read_text())["items"]) == 4

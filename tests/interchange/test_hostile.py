@@ -14,6 +14,8 @@ from app.interchange.model import Unreadable
 from app.interchange.service import import_bank
 from app.interchange.sources import read_path
 
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "interop"
+
 ITEM = """<?xml version="1.0" encoding="UTF-8"?>
 <qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" identifier="A1"
   title="t" adaptive="false" time-dependent="false">
@@ -174,3 +176,61 @@ def test_gift_bytes_that_are_no_text_are_refused(tmp_path: Path) -> None:
     with pytest.raises(Unreadable, match="neither UTF-8 nor Windows-1252") as caught:
         read_path(source, "auto")
     assert caught.value.line == 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<?xml version="1.0"?>\n<quiz></quiz>\n',
+        b"\xef\xbb\xbf\n  <quiz>\n<question type='multichoice'/></quiz>",
+        b'<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1"/>',
+        '<?xml version="1.0" encoding="UTF-16"?><quiz/>'.encode("utf-16"),
+    ],
+)
+def test_gift_forced_on_xml_is_refused_with_file_and_line(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "quiz.xml"
+    path.write_bytes(data)
+    with pytest.raises(Unreadable, match="not GIFT") as caught:
+        read_path(path, "gift")
+    assert caught.value.detail.startswith(f"{path}:")
+
+
+def test_gift_may_still_start_with_html(tmp_path: Path) -> None:
+    path = tmp_path / "q.gift"
+    path.write_text("<p>Which <b>one</b>?</p> {=a ~b ~c}\n")
+    assert len(read_path(path, "gift").questions) == 1
+
+
+def _wide(encoding: str, bom: bytes) -> bytes:
+    name = "UTF-16" if "16" in encoding else "UTF-32"
+    text = (FIXTURES / "qti30/kennisnet-2/ITEM011.xml").read_text(encoding="utf-8")
+    text = text.replace('encoding="UTF-8"', f'encoding="{name}"').replace(
+        "encoding='UTF-8'", f"encoding='{name}'"
+    )
+    if not text.startswith("<?xml"):
+        text = f'<?xml version="1.0" encoding="{name}"?>\n' + text
+    return bom + text.encode(encoding)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("utf-16-le", b""),
+        ("utf-16-be", b""),
+        ("utf-32-le", b"\xff\xfe\x00\x00"),
+    ],
+)
+def test_utf16_and_utf32_xml_are_recognised_in_auto_mode(
+    tmp_path: Path, encoding: str, bom: bytes
+) -> None:
+    path = tmp_path / "item"  # no suffix: auto mode goes by the content
+    path.write_bytes(_wide(encoding, bom))
+    assert [q.source_id for q in read_path(path, "auto").questions] == ["ITEM011"]
+
+
+def test_doctype_hidden_in_utf16_without_a_bom_is_refused() -> None:
+    data = '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE x [<!ENTITY a "b">]><x/>'
+    with pytest.raises(Unreadable, match="DOCTYPE"):
+        safexml.parse(data.encode("utf-16-le"), "x.xml")

@@ -33,7 +33,7 @@ def test_every_unit_round_trips_exactly(db: Session, tmp_path: Path, clock: Mova
         assert export.export_unit(db, urn, out) == len(rows)
         reading = read_path(out, "qti3")
         assert reading.skipped == []
-        items, _, _ = bankfile.build(reading.questions, urn, None, set())
+        items = bankfile.build(reading.questions, urn, None, set()).items
         expected = [
             (
                 item.external_id,

@@ -21,6 +21,7 @@ from app.interchange.model import Question, Skipped
         ("<p>x<script>alert(1)</script><style>p{}</style>y</p>", "x y"),
         ("<!-- hidden -->shown", "shown"),
         ("no markup at all", "no markup at all"),
+        ("x<m:math><m:mi>y</m:mi></m:math>z", "x z"),  # a prefixed name is no traceback
     ],
 )
 def test_plain_text(markup: str, plain: str) -> None:
@@ -80,7 +81,7 @@ def test_gift_escapes_and_newlines(tmp_path: Path) -> None:
     [
         ("Q? {=a ~%50%b ~c}", "partial credit"),
         ("Q? {=a =b ~c}", "multichoice"),
-        ("Q? {~a ~b ~c}", "multiple response"),
+        ("Q? {~%50%a ~%50%b ~c}", "multiple response"),
         ("Q? {=a =b}", "shortanswer"),
         ("Q? {TRUE}", "truefalse"),
         ("Q? {#5:1}", "numerical"),
@@ -92,6 +93,57 @@ def test_gift_escapes_and_newlines(tmp_path: Path) -> None:
 def test_gift_kinds_that_are_skipped(tmp_path: Path, content: str, kind: str) -> None:
     found = _one(tmp_path, content + "\n")
     assert isinstance(found, Skipped) and found.kind == kind and found.reason
+
+
+def test_gift_with_no_correct_answer_says_so(tmp_path: Path) -> None:
+    found = _one(tmp_path, "Q? {~a ~b ~c}\n")
+    assert isinstance(found, Skipped)
+    assert found.kind == "no correct option"
+    assert found.reason == "no answer is marked '=' (correct): there is no correct option"
+
+
+def _read_gift(tmp_path: Path, content: str) -> tuple[list[Question], list[Skipped]]:
+    path = tmp_path / "q.gift"
+    path.write_text(content, encoding="utf-8")
+    reading = gift.read(path.read_bytes(), str(path))
+    return reading.questions, reading.skipped
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        ("::A:: First {=a ~b ~c}\n::B:: Second {=d ~e ~f}\n", 2),  # the tester's file
+        ("First {=a ~b ~c}\nSecond {=d ~e ~f}\n", 2),  # a second answer block
+        ("::A:: First {\n=a\n~b\n}\n// a comment\n::B:: Second {=d ~e ~f}\n", 6),
+        ("::A:: Just a description\n::B:: Second {=d ~e ~f}\n", 2),
+        ("$CATEGORY: x\nFirst {=a ~b ~c}\nSecond {=d ~e ~f}\n", 3),
+    ],
+)
+def test_gift_two_questions_without_a_blank_line_are_refused_not_merged(
+    tmp_path: Path, content: str, line: int
+) -> None:
+    questions, skipped = _read_gift(tmp_path, "::Z:: Before {=x ~y ~z}\n\n" + content)
+    assert [q.source_id for q in questions] == ["Z"]  # the rest of the file is read
+    assert len(skipped) == 1
+    assert skipped[0].line == 3 + (1 if content.startswith("$") else 0)
+    assert f"line {line + 2} starts a second question" in skipped[0].reason
+    assert "without a blank line between them?" in skipped[0].reason
+    assert "First" not in skipped[0].reason
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "Grant is {~buried =entombed ~living} in Grant's tomb.\n",  # missing word
+        "Grant is {\n~buried\n=entombed\n~living\n}\nin Grant's tomb.\n",
+        "::T:: Use \\{braces\\} {=a ~b\n~c}\n",  # escaped braces are text
+    ],
+)
+def test_gift_text_after_an_answer_block_is_still_a_missing_word(
+    tmp_path: Path, content: str
+) -> None:
+    questions, skipped = _read_gift(tmp_path, content)
+    assert skipped == [] and len(questions) == 1
 
 
 def test_gift_negative_weight_on_a_wrong_answer_keeps_the_key(tmp_path: Path) -> None:

@@ -1,0 +1,63 @@
+"""The unit an import is for, as the qualification files give it: it must be a unit of one,
+and its criteria are the only ones an imported item may take from its source (a QTI label).
+
+The qualification looked in is the one whose folder holds --out (question_banks/<code>/units/
+<unit>.yaml), then every qualification under ./question_banks, where `banks validate` looks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.interchange.model import Unreadable
+
+BANKS = Path("question_banks")
+SPEC = "qualification.yaml"
+
+
+def _specs(out: Path) -> list[Path]:
+    found: list[Path] = []
+    for folder in out.resolve().parents:
+        if (folder / SPEC).is_file():
+            found.append(folder / SPEC)
+            break
+    if BANKS.is_dir():
+        found.extend(sorted(BANKS.rglob(SPEC)))
+    unique: dict[Path, Path] = {}
+    for spec in found:
+        unique.setdefault(spec.resolve(), spec)
+    return list(unique.values())
+
+
+def _units(spec: Path) -> list[dict[str, Any]]:
+    try:
+        data = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []  # `banks validate` names a broken qualification file; here it has no units
+    units = data.get("units") if isinstance(data, dict) else None
+    return [u for u in units if isinstance(u, dict)] if isinstance(units, list) else []
+
+
+def criteria(unit: str, out: Path) -> frozenset[str]:
+    """The criterion refs of `unit`; Unreadable (naming --unit) when no qualification has it."""
+    specs = _specs(out)
+    for spec in specs:
+        for entry in _units(spec):
+            if entry.get("urn") == unit:
+                return frozenset(
+                    str(c.get("ref"))
+                    for outcome in entry.get("learning_outcomes") or []
+                    if isinstance(outcome, dict)
+                    for c in outcome.get("criteria") or []
+                    if isinstance(c, dict)
+                )
+    looked = ", ".join(str(s) for s in specs) or f"none beside --out or under ./{BANKS}"
+    raise Unreadable(
+        "--unit",
+        f"{unit} is not a unit of any qualification (looked in: {looked}): a unit is the `urn:` "
+        f"of an entry under `units:` in a {SPEC} (question_banks/<code>/{SPEC}); run from the "
+        f"folder holding question_banks/, or give --out inside the qualification's folder",
+    )
