@@ -55,7 +55,7 @@ def import_bank(
     """Read every source, then write one unit bank file; any unreadable source, nothing written."""
     if not re.match(URN_PATTERN, unit):
         raise Unreadable("--unit", f"{unit!r} is not a unit URN like D/601/7644")
-    criteria = units.criteria(unit, out)
+    criteria, unknown_unit = units.criteria(unit, out)
     rules = mapping.load(map_file, unit) if map_file else None
     reading = sources.read_sources(paths, fmt)
     found = bankfile.existing(out, unit)
@@ -67,9 +67,11 @@ def import_bank(
     }  # importing again keeps each option's id
     built = bankfile.build(reading.questions, unit, rules, set(), criteria, previous)
     reading.questions, reading.skipped = built.questions, [*reading.skipped, *built.skipped]
-    notes = [*reading.notes, *built.notes]
-    if not built.items:  # nothing to add: no placeholder bank, no rewritten one
+    notes = [*reading.notes, *built.notes, *([unknown_unit] if unknown_unit else [])]
+    if not built.items and document is not None:  # nothing to add: the bank stays as it is
         return ImportReport(reading, [], notes, None)
+    if not built.items:
+        notes.append(f"{out}: no question could be imported; the bank is written with no items")
     fresh = {item["id"]: item for item in built.items}
     ids = {i.get("id") for i in kept}
     # importing again replaces an item where it stands; new ones follow the last

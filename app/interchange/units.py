@@ -12,8 +12,6 @@ from typing import Any
 
 import yaml
 
-from app.interchange.model import Unreadable
-
 BANKS = Path("question_banks")
 SPEC = "qualification.yaml"
 
@@ -41,8 +39,10 @@ def _units(spec: Path) -> list[dict[str, Any]]:
     return [u for u in units if isinstance(u, dict)] if isinstance(units, list) else []
 
 
-def criteria(unit: str, out: Path) -> frozenset[str]:
-    """The criterion refs of `unit`; Unreadable (naming --unit) when no qualification has it."""
+def criteria(unit: str, out: Path) -> tuple[frozenset[str], str | None]:
+    """The criterion refs of `unit`, and a note when no qualification has it (the import goes
+    on: the contract lets a bank be imported for any unit, and `banks validate` refuses it
+    until its unit is in a qualification)."""
     specs = _specs(out)
     for spec in specs:
         for entry in _units(spec):
@@ -53,11 +53,11 @@ def criteria(unit: str, out: Path) -> frozenset[str]:
                     if isinstance(outcome, dict)
                     for c in outcome.get("criteria") or []
                     if isinstance(c, dict)
-                )
+                ), None
     looked = ", ".join(str(s) for s in specs) or f"none beside --out or under ./{BANKS}"
-    raise Unreadable(
-        "--unit",
-        f"{unit} is not a unit of any qualification (looked in: {looked}): a unit is the `urn:` "
-        f"of an entry under `units:` in a {SPEC} (question_banks/<code>/{SPEC}); run from the "
-        f"folder holding question_banks/, or give --out inside the qualification's folder",
+    return frozenset(), (
+        f"--unit {unit} is not a unit of any qualification (looked in: {looked}): the bank is "
+        f"written, but `banks validate` and `banks load` will refuse it until {unit} is the "
+        f"`urn:` of an entry under `units:` in a {SPEC} (question_banks/<code>/{SPEC}); no "
+        "criterion was taken from the sources"
     )
