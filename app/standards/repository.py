@@ -11,6 +11,7 @@ from app.banks.models import Item, ItemVersion
 from app.marking.models import Result
 from app.qualifications.models import Criterion, LearningOutcome, Unit
 from app.sittings.models import PaperItem
+from app.stats.models import ItemExclusion
 from app.standards.models import (
     StandardExercise,
     StandardItem,
@@ -132,10 +133,10 @@ def supersede(db: Session, unit_id: int, now: datetime) -> None:
 
 
 def results_so_far(db: Session, unit_id: int) -> list[tuple[int, int, list[int]]]:
-    """(score, max score, the scored item version ids of the paper (no pretest item), in no
-    particular order) of every result of the unit that counts (not voided). Two plain reads put
-    together here: no sort of every paper line, no ORM rows (10,000 papers are 150,000 lines or
-    more)."""
+    """(score, max score, the scored item version ids of the paper (no pretest item, no
+    version excluded from marking: the score was marked without it), in no particular order)
+    of every result of the unit that counts (not voided). Two plain reads put together here: no
+    sort of every paper line, no ORM rows (10,000 papers are 150,000 lines or more)."""
     counted = (Result.unit_id == unit_id, Result.voided.is_(False))
     connection = db.connection()
     scores = connection.execute(
@@ -144,7 +145,11 @@ def results_so_far(db: Session, unit_id: int) -> list[tuple[int, int, list[int]]
     lines = connection.execute(
         select(PaperItem.attempt_id, PaperItem.item_version_id)
         .join(Result, Result.attempt_id == PaperItem.attempt_id)
-        .where(*counted, PaperItem.pretest.is_(False))  # a pass mark reads scored items only
+        .where(
+            *counted,
+            PaperItem.pretest.is_(False),  # a pass mark reads scored items only
+            PaperItem.item_version_id.not_in(select(ItemExclusion.item_version_id)),
+        )
     ).all()
     papers: dict[int, list[int]] = {attempt_id: [] for attempt_id, _, _ in scores}
     for attempt_id, version_id in lines:

@@ -135,3 +135,16 @@ def test_impact_data_read_the_scored_items_of_each_paper(room: Room, db: Session
     ((score, max_score, versions),) = standards_repository.results_so_far(db, unit_id(db))
     assert (score, max_score, len(versions)) == (15, 15, 15)
     assert not set(versions) & set(pretest_versions(db))
+
+
+def test_impact_data_leave_out_a_version_excluded_from_marking(room: Room, db: Session) -> None:
+    """The score was marked again without it, so the paper's pass mark must be too: impact
+    data reading the excluded version compared 13/19 with a cut made on 20 items."""
+    session = room.open_session(["N001"])
+    _, attempt_id = sit(room, db, session, "N001", "all")
+    scored = [v for v, pretest in paper(db, attempt_id) if not pretest]
+    assert exclude(room, db, scored[0]).status_code == 200
+    db.expire_all()
+    ((score, max_score, versions),) = standards_repository.results_so_far(db, unit_id(db))
+    assert (score, max_score) == (14, 14)
+    assert sorted(versions) == sorted(scored[1:])
