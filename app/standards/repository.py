@@ -32,7 +32,8 @@ def exercises_of(db: Session, unit_id: int) -> list[StandardExercise]:
 
 
 def live_versions(db: Session, unit_id: int) -> list[tuple[int, int, str]]:
-    """(item version id, learning outcome, criterion ref) of each live item's current version."""
+    """(item version id, learning outcome, criterion ref) of each live item's current version,
+    but a version excluded from marking (no paper places it again)."""
     rows = db.execute(
         select(ItemVersion.id, LearningOutcome.number, Criterion.ref)
         .join(Item, Item.id == ItemVersion.item_id)
@@ -42,6 +43,7 @@ def live_versions(db: Session, unit_id: int) -> list[tuple[int, int, str]]:
             Item.unit_id == unit_id,
             Item.status == "live",
             ItemVersion.version == Item.current_version,
+            ItemVersion.id.not_in(select(ItemExclusion.item_version_id)),
         )
         .order_by(Criterion.ref, Item.external_id)
     )
@@ -55,6 +57,18 @@ def versions_in_unit(db: Session, unit_id: int, version_ids: list[int]) -> set[i
         .where(Item.unit_id == unit_id, ItemVersion.id.in_(version_ids))
     )
     return set(rows)
+
+
+def excluded_among(db: Session, version_ids: list[int]) -> list[tuple[int, str, int]]:
+    """(version id, item external id, version) of those excluded from marking."""
+    rows = db.execute(
+        select(ItemVersion.id, Item.external_id, ItemVersion.version)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .join(ItemExclusion, ItemExclusion.item_version_id == ItemVersion.id)
+        .where(ItemVersion.id.in_(version_ids))
+        .order_by(Item.external_id)
+    )
+    return [(v, e, n) for v, e, n in rows]
 
 
 def reference_items(

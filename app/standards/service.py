@@ -67,6 +67,14 @@ def create_exercise(
         if strangers:
             listed = ", ".join(str(v) for v in sorted(strangers))
             raise Invalid.field("items", f"Not item versions of {unit_row.urn}: {listed}.")
+        excluded = repository.excluded_among(db, items)
+        if excluded:
+            listed = ", ".join(f"{item} v{version}" for _, item, version in excluded)
+            raise Invalid.field(
+                "items",
+                f"Excluded from marking, so no paper places them again: {listed}. Choose"
+                " others for the panel to judge.",
+            )
         chosen = items
     exercise = StandardExercise(
         unit_id=unit_row.id,

@@ -11,7 +11,7 @@ from app.journal import service as journal
 from app.staff import service as staff
 from app.standards import repository
 from tests.factories import PASSWORD, bearer
-from tests.standards.conftest import PATH_URN, Room, calibrate, live_versions, unit_id
+from tests.standards.conftest import PATH_URN, Room, calibrate, exclude, live_versions, unit_id
 
 BASE = "/api/v1/standard-exercises"
 
@@ -319,3 +319,19 @@ def test_only_an_admin_token(room: Room, db: Session) -> None:
         f"{BASE}/{exercise['id']}/sign-off", json={"rationale": "x"}, headers=bearer(reader)
     )
     assert signed.status_code == 403
+
+
+def test_a_version_excluded_from_marking_is_not_a_reference_item(room: Room, db: Session) -> None:
+    versions = live_versions(db)
+    assert exclude(room, db, versions[0]).status_code == 200
+    chosen = room.client.post(
+        f"/api/v1/units/{PATH_URN}/standard-exercises",
+        json={"method": "angoff", "title": "x", "items": versions[:3]},
+        headers=room.admin(),
+    )
+    assert chosen.status_code == 422, chosen.text
+    assert "Excluded from marking" in chosen.json()["detail"]
+    # nor is it in a reference set the service samples itself
+    sampled = create(room)
+    listed = room.client.get(f"{BASE}/{sampled['id']}", headers=room.admin()).json()
+    assert versions[0] not in [i["item_version_id"] for i in listed["items"]]
