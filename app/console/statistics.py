@@ -18,11 +18,22 @@ from app.deps import ClockDep, DbDep
 from app.errors import AppError, Invalid, NotFound
 from app.paths import unit_urn
 from app.qualifications import service as qualifications
+from app.staff.roles import Permission
 from app.stats import charts, exclusion, service, tables
 from app.stats.schemas import ExcludeIn, UnitStats
 from app.web import render
 
 router = APIRouter(prefix="/statistics")
+# The option choices give away each item's options and, by who chose them, its key: they are
+# for the roles that read the banks (a results officer reads the item-level figures only).
+OPTIONS: Permission = "banks:view"
+
+
+def without_options(stats: UnitStats) -> UnitStats:
+    items = [i.model_copy(update={"options": []}) for i in stats.items]
+    return stats.model_copy(update={"items": items})
+
+
 FILTERS = ("centre", "from", "to")
 
 
@@ -88,6 +99,7 @@ def _page(request: Request, db: Any, user: ConsoleUser, unit: str, **extra: Any)
         scatter=charts.scatter(stats.items) if stats else None,
         charts=charts,
         exclusions=exclusion.exclusions(db, unit_row.id),
+        show_options=user.can(OPTIONS),
         values={},
         errors={},
         message=(
@@ -120,7 +132,11 @@ def download(unit: str, name: str, request: Request, user: ConsoleDep, db: DbDep
     table, _, fmt = name.partition(".")
     if fmt not in ("csv", "json") or (table not in tables.TABLES and name != "statistics.json"):
         raise NotFound(f"No download {name}.")
+    if table == "options":
+        user.require(OPTIONS)
     stats = _stats(db, unit_urn(unit), _filters(request))
+    if not user.can(OPTIONS):
+        stats = without_options(stats)
     filename = f"{unit}-{name}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if name == "statistics.json":

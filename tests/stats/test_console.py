@@ -40,7 +40,7 @@ def test_the_page_shows_the_apis_figures_with_accessible_pictures(
     sat: Simulation, client: TestClient, console: SignIn
 ) -> None:
     figures = api(client, sat)
-    console("results_officer")
+    console("administrator")
     page = client.get(PAGE)
     assert page.status_code == 200, page.text
     html = page.text
@@ -54,8 +54,6 @@ def test_the_page_shows_the_apis_figures_with_accessible_pictures(
     for item in figures["items"]:
         assert item["item_id"] in html
         assert f"{item['facility']:.3f}" in html
-    # a results officer reads but cannot exclude
-    assert "Exclude and re-mark" not in html
     assert client.get("/console/statistics").status_code == 200
     chosen = client.get(
         "/console/statistics",
@@ -63,6 +61,28 @@ def test_the_page_shows_the_apis_figures_with_accessible_pictures(
         follow_redirects=False,
     )
     assert chosen.status_code == 303 and chosen.headers["location"] == f"{PAGE}?centre=C0042"
+
+
+def test_a_results_officer_reads_the_item_figures_but_not_the_options_or_keys(
+    sat: Simulation, client: TestClient, console: SignIn
+) -> None:
+    """The option choices name every option and, by how their choosers scored, the key: a
+    role kept from the banks (and their keys) is kept from them too."""
+    figures = api(client, sat)
+    console("results_officer")
+    html = client.get(PAGE).text
+    assert "Exclude and re-mark" not in html  # reads but cannot exclude
+    for item in figures["items"]:
+        assert item["item_id"] in html and f"{item['facility']:.3f}" in html
+        for option in item["options"]:
+            assert option["text"] not in html
+    assert "(key)" not in html and "not yours (Results officer)" in html
+    assert len(re.findall(r"<svg[^>]*>", html)) == 2  # the distribution and the scatter only
+    for name in ("options.csv", "options.json"):
+        assert client.get(f"{PAGE}/{name}").status_code == 403
+    whole = client.get(f"{PAGE}/statistics.json").json()
+    assert [i["options"] for i in whole["items"]] == [[] for _ in figures["items"]]
+    assert whole["items"][0]["facility"] == figures["items"][0]["facility"]
 
 
 def test_every_table_downloads_as_csv_and_json(
