@@ -185,10 +185,18 @@ async def add_judge(
     return await _act(request, user, db, exercise_id, work, form="judge", field="name")
 
 
+def _shown_round(values: dict[str, str]) -> int | None:
+    """The round the page showed when its form was filled in (a hidden field)."""
+    shown = values.get("round", "")
+    return int(shown) if shown.isdigit() and len(shown) < 6 else None
+
+
 def judgement_fields(values: dict[str, str]) -> dict[str, Any]:
     """The judgement form as the API's JudgementIn body: p-<version> (Angoff), cat-<version>
     and pct-<cell> (Ebel), k_min ... f_max (Hofstee); blank fields left out."""
     body: dict[str, Any] = {"judge_id": values.get("judge_id", "")}
+    if values.get("round"):  # the round the page showed: a judgement for it, or a 409
+        body["round"] = values["round"]
     for prefix, name in (("p-", "probabilities"), ("cat-", "categories"), ("pct-", "percentages")):
         given = {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix) and v}
         if given:
@@ -215,7 +223,7 @@ async def next_round(
     exercise_id: ExerciseId, request: Request, user: ConsoleDep, db: DbDep
 ) -> Response:
     def work(values: dict[str, str]) -> object:
-        return service.next_round(db, exercise_id)
+        return service.next_round(db, exercise_id, after=_shown_round(values))
 
     return await _act(request, user, db, exercise_id, work, form="round", field="round")
 
@@ -230,7 +238,7 @@ async def sign_off(
             db,
             exercise_id,
             rationale=body.rationale,
-            round_=None,
+            round_=_shown_round(values),  # the cut the page showed, whatever opened since
             actor=user.actor(),
             now=clock.now(),
         )

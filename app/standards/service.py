@@ -255,10 +255,16 @@ def judgements_of(
     return repository.judgements(db, exercise.id, round_)
 
 
-def next_round(db: Session, exercise_id: int) -> StandardExercise:
-    """Open the next round, once the panel has discussed this one's impact data."""
+def next_round(db: Session, exercise_id: int, *, after: int | None = None) -> StandardExercise:
+    """Open the next round, once the panel has discussed this one's impact data; with `after`,
+    only if that is still the current round (a page showing round 1 must not open round 3)."""
     exercise = exercise_of(db, exercise_id, lock=True)
     _open(exercise)
+    if after is not None and after != exercise.round:
+        raise Conflict(
+            f"Round {exercise.round} is already open (this page showed round {after}): "
+            "reload the page to see it."
+        )
     if not repository.judgements(db, exercise.id, exercise.round):
         raise Conflict(f"Round {exercise.round} has no judgements yet.")
     exercise.round += 1

@@ -69,6 +69,39 @@ def test_the_panel_workflow_in_the_console(room: Room, db: Session, console: Sig
         data={"csrf_token": csrf, "rationale": "Twice"},
     )
     assert again.status_code == 409
+    # said on the page (its forms are gone once signed off: it was a bare page before)
+    assert "There is a problem" in again.text and "is signed off" in again.text
+
+
+def test_a_page_showing_an_earlier_round_changes_nothing_in_a_later_one(
+    room: Room, db: Session, console: SignIn
+) -> None:
+    """Two tabs: one opens round 2 while the other still shows round 1. The stale tab's
+    judgement is refused (it was stored in round 2, unseen), as is its 'open the next round'."""
+    calibrate(db, unit_id(db), {v: 0.0 for v in live_versions(db)}, room.clock.now())
+    csrf = console("administrator")
+    exercise_id = start(room, csrf)
+    added = room.client.post(
+        f"/console/standards/{exercise_id}/judges", data={"csrf_token": csrf, "name": "Ann"}
+    )
+    judge_id = re.search(r'<option value="(\d+)"', added.text)
+    assert judge_id and 'name="round" value="1"' in added.text
+    versions = re.findall(r'name="p-(\d+)"', added.text)
+    form = {"csrf_token": csrf, "judge_id": judge_id.group(1), "round": "1"}
+    judged = {**form, **{f"p-{v}": "0.6" for v in versions}}
+    url = f"/console/standards/{exercise_id}"
+    assert room.client.post(f"{url}/judgements", data=judged).status_code == 200
+    second = room.client.post(f"{url}/rounds", data={"csrf_token": csrf, "round": "1"})
+    assert second.status_code == 200 and 'name="round" value="2"' in second.text
+    # the stale tab, still on round 1
+    stale = room.client.post(f"{url}/judgements", data={**judged, "p-" + versions[0]: "0.9"})
+    assert stale.status_code == 409 and "Round 1 is not open" in stale.text
+    exercise = service.exercise_of(db, exercise_id)
+    assert service.judgements_of(db, exercise, 2) == []
+    third = room.client.post(f"{url}/rounds", data={"csrf_token": csrf, "round": "1"})
+    assert third.status_code == 409 and "Round 2 is already open" in third.text
+    db.expire_all()
+    assert service.exercise_of(db, exercise_id).round == 2
 
 
 def test_hofstee_chart_draws_the_box(room: Room, db: Session, console: SignIn) -> None:
