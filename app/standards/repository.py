@@ -11,7 +11,6 @@ from app.banks.models import Item, ItemVersion
 from app.marking.models import Result
 from app.qualifications.models import Criterion, LearningOutcome, Unit
 from app.sittings.models import PaperItem
-from app.stats.models import ItemExclusion
 from app.standards.models import (
     StandardExercise,
     StandardItem,
@@ -19,6 +18,7 @@ from app.standards.models import (
     StandardJudgement,
     UnitCut,
 )
+from app.stats.models import ItemExclusion
 
 
 def exercise(db: Session, exercise_id: int, *, lock: bool = False) -> StandardExercise | None:
