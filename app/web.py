@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -105,3 +105,13 @@ class Redirect(Exception):
 def serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
     """A signer for one purpose: a value signed for one purpose never verifies for another."""
     return URLSafeTimedSerializer(secret, salt=f"examhall.{purpose}")
+
+
+def csv_download(text: str, filename: str) -> Response:
+    """A CSV file for a person to open: UTF-8 with a byte order mark, which is how Excel knows
+    it is UTF-8 (without it, Excel on Windows reads Siobhán as SiobhÃ¡n)."""
+    return Response(
+        "\ufeff" + text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -17,7 +17,7 @@ from app.invigilation.reports import to_csv
 from app.marking import service as marking
 from app.qualifications import service as qualifications
 from app.sittings import lifecycle
-from app.web import render
+from app.web import csv_download, render
 
 router = APIRouter(prefix="/results")
 SHOWN = 500
@@ -113,11 +113,7 @@ def export(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep) -> Re
         for r, number, name, centre, unit in rows
     ]
     stamp = clock.now().strftime("%Y%m%d-%H%M%S")
-    return Response(
-        to_csv(COLUMNS, lines),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="results-{stamp}.csv"'},
-    )
+    return csv_download(to_csv(COLUMNS, lines), f"results-{stamp}.csv")
 
 
 def _time(value: datetime | None) -> str:

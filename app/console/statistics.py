@@ -21,7 +21,7 @@ from app.qualifications import service as qualifications
 from app.staff.roles import Permission
 from app.stats import charts, exclusion, service, tables
 from app.stats.schemas import ExcludeIn, UnitStats
-from app.web import render
+from app.web import csv_download, render
 
 router = APIRouter(prefix="/statistics")
 # The option choices give away each item's options and, by who chose them, its key: they are
@@ -146,11 +146,7 @@ def download(unit: str, name: str, request: Request, user: ConsoleDep, db: DbDep
     if fmt == "json":
         body = json.dumps(tables.as_records(stats, table), indent=2, ensure_ascii=False)  # type: ignore[arg-type]
         return Response(body, media_type="application/json", headers=disposition)
-    return Response(
-        tables.as_csv(stats, table),  # type: ignore[arg-type]
-        media_type="text/csv; charset=utf-8",
-        headers=disposition,
-    )
+    return csv_download(tables.as_csv(stats, table), filename)  # type: ignore[arg-type]
 
 
 @router.post("/{unit}/exclude", response_class=HTMLResponse)

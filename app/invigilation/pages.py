@@ -26,7 +26,7 @@ from app.invigilation.schemas import ExtraTimeIn, IncidentIn, NoFieldsIn, Readmi
 from app.invigilation.service import CATEGORIES
 from app.paths import SessionId
 from app.sittings.status import AttemptStatus
-from app.web import render
+from app.web import csv_download, render
 
 router = APIRouter(prefix="/invigilate", include_in_schema=False)
 CandidateNumber = Annotated[str, Path(min_length=1, max_length=40)]
@@ -400,8 +400,4 @@ def incidents_csv(
 
 
 def _csv(text: str, filename: str) -> Response:
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_download(text, filename)

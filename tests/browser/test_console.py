@@ -213,7 +213,7 @@ def test_from_the_console_to_a_results_csv(
         page.get_by_role("link", name="Download these results as CSV").click()
     download = download_info.value
     assert download.suggested_filename.startswith("results-")
-    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text())))
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
     assert [(r["candidate_number"], r["centre"], r["unit"], r["session_id"]) for r in rows] == [
         (numbers[0], centre, "F/503/0358", sitting_id)
     ]
@@ -232,6 +232,9 @@ PAGES = (
     "/console/webhooks",
     "/console/banks",
     "/console/banks/F-503-0358",
+    "/console/statistics/F-503-0358",
+    "/console/calibration/F-503-0358",
+    "/console/standards",
 )
 
 
@@ -252,6 +255,22 @@ def test_every_other_console_page_passes_axe(
     shot(page, artifacts_dir, "6-token")
     page.goto(live_db.url + "/console/banks/F-503-0358")
     shot(page, artifacts_dir, "7-bank")
+
+
+def test_the_skip_link_passes_the_console_navigation(
+    live_db: LiveServer, admin: str, context: BrowserContext
+) -> None:
+    """WCAG 2.4.1: the navigation was inside <main>, so 'Skip to main content' landed before
+    its dozen links."""
+    page = context.new_page()
+    staff_sign_in(page, live_db, admin)
+    page.goto(live_db.url + "/console/results")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Skip to main content")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    assert focused.evaluate("e => !e.closest('nav') && !!e.closest('main')"), focused.inner_html()
 
 
 def test_console_pages_reflow_at_320_px(

@@ -95,7 +95,9 @@ def test_statistics_in_the_browser(
 
     with page.expect_download() as download:
         page.locator("p.downloads").first.get_by_role("link", name="CSV").click()
-    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    rows = list(
+        csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig")))
+    )
     assert rows[0] == ["from_percent", "to_percent", "candidates"]
     assert sum(int(r[2]) for r in rows[1:]) >= 40
 

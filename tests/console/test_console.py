@@ -317,14 +317,16 @@ def test_results_filter_and_export_safely(room: Room, console: SignIn, db: Sessi
     export = room.client.get("/console/results.csv")
     assert export.headers["content-type"].startswith("text/csv")
     assert "attachment" in export.headers["content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(export.text)))
+    # a byte order mark: how Excel knows the file is UTF-8 (names with accents)
+    assert export.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(export.text.removeprefix("\ufeff"))))
     by_number = {r["candidate_number"]: r for r in rows}
     assert by_number["N001"]["outcome"] == "pass" and by_number["N001"]["percent"] == "100.00"
     assert by_number["N002"]["candidate_name"].startswith("'=HYPERLINK")  # not a formula
     assert by_number["N002"]["submitted_by"] == "invigilator"
     assert {r["session_id"] for r in rows} == {str(session["id"])}
     only_pass = room.client.get("/console/results.csv?outcome=pass")
-    assert len(list(csv.DictReader(io.StringIO(only_pass.text)))) == 1
+    assert len(list(csv.DictReader(io.StringIO(only_pass.text.removeprefix("\ufeff"))))) == 1
     person = room.client.get("/console/candidates/N001")
     assert "Achievement" in person.text and "not yet achieved" in person.text
 

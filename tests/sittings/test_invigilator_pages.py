@@ -105,7 +105,7 @@ def test_running_a_session_from_the_pages(room: Room) -> None:
     assert slips.status_code == 200 and "N002" in slips.text
     sheet = room.client.get(f"{url}/register.csv")
     assert sheet.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(sheet.text)))
+    rows = list(csv.DictReader(io.StringIO(sheet.text.removeprefix("\ufeff"))))
     assert [(r["candidate_number"], r["status"], r["submitted_by"]) for r in rows] == [
         ("N001", "submitted", "invigilator"),
         ("N002", "not_started", ""),
@@ -157,7 +157,7 @@ def test_incident_report_as_csv(room: Room) -> None:
     sheet = room.client.get(f"{url}/incidents.csv")
     assert sheet.headers["content-type"].startswith("text/csv")
     assert "incidents-session" in sheet.headers["content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(sheet.text)))
+    rows = list(csv.DictReader(io.StringIO(sheet.text.removeprefix("\ufeff"))))
     assert [(r["category"], r["candidate_number"], r["note"], r["recorded_by"]) for r in rows] == [
         ("fire_alarm", "", "Alarm at 10:05; room evacuated", "ann"),
         ("illness", "N002", "'=cmd|' /C calc'!A0", "ann"),
