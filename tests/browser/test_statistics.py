@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,6 +113,9 @@ def test_statistics_in_the_browser(
     page.get_by_label("I confirm", exact=False).check()
     page.get_by_role("button", name="Exclude and re-mark").click()
     expect(page.get_by_role("status")).to_contain_text("Excluded:")
+    # the outcome takes the focus (so it is read), and a reload does not say it again
+    expect(page.locator(":focus")).to_contain_text("Excluded:")
+    expect(page).not_to_have_url(re.compile(r"remarked="))
     expect(page.get_by_role("region", name="Excluded item versions")).to_contain_text(
         chosen.split("|")[0]
     )
