@@ -4,7 +4,7 @@ the signed-off cut. Forms are checked by the API's own schemas (app/standards/sc
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
@@ -20,6 +20,7 @@ from app.standards import chart, methods, service
 from app.standards.schemas import ExerciseIn, JudgeIn, JudgementIn, SignOffIn
 from app.web import render
 
+Action = Literal["judges", "judgements", "rounds", "sign-off"]
 router = APIRouter(prefix="/standards")
 ExerciseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PERMISSION: Permission = "standards:manage"
@@ -169,6 +170,13 @@ async def _act(
             status_code=exc.status,
         )
     return see(f"/console/standards/{exercise_id}?done={form}")
+
+
+@router.get("/{exercise_id}/{action}", response_class=HTMLResponse, include_in_schema=False)
+def back_to_the_exercise(exercise_id: ExerciseId, action: Action) -> Response:
+    """A refused form's page is shown at the form's address: reloaded or bookmarked there, the
+    address is the exercise's page (it was a 405)."""
+    return see(f"/console/standards/{exercise_id}")
 
 
 @router.post("/{exercise_id}/judges", response_class=HTMLResponse)

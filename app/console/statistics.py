@@ -129,6 +129,8 @@ def download(unit: str, name: str, request: Request, user: ConsoleDep, db: DbDep
     """One table as CSV or JSON (`items.csv`, `options.json` ...), or everything as
     `statistics.json` (what the API gives)."""
     user.require("stats:view")
+    if name == "exclude":  # a refused exclusion's page, reloaded or bookmarked at its address
+        return see(f"/console/statistics/{unit}")
     table, _, fmt = name.partition(".")
     if fmt not in ("csv", "json") or (table not in tables.TABLES and name != "statistics.json"):
         raise NotFound(f"No download {name}.")

@@ -163,3 +163,19 @@ def test_bad_forms_and_unknown_exercises(room: Room, console: SignIn) -> None:
     assert nobody.status_code == 422
     early = room.client.post(f"/console/standards/{exercise_id}/rounds", data={"csrf_token": csrf})
     assert early.status_code == 409 and "no judgements" in early.text
+
+
+def test_a_forms_address_opened_in_the_browser_leads_back_to_its_page(
+    room: Room, console: SignIn
+) -> None:
+    """A refused form shows its page at the form's address; reloading or bookmarking it there
+    was a 405 (standard setting) or a 404 (statistics)."""
+    csrf = console("administrator")
+    exercise_id = start(room, csrf)
+    for action in ("judges", "judgements", "rounds", "sign-off"):
+        back = room.client.get(f"/console/standards/{exercise_id}/{action}", follow_redirects=False)
+        assert back.status_code == 303
+        assert back.headers["location"] == f"/console/standards/{exercise_id}"
+    back = room.client.get("/console/statistics/F-503-0358/exclude", follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"] == "/console/statistics/F-503-0358"
+    assert room.client.get(f"/console/standards/{exercise_id}/other").status_code in (404, 422)
