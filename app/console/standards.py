@@ -8,13 +8,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
 from app.console.deps import ConsoleDep, ConsoleUser, base_context, see
 from app.console.forms import posted
 from app.console.problems import form_errors
 from app.deps import ClockDep, DbDep
-from app.errors import AppError
+from app.errors import AppError, Invalid
 from app.qualifications import service as qualifications
+from app.schemas import FORM
 from app.staff.roles import Permission
 from app.standards import chart, methods, service
 from app.standards.schemas import ExerciseIn, JudgeIn, JudgementIn, SignOffIn
@@ -199,6 +201,53 @@ def _shown_round(values: dict[str, str]) -> int | None:
     return int(shown) if shown.isdigit() and len(shown) < 6 else None
 
 
+def judgement_form(
+    values: dict[str, str], method: str, items: list[tuple[int, str, int, str, str]]
+) -> JudgementIn:
+    """The judgement form as the API's body, or Invalid naming each field to correct by the
+    item it is for, linked to its own input (the API's messages name version ids)."""
+    errors: list[dict[str, str]] = []
+    if method in ("angoff", "ebel"):
+        prefix, what = ("p-", "a probability") if method == "angoff" else ("cat-", "a category")
+        for version_id, external, version, _, _ in items:
+            if not values.get(f"{prefix}{version_id}", "").strip():
+                errors.append(
+                    {
+                        "field": f"{prefix}{version_id}",
+                        "message": f"{external} v{version}: give {what}.",
+                    }
+                )
+    try:
+        body = JudgementIn.model_validate(judgement_fields(values), context=FORM)
+    except ValidationError as exc:
+        names = {str(v): f"{e} v{n}" for v, e, n, _, _ in items}
+        for e in exc.errors():
+            loc = [str(part) for part in e["loc"]]
+            errors.append(_judgement_error(loc, names, str(e["msg"])))
+    if errors:
+        raise Invalid("Some fields need correcting.", extra={"errors": errors})
+    return body
+
+
+def _judgement_error(loc: list[str], names: dict[str, str], message: str) -> dict[str, str]:
+    if len(loc) >= 2 and loc[0] == "probabilities":
+        item = names.get(loc[1], loc[1])
+        return {
+            "field": f"p-{loc[1]}",
+            "message": f"{item}: give a probability from 0 to 1, with a point (0.65), not a"
+            " percentage.",
+        }
+    if len(loc) >= 2 and loc[0] == "percentages":
+        return {
+            "field": f"pct-{loc[1].replace('/', '-')}",  # the input's id
+            "message": f"{loc[1].replace('/', ', ').capitalize()}: give a percentage from 0 to"
+            " 100 (65, with a point for a fraction: 62.5).",
+        }
+    if loc and loc[0] in ("k_min", "k_max", "f_min", "f_max"):
+        return {"field": loc[0], "message": "Give a percentage from 0 to 100 (65, or 62.5)."}
+    return {"field": loc[0] if loc else "form", "message": message}
+
+
 def judgement_fields(values: dict[str, str]) -> dict[str, Any]:
     """The judgement form as the API's JudgementIn body: p-<version> (Angoff), cat-<version>
     and pct-<cell> (Ebel), k_min ... f_max (Hofstee); blank fields left out."""
@@ -220,7 +269,8 @@ async def record_judgement(
     exercise_id: ExerciseId, request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep
 ) -> Response:
     def work(values: dict[str, str]) -> object:
-        body = form_errors(JudgementIn, judgement_fields(values))
+        exercise = service.exercise_of(db, exercise_id)
+        body = judgement_form(values, exercise.method, service.reference_items(db, exercise))
         return service.record_judgement(db, exercise_id, body, actor=user.actor(), now=clock.now())
 
     return await _act(request, user, db, exercise_id, work, form="judgement", field="form")

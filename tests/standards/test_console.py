@@ -48,6 +48,19 @@ def test_the_panel_workflow_in_the_console(room: Room, db: Session, console: Sig
     )
     assert bad.status_code == 422 and "There is a problem" in bad.text
     assert service.judgements_of(db, service.exercise_of(db, exercise_id), 1) == []
+    # each mistake named by its item and linked to its own input, which says it is invalid
+    slips = {f"p-{v}": "0.6" for v in versions}
+    slips.update({f"p-{versions[0]}": "65%", f"p-{versions[1]}": "1.5", f"p-{versions[2]}": ""})
+    named = room.client.post(f"/console/standards/{exercise_id}/judgements", data={**form, **slips})
+    assert named.status_code == 422
+    for v in versions[:3]:
+        assert f'href="#p-{v}"' in named.text
+        assert re.search(
+            rf'id="p-{v}"[^>]*aria-invalid="true" aria-describedby="p-{v}-error"', named.text
+        )
+    assert "v1: give a probability from 0 to 1, with a point (0.65)" in named.text
+    assert "v1: give a probability." in named.text  # the blank one
+    assert 'value="65%"' in named.text  # what was typed stays to be corrected
     good = room.client.post(
         f"/console/standards/{exercise_id}/judgements",
         data={**form, **{f"p-{v}": "0.6" for v in versions}},
