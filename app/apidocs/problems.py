@@ -111,6 +111,10 @@ AUTHENTICATING = {
 }
 
 
+# Query parameters that name a resource: an unknown one is a 404, not an empty answer.
+NAMING_QUERIES = {"centre", "unit"}
+
+
 def statuses_for(route: Any) -> list[int]:
     """The problems a route can answer with, from what it takes and who may call it."""
     found = {400, 422, 503}  # every route parses its input and uses the database
@@ -118,6 +122,8 @@ def statuses_for(route: Any) -> list[int]:
         found |= {401, 403}
     if route.param_convertors or "{" in route.path:
         found.add(404)
+    if {q.name for q in route.dependant.query_params} & NAMING_QUERIES:
+        found.add(404)  # a filter naming a centre or unit that does not exist
     methods = route.methods or set()
     if methods & {"POST", "PUT", "DELETE", "PATCH"}:
         found |= {404, 409}  # a body may name what does not exist

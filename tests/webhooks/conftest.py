@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Engine, delete
@@ -14,6 +17,8 @@ from app.webhooks.models import Webhook as WebhookRow
 from app.webhooks.models import WebhookAttempt, WebhookDelivery
 from tests.conftest import make_settings
 from tests.sittings.conftest import room  # noqa: F401  (the room fixture, for these tests too)
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -52,3 +57,10 @@ def committed(engine: Engine) -> Iterator[list[int]]:
         db.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
         db.execute(delete(WebhookDelivery).where(WebhookDelivery.webhook_id.in_(ids)))
         db.execute(delete(WebhookRow).where(WebhookRow.id.in_(ids)))
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a thread of its own: a browser test in the same worker keeps an event
+    loop running in the main thread, where asyncio.run refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -4,7 +4,6 @@ under one webhook-id, listed with their attempts, replayed."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from datetime import timedelta
@@ -24,6 +23,7 @@ from app.webhooks.worker import Worker
 from tests.signing import verify
 from tests.signing.test_signed_results import jwks, sit
 from tests.sittings.conftest import Room, code
+from tests.webhooks.conftest import run
 from tests.webhooks.receiver import free_port, receiver
 
 BOTH = ["result.recorded", "result.corrected"]
@@ -257,7 +257,7 @@ def test_a_worker_that_died_mid_send_is_taken_over_after_its_lease(
 
         with transaction(app.state.sessionmaker) as tx:
             (claim,) = service.claim_due(tx, room.clock.now(), limit=8, lease=dead.lease)
-        asyncio.run(sender.send(claim.message, room.clock.now(), timeout=2, allow_private=True))
+        run(sender.send(claim.message, room.clock.now(), timeout=2, allow_private=True))
         survivor = worker(app, room)
         assert survivor.run_once() == 0  # still leased to the dead worker
         room.clock.advance(seconds=dead.lease.total_seconds() + 1)

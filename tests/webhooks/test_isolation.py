@@ -22,7 +22,7 @@ from app.webhooks import sender, service
 from app.webhooks.models import WebhookAttempt, WebhookDelivery
 from app.webhooks.worker import PER_WEBHOOK, Worker
 from tests.conftest import make_settings
-from tests.webhooks.conftest import wait_for
+from tests.webhooks.conftest import run, wait_for
 from tests.webhooks.receiver import free_port, receiver
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 24).decode()
@@ -69,7 +69,7 @@ def trickler() -> Iterator[tuple[str, threading.Event]]:
 def test_an_attempt_ends_at_its_timeout_however_the_receiver_trickles() -> None:
     with trickler() as (url, _):
         started = time.monotonic()
-        outcome = asyncio.run(
+        outcome = run(
             sender.send(
                 sender.Message("msg_1", "{}", SECRET, url),
                 datetime.now(UTC),
