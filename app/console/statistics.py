@@ -4,6 +4,7 @@ them), CSV and JSON downloads of every table, and excluding an item version (adm
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ from app.console.deps import ConsoleDep, ConsoleUser, base_context, see
 from app.console.forms import posted
 from app.deps import ClockDep, DbDep
 from app.errors import AppError, Invalid, NotFound
+from app.marking import service as marking
 from app.paths import unit_urn
 from app.qualifications import service as qualifications
 from app.staff.roles import Permission
@@ -100,6 +102,7 @@ def _page(request: Request, db: Any, user: ConsoleUser, unit: str, **extra: Any)
         charts=charts,
         exclusions=exclusion.exclusions(db, unit_row.id),
         show_options=user.can(OPTIONS),
+        preview=None,
         values={},
         errors={},
         message=(
@@ -129,7 +132,7 @@ def download(unit: str, name: str, request: Request, user: ConsoleDep, db: DbDep
     """One table as CSV or JSON (`items.csv`, `options.json` ...), or everything as
     `statistics.json` (what the API gives)."""
     user.require("stats:view")
-    if name == "exclude":  # a refused exclusion's page, reloaded or bookmarked at its address
+    if name in ("exclude", "preview"):  # a form's page, reloaded or bookmarked at its address
         return see(f"/console/statistics/{unit}")
     table, _, fmt = name.partition(".")
     if fmt not in ("csv", "json") or (table not in tables.TABLES and name != "statistics.json"):
@@ -149,6 +152,51 @@ def download(unit: str, name: str, request: Request, user: ConsoleDep, db: DbDep
         body = json.dumps(tables.as_records(stats, table), indent=2, ensure_ascii=False)  # type: ignore[arg-type]
         return Response(body, media_type="application/json", headers=disposition)
     return csv_download(tables.as_csv(stats, table), filename)  # type: ignore[arg-type]
+
+
+@router.post("/{unit}/preview", response_class=HTMLResponse)
+async def preview_exclusion(unit: str, request: Request, user: ConsoleDep, db: DbDep) -> Response:
+    """What excluding the chosen version would do, before anything is done: how many results
+    are marked again and whose outcome changes. Changes nothing; the form keeps what was typed."""
+    user.require("items:exclude")
+    values, _ = await posted(request, user)
+    item_id, _, version = values.get("item", "").partition("|")
+    version_id = (
+        exclusion.version_id(db, item_id, int(version)) if item_id and version.isdigit() else None
+    )
+    if version_id is None:
+        errors = {"item": "Choose the item version to preview."}
+        return _page(request, db, user, unit, errors=errors, values=values, status_code=422)
+    changes = marking.exclusion_preview(db, version_id)
+    preview = Preview(f"{item_id} version {version}", changes)
+    values = {k: v for k, v in values.items() if k != "confirm"}
+    return _page(request, db, user, unit, values=values, preview=preview)
+
+
+@dataclass(frozen=True)
+class Preview:
+    name: str
+    results: list[marking.Remarking]
+
+    @property
+    def counted(self) -> list[marking.Remarking]:
+        return [r for r in self.results if not r.voided]
+
+    @property
+    def to_fail(self) -> list[str]:
+        return [
+            r.candidate_number
+            for r in self.counted
+            if (r.outcome, r.would_outcome) == ("pass", "fail")
+        ]
+
+    @property
+    def to_pass(self) -> list[str]:
+        return [
+            r.candidate_number
+            for r in self.counted
+            if (r.outcome, r.would_outcome) == ("fail", "pass")
+        ]
 
 
 @router.post("/{unit}/exclude", response_class=HTMLResponse)

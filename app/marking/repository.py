@@ -74,6 +74,16 @@ def built_paper(db: Session, attempt_id: int) -> dict[str, Any] | None:
     return dict(data) if data else None
 
 
+def positions_of(db: Session, attempt_id: int, version_id: int) -> list[int]:
+    """The positions of the paper that hold this item version."""
+    rows = db.scalars(
+        select(PaperItem.position).where(
+            PaperItem.attempt_id == attempt_id, PaperItem.item_version_id == version_id
+        )
+    )
+    return list(rows)
+
+
 def excluded_positions(db: Session, attempt_id: int) -> list[int]:
     """The positions of the paper whose item version is excluded from marking. (Its own
     statement, after the lock above: under READ COMMITTED it sees an exclusion committed while
@@ -145,15 +155,25 @@ def for_attempt(db: Session, attempt_id: int, *, lock: bool = False) -> Result |
 def lock_results_holding(db: Session, version_id: int) -> list[Result]:
     """Results whose paper held the version, locked in id order (one statement: two callers
     never hold part each of the other's rows)."""
+    return list(db.scalars(_holding(version_id).with_for_update()))
+
+
+def results_holding(db: Session, version_id: int) -> list[tuple[Result, str]]:
+    """Results whose paper held the version, with the candidate's number, unlocked (a look)."""
+    query = _holding(version_id).add_columns(Candidate.candidate_number)
+    return [
+        (r, n) for r, n in db.execute(query.join(Candidate, Candidate.id == Result.candidate_id))
+    ]
+
+
+def _holding(version_id: int) -> Select[Result]:
     holding = select(PaperItem.attempt_id).where(PaperItem.item_version_id == version_id)
-    query = (
+    return (
         select(Result)
         .where(Result.attempt_id.in_(holding))
         .order_by(Result.id)
-        .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return list(db.scalars(query))
 
 
 def search(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -61,7 +62,9 @@ def record(
     return result
 
 
-def _marks(db: Session, attempt: Attempt, pass_mark_percent: int, *, lock: bool) -> Marks:
+def _marks(
+    db: Session, attempt: Attempt, pass_mark_percent: int, *, lock: bool, also: int | None = None
+) -> Marks:
     """The paper marked from its stored answers, leaving out its unscored pretest items and
     excluded item versions, against its own raw pass mark where it was built under a
     standard-set cut (app/standards; computed then on the scored items alone), else the
@@ -74,6 +77,8 @@ def _marks(db: Session, attempt: Attempt, pass_mark_percent: int, *, lock: bool)
     if lock:
         repository.lock_paper_versions(db, attempt.id)
     excluded = set(repository.excluded_positions(db, attempt.id))
+    if also is not None:  # as if that version were excluded too (a preview)
+        excluded |= set(repository.positions_of(db, attempt.id, also))
     left_out = excluded | set(repository.pretest_positions(db, attempt.id))
     rows = repository.marking_lines(db, attempt.id)
     kept = [position for position, *_ in rows if position not in left_out]
@@ -138,6 +143,39 @@ def remark(db: Session, result: Result, *, reason: str, now: datetime) -> bool:
     result.pass_mark, result.pass_mark_percent = marks.pass_mark, marks.pass_mark_percent
     correct(db, result, kind="remarked", reason=reason, now=now)
     return True
+
+
+@dataclass(frozen=True)
+class Remarking:
+    """What excluding an item version would do to one result (nothing is changed)."""
+
+    candidate_number: str
+    score: tuple[int, int]  # (score, max score) now
+    would_be: tuple[int, int]
+    outcome: str
+    would_outcome: str
+    voided: bool
+
+
+def exclusion_preview(db: Session, version_id: int) -> list[Remarking]:
+    """Every result whose paper held the version, marked again as if it were excluded, from a
+    read alone: what an administrator sees before confirming (outcomes that would change)."""
+    out = []
+    for result, number in repository.results_holding(db, version_id):
+        attempt = db.get(Attempt, result.attempt_id)
+        assert attempt is not None
+        marks = _marks(db, attempt, result.pass_mark_percent, lock=False, also=version_id)
+        out.append(
+            Remarking(
+                number,
+                (result.score, result.max_score),
+                (marks.score, marks.max_score),
+                result.outcome,
+                "pass" if marks.passed else "fail",
+                result.voided,
+            )
+        )
+    return out
 
 
 def body(r: Result, candidate_number: str, centre: str, unit: str) -> ResultBody:

@@ -67,3 +67,8 @@ def exclude(
 def exclusions(db: Session, unit_id: int) -> list[tuple[ItemExclusion, str, int]]:
     """The unit's exclusions (with item id and version), newest first."""
     return repository.exclusions(db, unit_id)
+
+
+def version_id(db: Session, item_id: str, version: int) -> int | None:
+    """The id of the item's version, if there is one (a look: nothing locked)."""
+    return repository.version_id(db, item_id, version)

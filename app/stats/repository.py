@@ -117,6 +117,14 @@ def lock_version(db: Session, item_id: str, version: int) -> ItemVersion | None:
     )
 
 
+def version_id(db: Session, item_id: str, version: int) -> int | None:
+    return db.scalar(
+        select(ItemVersion.id)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .where(Item.external_id == item_id, ItemVersion.version == version)
+    )
+
+
 def exclusion_of(db: Session, version_id: int) -> ItemExclusion | None:
     return db.scalar(select(ItemExclusion).where(ItemExclusion.item_version_id == version_id))
 

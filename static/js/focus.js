@@ -11,6 +11,11 @@
     summary.focus();
     return;
   }
+  var preview = document.querySelector("[data-preview][tabindex]");  // what an action would do
+  if (preview) {
+    preview.focus();
+    return;
+  }
   var done = document.querySelector("[data-once][tabindex]");
   if (!done) return;
   done.focus();

@@ -164,3 +164,62 @@ def test_exclusion_from_the_console(sat: Simulation, client: TestClient, console
     assert "two keys" in shown and "staff:administrator.user" in shown
     after = next(i for i in api(client, sat)["items"] if i["item_id"] == target["item_id"])
     assert after["excluded"]
+
+
+def _outcomes(sat: Simulation) -> dict[str, str]:
+    from app.candidates.models import Candidate
+    from app.marking.models import Result
+
+    sat.db.expire_all()
+    rows = sat.db.execute(
+        select(Candidate.candidate_number, Result.outcome).join(
+            Candidate, Candidate.id == Result.candidate_id
+        )
+    )
+    return {number: outcome for number, outcome in rows}
+
+
+def test_an_exclusion_is_previewed_before_anything_is_done(
+    sat: Simulation, client: TestClient, console: SignIn
+) -> None:
+    """Excluding can turn passes into fails, for good: the administrator sees how many results
+    are marked again and whose outcome changes before confirming, and the preview changes
+    nothing. The preview's names are the outcomes the exclusion then changes."""
+    csrf = console("administrator")
+    items = api(client, sat)["items"]
+    before = _outcomes(sat)
+    # an item whose exclusion turns a pass into a fail if the sitting has one (this one has a
+    # fail that turns into a pass), else the one most candidates sat
+    previews = []
+    for candidate in items:
+        item = f"{candidate['item_id']}|{candidate['version']}"
+        form = {"csrf_token": csrf, "item": item, "reason": "two keys", "confirm": "yes"}
+        shown = client.post(f"{PAGE}/preview", data=form)
+        assert shown.status_code == 200, shown.text
+        previews.append((candidate, form, re.sub(r"\s+", " ", shown.text)))
+    target, form, text = next(
+        (p for p in previews if "from pass to fail" in p[2]), max(previews, key=lambda p: p[0]["n"])
+    )
+    assert f"What excluding {target['item_id']} version {target['version']} would change" in text
+    assert f"{target['n']} results would be marked again without it" in text
+    assert "Nothing has been changed yet" in text
+    assert "two keys" in text and 'id="confirm" name="confirm" value="yes" required>' in text
+    assert sat.db.scalar(select(func.count()).select_from(ItemExclusion)) == 0
+    assert _outcomes(sat) == before
+    assert client.post(f"{PAGE}/preview", data={"csrf_token": csrf, "item": ""}).status_code == 422
+
+    done = client.post(f"{PAGE}/exclude", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    after = _outcomes(sat)
+    to_fail = sorted(n for n in before if (before[n], after[n]) == ("pass", "fail"))
+    to_pass = sorted(n for n in before if (before[n], after[n]) == ("fail", "pass"))
+    if to_fail:
+        assert (
+            f"{len(to_fail)} would change from pass to fail:</strong> {', '.join(to_fail)}" in text
+        )
+    if to_pass:
+        assert (
+            f"{len(to_pass)} would change from fail to pass:</strong> {', '.join(to_pass)}" in text
+        )
+    if not to_fail and not to_pass:
+        assert "No outcome would change" in text
