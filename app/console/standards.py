@@ -103,6 +103,7 @@ def _page(request: Request, db: Any, user: ConsoleUser, exercise_id: int, **extr
         impact=impact,
         chart=_chart(impact),
         cut=service.cut_of_exercise(db, exercise),
+        cut_in_force=service.current_cut(db, exercise.unit_id),
         cells=methods.CELLS,
         entries=service.unit_chain_entries(db, exercise.unit_id),
         message=DONE.get(done),
@@ -292,6 +293,11 @@ async def sign_off(
 ) -> Response:
     def work(values: dict[str, str]) -> object:
         body = form_errors(SignOffIn, {"rationale": values.get("rationale", "")})
+        if values.get("confirm") != "yes":  # it cannot be undone: said, and confirmed
+            raise Invalid.field(
+                "confirm",
+                "Confirm that this cut becomes the unit's standard (it cannot be undone).",
+            )
         return service.sign_off(
             db,
             exercise_id,

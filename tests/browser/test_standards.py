@@ -213,6 +213,10 @@ def test_an_angoff_panel_and_a_hofstee_panel(
     expect(table.get_by_role("row", name="Panel")).to_contain_text("13.50")
     page.go_back()
     page.get_by_label("Rationale").fill("Agreed after the round 1 impact data.")
+    page.get_by_role("button", name="Sign off").click()  # not confirmed: refused, said why
+    expect(page.locator(":focus")).to_contain_text("Confirm that this cut becomes")
+    expect(page.get_by_label("Rationale")).to_have_value("Agreed after the round 1 impact data.")
+    page.get_by_label("I confirm", exact=False).check()
     page.get_by_role("button", name="Sign off").click()
     expect(page.get_by_role("status")).to_contain_text("Signed off")
     expect(page.locator("main")).to_contain_text("standard signed off")

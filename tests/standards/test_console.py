@@ -71,15 +71,21 @@ def test_the_panel_workflow_in_the_console(room: Room, db: Session, console: Sig
     # every paper's items at b = 0 need 9 of 15: one of the two passes
     assert "<strong>50.00 %</strong>" in good.text
     assert 'role="img"' in good.text and '<title id="chart-title">' in good.text
-    signed = room.client.post(
+    unconfirmed = room.client.post(
         f"/console/standards/{exercise_id}/sign-off",
         data={"csrf_token": csrf, "rationale": "Agreed after discussion"},
+    )
+    assert unconfirmed.status_code == 422 and 'href="#confirm"' in unconfirmed.text
+    assert service.exercise_of(db, exercise_id).signed_off_at is None
+    signed = room.client.post(
+        f"/console/standards/{exercise_id}/sign-off",
+        data={"csrf_token": csrf, "rationale": "Agreed after discussion", "confirm": "yes"},
     )
     assert signed.status_code == 200 and "Signed off" in signed.text
     assert "standard signed off" in signed.text  # the unit's journal
     again = room.client.post(
         f"/console/standards/{exercise_id}/sign-off",
-        data={"csrf_token": csrf, "rationale": "Twice"},
+        data={"csrf_token": csrf, "rationale": "Twice", "confirm": "yes"},
     )
     assert again.status_code == 409
     # said on the page (its forms are gone once signed off: it was a bare page before)
