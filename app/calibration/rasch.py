@@ -10,7 +10,11 @@ items table: only the (person, item) pairs that were on a paper exist. The estim
 - Identification: a first calibration is **centred on its items** (mean b = 0; mu free); an
   anchored calibration holds the anchor items at given values (mu free).
 - **Standard errors** from the empirical cross-product (XPD) of the persons' marginal score
-  vectors, in the constrained parameterisation (centred items: Cov(Cb) = C Cov(b) C').
+  vectors, in the constrained parameterisation (centred items: Cov(Cb) = C Cov(b) C'). XPD is
+  a sum of one outer product per person: with fewer than XPD_PERSONS_PER_PARAMETER persons a
+  parameter it is near singular and its inverse inflated (81 persons, 66 items: SEs about three
+  times too large, which hid every drift), so a small calibration takes each item's model
+  information instead, sum over its takers of E_posterior[P (1 - P)] (as the extremes do).
 - **Items answered all right or all wrong** have no finite MML estimate: they are left out of
   the EM and given a bounded estimate afterwards, as if half a response had gone the other
   way (n - 0.5 or 0.5 right), with its information-based SE; they are marked `extreme`.
@@ -42,6 +46,8 @@ MAX_CYCLES = 2000
 # Persons whose score vectors are summed at once for the standard errors: bounds the memory
 # of the XPD to CHUNK x items floats whatever the number of candidates.
 CHUNK = 4096
+# Below this many persons for each parameter, the XPD information is too noisy to invert
+XPD_PERSONS_PER_PARAMETER = 10
 
 
 @dataclass(frozen=True)
@@ -231,6 +237,8 @@ def _standard_errors(
     idx = np.flatnonzero(free)
     k = len(idx)
     extra = 1 if centred else 2
+    if taken.shape[0] < XPD_PERSONS_PER_PARAMETER * (k + extra):
+        return _model_standard_errors(taken, right, b, nodes, log_w, idx)
     info = np.zeros((k + extra, k + extra))
     p_nodes = expit(nodes[:, None] - b[None, idx])  # nodes x free items
     z = (nodes - mu) / sigma
@@ -252,6 +260,27 @@ def _standard_errors(
         c = np.eye(k) - 1.0 / k
         cov = c @ cov @ c.T
     return np.asarray(np.sqrt(np.maximum(np.diag(cov), 0.0)), dtype=np.float64)
+
+
+def _model_standard_errors(
+    taken: sparse.csr_matrix,
+    right: sparse.csr_matrix,
+    b: FloatArray,
+    nodes: FloatArray,
+    log_w: FloatArray,
+    idx: NDArray[np.intp],
+) -> FloatArray:
+    """Each item's SE from its own model information: 1 / sqrt(sum over the persons who took
+    it of E_posterior[P (1 - P)]), persons CHUNK at a time."""
+    pq = expit(nodes[:, None] - b[None, idx])
+    pq = pq * (1.0 - pq)  # nodes x free items
+    information = np.zeros(len(idx))
+    for start in range(0, taken.shape[0], CHUNK):
+        t, r = taken[start : start + CHUNK], right[start : start + CHUNK]
+        post, _ = _posterior(t, r, b, nodes, log_w)
+        information += np.asarray(t[:, idx].multiply(post @ pq).sum(axis=0)).ravel()
+    with np.errstate(divide="ignore"):
+        return np.asarray(1.0 / np.sqrt(information), dtype=np.float64)
 
 
 def _bounded_extremes(
