@@ -16,6 +16,7 @@ from app.console.deps import ConsoleDep, ConsoleUser, base_context, see
 from app.console.forms import posted, whole
 from app.deps import ClockDep, DbDep
 from app.errors import AppError, Invalid, NotFound
+from app.marking import service as marking
 from app.web import render
 
 router = APIRouter(prefix="/candidates")
@@ -97,8 +98,9 @@ def _candidate_page(
     request: Request, db: Any, user: ConsoleUser, number: str, **extra: Any
 ) -> Response:
     candidate = candidates.get_candidate(db, number)
-    achievement, achievement_error = None, None
+    achievement, achievement_error, results = None, None, []
     if user.can("results:view"):
+        results = marking.results_of(db, candidate.id)
         try:
             achievement = candidates.achievement(db, candidate.candidate_number)
         except (NotFound, AppError) as exc:
@@ -109,6 +111,7 @@ def _candidate_page(
         candidate=candidate,
         achievement=achievement,
         achievement_error=achievement_error,
+        results=results,
         error=None,
         message=request.query_params.get("done") and "Access arrangements saved.",
     )

@@ -145,6 +145,17 @@ def exam_passes(db: Session, candidate_id: int) -> list[Result]:
     )
 
 
+def of_candidate(db: Session, candidate_id: int) -> list[tuple[Result, str]]:
+    """Every result of the candidate (voided ones too), latest first, with the unit's URN."""
+    rows = db.execute(
+        select(Result, Unit.urn)
+        .join(Unit, Unit.id == Result.unit_id)
+        .where(Result.candidate_id == candidate_id)
+        .order_by(Result.submitted_at.desc(), Result.id.desc())
+    )
+    return [(r, urn) for r, urn in rows]
+
+
 def for_attempt(db: Session, attempt_id: int, *, lock: bool = False) -> Result | None:
     query = select(Result).where(Result.attempt_id == attempt_id)
     if lock:

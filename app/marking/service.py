@@ -276,6 +276,11 @@ def _check_limit(limit: int) -> None:
         raise Invalid.field("limit", f"limit must be between 1 and {MAX_PAGE}.")
 
 
+def results_of(db: Session, candidate_id: int) -> list[tuple[Result, str]]:
+    """The candidate's results, latest first, each with its unit's URN."""
+    return repository.of_candidate(db, candidate_id)
+
+
 def exam_passes(db: Session, candidate_id: int) -> list[Result]:
     return repository.exam_passes(db, candidate_id)
 

@@ -329,6 +329,10 @@ def test_results_filter_and_export_safely(room: Room, console: SignIn, db: Sessi
     assert len(list(csv.DictReader(io.StringIO(only_pass.text.removeprefix("\ufeff"))))) == 1
     person = room.client.get("/console/candidates/N001")
     assert "Achievement" in person.text and "not yet achieved" in person.text
+    # the candidate's own exam results, not only the centre's (a trial found none shown)
+    mine = person.text.split('id="exam-results"')[1].split("<h2")[0]
+    assert "F/503/0358" in mine and "15 / 15 (100.00%)" in mine and "Pass" in mine
+    assert f'href="/console/sittings/{session["id"]}"' in mine
 
 
 def test_tokens_are_shown_once_and_revoked(room: Room, console: SignIn) -> None:
