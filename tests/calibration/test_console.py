@@ -70,3 +70,32 @@ def test_the_unit_page_shows_the_run_the_leak_and_the_curve(
     assert 'role="img"' in html and 'aria-labelledby="tic-title tic-desc"' in html
     assert html.count("<polyline") == 1
     assert "Test information, point by point" in html
+
+
+def test_an_administrator_calibrates_a_unit_from_its_page(
+    app: FastAPI, client: TestClient, db: Session, bank: Bank, clock: MovableClock
+) -> None:
+    """Sign-off needs calibrated reference items, and the console had no way to calibrate:
+    an administrator asks for a run on the unit's page; the page then says how it went."""
+    use(app, Inline())
+    rng = np.random.default_rng(4)
+    b = np.random.default_rng(42).normal(0, 1, 60)
+    record(
+        db, bank, simulate(rng, bank, b, rng.normal(0, 1, 500), 20, list(range(40))), clock.now()
+    )
+    clock.advance(hours=1)
+    sign_in(client, db, clock, "results_officer")
+    assert "Calibrate A/100/0001 now" not in client.get(PAGE).text  # reads, may not run it
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/console").text)
+    assert csrf
+    assert client.post(PAGE, data={"csrf_token": csrf.group(1)}).status_code == 403
+    sign_in(client, db, clock, "administrator")
+    page = client.get(PAGE).text
+    assert "Calibrate A/100/0001 now" in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf
+    assert client.post(PAGE, data={}).status_code == 403  # no CSRF token: refused
+    done = client.post(PAGE, data={"csrf_token": csrf.group(1)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == PAGE
+    shown = client.get(PAGE).text
+    assert "Calibration asked for at" in shown and "Latest calibration" in shown
