@@ -123,13 +123,17 @@ class Worker:
 
     async def _attempt(self, claim: service.Claim) -> None:
         sent_at = self.clock.now()
-        outcome = await sender.send(
-            claim.message,
-            sent_at,
-            timeout=self.settings.webhook_timeout_seconds,
-            allow_private=self.settings.webhook_allow_private,
-            resolve=self.resolve,
-        )
+        try:
+            outcome = await sender.send(
+                claim.message,
+                sent_at,
+                timeout=self.settings.webhook_timeout_seconds,
+                allow_private=self.settings.webhook_allow_private,
+                resolve=self.resolve,
+            )
+        except Exception as exc:  # a bug, not the receiver: a failed attempt, retried as any
+            log.exception("webhook delivery %s: the attempt raised", claim.delivery_id)
+            outcome = sender.Outcome(None, f"{type(exc).__name__}: {exc}"[:500], 0, None)
         try:
             await asyncio.to_thread(self._record, claim, outcome, sent_at)
         except Exception:  # not recorded: sent again once its lease has passed

@@ -416,3 +416,24 @@ def test_a_webhook_whose_secret_cannot_be_opened_does_not_hold_up_the_others(
         room.clock.advance(seconds=worker(app, room).lease.total_seconds() + 1)
         assert worker(app, room).run_once() == 1
         verified(fresh.json()["secret"], rx.received[1])
+
+
+def test_an_attempt_that_raises_is_a_failed_attempt_retried_like_any(
+    room: Room, app: FastAPI, monkeypatch: Any
+) -> None:
+    """Whatever goes wrong inside the sender is recorded and retried with backoff, not left
+    leased with a task's exception nobody reads."""
+    from app.webhooks import sender
+
+    async def boom(*args: Any, **kwargs: Any) -> sender.Outcome:
+        raise RuntimeError("boom")
+
+    hook = register(room, "http://127.0.0.1:9/x", ["result.recorded"])
+    session = room.open_session(["N001"])
+    sit(room, session, "N001", 1)
+    monkeypatch.setattr(sender, "send", boom)
+    assert worker(app, room).run_once() == 1
+    (row,) = deliveries(room, hook["id"])
+    assert row["status"] == "pending" and row["attempts"] == 1
+    assert row["last_error"] == "RuntimeError: boom"
+    assert _when(row["next_attempt_at"]) > room.clock.now()
