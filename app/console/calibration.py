@@ -55,6 +55,5 @@ async def calibrate(
     says how the run went."""
     user.require("standards:manage")
     await posted(request, user)
-    urn = qualifications.get_unit(db, unit_urn(unit)).urn
-    worker.start(qualifications.get_unit(db, urn).id, None, None)
+    worker.start(qualifications.get_unit(db, unit_urn(unit)).id, None, None)
     return see(f"/console/calibration/{unit}")

@@ -184,18 +184,17 @@ class Preview:
 
     @property
     def to_fail(self) -> list[str]:
-        return [
-            r.candidate_number
-            for r in self.counted
-            if (r.outcome, r.would_outcome) == ("pass", "fail")
-        ]
+        return self._turned("pass", "fail")
 
     @property
     def to_pass(self) -> list[str]:
+        return self._turned("fail", "pass")
+
+    def _turned(self, was: str, becomes: str) -> list[str]:
         return [
             r.candidate_number
             for r in self.counted
-            if (r.outcome, r.would_outcome) == ("fail", "pass")
+            if (r.outcome, r.would_outcome) == (was, becomes)
         ]
 
 

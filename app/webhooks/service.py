@@ -61,7 +61,7 @@ def create(
     hook = Webhook(url=url, events=[e for e in EVENTS if e in events], secret="", created_at=now)
     db.add(hook)
     db.flush()  # the id names the sealed secret
-    hook.secret = secretbox.current().seal(secret.encode(), purpose=SEALED, name=str(hook.id))
+    hook.secret = _seal(hook, secret)
     return hook, secret
 
 
@@ -91,6 +91,18 @@ def _open(hook: Webhook, sealed: str) -> str:
     return secretbox.current().open(sealed, purpose=SEALED, name=str(hook.id)).decode()
 
 
+def _opened(hook: Webhook, sealed: str) -> str | None:
+    """The secret, or None when it cannot be opened (the key-encryption key changed)."""
+    try:
+        return _open(hook, sealed)
+    except secretbox.SecretUnreadable:
+        return None
+
+
+def _seal(hook: Webhook, secret: str) -> str:
+    return secretbox.current().seal(secret.encode(), purpose=SEALED, name=str(hook.id))
+
+
 def _new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
@@ -101,10 +113,8 @@ def _also(hook: Webhook, now: datetime) -> tuple[str, ...]:
         return ()
     if as_utc(hook.previous_until) <= now:
         return ()
-    try:
-        return (_open(hook, hook.previous_secret),)
-    except secretbox.SecretUnreadable:
-        return ()
+    previous = _opened(hook, hook.previous_secret)
+    return () if previous is None else (previous,)
 
 
 def rotate_secret(
@@ -117,17 +127,12 @@ def rotate_secret(
     hook = repository.get_active(db, webhook_id, lock=True)
     if hook is None:
         raise NotFound(f"No webhook {webhook_id}.")
-    try:
-        _secret(hook)
-        readable = True
-    except secretbox.SecretUnreadable:
-        readable = False
-    if keep_previous and readable:
+    if keep_previous and _opened(hook, hook.secret) is not None:
         hook.previous_secret, hook.previous_until = hook.secret, now + PREVIOUS_SECRET_SIGNS
     else:
         hook.previous_secret, hook.previous_until = None, None
     secret = _new_secret()
-    hook.secret = secretbox.current().seal(secret.encode(), purpose=SEALED, name=str(hook.id))
+    hook.secret = _seal(hook, secret)
     db.flush()
     return hook, secret
 
@@ -250,9 +255,8 @@ def claim_due(
             row.status, row.next_attempt_at = "cancelled", None
             continue
         row.next_attempt_at = now + lease
-        try:
-            secret = _secret(hook)
-        except secretbox.SecretUnreadable:  # this webhook waits; the others go on
+        secret = _opened(hook, hook.secret)
+        if secret is None:  # this webhook waits; the others go on
             row.last_error = UNREADABLE.replace("{id}", str(hook.id))
             continue
         message = Message(row.message_id, row.body, secret, hook.url, _also(hook, now))

@@ -60,7 +60,7 @@ class Worker:
     def run_once(self) -> int:
         """One round: claim up to BATCH, send them side by side, record each. How many
         deliveries were attempted."""
-        return _in_own_loop(self._round())
+        return in_own_loop(self._round())
 
     async def _round(self) -> int:
         claims = await asyncio.to_thread(self._claim, BATCH, {})
@@ -154,7 +154,7 @@ class Worker:
             )
 
 
-def _in_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+def in_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to its end on an event loop of its own thread: the caller's thread may
     already run one (a test's browser driver keeps one running in the main thread)."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhooks") as pool:

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+
 
 import pytest
 from sqlalchemy import Engine, delete
@@ -15,10 +13,9 @@ from app.config import Settings
 from app.db import make_sessionmaker, transaction
 from app.webhooks.models import Webhook as WebhookRow
 from app.webhooks.models import WebhookAttempt, WebhookDelivery
+from app.webhooks.worker import in_own_loop
 from tests.conftest import make_settings
 from tests.sittings.conftest import room  # noqa: F401  (the room fixture, for these tests too)
-
-T = TypeVar("T")
 
 
 @pytest.fixture
@@ -59,8 +56,5 @@ def committed(engine: Engine) -> Iterator[list[int]]:
         db.execute(delete(WebhookRow).where(WebhookRow.id.in_(ids)))
 
 
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """asyncio.run in a thread of its own: a browser test in the same worker keeps an event
-    loop running in the main thread, where asyncio.run refuses to start."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+# asyncio.run on a thread of its own (a browser test keeps a loop in the main thread)
+run = in_own_loop
