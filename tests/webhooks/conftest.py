@@ -4,7 +4,6 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
-
 import pytest
 from sqlalchemy import Engine, delete
 
