@@ -144,6 +144,11 @@ def build(
         if criterion:
             item["criterion"] = criterion
         item["stem"] = q.stem
+        if q.lost:
+            notes.append(
+                f"{q.source}: {q.source_id}: {q.lost} (imported without it, as a draft to"
+                " complete before it goes live)"
+            )
         if q.stem_html:
             item["stem_html"] = q.stem_html
         images = []

@@ -266,8 +266,7 @@ def _question(s: str, block: _Block, source: str) -> Question | Skipped:
         return skip("no correct option", "no answer is worth 100%")
     if len(correct) > 1:
         return skip("multichoice", f"{len(correct)} answers marked '='; a single answer has one")
-    if lost := next(filter(None, (formats.lost(m, _moodle_format(f)) for m, f in texts)), None):
-        return skip(*lost)
+    lost = next(filter(None, (formats.lost(m, _moodle_format(f)) for m, f in texts)), None)
     if any(not c.text for c in choices):
         return skip("multichoice", "an answer has no text")
     if not stem:
@@ -284,6 +283,7 @@ def _question(s: str, block: _Block, source: str) -> Question | Skipped:
         feedback=_plain(general, fmt) or None if general is not None else None,
         line=block.line,
         format="gift",
+        lost=lost[1] if lost else None,
     )
 
 

@@ -59,6 +59,9 @@ class Question:
     line: int | None = None
     format: str = ""  # qti3, qti21, moodle or gift
     label: str | None = None  # QTI's item label (an examhall export writes the criterion there)
+    # what the source held that a bank item cannot (maths, sound, video...): the question is
+    # imported without it, as every single-answer question is (CONTRACT), and stderr says so
+    lost: str | None = None
 
 
 @dataclass(frozen=True)

@@ -157,8 +157,7 @@ def _multichoice(
         return skip("no correct option", "no answer is worth 100%")
     if len(full) > 1:
         return skip("multichoice", f"{len(full)} answers are worth 100%; a single answer has one")
-    if lost := next(filter(None, (formats.lost(m, f) for m, f in texts)), None):
-        return skip(*lost)
+    lost = next(filter(None, (formats.lost(m, f) for m, f in texts)), None)
     if any(not c.text for c in choices):
         return skip("multichoice", "an answer has no text (an image or media only)")
     if not stem:
@@ -173,6 +172,7 @@ def _multichoice(
         line=line,
         feedback=formats.plain(_text(child(question, "generalfeedback")), fmt) or None,
         format="moodle",
+        lost=lost[1] if lost else None,
     )
     files = _files(questiontext, source)
     legacy = _legacy_image(question, source)  # Moodle 1.9's <image> and <image_base64>

@@ -161,8 +161,7 @@ def read_item(root: etree._Element, source: str, media: MediaLoader | None = Non
     parts = [(body, NOT_STEM), *((c, NOT_CHOICE) for c in choice_elements)]
     if prompt is not None:
         parts.append((prompt, frozenset()))
-    if lost := next(filter(None, (text.lost(e, not_in) for e, not_in in parts)), None):
-        return skip(*lost)
+    lost = next(filter(None, (text.lost(e, not_in) for e, not_in in parts)), None)
     if any(not c.text for c in choices):
         return skip("choice", "a choice has no text (an image or media only)")
     stem_parts = [text.element_text(body, NOT_STEM)]
@@ -185,6 +184,7 @@ def read_item(root: etree._Element, source: str, media: MediaLoader | None = Non
         category=None,
         format=version(root),
         label=(_attr(root, "label") or "").strip() or None,
+        lost=lost[1] if lost else None,
     )
     _images(body, interaction, question, media, reading)
     reading.questions.append(question)

@@ -22,8 +22,9 @@ BLOCK = {
     "dt", "dd", "figure", "figcaption", "prompt", "qti-prompt",
 }  # fmt: skip
 DROP = {"script", "style", "head", "title", "object", "embed", "iframe", "audio", "video", "math"}
-#: content a bank item cannot hold, as (kind, reason) for the skip report: a question that loses
-#: it is not the same question, so it is skipped rather than imported without it
+#: content a bank item cannot hold, as (kind, reason): the question is imported without it (the
+#: contract imports every single-answer question) and the reason is said on stderr, so that its
+#: author completes the draft before it goes live
 LOST = {
     "math": ("maths", "MathML cannot be kept: write the maths as text or a picture"),
     "svg": ("media", "an SVG drawing cannot be kept: give it as a PNG picture"),

@@ -230,12 +230,20 @@ def test_format_option_must_match_the_file() -> None:
 # --- Moodle XML -----------------------------------------------------------------------------
 
 
-def test_moodle_single_answer_with_pluginfile_sound_and_pictures() -> None:
+def test_moodle_single_answer_with_pluginfile_pictures() -> None:
     reading = read("moodle_xml/moodle_format_xml_multichoice.xml")
-    # "Listen to this greeting" links @@PLUGINFILE@@/bonjour.mp3: without it, not the question
-    assert imported(reading) == []
-    assert skipped(reading) == [("Greeting", "media")]
-    assert "bonjour.mp3" in reading.skipped[0].reason
+    assert imported(reading) == [
+        (
+            "Greeting",
+            "Listen to this greeting: What language is being spoken?",
+            ["English", "French", "German", "Danish"],
+            "French",
+        )
+    ]
+    question = reading.questions[0]
+    assert question.category is None or isinstance(question.category, str)
+    # the stem links @@PLUGINFILE@@/bonjour.mp3: imported without it, and said (not silently)
+    assert question.lost is not None and "bonjour.mp3" in question.lost
     # the flags are pictures in the answers: reported, not silently lost
     assert sum("in an answer is not kept" in n for n in reading.notes) == 4
 
@@ -330,20 +338,8 @@ def test_gift_moodle_questions() -> None:
     ]
 
 
-def test_gift_category_html_and_escapes(tmp_path: Path) -> None:
+def test_gift_category_html_and_escapes() -> None:
     reading = read("gift/moodle_questions_in_category.gift.txt")
-    assert imported(reading) == []  # "Listen to this greeting" links an mp3: skipped
-    assert skipped(reading) == [
-        ("Moodle activities", "matching"),
-        ("Greeting", "media"),
-        ("Moodle user", "shortanswer"),
-        ("Moodle acronym", "truefalse"),
-    ]
-    # the same file linking a page, not a sound: category, HTML and escapes read
-    copy = tmp_path / "q.gift"
-    original = (FIXTURES / "gift/moodle_questions_in_category.gift.txt").read_text()
-    copy.write_text(original.replace("bonjour.mp3", "bonjour.html"))
-    reading = read_path(copy, "auto")
     assert imported(reading) == [
         (
             "Greeting",
@@ -353,6 +349,12 @@ def test_gift_category_html_and_escapes(tmp_path: Path) -> None:
         )
     ]
     assert reading.questions[0].category == "Default for New Features"
+    assert "bonjour.mp3" in (reading.questions[0].lost or "")  # its sound is not kept: said
+    assert skipped(reading) == [
+        ("Moodle activities", "matching"),
+        ("Moodle user", "shortanswer"),
+        ("Moodle acronym", "truefalse"),
+    ]
 
 
 def test_gift_windows_1252_is_detected_and_said() -> None:

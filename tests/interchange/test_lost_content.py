@@ -1,6 +1,6 @@
 """A question whose content a bank item cannot hold (maths, drawings, sound, video, embedded
-frames) is skipped with a reason, never imported with that content silently gone: without it,
-it is not the same question."""
+frames) is never imported with that content silently gone: it is imported (the contract imports
+every single-answer question) and what it lost is said, for its author to complete the draft."""
 
 from __future__ import annotations
 
@@ -56,29 +56,30 @@ def _qti(tmp_path: Path, body: str, choice: str = "Right") -> Reading:
     return read_path(path, "auto")
 
 
-def _skip(reading: Reading) -> tuple[str, str]:
-    assert reading.questions == []
-    assert len(reading.skipped) == 1
-    return reading.skipped[0].kind, reading.skipped[0].reason
+def _lost(reading: Reading) -> str:
+    """What the one question read lost (imported all the same, nothing skipped)."""
+    assert reading.skipped == []
+    (question,) = reading.questions
+    assert question.lost is not None
+    return question.lost
 
 
-def test_mathml_in_a_moodle_stem_is_skipped_not_garbled(tmp_path: Path) -> None:
-    kind, reason = _skip(_moodle(tmp_path, MATHML))
-    assert kind == "maths"
-    assert reason == "MathML cannot be kept: write the maths as text or a picture"
+def test_mathml_in_a_moodle_stem_is_imported_and_said(tmp_path: Path) -> None:
+    lost = _lost(_moodle(tmp_path, MATHML))
+    assert lost == "MathML cannot be kept: write the maths as text or a picture"
 
 
-def test_mathml_in_a_gift_stem_is_skipped(tmp_path: Path) -> None:
+def test_mathml_in_a_gift_stem_is_imported_and_said(tmp_path: Path) -> None:
     path = tmp_path / "q.gift"
     path.write_text(f"::M:: [html]{MATHML.replace(':', chr(92) + ':')} {{=a ~b ~c}}\n")
-    assert _skip(read_path(path, "auto"))[0] == "maths"
+    assert _lost(read_path(path, "auto")).startswith("MathML cannot be kept")
 
 
-def test_mathml_in_a_qti_stem_or_choice_is_skipped(tmp_path: Path) -> None:
+def test_mathml_in_a_qti_stem_or_choice_is_imported_and_said(tmp_path: Path) -> None:
     body = "<p>Area: <m:math><m:mi>x</m:mi></m:math></p>"
-    assert _skip(_qti(tmp_path, body))[0] == "maths"
+    assert _lost(_qti(tmp_path, body)).startswith("MathML")
     plain = "<p>Which is the area?</p>"
-    assert _skip(_qti(tmp_path, plain, "<m:math><m:mi>x</m:mi></m:math>"))[0] == "maths"
+    assert _lost(_qti(tmp_path, plain, "x <m:math><m:mi>x</m:mi></m:math>")).startswith("MathML")
 
 
 @pytest.mark.parametrize(
@@ -92,27 +93,33 @@ def test_mathml_in_a_qti_stem_or_choice_is_skipped(tmp_path: Path) -> None:
         '<p>Shape: <svg><circle r="4"/><text>r = 4</text></svg> what is its area?</p>',
     ],
 )
-def test_media_whose_content_would_vanish_is_skipped(tmp_path: Path, markup: str) -> None:
-    kind, reason = _skip(_moodle(tmp_path, markup))
-    assert kind == "media"
-    assert "cannot be kept" in reason
+def test_media_whose_content_would_vanish_is_said(tmp_path: Path, markup: str) -> None:
+    assert "cannot be kept" in _lost(_moodle(tmp_path, markup))
 
 
-def test_media_in_an_answer_is_skipped(tmp_path: Path) -> None:
-    assert _skip(_moodle(tmp_path, "<p>Which?</p>", 'x<audio src="a.mp3"></audio>'))[0] == "media"
+def test_media_in_an_answer_is_said(tmp_path: Path) -> None:
+    assert "audio" in _lost(_moodle(tmp_path, "<p>Which?</p>", 'x<audio src="a.mp3"></audio>'))
 
 
-def test_sound_linked_from_a_moodle_stem_is_skipped_with_its_name() -> None:
+def test_sound_linked_from_a_moodle_stem_is_said_with_its_name() -> None:
     reading = read_path(FIXTURES / "moodle_xml/moodle_format_xml_multichoice.xml", "auto")
-    kind, reason = _skip(reading)
-    assert kind == "media" and "bonjour.mp3" in reason
+    assert "bonjour.mp3" in _lost(reading)
 
 
-def test_sound_linked_from_a_gift_stem_is_skipped_with_its_name() -> None:
+def test_sound_linked_from_a_gift_stem_is_said_with_its_name() -> None:
     reading = read_path(FIXTURES / "gift/moodle_questions_in_category.gift.txt", "auto")
-    assert reading.questions == []
-    greeting = next(s for s in reading.skipped if s.source_id == "Greeting")
-    assert greeting.kind == "media" and "bonjour.mp3" in greeting.reason
+    (greeting,) = reading.questions
+    assert greeting.source_id == "Greeting" and "bonjour.mp3" in (greeting.lost or "")
+
+
+def test_what_was_lost_reaches_stderr_beside_the_imported_draft(tmp_path: Path) -> None:
+    from app.interchange import service
+
+    source = tmp_path / "q.xml"
+    source.write_text(_moodle(tmp_path, MATHML) and (tmp_path / "q.xml").read_text())
+    report = service.import_bank([source], unit="D/601/7644", out=tmp_path / "bank.yaml")
+    assert [i["stem"] for i in report.items] == ["Area: H2O"]
+    assert any("MathML cannot be kept" in n and "imported without it" in n for n in report.notes)
 
 
 def test_an_ordinary_link_and_a_picture_are_still_imported(tmp_path: Path) -> None:
