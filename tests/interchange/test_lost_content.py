@@ -115,8 +115,8 @@ def test_sound_linked_from_a_gift_stem_is_said_with_its_name() -> None:
 def test_what_was_lost_reaches_stderr_beside_the_imported_draft(tmp_path: Path) -> None:
     from app.interchange import service
 
+    _moodle(tmp_path, MATHML)  # writes tmp_path / "q.xml"
     source = tmp_path / "q.xml"
-    source.write_text(_moodle(tmp_path, MATHML) and (tmp_path / "q.xml").read_text())
     report = service.import_bank([source], unit="D/601/7644", out=tmp_path / "bank.yaml")
     assert [i["stem"] for i in report.items] == ["Area: H2O"]
     assert any("MathML cannot be kept" in n and "imported without it" in n for n in report.notes)
