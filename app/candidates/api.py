@@ -112,6 +112,7 @@ def get_achievement(
                 group=h.group,
                 method=h.method,
                 counted=h.counted,
+                not_counted_because=h.not_counted_because,
             )
             for h in a.units
         ],

@@ -54,6 +54,11 @@ class HeldUnit(BaseModel):
     group: str
     method: str
     counted: bool
+    not_counted_because: str | None = Field(
+        default=None,
+        description="why the Rules of Combination leave the unit out (barred with a unit that "
+        "counts, a group's maximum, a rule it would leave unmet); null when counted",
+    )
 
 
 class AchievementOut(BaseModel):

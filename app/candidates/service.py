@@ -15,7 +15,7 @@ from app.errors import BadRequest, Conflict, Invalid, NotFound
 from app.marking import service as marking
 from app.qualifications import service as qualifications
 from app.qualifications.models import Qualification, Unit
-from app.qualifications.rules import judge
+from app.qualifications.rules import judge, left_out
 
 
 def create_candidate(
@@ -120,6 +120,7 @@ class HeldView:
     group: str
     method: str
     counted: bool
+    not_counted_because: str | None = None  # the rules' reason, when not counted
 
 
 @dataclass(frozen=True)
@@ -156,13 +157,15 @@ def achievement(
     held = held_units(db, candidate)
     qualification = _choose_qualification(db, qualification_code, held)
     groups = {m.unit.urn: m.group_code for m in qualification.memberships}
-    judgement = judge(qualifications.rules_of(qualification), set(held))
+    rules = qualifications.rules_of(qualification)
+    judgement = judge(rules, set(held))
     units = [
         HeldView(
             h.unit,
             groups.get(urn) or qualifications.group_of(h.unit) or "",
             h.method,
             urn in judgement.counted,
+            left_out(rules, judgement.counted, urn),
         )
         for urn, h in sorted(held.items())
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -12,7 +13,7 @@ from app.centres import service as centres
 from app.console.deps import ConsoleDep, base_context
 from app.console.forms import day_range
 from app.deps import ClockDep, DbDep
-from app.errors import AppError
+from app.errors import AppError, Invalid
 from app.invigilation.reports import to_csv
 from app.marking import service as marking
 from app.qualifications import service as qualifications
@@ -20,7 +21,7 @@ from app.sittings import lifecycle
 from app.web import csv_download, render
 
 router = APIRouter(prefix="/results")
-SHOWN = 500
+PAGE = 100  # results a page; the CSV has every one
 COLUMNS = (
     "attempt_id",
     "session_id",
@@ -45,7 +46,19 @@ def _filters(request: Request) -> dict[str, str]:
     return {k: q.get(k, "")[:20].strip() for k in ("centre", "unit", "from", "to", "outcome")}
 
 
-def _search(db: Any, filters: dict[str, str], limit: int | None) -> tuple[list[Any], int]:
+def _page(request: Request) -> int:
+    """The page asked for (1 when none); a page that is not a whole number from 1 is refused."""
+    raw = request.query_params.get("page", "").strip()
+    if not raw:
+        return 1
+    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+        raise Invalid.field("page", "The page is a whole number from 1.")
+    return int(raw)
+
+
+def _search(
+    db: Any, filters: dict[str, str], limit: int | None, offset: int = 0
+) -> tuple[list[Any], int]:
     start, end = day_range(filters["from"], filters["to"])
     return marking.search(
         db,
@@ -55,6 +68,7 @@ def _search(db: Any, filters: dict[str, str], limit: int | None) -> tuple[list[A
         submitted_to=end,
         outcome=filters["outcome"] or None,
         limit=limit,
+        offset=offset,
     )
 
 
@@ -64,18 +78,26 @@ def results(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep) -> R
     lifecycle.sweep(db, clock.now())  # results of papers whose time ran out appear at once
     filters = _filters(request)
     rows: list[Any] = []
-    total, error = 0, None
+    total, page, pages, error = 0, 1, 1, None
     try:
-        rows, total = _search(db, filters, SHOWN)
+        page = _page(request)
+        rows, total = _search(db, filters, PAGE, (page - 1) * PAGE)
+        pages = max(1, -(-total // PAGE))
+        if page > pages:  # past the end (the filters narrowed, or a typed address): the last
+            page = pages
+            rows, total = _search(db, filters, PAGE, (page - 1) * PAGE)
     except AppError as exc:
         error = exc.detail
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    query = urlencode({k: v for k, v in filters.items() if v})
     context = base_context(
         user,
         "results",
         rows=rows,
         total=total,
-        shown=SHOWN,
+        page=page,
+        pages=pages,
+        size=PAGE,
+        first=(page - 1) * PAGE + 1,
         filters=filters,
         error=error,
         export_query=query,

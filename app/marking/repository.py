@@ -196,9 +196,11 @@ def search(
     submitted_to: datetime | None,
     outcome: str | None,
     limit: int | None,
+    offset: int = 0,
 ) -> tuple[list[tuple[Result, str, str, str, str]], int]:
     """Results matching the filters in recording order, with the candidate's number and name,
-    the centre's code and the unit's URN; and how many match in all."""
+    the centre's code and the unit's URN (from the offset-th, at most limit of them); and how
+    many match in all."""
     query = select(
         Result,
         Candidate.candidate_number,
@@ -216,7 +218,7 @@ def search(
     elif outcome:
         query = query.where(Result.outcome == outcome, Result.voided.is_(False))
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    query = query.order_by(Result.seq)
+    query = query.order_by(Result.seq).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return [(r, n, name, c, u) for r, n, name, c, u in db.execute(query)], int(total)

@@ -350,8 +350,10 @@ def search(
     submitted_to: datetime | None = None,
     outcome: str | None = None,
     limit: int | None = 500,
+    offset: int = 0,
 ) -> tuple[list[tuple[Result, str, str, str, str]], int]:
-    """Results for the console and its CSV export (limit None: all of them)."""
+    """Results for the console and its CSV export (limit None: all of them), from the
+    offset-th in recording order."""
     if outcome and outcome not in OUTCOMES:
         raise Invalid.field("outcome", f"outcome is one of {', '.join(OUTCOMES)}.")
     return repository.search(
@@ -362,4 +364,5 @@ def search(
         submitted_to=submitted_to,
         outcome=outcome,
         limit=limit,
+        offset=offset,
     )

@@ -270,3 +270,48 @@ def _group_verdict(
     if group.min_credits is not None and credits < group.min_credits and not skip_credits:
         unmet.append(f"{name}: at least {group.min_credits} credits needed; {credits} counted")
     return len(unmet) == before
+
+
+def left_out(rules: Rules, counted: frozenset[str], urn: str) -> str | None:
+    """Why a held unit is not in the best combination (None when it is): barred with a unit
+    that counts, a maximum it would break (the innermost group's first), or a rule it would
+    leave unmet (an optional group it would open without completing)."""
+    if urn in counted:
+        return None
+    if urn not in rules.units:
+        return "not a unit of this qualification"
+    for a, b in rules.barred:
+        other = b if a == urn else a if b == urn else None
+        if other is not None and other in counted:
+            return f"barred with {other}, which counts instead"
+    with_it = counted | {urn}
+    for group in reversed(list(_groups_holding(rules.root, urn))):
+        name = f"Group {group.code}"
+        mine = with_it & group.under
+        credits = sum(rules.units[u].credits for u in mine)
+        if group.is_leaf and group.max_units is not None and len(mine) > group.max_units:
+            return f"{name} counts at most {_count(group.max_units, 'unit')}"
+        if group.max_credits is not None and credits > group.max_credits:
+            return f"{name} counts at most {_count(group.max_credits, 'credit')}"
+        used = sum(1 for child in group.children if with_it & child.under)
+        if group.max_groups is not None and used > group.max_groups:
+            return (
+                f"{name} counts units from at most {_count(group.max_groups, 'group')} of its own"
+            )
+    before = set(_evaluate(rules, counted).unmet)
+    added = [reason for reason in _evaluate(rules, with_it).unmet if reason not in before]
+    if added:
+        return f"counting it would leave a rule unmet ({added[0]})"
+    return "not needed by the best combination"
+
+
+def _groups_holding(group: Group, urn: str) -> Iterator[Group]:
+    """The groups from the root down to the leaf that holds the unit."""
+    if urn in group.under:
+        yield group
+        for child in group.children:
+            yield from _groups_holding(child, urn)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

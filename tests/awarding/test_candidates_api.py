@@ -172,6 +172,13 @@ def test_portfolio_results_and_achievement(
         "portfolio",
         True,
     )
+    # a barred pair: one counts, the other says why not (the console showed a bare "No")
+    for unit in ("T/503/0373", "Y/503/0365"):
+        assert portfolio(client, token, unit).status_code == 201
+    units = client.get("/api/v1/candidates/N1001/achievement", headers=bearer(token)).json()
+    why = {u["unit"]: u["not_counted_because"] for u in units["units"]}
+    assert why["T/503/0373"] is None
+    assert why["Y/503/0365"] == "barred with T/503/0373, which counts instead"
 
 
 def test_barred_units_are_listed_but_not_both_counted(

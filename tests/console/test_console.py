@@ -335,6 +335,51 @@ def test_results_filter_and_export_safely(room: Room, console: SignIn, db: Sessi
     assert f'href="/console/sittings/{session["id"]}"' in mine
 
 
+def test_results_come_in_pages(
+    room: Room, console: SignIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every result is reachable on a page (the list showed the first 500 and no more)."""
+    from app.console import results as results_page
+
+    _sit_and_close(room)
+    console("results_officer")
+    monkeypatch.setattr(results_page, "PAGE", 1)
+    first = room.client.get("/console/results")
+    assert "2 results; 1 to 1 shown here (page 1 of 2)" in first.text
+    assert "N001" in first.text and "N002" not in first.text
+    assert (
+        'href="/console/results?page=2" rel="next"' in first.text and 'rel="prev"' not in first.text
+    )
+    second = room.client.get("/console/results?page=2")
+    assert "N002" in second.text and "N001" not in second.text
+    assert 'href="/console/results?page=1" rel="prev"' in second.text
+    assert 'rel="next"' not in second.text and 'aria-current="page">Page 2 of 2' in second.text
+    # the filters travel with the pages, encoded; past the end is the last page
+    filtered = room.client.get("/console/results?unit=F/503/0358&centre=C0042&page=9")
+    assert "page 2 of 2" in filtered.text and "N002" in filtered.text
+    assert (
+        'href="/console/results?centre=C0042&amp;unit=F%2F503%2F0358&amp;page=1"' in filtered.text
+    )
+    for bad in ("0", "-1", "two", "1.5"):
+        refused = room.client.get(f"/console/results?page={bad}")
+        assert refused.status_code == 422 and "whole number from 1" in refused.text
+
+
+def test_a_unit_not_counted_says_why(room: Room, console: SignIn) -> None:
+    """Rules of Combination: 'Counted: No' names its reason (a barred pair here)."""
+    room.open_session(["N001"])  # the candidate N001 at the room's centre
+    for unit in ("T/503/0373", "Y/503/0365"):
+        body = {"unit": unit, "outcome": "pass", "method": "portfolio", "achieved_on": "2026-03-01"}
+        made = room.client.post(
+            "/api/v1/candidates/N001/unit-results", json=body, headers=room.admin()
+        )
+        assert made.status_code == 201, made.text
+    console("results_officer")
+    page = room.client.get("/console/candidates/N001").text
+    held = page.split("<caption>Units held</caption>")[1].split("</table>")[0]
+    assert "No: barred with T/503/0373, which counts instead" in held
+
+
 def test_tokens_are_shown_once_and_revoked(room: Room, console: SignIn) -> None:
     csrf = console("administrator")
     made = room.client.post(

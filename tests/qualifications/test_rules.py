@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.banks.reader import read_dir
-from app.qualifications.rules import Rules, UnitInfo, build, judge
+from app.qualifications.rules import Rules, UnitInfo, build, judge, left_out
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -155,4 +155,38 @@ def test_an_optional_group_with_a_minimum_must_meet_it_when_used() -> None:
     rules = build(tree, units, [], 5, None, None)
     j = judge(rules, {"A/000/0001", "B/000/0002"})
     assert j.achieved and j.counted == {"A/000/0001"}
+    assert left_out(rules, j.counted, "B/000/0002") == (
+        "counting it would leave a rule unmet (Group O: C/000/0003 not yet achieved)"
+    )
     assert judge(rules, {"A/000/0001", "B/000/0002", "C/000/0003"}).credits == 9
+
+
+def test_a_unit_left_out_says_why(rules: Rules) -> None:
+    """The console's 'Counted: No' said nothing of why: each reason from the rules' data."""
+    j = judge(rules, {D, F358, L363, T373, Y365, J409})
+    assert left_out(rules, j.counted, T373) is None  # counted
+    assert left_out(rules, j.counted, Y365) == f"barred with {T373}, which counts instead"
+    assert left_out(rules, j.counted, "Z/999/9999") == "not a unit of this qualification"
+
+
+def test_a_unit_over_a_groups_maximum_says_which_maximum() -> None:
+    units = [UnitInfo(f"U/000/000{i}", 3, 3, "O") for i in range(1, 4)]
+    tree = {
+        "code": "R",
+        "title": "root",
+        "mandatory": True,
+        "min_credits": 6,
+        "groups": [
+            {"code": "O", "title": "o", "mandatory": True, "min_units": 1, "max_units": 2},
+        ],
+    }
+    rules = build(tree, units, [], 6, None, None)
+    j = judge(rules, {u.urn for u in units})
+    assert j.achieved and len(j.counted) == 2
+    [out] = {u.urn for u in units} - j.counted
+    assert left_out(rules, j.counted, out) == "Group O counts at most 2 units"
+    uncapped = {"code": "O", "title": "o", "mandatory": True, "min_units": 1}
+    by_credits = build({**tree, "max_credits": 7, "groups": [uncapped]}, units, [], 6, None, None)
+    k = judge(by_credits, {u.urn for u in units})
+    [out] = {u.urn for u in units} - k.counted
+    assert left_out(by_credits, k.counted, out) == "Group R counts at most 7 credits"

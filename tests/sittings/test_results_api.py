@@ -97,6 +97,7 @@ def test_a_passed_exam_counts_towards_achievement(room: Room) -> None:
             "group": "A",
             "method": "exam",
             "counted": True,
+            "not_counted_because": None,
         }
     ]
 
