@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     gc_young_threshold: int = Field(default=50_000, ge=0, le=10_000_000)
 
     staff_session_minutes: int = Field(default=480, ge=5)
+    # The console signs its staff out after this long without a request (the page warns two
+    # minutes before and offers to stay signed in: WCAG 2.2.1); the sign-in lasts at most
+    # staff_session_minutes whatever they do.
+    console_idle_minutes: int = Field(default=30, ge=3, le=480)
     candidate_session_minutes: int = Field(default=720, ge=5)
 
     # Staff sign-in throttling: per account, and per address (high: staff may share one).

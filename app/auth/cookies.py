@@ -43,10 +43,19 @@ def new_csrf_token() -> str:
 def issue(
     response: Response, settings: Settings, purpose: CookiePurpose, payload: dict[str, Any]
 ) -> None:
-    signer = serializer(settings.secret_key.get_secret_value(), purpose.name)
     response.set_cookie(
-        purpose.name,
-        signer.dumps(payload),
+        purpose.name, signed(settings, purpose, payload), **options(settings, purpose)
+    )
+
+
+def signed(settings: Settings, purpose: CookiePurpose, payload: dict[str, Any]) -> str:
+    """The cookie's value: the payload signed now."""
+    return str(serializer(settings.secret_key.get_secret_value(), purpose.name).dumps(payload))
+
+
+def options(settings: Settings, purpose: CookiePurpose) -> dict[str, Any]:
+    """The attributes every cookie of this purpose is set with."""
+    return dict(
         max_age=_max_age(settings, purpose),
         httponly=True,
         samesite="lax",
@@ -69,6 +78,14 @@ VERIFIED_MAX = 50_000
 
 
 def read(request: Request, settings: Settings, purpose: CookiePurpose) -> dict[str, Any] | None:
+    stamped = read_stamped(request, settings, purpose)
+    return stamped[0] if stamped else None
+
+
+def read_stamped(
+    request: Request, settings: Settings, purpose: CookiePurpose
+) -> tuple[dict[str, Any], float] | None:
+    """The cookie's payload and when it was signed (epoch seconds), or None."""
     raw = request.cookies.get(purpose.name)
     if not raw:
         return None
@@ -78,7 +95,7 @@ def read(request: Request, settings: Settings, purpose: CookiePurpose) -> dict[s
     hit = _verified.get(key)
     if hit is not None:
         payload, signed_at = hit
-        return dict(payload) if time.time() - signed_at <= max_age else None
+        return (dict(payload), signed_at) if time.time() - signed_at <= max_age else None
     try:
         loaded, stamp = serializer(secret, purpose.name).loads(
             raw, max_age=max_age, return_timestamp=True
@@ -90,7 +107,7 @@ def read(request: Request, settings: Settings, purpose: CookiePurpose) -> dict[s
     if len(_verified) >= VERIFIED_MAX:
         _verified.clear()
     _verified[key] = (loaded, stamp.timestamp())
-    return dict(loaded)
+    return dict(loaded), stamp.timestamp()
 
 
 def _same_token(sent: str, expected: str) -> bool:

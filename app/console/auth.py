@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.auth import cookies
-from app.console.deps import ConsoleDep, base_context, see
+from app.console.deps import ConsoleDep, Renewing, base_context, see, session_state
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
 from app.errors import AppError
 from app.sittings import listing
 from app.staff import service as staff
 from app.web import render
 
-router = APIRouter()
+router = APIRouter(route_class=Renewing)
 
 
 def _safe_next(target: str) -> str:
@@ -25,9 +28,11 @@ def _safe_next(target: str) -> str:
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, settings: SettingsDep) -> Response:
     next_path = _safe_next(request.query_params.get("next", ""))
-    if cookies.read(request, settings, cookies.CONSOLE):
+    if session_state(settings, cookies.read_stamped(request, settings, cookies.CONSOLE)) == "live":
         return see(next_path)
-    return render(request, "console/sign_in.html", {"error": None, "values": {}, "next": next_path})
+    ended = request.query_params.get("ended") == "idle"
+    context: dict[str, Any] = {"error": None, "values": {}, "next": next_path, "ended": ended}
+    return render(request, "console/sign_in.html", context)
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
@@ -51,15 +56,23 @@ async def sign_in(
             "error": exc.detail,
             "values": {"username": form.get("username", "")},
             "next": next_path,
+            "ended": False,
         }
         return render(
             request, "console/sign_in.html", context, status_code=exc.status, headers=exc.headers
         )
     response = see(next_path)
-    cookies.issue(
-        response, settings, cookies.CONSOLE, {"sub": account.id, "csrf": cookies.new_csrf_token()}
-    )
+    payload = {"sub": account.id, "csrf": cookies.new_csrf_token(), "iat": int(time.time())}
+    cookies.issue(response, settings, cookies.CONSOLE, payload)
     return response
+
+
+@router.post("/alive")
+async def alive(request: Request, user: ConsoleDep, settings: SettingsDep) -> Response:
+    """Still here: the page's own activity (typing, clicking) or its 'Stay signed in' button
+    renews the sign-in (as every request does), so a long form is not lost to the idle timeout."""
+    await cookies.signed_form(request, user.csrf)
+    return Response(status_code=204)
 
 
 @router.post("/sign-out", response_class=HTMLResponse)

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.banks import service as banks
-from app.console.deps import ConsoleDep, base_context
+from app.console.deps import ConsoleDep, Renewing, base_context
 from app.deps import DbDep
 from app.paths import unit_urn
 from app.qualifications import service as qualifications
 from app.web import render
 
-router = APIRouter(prefix="/banks")
+router = APIRouter(prefix="/banks", route_class=Renewing)
 
 
 @router.get("", response_class=HTMLResponse)

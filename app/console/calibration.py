@@ -10,14 +10,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.calibration import views
 from app.calibration.api import WorkerDep
-from app.console.deps import ConsoleDep, base_context, see
+from app.console.deps import ConsoleDep, Renewing, base_context, see
 from app.console.forms import posted
 from app.deps import ClockDep, DbDep
 from app.paths import unit_urn
 from app.qualifications import service as qualifications
 from app.web import render
 
-router = APIRouter(prefix="/calibration")
+router = APIRouter(prefix="/calibration", route_class=Renewing)
 
 
 @router.get("", response_class=HTMLResponse)

@@ -12,14 +12,14 @@ from starlette.datastructures import UploadFile
 from app.candidates import importer
 from app.candidates import service as candidates
 from app.centres import service as centres
-from app.console.deps import ConsoleDep, ConsoleUser, base_context, see
+from app.console.deps import ConsoleDep, ConsoleUser, Renewing, base_context, see
 from app.console.forms import posted, whole
 from app.deps import ClockDep, DbDep
 from app.errors import AppError, Invalid, NotFound
 from app.marking import service as marking
 from app.web import render
 
-router = APIRouter(prefix="/candidates")
+router = APIRouter(prefix="/candidates", route_class=Renewing)
 SHOWN = 200
 
 

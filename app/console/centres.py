@@ -9,14 +9,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.centres import service as centres
 from app.centres.schemas import CentreIn, InvigilatorIn
-from app.console.deps import ConsoleDep, ConsoleUser, base_context, see
+from app.console.deps import ConsoleDep, ConsoleUser, Renewing, base_context, see
 from app.console.forms import posted
 from app.console.problems import form_errors
 from app.deps import ClockDep, DbDep
 from app.errors import AppError
 from app.web import render
 
-router = APIRouter(prefix="/centres")
+router = APIRouter(prefix="/centres", route_class=Renewing)
 
 
 def _list(request: Request, db: Any, user: ConsoleUser, **extra: Any) -> Response:

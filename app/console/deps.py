@@ -1,18 +1,25 @@
 """Who is using the console: a staff account signed in with the console's own cookie.
 
 Pages redirect to the sign-in; an action the role does not allow is a 403 page. A posted form
-must carry the session's CSRF token (cookies.signed_form)."""
+must carry the session's CSRF token (cookies.signed_form). A sign-in ends after
+`console_idle_minutes` without a request (the cookie's signature is renewed, at most once a
+minute, by every request: `Renewing` puts it on the response) and after
+`staff_session_minutes` from signing in whatever is done."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
+from fastapi.routing import APIRoute
 
 from app.auth import cookies
+from app.config import Settings
 from app.deps import DbDep, SettingsDep
 from app.errors import Forbidden
 from app.staff import service as staff
@@ -42,13 +49,61 @@ class ConsoleUser:
         return f"staff:{self.username}"
 
 
+RENEW_AFTER = 60  # seconds: a request renews the sign-in's signature at most this often
+
+
+def session_state(settings: Settings, stamped: tuple[dict[str, Any], float] | None) -> str:
+    """'none' (no sign-in), 'idle' (too long without a request, or past its whole length), or
+    'live'. The signature's age is the time since the last request; `iat` the sign-in's."""
+    if stamped is None:
+        return "none"
+    payload, signed_at = stamped
+    now = time.time()
+    started = float(payload.get("iat", signed_at))
+    if now - signed_at > settings.console_idle_minutes * 60:
+        return "idle"
+    if now - started > settings.staff_session_minutes * 60:
+        return "idle"
+    return "live"
+
+
 def console_user(request: Request, db: DbDep, settings: SettingsDep) -> ConsoleUser:
-    payload = cookies.read(request, settings, cookies.CONSOLE)
-    account = staff.get_active(db, int(payload.get("sub", 0))) if payload else None
-    if payload is None or account is None:
+    stamped = cookies.read_stamped(request, settings, cookies.CONSOLE)
+    state = session_state(settings, stamped)
+    account = None
+    if stamped is not None and state == "live":
+        account = staff.get_active(db, int(stamped[0].get("sub", 0)))
+    if stamped is None or account is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise Redirect("/console/sign-in?next=" + quote(target, safe=""))
+        ended = "&ended=idle" if state == "idle" else ""
+        raise Redirect("/console/sign-in?next=" + quote(target, safe="") + ended)
+    payload, signed_at = stamped
+    if time.time() - signed_at >= RENEW_AFTER:
+        payload.setdefault("iat", int(signed_at))  # a cookie from before idle timeouts
+        request.state.console_renewed = cookies.signed(settings, cookies.CONSOLE, payload)
     return ConsoleUser(account.id, account.username, account.role, str(payload.get("csrf", "")))
+
+
+class Renewing(APIRoute):
+    """The console's routes: a response carries the renewed sign-in, unless it sets or clears
+    the console cookie itself (signing in, signing out)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def renewing(request: Request) -> Response:
+            response = await handler(request)
+            renewed = getattr(request.state, "console_renewed", None)
+            own = f"{cookies.CONSOLE.name}=".encode()
+            sets = any(k == b"set-cookie" and v.startswith(own) for k, v in response.headers.raw)
+            if renewed and not sets:
+                settings = request.app.state.settings
+                response.set_cookie(
+                    cookies.CONSOLE.name, renewed, **cookies.options(settings, cookies.CONSOLE)
+                )
+            return response
+
+        return renewing
 
 
 ConsoleDep = Annotated[ConsoleUser, Depends(console_user)]

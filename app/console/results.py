@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.centres import service as centres
-from app.console.deps import ConsoleDep, base_context
+from app.console.deps import ConsoleDep, Renewing, base_context
 from app.console.forms import day_range
 from app.deps import ClockDep, DbDep
 from app.errors import AppError, Invalid
@@ -20,7 +20,7 @@ from app.qualifications import service as qualifications
 from app.sittings import lifecycle
 from app.web import csv_download, render
 
-router = APIRouter(prefix="/results")
+router = APIRouter(prefix="/results", route_class=Renewing)
 PAGE = 100  # results a page; the CSV has every one
 COLUMNS = (
     "attempt_id",

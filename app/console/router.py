@@ -18,8 +18,9 @@ from app.console import (
     tokens,
     webhooks,
 )
+from app.console.deps import Renewing
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False, route_class=Renewing)
 router.add_api_route("", auth.home, methods=["GET"], response_class=HTMLResponse)
 for module in (
     auth,

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.candidates import service as candidates
 from app.centres import service as centres
-from app.console.deps import ConsoleDep, ConsoleUser, base_context, see
+from app.console.deps import ConsoleDep, ConsoleUser, Renewing, base_context, see
 from app.console.forms import day_range, moment, posted, whole
 from app.deps import ClockDep, DbDep, SettingsDep
 from app.errors import AppError, Invalid
@@ -27,7 +27,7 @@ from app.web import render
 # one days ago, no (the API takes any start from 2000 on: its clients schedule as they will).
 PAST_START = timedelta(hours=12)
 
-router = APIRouter(prefix="/sittings")
+router = APIRouter(prefix="/sittings", route_class=Renewing)
 
 
 @router.get("", response_class=HTMLResponse)

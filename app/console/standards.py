@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.console.deps import ConsoleDep, ConsoleUser, base_context, see
+from app.console.deps import ConsoleDep, ConsoleUser, Renewing, base_context, see
 from app.console.forms import posted
 from app.console.problems import form_errors
 from app.deps import ClockDep, DbDep
@@ -23,7 +23,7 @@ from app.standards.schemas import ExerciseIn, JudgeIn, JudgementIn, SignOffIn
 from app.web import render
 
 Action = Literal["judges", "judgements", "rounds", "sign-off"]
-router = APIRouter(prefix="/standards")
+router = APIRouter(prefix="/standards", route_class=Renewing)
 ExerciseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PERMISSION: Permission = "standards:manage"
 DONE = {  # by the form that was done

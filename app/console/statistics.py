@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.centres import service as centres
-from app.console.deps import ConsoleDep, ConsoleUser, base_context, see
+from app.console.deps import ConsoleDep, ConsoleUser, Renewing, base_context, see
 from app.console.forms import posted
 from app.deps import ClockDep, DbDep
 from app.errors import AppError, Invalid, NotFound
@@ -25,7 +25,7 @@ from app.stats import charts, exclusion, service, tables
 from app.stats.schemas import ExcludeIn, UnitStats
 from app.web import csv_download, render
 
-router = APIRouter(prefix="/statistics")
+router = APIRouter(prefix="/statistics", route_class=Renewing)
 # The option choices give away each item's options and, by who chose them, its key: they are
 # for the roles that read the banks (a results officer reads the item-level figures only).
 OPTIONS: Permission = "banks:view"

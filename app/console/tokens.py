@@ -8,13 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.auth import tokens
-from app.console.deps import ConsoleDep, ConsoleUser, base_context, see
+from app.console.deps import ConsoleDep, ConsoleUser, Renewing, base_context, see
 from app.console.forms import posted
 from app.deps import ClockDep, DbDep
 from app.errors import AppError
 from app.web import render
 
-router = APIRouter(prefix="/tokens")
+router = APIRouter(prefix="/tokens", route_class=Renewing)
 
 
 def _page(request: Request, db: Any, user: ConsoleUser, **extra: Any) -> Response:

@@ -8,14 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.console.deps import ConsoleDep, ConsoleUser, base_context, see
+from app.console.deps import ConsoleDep, ConsoleUser, Renewing, base_context, see
 from app.console.forms import posted
 from app.deps import ClockDep, DbDep, SettingsDep
 from app.errors import AppError, Invalid
 from app.web import render
 from app.webhooks import service as webhooks
 
-router = APIRouter(prefix="/webhooks")
+router = APIRouter(prefix="/webhooks", route_class=Renewing)
 STATUSES = ("pending", "delivered", "failed", "cancelled")
 
 

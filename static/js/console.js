@@ -36,3 +36,78 @@
     boxes.forEach(function (b) { b.addEventListener("change", label); });
   });
 })();
+
+// The idle timeout (console_idle_minutes): the server ends a sign-in after that long without a
+// request. Using the page (a key, a click, typing in a form) counts: it renews the sign-in at
+// most once a minute, so a long form being filled in is never lost to the timeout. Two minutes
+// before the end a dialog says so and offers to stay signed in (WCAG 2.2.1, Timing Adjustable).
+(function () {
+  "use strict";
+  var dialog = document.getElementById("session-warning");
+  if (!dialog || typeof dialog.showModal !== "function") return;
+  var idle = Number(dialog.getAttribute("data-idle-seconds")) * 1000;
+  var csrf = dialog.getAttribute("data-csrf");
+  var WARN = 120 * 1000;
+  var RENEW_AFTER = 60 * 1000;
+  // This page's own request renewed the sign-in, or one up to a minute before it did.
+  var touched = Date.now() - RENEW_AFTER;
+  var ended = false;
+  var stay = dialog.querySelector(".session-stay");
+  var close = dialog.querySelector(".session-close");
+  close.addEventListener("click", function () { dialog.close(); });
+
+  function end() {
+    ended = true;
+    dialog.querySelector("#session-warning-text").hidden = true;
+    dialog.querySelector(".session-ended-text").hidden = false;
+    dialog.setAttribute("aria-describedby", "session-ended-text");
+    dialog.querySelector("#session-warning-title").textContent = "You have been signed out";
+    stay.hidden = true;
+    var link = dialog.querySelector(".session-sign-in");
+    link.href = "/console/sign-in?next=" + encodeURIComponent(location.pathname + location.search);
+    link.hidden = false;
+    close.hidden = false;
+    if (!dialog.open) dialog.showModal();
+    link.focus();
+  }
+
+  function renew() {
+    if (ended) return Promise.resolve();
+    var body = new URLSearchParams({ csrf_token: csrf });
+    var sent = Date.now();
+    return fetch("/console/alive", { method: "POST", body: body, redirect: "manual", credentials: "same-origin" })
+      .then(function (response) {
+        if (response.status === 204) {
+          touched = sent;
+          if (dialog.open) dialog.close();
+        } else {
+          end();  // a redirect to the sign-in: the sign-in had already ended
+        }
+      })
+      .catch(function () { /* offline: try again with the next activity */ });
+  }
+
+  function activity() {
+    if (!ended && !dialog.open && Date.now() - touched > RENEW_AFTER) renew();
+  }
+  ["keydown", "pointerdown", "input"].forEach(function (name) {
+    document.addEventListener(name, activity, { capture: true, passive: true });
+  });
+  stay.addEventListener("click", renew);
+  dialog.addEventListener("cancel", function (event) {  // Escape: stay, or close once ended
+    if (ended) return;
+    event.preventDefault();
+    renew();
+  });
+
+  window.setInterval(function () {
+    if (ended) return;
+    var left = idle - (Date.now() - touched);
+    if (left <= 0) {
+      end();
+    } else if (left <= WARN && !dialog.open) {
+      dialog.showModal();
+      stay.focus();
+    }
+  }, 5000);
+})();

@@ -20,6 +20,6 @@
   if (!done) return;
   done.focus();
   var url = new URL(window.location.href);
-  ["done", "remarked"].forEach(function (name) { url.searchParams.delete(name); });
+  ["done", "remarked", "ended"].forEach(function (name) { url.searchParams.delete(name); });
   if (url.href !== window.location.href) window.history.replaceState(null, "", url.href);
 })();

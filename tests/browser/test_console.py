@@ -273,6 +273,43 @@ def test_the_skip_link_passes_the_console_navigation(
     assert focused.evaluate("e => !e.closest('nav') && !!e.closest('main')"), focused.inner_html()
 
 
+def test_the_idle_timeout_warns_and_lets_the_user_stay(
+    live_db: LiveServer, admin: str, context: BrowserContext, artifacts_dir: Path
+) -> None:
+    """WCAG 2.2.1: two minutes before the console's idle timeout a dialog says so, takes the
+    focus and offers to stay signed in; staying renews the sign-in without leaving the page
+    (what was typed stays); left alone, the dialog says the sign-in has ended. The page's
+    clock is Playwright's; the server's sign-in is renewed for real."""
+    page = context.new_page()
+    page.clock.install()
+    staff_sign_in(page, live_db, admin)
+    page.goto(live_db.url + "/console/results")
+    page.get_by_label("Submitted from (date)").fill("2026-01-02")
+    idle = get_settings().console_idle_minutes * 60
+    dialog = page.get_by_role("dialog", name="You will be signed out soon")
+    page.clock.run_for((idle - 200) * 1000)
+    expect(dialog).to_be_hidden()
+    page.clock.run_for(100 * 1000)
+    expect(dialog).to_be_visible()
+    expect(page.get_by_role("button", name="Stay signed in")).to_be_focused()
+    checked(page)
+    shot(page, artifacts_dir, "idle-warning")
+    with page.expect_response(lambda r: r.url.endswith("/console/alive")) as renewed:
+        page.keyboard.press("Enter")
+    assert renewed.value.status == 204
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_label("Submitted from (date)")).to_have_value("2026-01-02")
+    page.clock.run_for((idle + 10) * 1000)
+    ended = page.get_by_role("dialog", name="You have been signed out")
+    expect(ended).to_be_visible()
+    expect(ended.get_by_role("link", name="Sign in again")).to_be_focused()
+    checked(page)
+    shot(page, artifacts_dir, "idle-ended")
+    ended.get_by_role("button", name="Close this message").click()  # to copy what was typed
+    expect(ended).to_be_hidden()
+    expect(page.get_by_label("Submitted from (date)")).to_have_value("2026-01-02")
+
+
 def test_console_pages_reflow_at_320_px(
     live_db: LiveServer, admin: str, browser: Browser, artifacts_dir: Path
 ) -> None:

@@ -1,0 +1,125 @@
+"""The console's idle timeout: a sign-in ends after console_idle_minutes without a request, and
+after staff_session_minutes whatever is done; every request renews it (at most once a minute),
+and the page can renew it without leaving (POST /console/alive)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
+
+from app.config import Settings
+from app.console.deps import Renewing
+from tests.console.conftest import SignIn
+
+Later = Callable[[float], None]
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> Later:
+    """later(seconds): the wall clock (signatures' and the cookies' ages) moves on."""
+    real = time.time
+    offset = [0.0]
+    monkeypatch.setattr(time, "time", lambda: real() + offset[0])
+
+    def move(seconds: float) -> None:
+        offset[0] += seconds
+
+    return move
+
+
+def console_cookies(response: object) -> list[str]:
+    headers = response.headers.get_list("set-cookie")  # type: ignore[attr-defined]
+    return [h for h in headers if h.startswith("examhall_console=")]
+
+
+def test_a_request_within_the_idle_time_renews_the_sign_in(
+    client: TestClient, console: SignIn, settings: Settings, later: Later
+) -> None:
+    console("results_officer")
+    assert console_cookies(client.get("/console/results")) == []  # not within a minute
+    later(settings.console_idle_minutes * 60 - 30)
+    page = client.get("/console/results", follow_redirects=False)
+    assert page.status_code == 200
+    [renewed] = console_cookies(page)
+    assert "HttpOnly" in renewed and "SameSite=lax" in renewed
+    # renewed: another almost-whole idle period later the sign-in still holds
+    later(settings.console_idle_minutes * 60 - 30)
+    assert client.get("/console/results", follow_redirects=False).status_code == 200
+
+
+def test_a_sign_in_left_idle_ends_and_the_sign_in_page_says_why(
+    client: TestClient, console: SignIn, settings: Settings, later: Later
+) -> None:
+    console("results_officer")
+    later(settings.console_idle_minutes * 60 + 5)
+    page = client.get("/console/results?outcome=pass", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"] == (
+        "/console/sign-in?next=%2Fconsole%2Fresults%3Foutcome%3Dpass&ended=idle"
+    )
+    sign_in = client.get(page.headers["location"], follow_redirects=False)
+    assert sign_in.status_code == 200  # not sent on to the page (and back: a loop)
+    assert "signed out because the console had not been used for a while" in sign_in.text
+    assert 'name="next" value="/console/results?outcome=pass"' in sign_in.text
+    # a form posted from a page left open is not acted on either
+    assert client.post("/console/alive", follow_redirects=False).status_code == 303
+
+
+def test_a_sign_in_ends_after_its_whole_length_however_busy(
+    client: TestClient, console: SignIn, settings: Settings, later: Later
+) -> None:
+    console("results_officer")
+    step = settings.console_idle_minutes * 60 - 60
+    used = 0
+    while used + step < settings.staff_session_minutes * 60:
+        later(step)
+        used += step
+        assert client.get("/console", follow_redirects=False).status_code == 200
+    later(settings.staff_session_minutes * 60 - used + 5)
+    ended = client.get("/console", follow_redirects=False)
+    assert ended.status_code == 303 and "ended=idle" in ended.headers["location"]
+
+
+def test_the_page_renews_the_sign_in_without_leaving(
+    client: TestClient, console: SignIn, settings: Settings, later: Later
+) -> None:
+    csrf = console("exam_officer")
+    assert client.post("/console/alive", follow_redirects=False).status_code == 403  # no token
+    later(settings.console_idle_minutes * 60 - 10)
+    kept = client.post("/console/alive", data={"csrf_token": csrf}, follow_redirects=False)
+    assert kept.status_code == 204 and len(console_cookies(kept)) == 1
+    later(settings.console_idle_minutes * 60 - 10)
+    assert client.get("/console", follow_redirects=False).status_code == 200
+
+
+def test_signing_out_is_not_undone_by_the_renewal(
+    client: TestClient, console: SignIn, later: Later
+) -> None:
+    csrf = console("administrator")
+    later(120)  # a renewal is due
+    out = client.post("/console/sign-out", data={"csrf_token": csrf}, follow_redirects=False)
+    assert out.status_code == 303
+    [cleared] = console_cookies(out)
+    assert cleared.startswith('examhall_console=""') and "Max-Age=0" in cleared
+    assert client.get("/console", follow_redirects=False).status_code == 303
+
+
+def _routes(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[tuple[str, BaseRoute]]:
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:  # FastAPI keeps an included router whole
+            context = getattr(route, "include_context", None)
+            yield from _routes(included.routes, prefix + (getattr(context, "prefix", "") or ""))
+        elif hasattr(route, "path"):
+            yield prefix + route.path, route
+
+
+def test_every_console_route_renews_the_sign_in(app: FastAPI) -> None:
+    console = [(p, r) for p, r in _routes(app.router.routes) if p.startswith("/console")]
+    assert len(console) > 40
+    assert [p for p, r in console if not isinstance(r, Renewing)] == []
