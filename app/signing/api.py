@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict
 
-from app.deps import DbDep
+from app.deps import ClockDep, DbDep
 from app.signing import service
 
 router = APIRouter(tags=["signed results"])
@@ -27,8 +27,9 @@ class Jwks(BaseModel):
 
 
 @router.get("/.well-known/jwks.json", response_model=Jwks)
-def jwks(db: DbDep, response: Response) -> dict[str, Any]:
+def jwks(db: DbDep, clock: ClockDep, response: Response) -> dict[str, Any]:
     """The public keys (RFC 7517) that verify the `signature` of every result: the key that
-    signs now, and every retired key that a stored signature still names."""
+    signs now (published before the first result is signed), and every retired key that a
+    stored signature still names."""
     response.headers["Cache-Control"] = "public, max-age=300"
-    return service.jwks(db)
+    return service.jwks(db, clock.now())

@@ -108,9 +108,12 @@ def _private(key: SigningKey) -> ECKey:
     return opened
 
 
-def jwks(db: Session) -> dict[str, list[dict[str, Any]]]:
+def jwks(db: Session, now: datetime) -> dict[str, list[dict[str, Any]]]:
     """The public keys a verifier needs: the signing key(s), and every retired key that a
-    stored signature still names."""
+    stored signature still names. The signing key is made here if nothing has been signed yet,
+    so that a verifier can be set up before the first result (the set was empty until then)."""
+    if repository.active(db) is None:
+        active_key(db, now)
     keys = [
         k
         for k in repository.all_keys(db)

@@ -70,6 +70,18 @@ def test_every_result_and_correction_verifies_against_the_jwks(room: Room) -> No
     verify.both(results[1], jwks(room))  # the signature pulled before still verifies what it said
 
 
+def test_the_signing_key_is_published_before_the_first_result(room: Room) -> None:
+    """A verifier is set up before results arrive: the set was empty until the first result
+    was signed, and an integrator's first fetch cached 'no keys' for five minutes."""
+    first = jwks(room)["keys"]
+    assert len(first) == 1 and first[0]["alg"] == "ES256" and "d" not in first[0]
+    assert jwks(room)["keys"] == first  # made once
+    session = room.open_session(["N001"])
+    sit(room, session, "N001", 3)
+    (result,) = room.results()["results"]
+    assert verify.both(result, {"keys": first}) == first[0]["kid"]
+
+
 def test_a_changed_result_no_longer_verifies(room: Room, db: Session) -> None:
     """What the signature is for: a result edited in the database is caught."""
     session = room.open_session(["N001"])
