@@ -36,7 +36,6 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=_default_database_url)
     secret_key: SecretStr = SecretStr("")
     https: bool = False
-    banks_dir: Path = Path("question_banks")
     sweeper: bool = True  # submit timed-out attempts in the background
     # Requests working on the database at once per worker (0: chosen for the database).
     max_concurrent_requests: int = Field(default=0, ge=0, le=1000)

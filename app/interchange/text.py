@@ -85,7 +85,8 @@ def element_text(element: etree._Element, skip: frozenset[str] = frozenset()) ->
 
 def lost(element: etree._Element, skip: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """(kind, reason) for the first content of an element that a bank item cannot hold (maths,
-    drawings, sound, video, embedded frames, a link to a sound or video file), else None."""
+    drawings, sound, video, embedded frames, a link to a sound or video file, a link to a
+    document or page), else None."""
     pending = [element]
     while pending:
         node = pending.pop()
@@ -101,6 +102,12 @@ def lost(element: etree._Element, skip: frozenset[str] = frozenset()) -> tuple[s
                 "media",
                 f"{path.rsplit('/', 1)[-1]} (a sound or video linked from the "
                 "question) cannot be kept: the question would have nothing to play",
+            )
+        if path:  # a document or page the question points to: only the link's words stay
+            return (
+                "link",
+                f"the link to {path.replace('@@PLUGINFILE@@/', '')} cannot be kept (a bank "
+                "item holds text only): its words stay, without what they point to",
             )
         pending.extend(reversed(node))
     return None

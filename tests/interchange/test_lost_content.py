@@ -139,3 +139,15 @@ def test_an_ordinary_link_and_a_picture_are_still_imported(tmp_path: Path) -> No
     reading = read_path(path, "auto")
     assert [q.stem for q in reading.questions] == ["See the act and : which?"]
     assert reading.skipped == []
+    # the link's words stay; where it pointed is said, for the author to decide
+    assert (reading.questions[0].lost or "").startswith(
+        "the link to https://example.org/law cannot be kept"
+    )
+
+
+def test_a_linked_document_is_said_with_its_name(tmp_path: Path) -> None:
+    """A trial's Moodle question linking to a PDF lost the PDF with nothing said."""
+    stem = '<p>Read <a href="@@PLUGINFILE@@/policy.pdf">the policy</a>: which rule applies?</p>'
+    lost = _lost(_moodle(tmp_path, stem))
+    assert lost.startswith("the link to policy.pdf cannot be kept")
+    assert "its words stay" in lost
