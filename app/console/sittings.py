@@ -162,8 +162,9 @@ def sitting_page(
 def slips(
     session_id: SessionId, request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep
 ) -> Response:
-    """One slip per candidate with their own access code, to print and hand out in the room."""
-    user.require("sittings:view")
+    """One slip per candidate with their own access code, to print and hand out in the room:
+    for the roles that schedule (a code lets its candidate into the exam)."""
+    user.require("sittings:schedule")
     register = invigilation.register_for_awarding_body(db, session_id, clock.now())
     context = base_context(user, "sittings", register=register, printed_at=clock.now())
     return render(request, "console/slips.html", context)

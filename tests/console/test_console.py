@@ -212,6 +212,23 @@ def test_scheduling_a_sitting_from_the_console(room: Room, console: SignIn, db: 
     )
 
 
+def test_access_codes_are_for_the_roles_that_schedule(room: Room, console: SignIn) -> None:
+    """A code lets its candidate into the exam: a results officer read every code of every
+    sitting (a trial found them on the register and the slips)."""
+    session = room.open_session(["N001", "N002"])
+    codes = [code(session, n) for n in ("N001", "N002")]
+    console("results_officer")
+    page = room.client.get(f"/console/sittings/{session['id']}")
+    assert page.status_code == 200 and "N001" in page.text
+    assert not any(c in page.text for c in codes) and "Print candidate slips" not in page.text
+    assert room.client.get(f"/console/sittings/{session['id']}/slips").status_code == 403
+    console("exam_officer")
+    page = room.client.get(f"/console/sittings/{session['id']}")
+    assert all(c in page.text for c in codes) and "Print candidate slips" in page.text
+    slips = room.client.get(f"/console/sittings/{session['id']}/slips")
+    assert slips.status_code == 200 and all(c in slips.text for c in codes)
+
+
 def test_a_bad_upload_is_refused_whole_with_every_row(
     room: Room, console: SignIn, db: Session
 ) -> None:
