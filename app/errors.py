@@ -24,6 +24,7 @@ TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Request too large",
     415: "Unsupported media type",
@@ -65,6 +66,10 @@ class NotFound(AppError):
 
 class Conflict(AppError):
     status, code = 409, "conflict"
+
+
+class UnsupportedMediaType(AppError):
+    status, code = 415, "unsupported-media-type"
 
 
 class Invalid(AppError):

@@ -42,8 +42,9 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "additionalProperties": True,
 }
 
-# What each status means for a client, with the error class a handler raises for it.
-_CASES: dict[int, tuple[type[AppError], str, str]] = {
+# What each status means for a client, with the error class a handler raises for it (or, for
+# the problems answered before a route runs, the problem's code).
+_CASES: dict[int, tuple[type[AppError] | str, str, str]] = {
     400: (
         BadRequest,
         "The request cannot be read (malformed JSON, a bad cursor).",
@@ -75,6 +76,22 @@ _CASES: dict[int, tuple[type[AppError], str, str]] = {
         "The database is busy or unreachable; nothing was changed. Retry.",
         "The service is busy; nothing was changed. Try again in a moment.",
     ),
+    408: (
+        "request-timeout",
+        "The request body stopped arriving (app/limits.py: seconds without a byte).",
+        "The request body stopped arriving for 10 seconds.",
+    ),
+    413: (
+        "request-too-large",
+        "The request body is larger than this route accepts; nothing was read or changed.",
+        "The request body is larger than this route accepts (1048576 bytes).",
+    ),
+    415: (
+        "unsupported-media-type",
+        "The body was not sent with the media type the route reads (see requestBody).",
+        "This route takes a JSON body, sent as Content-Type application/json; the request had "
+        "Content-Type text/plain.",
+    ),
     429: (
         Throttled,
         "Too many failed sign-ins; wait `retry_after` seconds.",
@@ -86,7 +103,7 @@ _CASES: dict[int, tuple[type[AppError], str, str]] = {
 def example(status: int, path: str = "/api/v1/...") -> dict[str, Any]:
     cls, _, detail = _CASES[status]
     body: dict[str, Any] = {
-        "type": PROBLEM_BASE + cls.code,
+        "type": PROBLEM_BASE + (cls if isinstance(cls, str) else cls.code),
         "title": TITLES[status],
         "status": status,
         "detail": detail,
@@ -127,9 +144,68 @@ def statuses_for(route: Any) -> list[int]:
     methods = route.methods or set()
     if methods & {"POST", "PUT", "DELETE", "PATCH"}:
         found |= {404, 409}  # a body may name what does not exist
+        found |= {408, 413}  # every body is read, bounded in size and time, first (app/limits)
+        if route.dependant.body_params or _reads_own_body(route):
+            found.add(415)
         if route.path.endswith("/auth/invigilator") or route.path.endswith("/auth/candidate"):
             found |= {401, 429}
     return sorted(found)
+
+
+def _reads_own_body(route: Any) -> bool:
+    """A route that reads its body itself (a CSV upload) declares it in openapi_extra."""
+    extra = getattr(route, "openapi_extra", None) or {}
+    return "requestBody" in extra
+
+
+# How each kind of caller authenticates (components.securitySchemes), and which the routes
+# that take each authenticating dependency accept: Swagger's Authorize button, and what a
+# generated client sends.
+SECURITY_SCHEMES: dict[str, Any] = {
+    "awardingBodyToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An awarding-body API token (`eh_...`, from `examhall token create` or "
+        "the console), scope `admin` or `results:read` as each route says.",
+    },
+    "invigilatorSession": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "examhall_staff",
+        "description": "Set by `POST /api/v1/auth/invigilator`.",
+    },
+    "candidateSession": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "examhall_candidate",
+        "description": "Set by `POST /api/v1/auth/candidate`.",
+    },
+    "csrfToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRF-Token",
+        "description": "The `csrf_token` the sign-in answered with; on every unsafe request "
+        "(POST, PUT, DELETE) of a cookie session.",
+    },
+}
+
+
+def security_for(route: Any, method: str) -> list[dict[str, list[str]]] | None:
+    """The OpenAPI security requirement of a route's operation (None: open to anyone)."""
+    names = _dependency_names(route)
+    unsafe = method.upper() not in ("GET", "HEAD", "OPTIONS")
+
+    def cookie(scheme: str) -> dict[str, list[str]]:
+        return {scheme: [], "csrfToken": []} if unsafe else {scheme: []}
+
+    options: list[dict[str, list[str]]] = []
+    if names & {"dependency", "bearer_or_staff"}:
+        options.append({"awardingBodyToken": []})
+    if names & {"current_staff", "bearer_or_staff"}:
+        options.append(cookie("invigilatorSession"))
+    if names & {"candidate_ticket", "candidate_call"}:
+        options.append(cookie("candidateSession"))
+    return options or None
 
 
 def _dependency_names(route: Any) -> set[str]:
@@ -146,6 +222,7 @@ def _dependency_names(route: Any) -> set[str]:
 def document(schema: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
     """Add the Problem schema and each route's problem responses to an OpenAPI document."""
     schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    schema["components"]["securitySchemes"] = SECURITY_SCHEMES
     ref = {"$ref": "#/components/schemas/Problem"}
     for route in routes:
         if not route.path.startswith("/api/"):
@@ -155,6 +232,9 @@ def document(schema: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
             operation = operations.get(method.lower())
             if operation is None:
                 continue
+            security = security_for(route, method)
+            if security is not None:
+                operation["security"] = security
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)  # FastAPI's HTTPValidationError: we answer with a problem
             for status in statuses_for(route):

@@ -18,6 +18,7 @@ from app.candidates.schemas import (
     UnitResultOut,
 )
 from app.deps import ClockDep, DbDep
+from app.errors import UnsupportedMediaType
 
 router = APIRouter(prefix="/api/v1/candidates", tags=["awarding body"])
 
@@ -36,6 +37,19 @@ def _out(candidate: Candidate) -> CandidateOut:
 @router.post("", status_code=201, response_model=CandidateOut)
 def create_candidate(body: CandidateIn, db: DbDep, clock: ClockDep, _: AdminToken) -> CandidateOut:
     return _out(service.create_candidate(db, clock.now(), **body.model_dump()))
+
+
+# What a CSV upload may be labelled as: its own type, and what tools send for a file of text
+# (curl --data-binary's form type among them). JSON or a multipart form is not a CSV file.
+CSV_TYPES = frozenset(
+    {
+        "text/csv",
+        "application/csv",
+        "text/plain",
+        "application/octet-stream",
+        "application/x-www-form-urlencoded",
+    }
+)
 
 
 @router.post(
@@ -61,6 +75,12 @@ async def import_candidates(
     """Register every candidate in a CSV file (columns candidate_number, centre, first_name,
     last_name, and optionally extra_time_percent, rest_breaks), or none: a file with any
     problem is refused with 422 and `errors: [{row, column, message}]` for every one."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media and media not in CSV_TYPES:
+        raise UnsupportedMediaType(
+            f"This route takes a CSV file, sent as Content-Type text/csv; the request had "
+            f"Content-Type {media}."
+        )
     data = await request.body()
     # The checks and inserts run off the event loop, like every other route's database work.
     imported = await run_in_threadpool(service.import_csv, db, clock.now(), data)

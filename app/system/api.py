@@ -34,7 +34,19 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Ready)
+@router.get(
+    "/readyz",
+    response_model=Ready,
+    responses={
+        503: {
+            "description": "Not ready: the database cannot be reached, or its schema is not at "
+            "this version's revision (`examhall db upgrade`)",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
+    },
+)
 def readyz(request: Request) -> Ready:
     """The database answers and its schema is at the head revision (else 503). How busy the
     worker is (requests at work, queued, its slots, and whether it is saturated) is reported,

@@ -80,6 +80,20 @@ def test_a_number_differing_only_in_case_is_the_same_number(
     assert "registered already" in imported.text
 
 
+@pytest.mark.parametrize("media", ["application/json", "multipart/form-data; boundary=x"])
+def test_an_upload_that_is_not_csv_is_a_415(
+    client: TestClient, token: str, centre: None, media: str
+) -> None:
+    """A JSON body was read as CSV and answered 'column missing' (a trial)."""
+    body = b'{"candidate_number": "T1-0002", "centre": "C0042"}'
+    refused = client.post(
+        "/api/v1/candidates/import", content=body, headers={**bearer(token), "Content-Type": media}
+    )
+    assert refused.status_code == 415, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "text/csv" in refused.json()["detail"]
+
+
 @pytest.mark.parametrize(
     "extra",
     [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -48,6 +49,47 @@ def test_every_api_operation_documents_its_problems(client: TestClient) -> None:
     assert {"401", "403", "404", "409", "422"} <= set(session_post)
     login = schema["paths"]["/api/v1/auth/candidate"]["post"]["responses"]
     assert "429" in login and "403" not in login
+
+
+def test_each_operation_says_how_its_caller_authenticates(client: TestClient) -> None:
+    """Without securitySchemes, /docs had no Authorize button and a generated client sent no
+    token (an integrator's trial)."""
+    schema = client.get("/openapi.json").json()
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["awardingBodyToken"] == {**schemes["awardingBodyToken"], "type": "http"}
+    assert schemes["awardingBodyToken"]["scheme"] == "bearer"
+    paths = schema["paths"]
+    assert paths["/api/v1/results"]["get"]["security"] == [{"awardingBodyToken": []}]
+    assert paths["/api/v1/sessions/{session_id}/start"]["post"]["security"] == [
+        {"invigilatorSession": [], "csrfToken": []}
+    ]
+    assert paths["/api/v1/sessions"]["get"]["security"] == [  # either caller, each its own
+        {"awardingBodyToken": []},
+        {"invigilatorSession": []},
+    ]
+    assert paths["/api/v1/attempt/answers/{position}"]["put"]["security"] == [
+        {"candidateSession": [], "csrfToken": []}
+    ]
+    assert paths["/api/v1/attempt"]["get"]["security"] == [{"candidateSession": []}]
+    assert "security" not in paths["/api/v1/auth/candidate"]["post"]  # signing in is open
+    assert "security" not in paths["/.well-known/jwks.json"]["get"]
+    used = {
+        name for op in _operations(schema) for option in op.get("security", []) for name in option
+    }
+    assert used == set(schemes)
+
+
+def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for ops in schema["paths"].values() for op in ops.values()]
+
+
+def test_body_routes_document_the_problems_of_reading_a_body(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    centres = paths["/api/v1/centres"]["post"]["responses"]
+    assert {"408", "413", "415"} <= set(centres)
+    assert "415" in paths["/api/v1/candidates/import"]["post"]["responses"]
+    assert "413" not in paths["/api/v1/results"]["get"]["responses"]
+    assert "503" in paths["/readyz"]["get"]["responses"]  # a balancer reads it
 
 
 def test_documented_statuses_follow_the_route(client: TestClient) -> None:
