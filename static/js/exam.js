@@ -786,6 +786,7 @@
   var warnings = timer && timer.dataset.warnings ? timer.dataset.warnings.split(",").map(Number) : [];
   var warned = load(WARNED, {});
   var submitting = false;
+  var focusBeforePause = null;
 
   function format(s) {
     s = Math.max(0, Math.ceil(s));
@@ -806,17 +807,27 @@
     announcer.textContent = minutes + (minutes === 1 ? " minute left." : " minutes left.");
     timer.classList.add("timer-warning");
   }
+  /* This page's clock is a copy; the server's decides. At zero the page sends what it holds
+     (the server takes saves in flight for a few seconds after the end) and asks the server,
+     which submits the paper itself when its time is up ("timeout"), never the page: time added
+     or a pause that this page did not hear of (its connection dropped) is time still to use. */
   function timeUp() {
     if (submitting) return;
     submitting = true;
     announcer.textContent = "Time is up. Your answers are being submitted.";
     flush();
-    /* The server takes saves in flight for a few seconds after zero: send the outbox first. */
-    setTimeout(function () {
-      request("POST", "/api/v1/attempt/submit").then(function () {
-        window.location.href = "/exam/done";
-      }).catch(function () { submitting = false; });
-    }, readOutbox().length ? 2500 : 0);
+    setTimeout(confirmEnd, readOutbox().length ? 2500 : 500);
+  }
+  function confirmEnd() {
+    checkClock().then(function () {
+      if (status !== "in_progress") { submitting = false; return; }  /* ended, or paused */
+      if (left() > 0) {
+        submitting = false;
+        say("Your time is not up: the exam goes on. The clock shows the time you have left.");
+        return;
+      }
+      setTimeout(confirmEnd, 3000);  /* the server ends it within its grace for saves */
+    }).catch(function () { setTimeout(confirmEnd, 5000); });  /* offline: answers stay kept */
   }
   function tick() {
     if (!timer) return;
@@ -852,12 +863,23 @@
     if (status === "submitted") { window.location.href = "/exam/done"; return; }
     if (status === "voided") { window.location.reload(); return; }
     if (was !== status || wasBreak !== onBreak) {
+      /* Where the keyboard was when the paper was hidden, to go back there (WCAG 2.4.3):
+         hiding it drops the focus to the page's top. */
+      if (status === "paused" && was !== "paused" && view && view.contains(document.activeElement)) {
+        focusBeforePause = document.activeElement;
+      }
       setPaused(status === "paused");
       if (status === "in_progress" && was === "paused") {
         heldByPause = false;
         say("Your exam has resumed. Your time is running.");
         if (paper && view && !view.querySelector("h1") && !show(load(PLACE, "/exam/q/1"), "replace")) window.location.reload();
         if (!paper && view && !view.querySelector("h1")) window.location.reload();
+        var back = focusBeforePause && document.contains(focusBeforePause) ? focusBeforePause : (view && view.querySelector("h1"));
+        focusBeforePause = null;
+        if (back && (document.activeElement === document.body || !document.activeElement)) {
+          if (back.tagName === "H1" && !back.hasAttribute("tabindex")) back.setAttribute("tabindex", "-1");
+          back.focus();
+        }
         flush();
       }
       if (status === "in_progress" && was === "not_started" && view && view.dataset.view === "instructions") {

@@ -5,6 +5,7 @@ the clock that waits for Start, reload and reopen, rest breaks, candidate tools,
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -50,6 +51,8 @@ def change(live: LiveServer, s: Seat, what: str) -> None:
         now = live.clock.now()
         if what == "pause":
             lifecycle.pause(db, locked, now, actor="invigilator:test")
+        elif what == "add 5 minutes":
+            lifecycle.add_time(db, locked, now, actor="invigilator:test", minutes=5, reason="t")
         else:
             lifecycle.resume(db, locked, now, actor="invigilator:test")
     engine.dispose()
@@ -118,6 +121,40 @@ def test_a_minute_offline_answering_and_moving_across_the_paper(
     assert [line.position for line in lines if line.flagged] == [2]
 
 
+def test_the_page_never_ends_a_paper_the_server_still_times(
+    live_db: LiveServer, context: BrowserContext, artifacts_dir: Path
+) -> None:
+    """A trial: time was added while the page could not hear the room (its connection down),
+    its own copy of the clock reached zero, and it submitted the paper itself, five minutes
+    early and as 'candidate'. At zero the page now asks the server, which times the paper."""
+    s = seat(live_db, duration=2)
+    page = context.new_page()
+    page.route("**/api/v1/attempt/events", lambda route: route.abort())  # the room unheard
+    page.clock.install()
+    sign_in(page, live_db, s)
+    option(page, 0)
+    expect(page.locator("#sync-state")).to_have_text("All answers saved")
+    change(live_db, s, "add 5 minutes")
+    live_db.clock.advance(minutes=2, seconds=5)  # past the first end: 4:55 left on the server
+    page.clock.run_for(125_000)  # the page's copy: past zero
+    expect(page.locator("#tool-announcer")).to_contain_text("Your time is not up")
+    expect(page.locator("#timer-value")).to_have_text(re.compile(r"^4:[45]\d$"))
+    shot(page, artifacts_dir, "time-not-up")
+    attempt, _, _ = stored(live_db, s.number)
+    assert attempt.status == "in_progress" and attempt.submitted_by is None
+    page.locator('.nav-q[data-position="2"]').click()
+    option(page, 1)  # and the time is there to use
+    expect(page.locator("#sync-state")).to_have_text("All answers saved")
+    live_db.clock.advance(minutes=5)  # the true end: the server ends the paper itself
+    page.clock.run_for(300_000)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Your exam has been submitted", timeout=20_000
+    )
+    attempt, lines, _ = stored(live_db, s.number)
+    assert attempt.submitted_by == "timeout"
+    assert [line.position for line in lines if line.answer] == [1, 2]
+
+
 def test_a_click_at_the_moment_of_a_pause_is_kept_and_stored_after_resume(
     live_db: LiveServer, context: BrowserContext, artifacts_dir: Path
 ) -> None:
@@ -152,6 +189,8 @@ def test_a_click_at_the_moment_of_a_pause_is_kept_and_stored_after_resume(
     _, lines, _ = stored(live_db, s.number)
     assert lines[0].answer == lines[0].option_order[2]
     assert took < 3, f"the resume took {took:.1f} s to reach the page"
+    # the keyboard is where it was when the paper was hidden, not at the top (WCAG 2.4.3)
+    expect(page.locator("input[name=option]").nth(2)).to_be_focused()
 
 
 def test_the_paper_is_hidden_while_paused_and_events_arrive_in_two_seconds(
