@@ -3,6 +3,7 @@ accept and refuse exactly the same things."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TypeVar
 
 from fastapi import Request
@@ -21,7 +22,15 @@ async def parse(
     """The posted form as `model`, refused (403) without the session's CSRF token, and as a
     422 naming the first field at fault (in words from `messages` where given)."""
     form = await cookies.signed_form(request, csrf)
-    data = {name: value for name, value in form.items() if name in model.model_fields}
+    return validated(form, model, messages)
+
+
+def validated(
+    values: Mapping[str, str], model: type[M], messages: dict[str, str] | None = None
+) -> M:
+    """Form values (a posted form, or a confirmation page's query) as `model`, or a 422 naming
+    the first field at fault."""
+    data = {name: value for name, value in values.items() if name in model.model_fields}
     try:
         return model.model_validate(data, context=FORM)
     except ValidationError as exc:

@@ -346,6 +346,16 @@ def confirm(
         return _see(f"/invigilate/sessions/{session_id}")
     context = _register_context(db, page, session_id, clock.now())
     number = query.get("candidate", "")[:40]
+    minutes, reason = "", query.get("reason", "")[:500]
+    if action == "extra_time":
+        # Asked about only as the server would take it: the minutes read in full (1000 was
+        # cut to "100" and added), and a value it would refuse is refused here, before "Yes".
+        try:
+            body = forms.validated(query, ExtraTimeIn, MESSAGES)
+        except AppError as exc:
+            context["error"] = exc.detail
+            return render(request, "invigilator/session.html", context, status_code=exc.status)
+        minutes, reason = str(body.minutes), body.reason
     context.update(
         action=action,
         # the candidate's register line (their refused computer, for a re-admission), if any
@@ -358,8 +368,8 @@ def confirm(
             None,
         ),
         candidate_number=number,
-        minutes=query.get("minutes", "")[:3],
-        reason=query.get("reason", "")[:500],
+        minutes=minutes,
+        reason=reason,
     )
     return render(request, "invigilator/confirm.html", context)
 

@@ -300,9 +300,21 @@ def record_incident(
     return incident, candidate_number
 
 
+def _open_sitting(db: Session, staff: StaffUser, sitting_id: int, verb: str) -> Sitting:
+    """A room acts only while its session is open (a closed room's journal took a pause after
+    its close; a scheduled one has no clock running)."""
+    sitting = get_sitting(db, staff, sitting_id)
+    if sitting.status != SittingStatus.OPEN:
+        state = "closed" if sitting.status == SittingStatus.CLOSED else "not started yet"
+        raise sittings.SessionNotOpen(
+            f"Session {sitting_id} is {state}: the room cannot be {verb}."
+        )
+    return sitting
+
+
 def pause_room(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> int:
     """Stop every running clock in the room at once (a fire alarm); returns how many."""
-    sitting = get_sitting(db, staff, sitting_id)
+    sitting = _open_sitting(db, staff, sitting_id, "paused")
     paused = 0
     for locked in lifecycle.lock_all(db, Attempt.sitting_id == sitting.id):
         lifecycle.settle(db, locked, now)
@@ -314,7 +326,7 @@ def pause_room(db: Session, staff: StaffUser, sitting_id: int, now: datetime) ->
 
 def resume_room(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> int:
     """Restart every paused clock in the room."""
-    sitting = get_sitting(db, staff, sitting_id)
+    sitting = _open_sitting(db, staff, sitting_id, "resumed")
     resumed = 0
     for locked in lifecycle.lock_all(db, Attempt.sitting_id == sitting.id):
         # A candidate on a rest break stays on it: the break ends when they or you end it.

@@ -62,6 +62,10 @@ def test_the_live_register_and_its_actions(
     row.get_by_role("button", name=f"Pause {s.number}").click()
     expect(page.get_by_role("status").first).to_contain_text("Candidate paused.")
     expect(candidate.locator("#paused-banner")).to_be_visible(timeout=15_000)
+    paused = page.locator(f'tr[data-candidate="{s.number}"] .status-paused')
+    # the paused mark is drawn, not a character no Debian font has (it showed as a box)
+    assert paused.evaluate("e => getComputedStyle(e, '::before').content") == '""'
+    paused.screenshot(path=str(artifacts_dir / "invigilator-1b-paused.png"))
     page.locator(f'tr[data-candidate="{s.number}"]').get_by_role(
         "button", name=f"Resume {s.number}"
     ).click()

@@ -183,6 +183,25 @@ def test_room_pause_and_resume(room: Room) -> None:
     assert resumed[0]["remaining_seconds"] == 25 * 60
 
 
+def test_a_room_acts_only_while_its_session_is_open(room: Room) -> None:
+    """A closed room took a pause, answered 200, and its journal gained an entry after the
+    close (a trial)."""
+    scheduled = room.schedule(["N001"])
+    staff = room.invigilate()
+    for action in ("pause", "resume"):
+        refused = room.act(staff, scheduled["id"], action)
+        assert refused.status_code == 409 and "not started yet" in refused.json()["detail"]
+    assert room.act(staff, scheduled["id"], "start").status_code == 200
+    assert room.act(staff, scheduled["id"], "close").status_code == 200
+    entries = room.client.get(f"/api/v1/sessions/{scheduled['id']}/journal", headers=room.admin())
+    before = len(entries.json()["entries"])
+    for action in ("pause", "resume"):
+        refused = room.act(staff, scheduled["id"], action)
+        assert refused.status_code == 409 and refused.json()["type"].endswith("session-not-open")
+    entries = room.client.get(f"/api/v1/sessions/{scheduled['id']}/journal", headers=room.admin())
+    assert len(entries.json()["entries"]) == before
+
+
 def test_void_stops_an_attempt_and_a_voided_result_no_longer_counts(room: Room) -> None:
     session = room.open_session(["N001", "N002"])
     csrf, _ = room.sign_in("N001", code(session, "N001"))
