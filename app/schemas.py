@@ -4,6 +4,7 @@ once, rather than reaching a database that may store them (SQLite) or fail on th
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -113,3 +114,25 @@ def _in_utc(value: datetime) -> datetime:
 
 # A moment in time, with its zone, as UTC: every time a client sends comes through here.
 Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
+# Bidirectional embeddings, overrides and isolates: in a name they reorder what a register or a
+# slip prints around it ("Trojan Source"); nobody's name needs them.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(value: str) -> str:
+    if _BIDI_CONTROLS.search(value):
+        raise PydanticCustomError(
+            "bidi_control",
+            "Text direction controls (U+202A to U+202E, U+2066 to U+2069) are not allowed",
+        )
+    # A letter, digit, mark, punctuation or symbol: a name of zero-width or format characters
+    # alone (U+200B, a soft hyphen, a byte order mark) prints blank on a register and a slip.
+    if not any(unicodedata.category(c)[0] in "LNPSM" for c in value):
+        raise PydanticCustomError("not_visible", "Give a name with at least one visible character")
+    return value
+
+
+# A person's or a place's name: printed on registers, slips and certificates.
+Visible = AfterValidator(_visible)

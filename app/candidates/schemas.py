@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas import Flag, Input, Whole
+from app.schemas import Flag, Input, Visible, Whole
 
 CANDIDATE_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$"
 URN = r"^[A-Z]/\d{3}/\d{4}$"
@@ -15,8 +15,8 @@ class CandidateIn(Input):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     candidate_number: str = Field(pattern=CANDIDATE_NUMBER, examples=["C0042-0001"])
     centre: str = Field(min_length=1, max_length=20, examples=["C0042"])
-    first_name: str = Field(min_length=1, max_length=100, examples=["Ada"])
-    last_name: str = Field(min_length=1, max_length=100, examples=["Lovelace"])
+    first_name: Annotated[str, Visible] = Field(min_length=1, max_length=100, examples=["Ada"])
+    last_name: Annotated[str, Visible] = Field(min_length=1, max_length=100, examples=["Lovelace"])
     extra_time_percent: Whole = Field(default=0, ge=0, le=200, description="access arrangement")
     rest_breaks: Flag = Field(
         default=False, description="access arrangement: supervised rest breaks"

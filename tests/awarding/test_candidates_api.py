@@ -80,6 +80,37 @@ def test_a_number_differing_only_in_case_is_the_same_number(
     assert "registered already" in imported.text
 
 
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("\u200b", "visible character"),  # zero-width space
+        ("\u00ad\u200b", "visible character"),  # a soft hyphen
+        ("\ufeff", "visible character"),  # a byte order mark
+        ("\u202eevil", "direction controls"),  # right-to-left override
+        ("Ada\u2066", "direction controls"),
+    ],
+)
+def test_a_name_prints_something_and_in_order(
+    client: TestClient, token: str, centre: None, name: str, why: str
+) -> None:
+    """Names of invisible characters alone (blank on a register and a slip), or with direction
+    controls that reorder what is printed around them, were registered (a trial)."""
+    refused = candidate(client, token, first_name=name)
+    assert refused.status_code == 422 and why in refused.text, refused.text
+    place = {"code": "C0099", "name": name}
+    assert client.post("/api/v1/centres", json=place, headers=bearer(token)).status_code == 422
+    csv = f"candidate_number,centre,first_name,last_name\nT9-0001,C0042,Ann,{name}\n".encode()
+    upload = client.post(
+        "/api/v1/candidates/import",
+        content=csv,
+        headers={**bearer(token), "Content-Type": "text/csv"},
+    )
+    assert upload.status_code == 422 and "last_name" in upload.text
+    # joiners inside a real name (Indic scripts need them) and accents stay welcome
+    for good, number in (("\u0915\u094d\u200d\u0937", "N2001"), ("Siobh\u00e1n", "N2002")):
+        assert candidate(client, token, number, first_name=good).status_code == 201
+
+
 @pytest.mark.parametrize("media", ["application/json", "multipart/form-data; boundary=x"])
 def test_an_upload_that_is_not_csv_is_a_415(
     client: TestClient, token: str, centre: None, media: str
