@@ -96,11 +96,11 @@ def get_candidate(candidate_number: str, db: DbDep, _: AdminToken) -> CandidateO
 def record_unit_result(
     candidate_number: str, body: UnitResultIn, db: DbDep, clock: ClockDep, _: AdminToken
 ) -> UnitResultOut:
-    result, unit = service.record_unit_result(
+    result, unit, candidate = service.record_unit_result(
         db, clock.now(), candidate_number, body.unit, body.method, body.achieved_on
     )
     return UnitResultOut(
-        candidate_number=candidate_number,
+        candidate_number=candidate.candidate_number,
         unit=unit.urn,
         outcome=result.outcome,
         method=result.method,

@@ -68,14 +68,15 @@ def find_candidate(db: Session, candidate_number: str) -> Candidate | None:
 
 def record_unit_result(
     db: Session, now: datetime, candidate_number: str, urn: str, method: str, achieved_on: date
-) -> tuple[UnitResult, Unit]:
-    """Record a unit achieved outside an exam here (e.g. by portfolio)."""
+) -> tuple[UnitResult, Unit, Candidate]:
+    """Record a unit achieved outside an exam here (e.g. by portfolio); with the unit and the
+    candidate (their number as registered, whatever case it was asked in)."""
     candidate = get_candidate(db, candidate_number)
     unit = qualifications.get_unit(db, urn)
     if achieved_on > now.date():
         raise Invalid.field("achieved_on", "achieved_on is in the future.")
     if repository.unit_result(db, candidate.id, unit.id, method) is not None:
-        raise Conflict(f"{candidate_number} already holds {urn} by {method}.")
+        raise Conflict(f"{candidate.candidate_number} already holds {unit.urn} by {method}.")
     result = UnitResult(
         candidate_id=candidate.id,
         unit_id=unit.id,
@@ -86,7 +87,7 @@ def record_unit_result(
     )
     db.add(result)
     db.flush()
-    return result, unit
+    return result, unit, candidate
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def test_candidate_numbers_are_unique(client: TestClient, token: str, centre: No
 
 
 def test_a_number_differing_only_in_case_is_the_same_number(
-    client: TestClient, token: str, centre: None
+    client: TestClient, token: str, centre: None, qualification: None
 ) -> None:
     """Sign-in and the invigilator's actions match a number in any case, so registration does
     too: otherwise an action on t1-0001 could reach T1-0001 (found by a new user's trial)."""
@@ -70,6 +70,8 @@ def test_a_number_differing_only_in_case_is_the_same_number(
     found = client.get("/api/v1/candidates/t1-0001", headers=bearer(token))
     assert found.status_code == 200
     assert found.json()["candidate_number"] == "T1-0001"  # as registered
+    held = portfolio(client, token, "K/503/0399", number="t1-0001")
+    assert held.status_code == 201 and held.json()["candidate_number"] == "T1-0001"
     csv = b"candidate_number,centre,first_name,last_name\nt1-0001,C0042,Grace,Hopper\n"
     imported = client.post(
         "/api/v1/candidates/import",
