@@ -847,7 +847,7 @@
       : "Your invigilator has paused your exam. Your time is not running and your paper is hidden. Wait for the invigilator to resume it: any answer you gave is kept on this computer and saved then.";
     if (endBreakForm) endBreakForm.hidden = !(paused && onBreak);
     if (breakForm) breakForm.hidden = status !== "in_progress";
-    if (view && view.dataset.view !== "instructions") view.hidden = paused;
+    if (view && view.dataset.view !== "instructions") view.hidden = paused || elsewhere;
     updateHighlightTools();
     if (paused && reader.on) setReader(false);
   }
@@ -922,6 +922,36 @@
         });
       });
     });
+  }
+
+  /* ---------- one tab at a time ---------- */
+  /* Two tabs of the same exam each showed their own clicks: the server held the last one
+     sent, and the other tab showed a different answer as chosen. The newest tab is the one
+     answered in; any other hides its paper and says so, with a way to take over. */
+  var elsewhere = false;
+  var tabId = Math.random().toString(36).slice(2);
+  var tabs = window.BroadcastChannel && view ? new BroadcastChannel("examhall.tab." + attemptId) : null;
+  function usedElsewhere() {
+    if (elsewhere) return;
+    elsewhere = true;
+    if (view) view.hidden = true;
+    var box = el("div", { id: "other-tab", "class": "banner", role: "alert", tabindex: "-1" }, [
+      el("h1", { text: "This exam is open in another tab or window" }),
+      el("p", { text: "Answer it there: this one has hidden your paper so that the two never disagree. Your time keeps running." }),
+      el("button", { type: "button", id: "use-this-tab", text: "Use this tab instead" })
+    ]);
+    view.parentNode.insertBefore(box, view);
+    box.querySelector("button").addEventListener("click", function () {
+      tabs.postMessage({ kind: "active", tab: tabId });
+      window.location.reload();  /* every answer, as the server and the other tab left them */
+    });
+    box.focus();
+  }
+  if (tabs) {
+    tabs.onmessage = function (event) {
+      if (event.data && event.data.kind === "active" && event.data.tab !== tabId) usedElsewhere();
+    };
+    tabs.postMessage({ kind: "active", tab: tabId });
   }
 
   /* ---------- start ---------- */

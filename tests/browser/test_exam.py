@@ -346,6 +346,37 @@ def test_signing_in_again_in_this_browser_loses_no_answer(
     assert lines[0].answer == lines[0].option_order[3]
 
 
+def test_one_tab_at_a_time(
+    live_db: LiveServer, context: BrowserContext, artifacts_dir: Path
+) -> None:
+    """Two tabs of one exam each showed their own clicks, and the one reviewed could show an
+    answer the server did not hold (a trial). The newest tab is answered in; the other hides
+    the paper, says why, and can take over with every answer as it now stands."""
+    s = seat(live_db)
+    first = context.new_page()
+    sign_in(first, live_db, s)
+    first.goto(live_db.url + "/exam/q/1")
+    first.locator("input[name=option]").nth(0).check()
+    expect(first.locator("#save-status")).to_contain_text("Saved")
+    second = context.new_page()
+    second.goto(live_db.url + "/exam/q/1")
+    notice = first.get_by_role("alert").filter(has_text="open in another tab")
+    expect(notice).to_be_visible()
+    expect(first.locator(".stem")).to_be_hidden()
+    expect(first.locator("#other-tab")).to_be_focused()
+    assert violations(first) == []
+    first.screenshot(path=str(artifacts_dir / "exam-other-tab.png"), full_page=True)
+    expect(second.locator("input[name=option]").nth(0)).to_be_checked()
+    second.locator("input[name=option]").nth(2).check()
+    expect(second.locator("#save-status")).to_contain_text("Saved")
+    first.get_by_role("button", name="Use this tab instead").click()
+    expect(first.locator("input[name=option]").nth(2)).to_be_checked()  # the answer now held
+    expect(second.get_by_role("alert").filter(has_text="open in another tab")).to_be_visible()
+    expect(second.locator(".stem")).to_be_hidden()
+    _, lines, _ = stored(live_db, s.number)
+    assert lines[0].answer == lines[0].option_order[2]
+
+
 def test_a_reload_resumes_the_same_paper(live_db: LiveServer, context: BrowserContext) -> None:
     s = seat(live_db)
     page = context.new_page()
