@@ -22,9 +22,9 @@ from app.invigilation.schemas import (
     VoidIn,
 )
 from app.paths import SessionId, unit_urn
-from app.schemas import Instant
 from app.sittings import listing
 from app.sittings.status import AttemptStatus, SittingStatus
+from app.windows import window
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["invigilator"])
 
@@ -83,11 +83,19 @@ def list_sessions(
     centre: str | None = Query(default=None, max_length=20, description="a centre's code"),
     unit: str | None = Query(default=None, max_length=20, description="D/601/7644 or D-601-7644"),
     status: SittingStatus | None = Query(default=None),
-    start_from: Instant | None = Query(
-        default=None, alias="from", description="scheduled to start at or after (RFC 3339)"
+    start_from: str | None = Query(
+        default=None,
+        alias="from",
+        max_length=40,
+        description="scheduled to start at or after: an RFC 3339 date-time, or a date (from its "
+        "midnight UTC)",
     ),
-    start_to: Instant | None = Query(
-        default=None, alias="to", description="scheduled to start before (RFC 3339)"
+    start_to: str | None = Query(
+        default=None,
+        alias="to",
+        max_length=40,
+        description="scheduled to start before: an RFC 3339 date-time, or a date (the whole "
+        "day included)",
     ),
     limit: int = Query(default=500, ge=1, le=listing.MAX_LIST),
 ) -> list[SessionSummary]:
@@ -95,6 +103,7 @@ def list_sessions(
     centre's, latest first. Signed in as an invigilator: your own centre's only (a `centre`
     filter cannot leave it), earliest first."""
     urn = unit_urn(unit.replace("/", "-")) if unit else None
+    within = window(start_from, start_to)  # dates as item statistics and calibration take them
     staff = caller if isinstance(caller, StaffUser) else None
     if staff and centre and centre.lower() != staff.centre_code.lower():
         return []
@@ -104,8 +113,8 @@ def list_sessions(
         centre_id=staff.centre_id if staff else None,
         unit=urn,
         status=status,
-        start_from=start_from,
-        start_to=start_to,
+        start_from=within.start,
+        start_to=within.end,
         limit=limit,
     )
     if staff:  # as the invigilator's list always was: earliest first

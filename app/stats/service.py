@@ -3,65 +3,19 @@
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from app.centres import service as centres
-from app.errors import Invalid
 from app.qualifications import service as qualifications
 from app.stats import repository, rules
 from app.stats.compute import Figures, Responses, analyse
 from app.stats.schemas import Band, FormStats, ItemStats, OptionStats, UnitStats
+from app.windows import Window as Window
+from app.windows import window as window
 
 BAND_WIDTH = 10  # the score distribution's bands, in percent
-
-
-@dataclass(frozen=True)
-class Window:
-    start: datetime | None
-    end: datetime | None
-
-
-def window(start: str | None, end: str | None) -> Window:
-    """The submission window from `from` and `to`: each an RFC 3339 date-time (with its
-    offset) or a date. A date `from` starts at its midnight (UTC); a date `to` takes in the
-    whole day; a date-time `to` is exclusive. 422 for anything else, or an empty window."""
-    first = _moment(start, "from", end_of_day=False)
-    last = _moment(end, "to", end_of_day=True)
-    if first is not None and last is not None and last <= first:
-        raise Invalid.field("to", "'to' must be after 'from'.")
-    return Window(first, last)
-
-
-def _moment(value: str | None, name: str, *, end_of_day: bool) -> datetime | None:
-    if value is None or not value.strip():
-        return None
-    text = value.strip().upper()  # RFC 3339 (5.6) allows a lower-case t and z
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            if end_of_day and day == date.max:
-                return None  # the whole of the last day there is: no end
-            moment = datetime.combine(day, time(), UTC)
-            return moment + timedelta(days=1) if end_of_day else moment
-        parsed = datetime.fromisoformat(text)
-    except (ValueError, OverflowError) as exc:
-        hint = ""
-        if _UNENCODED_PLUS.search(text):  # a URL's + reads as a space
-            hint = " In a URL, write the offset's + as %2B (or give the time in UTC, with Z)."
-        raise Invalid.field(
-            name, f"Give '{name}' as a date (2026-06-01) or an RFC 3339 date-time.{hint}"
-        ) from exc
-    if parsed.tzinfo is None:
-        raise Invalid.field(name, f"Give '{name}' with its UTC offset, e.g. 2026-06-01T09:00:00Z.")
-    return parsed.astimezone(UTC)
-
-
-_UNENCODED_PLUS = re.compile(r"\d \d\d:?\d\d$")
 
 
 def item_statistics(
