@@ -7,6 +7,7 @@ from app.candidates.models import Candidate, UnitResult
 from app.centres.models import Centre, Invigilator
 from app.counters import Counter
 from app.db import Base
+from app.idempotency.models import IdempotentRequest
 from app.invigilation.models import Incident
 from app.journal.models import JournalEntry, JournalHead
 from app.marking.models import Result, ResultCorrection
@@ -40,6 +41,7 @@ __all__ = [
     "Centre",
     "Counter",
     "Criterion",
+    "IdempotentRequest",
     "Incident",
     "Invigilator",
     "Item",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,7 @@ from app.auth import cookies
 from app.auth.deps import AdminToken
 from app.db import Bare
 from app.deps import CallDep, ClockDep, DbDep, SettingsDep, address_of, user_agent_of
+from app.idempotency import service as idempotency
 from app.ops import metrics
 from app.paths import Position
 from app.sittings import devices, lifecycle, scheduling, service, tickets, timing
@@ -40,10 +42,46 @@ from app.sittings.status import AttemptStatus, SittingStatus
 router = APIRouter(prefix="/api/v1")
 
 
-@router.post("/sessions", status_code=201, response_model=SessionCreated, tags=["awarding body"])
+@router.post(
+    "/sessions",
+    status_code=201,
+    response_model=SessionCreated,
+    tags=["awarding body"],
+    responses={
+        201: {
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "true when this is the answer an earlier request with the same "
+                    "Idempotency-Key got (nothing was scheduled again)",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            }
+        }
+    },
+)
 def schedule_session(
-    body: SessionIn, db: DbDep, clock: ClockDep, token: AdminToken
-) -> SessionCreated:
+    body: SessionIn,
+    db: DbDep,
+    clock: ClockDep,
+    token: AdminToken,
+    idempotency_key: str | None = Header(
+        default=None,
+        alias=idempotency.HEADER,
+        description="any unique string (a UUID): a retry with the same key and body within 24 "
+        "hours is answered as the first request was, and schedules nothing more",
+    ),
+) -> Response:
+    claim = idempotency.claim(
+        db,
+        token_id=token.id,
+        operation="POST /api/v1/sessions",
+        key=idempotency_key,
+        body=body.model_dump(mode="json"),
+        now=clock.now(),
+    )
+    if claim.replay is not None:
+        status_code, answer = claim.replay
+        return JSONResponse(answer, status_code, headers={"Idempotent-Replayed": "true"})
     sitting = scheduling.schedule(
         db,
         clock.now(),
@@ -56,7 +94,7 @@ def schedule_session(
         reading_minutes=body.reading_minutes,
         actor=f"awarding-body:{token.name}",
     )
-    return SessionCreated(
+    created = SessionCreated(
         id=sitting.id,
         access_code=sitting.access_code,
         status=SittingStatus(sitting.status),
@@ -66,6 +104,9 @@ def schedule_session(
             for number, code in scheduling.codes_of(db, sitting)
         ],
     )
+    answer = created.model_dump(mode="json")
+    claim.answer(201, answer)
+    return JSONResponse(answer, 201)
 
 
 @router.post("/auth/candidate", response_model=CandidateLoginOut, tags=["candidate"])
