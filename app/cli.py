@@ -48,9 +48,20 @@ def _where(url: str) -> str:
         return "(not a URL)"
 
 
+# PostgreSQL's undefined_table and undefined_column.
+_UNDEFINED = ("42P01", "42703")
+
+
 def _no_schema(orig: BaseException | None) -> bool:
-    """A table missing: SQLite's "no such table", PostgreSQL's undefined_table (42P01)."""
-    return "no such table" in str(orig) or getattr(orig, "sqlstate", "") == "42P01"
+    """A table or a column missing: a database never upgraded, or upgraded only as far as an
+    older revision than this code's (SQLite's "no such table"/"no such column", PostgreSQL's
+    42P01/42703)."""
+    said = str(orig)
+    return (
+        "no such table" in said
+        or "no such column" in said
+        or getattr(orig, "sqlstate", "") in _UNDEFINED
+    )
 
 
 class _Commands(click.Group):

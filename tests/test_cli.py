@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,13 @@ from app.clock import MovableClock
 from app.config import get_settings
 from app.db import make_engine
 from app.main import create_app
-from app.migrate import current_revision, head_revision
-from tests.conftest import make_settings
+from app.migrate import current_revision, head_revision, upgrade
+from tests.conftest import make_settings, postgres_database
+
+BANKS = str(Path(__file__).resolve().parents[1] / "question_banks")
+# An older revision than the code's (before pretest items, reading time, result pass marks):
+# the one a new user's trial upgraded to.
+OLDER = "3d8a6f1c2e57"
 
 
 @pytest.fixture
@@ -27,6 +33,24 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
     yield url
     get_settings.cache_clear()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def older(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """EXAMHALL_DATABASE_URL: a database upgraded only as far as OLDER, on each backend."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'old.db'}"
+        else:
+            url = stack.enter_context(postgres_database("old"))
+        upgrade(url, OLDER)
+        monkeypatch.setenv("EXAMHALL_DATABASE_URL", url)
+        monkeypatch.setenv("EXAMHALL_ENV", "development")
+        get_settings.cache_clear()
+        yield url
+        get_settings.cache_clear()
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -298,3 +322,31 @@ def test_only_the_settings_are_called_the_configuration() -> None:
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert "configuration" not in result.stderr and "EXAMHALL_" not in result.stderr
     assert "OptionFile is not valid: text: String should have at most 600" in result.stderr
+
+
+def _one_unit(tmp_path: Path) -> str:
+    """A banks folder holding the qualification and one unit's bank (quicker to check)."""
+    import shutil
+
+    units = tmp_path / "banks" / "600-8065-6" / "units"
+    units.mkdir(parents=True)
+    shutil.copy(Path(BANKS) / "600-8065-6" / "qualification.yaml", units.parent)
+    shutil.copy(Path(BANKS) / "600-8065-6" / "units" / "F-503-0358.yaml", units)
+    return str(units.parent.parent)
+
+
+def test_a_database_at_an_older_revision_is_one_line_never_a_traceback(
+    older: str, tmp_path: Path
+) -> None:
+    """A column the code reads that an older schema lacks (PostgreSQL's undefined_column,
+    SQLite's "no such column") is the missing-schema message, as a missing table is: the
+    trial met a traceback from each of these on PostgreSQL."""
+    banks = _one_unit(tmp_path)
+    for command in (["banks", "load", banks], ["journal", "verify"], ["results", "re-sign"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1, (command, result.output)
+        assert isinstance(result.exception, SystemExit), (command, result.exception)
+        error = result.stderr.splitlines()[-1]
+        assert error.startswith("Error: ") and "Traceback" not in result.output
+        assert "has no examhall schema (or an older one): run `examhall db upgrade`" in error
+    assert current_revision(make_engine(older)) == OLDER  # nothing changed it
