@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DBAPIError,
     NoSuchModuleError,
     OperationalError,
     ProgrammingError,
@@ -162,6 +163,7 @@ def serve(
     from app.ops import logs, metrics
 
     settings = get_settings()  # fail here, clearly, on a bad configuration
+    _refuse_another_schema(settings.database_url)
     if workers > 1 and settings.is_sqlite:
         click.echo(
             "note: several workers on SQLite share one writer; PostgreSQL scales further", err=True
@@ -184,6 +186,24 @@ def serve(
         log_level=log_level,
         **settings.proxy_options(),  # type: ignore[arg-type]
     )
+
+
+def _refuse_another_schema(url: str) -> None:
+    """Refuse to serve a schema at another revision than this code's: its requests would fail
+    with 500s, some after their writes landed. A database with no schema at all, or one that
+    cannot be reached, is left to start as it did (and /readyz says why it is not ready)."""
+    from app.migrate import not_at_head, revision_on
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = revision_on(conn)
+    except DBAPIError:
+        return
+    finally:
+        engine.dispose()
+    if current is not None and (why := not_at_head(current)):
+        raise click.ClickException(f"not serving the database {_where(url)}: its {why}")
 
 
 def _has(module: str) -> bool:

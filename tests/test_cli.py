@@ -350,3 +350,58 @@ def test_a_database_at_an_older_revision_is_one_line_never_a_traceback(
         assert error.startswith("Error: ") and "Traceback" not in result.output
         assert "has no examhall schema (or an older one): run `examhall db upgrade`" in error
     assert current_revision(make_engine(older)) == OLDER  # nothing changed it
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """uvicorn.run replaced: each call's options, instead of a server."""
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_, **options: calls.append(options))
+    return calls
+
+
+def test_serve_refuses_a_schema_older_than_the_code(
+    older: str, started: list[dict[str, object]]
+) -> None:
+    """The trial's server answered 500s (and landed some writes) on a database at an older
+    revision; /readyz knew. Now serve names both revisions and what to run, and does not start."""
+    result = CliRunner().invoke(main, ["serve", "--port", "8330"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert started == []
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Error: not serving the database ")
+    assert f"schema is at {OLDER}, not {head_revision()}: run `examhall db upgrade`" in line
+    upgrade(older)
+    result = CliRunner().invoke(main, ["serve", "--port", "8330"])
+    assert result.exit_code == 0, result.output
+    assert [options["port"] for options in started] == [8330]
+
+
+def test_serve_on_a_database_with_no_schema_starts_as_before(
+    database: str, started: list[dict[str, object]]
+) -> None:
+    """No schema at all (`make run` upgrades before it serves) is left as it was: the check
+    is for a schema some revisions behind."""
+    result = CliRunner().invoke(main, ["serve", "--port", "8330"])
+    assert result.exit_code == 0, result.output
+    assert len(started) == 1
+
+
+def test_serve_refuses_a_schema_a_newer_release_upgraded(
+    database: str, started: list[dict[str, object]]
+) -> None:
+    """`db upgrade` cannot help there (a rollback of the code, not of the database)."""
+    from sqlalchemy import text
+
+    upgrade(database)
+    engine = make_engine(database)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'f0f0f0f0f0f0'"))
+    engine.dispose()
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 1 and started == []
+    assert "schema is at f0f0f0f0f0f0, not " in result.stderr
+    assert "a revision this release does not know" in result.stderr
+    assert "db upgrade" not in result.stderr
