@@ -418,7 +418,11 @@ def token() -> None:
 
 
 @token.command("create")
-@click.option("--name", required=True, help="Who or what will use the token.")
+@click.option(
+    "--name",
+    required=True,
+    help="Who or what will use the token: at most 100 characters, no tabs or new lines.",
+)
 @click.option(
     "--scope", "scopes", multiple=True, required=True, help="admin or results:read; repeatable."
 )

@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -36,21 +35,36 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def older(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    """EXAMHALL_DATABASE_URL: a database upgraded only as far as OLDER, on each backend."""
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'old.db'}"
-        else:
-            url = stack.enter_context(postgres_database("old"))
-        upgrade(url, OLDER)
-        monkeypatch.setenv("EXAMHALL_DATABASE_URL", url)
-        monkeypatch.setenv("EXAMHALL_ENV", "development")
-        get_settings.cache_clear()
+def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend: PostgreSQL's made afresh beside the test database
+    (named with the suffix _old, whichever revision a test then upgrades it to)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cli.db'}"
+        return
+    with postgres_database("old") as url:
         yield url
-        get_settings.cache_clear()
+
+
+def _use(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("EXAMHALL_DATABASE_URL", url)
+    monkeypatch.setenv("EXAMHALL_ENV", "development")
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def older(empty: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """EXAMHALL_DATABASE_URL: a database upgraded only as far as OLDER, on each backend."""
+    upgrade(empty, OLDER)
+    yield from _use(empty, monkeypatch)
+
+
+@pytest.fixture
+def upgraded(empty: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """EXAMHALL_DATABASE_URL: a database at the head revision, on each backend."""
+    upgrade(empty)
+    yield from _use(empty, monkeypatch)
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -405,3 +419,29 @@ def test_serve_refuses_a_schema_a_newer_release_upgraded(
     assert "schema is at f0f0f0f0f0f0, not " in result.stderr
     assert "a revision this release does not know" in result.stderr
     assert "db upgrade" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("x" * 300, "at most 100 characters; this one has 300"),
+        (
+            "AB\tlive",
+            "cannot hold a control character (a tab, a new line...): U+0009 at character 3",
+        ),
+        ("AB\nlive", "U+000A at character 3"),
+        ("feed\u202e", "U+202E at character 5"),  # a right-to-left override
+        ("  ", "A token needs a name."),
+    ],
+)
+def test_token_create_refuses_a_name_it_cannot_keep(upgraded: str, name: str, said: str) -> None:
+    """A 300-character name was a traceback on PostgreSQL (varchar(100)); a tab was stored
+    and broke `token list`'s columns. Each is one line, exit 1, and nothing is created."""
+    result = CliRunner().invoke(main, ["token", "create", "--name", name, "--scope", "admin"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.stdout == "" and result.stderr.startswith("error: ") and said in result.stderr
+    assert result.stderr.count("\n") == 1
+    code, out, _ = run("token", "list")
+    assert code == 0 and len(out.splitlines()) == 1  # the heading alone
+    code, out, _ = run("token", "create", "--name", "y" * 100, "--scope", "admin")
+    assert code == 0 and out.startswith("eh_")  # 100 characters is a name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import select
@@ -27,11 +28,34 @@ def grants(token_scopes: frozenset[str], needed: str) -> bool:
     return ADMIN in token_scopes or needed in token_scopes
 
 
-def create_token(db: Session, name: str, scopes: list[str], now: datetime) -> tuple[ApiToken, str]:
-    """Create a token; returns the row and the plaintext, which is never stored."""
+NAME_LENGTH = 100  # api_tokens.name
+# Control characters (a tab, a new line, an escape), format characters (bidirectional
+# overrides), line and paragraph separators: they break `token list`'s columns or hide what a
+# name says.
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def check_name(name: str) -> str:
+    """A token's name as stored (stripped), or Invalid saying why it cannot be one."""
     name = name.strip()
     if not name:
-        raise Invalid("A token needs a name.")
+        raise Invalid.field("name", "A token needs a name.")
+    if len(name) > NAME_LENGTH:
+        raise Invalid.field(
+            "name", f"A token's name is at most {NAME_LENGTH} characters; this one has {len(name)}."
+        )
+    if bad := next((c for c in name if unicodedata.category(c) in _UNPRINTABLE), None):
+        raise Invalid.field(
+            "name",
+            f"A token's name cannot hold a control character (a tab, a new line...):"
+            f" U+{ord(bad):04X} at character {name.index(bad) + 1}.",
+        )
+    return name
+
+
+def create_token(db: Session, name: str, scopes: list[str], now: datetime) -> tuple[ApiToken, str]:
+    """Create a token; returns the row and the plaintext, which is never stored."""
+    name = check_name(name)
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
         raise Invalid(

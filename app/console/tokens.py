@@ -54,9 +54,7 @@ async def create(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep)
     scopes = [str(s) for s in form.getlist("scopes")]
     try:
         with db.begin_nested():
-            token, plaintext = tokens.create_token(
-                db, values.get("name", "")[:100], scopes, clock.now()
-            )
+            token, plaintext = tokens.create_token(db, values.get("name", ""), scopes, clock.now())
     except AppError as exc:
         return _page(request, db, user, error=exc.detail, values=values)
     return _page(request, db, user, created=(token, plaintext))

@@ -438,3 +438,21 @@ def test_a_file_larger_than_json_bodies_reaches_the_importer(room: Room, db: Ses
         "/api/v1/candidates/import", content=b"x" * 2_200_000, headers=room.admin()
     )
     assert huge.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("x" * 101, "at most 100 characters; this one has 101"), ("AB\tlive", "U+0009")],
+)
+def test_a_token_name_it_cannot_keep_is_a_422_and_nothing_is_made(
+    room: Room, console: SignIn, name: str, said: str
+) -> None:
+    """The form cut a long name to 100 characters without a word, and kept a tab."""
+    csrf = console("administrator")
+    before = room.client.get("/console/tokens").text.count("/revoke")
+    page = room.client.post(
+        "/console/tokens", data={"csrf_token": csrf, "name": name, "scopes": ["results:read"]}
+    )
+    assert page.status_code == 422 and said in page.text
+    assert 'id="new-token" readonly' not in page.text
+    assert room.client.get("/console/tokens").text.count("/revoke") == before
