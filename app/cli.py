@@ -117,13 +117,29 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option(
+    "--revision",
+    default="head",
+    show_default=True,
+    help="A revision id (or a unique prefix of one); an upgrade never goes back.",
+)
 def db_upgrade(revision: str) -> None:
     """Migrate the database (EXAMHALL_DATABASE_URL) to the latest schema."""
-    from app.migrate import upgrade
+    from alembic.util import CommandError
 
-    upgrade(get_settings().database_url, revision)
-    click.echo(f"database at {revision}", err=True)
+    from app.migrate import resolved, upgrade_from
+
+    url = get_settings().database_url
+    try:
+        before, after = upgrade_from(url, revision)
+    except CommandError as exc:  # no such revision, or one this database cannot reach
+        raise click.ClickException(f"cannot upgrade {_where(url)} to {revision}: {exc}") from None
+    target = resolved(revision)
+    if before is not None and before == after and target is not None and target != after:
+        # Alembic's upgrade to an older revision does nothing: say so, not "database at" it.
+        click.echo(f"database already at {after}, newer than {revision}; nothing done", err=True)
+    else:
+        click.echo(f"database at {revision}", err=True)
 
 
 @main.command()

@@ -9,8 +9,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from app.web import ROOT
 
@@ -27,6 +28,28 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
+
+
+def upgrade_from(database_url: str, revision: str = "head") -> tuple[str | None, str | None]:
+    """Upgrade to `revision` (Alembic never goes down on an upgrade); the schema's revisions
+    before and after. CommandError for a revision that cannot be found or reached."""
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        before = current_revision(engine)
+        upgrade(database_url, revision)
+        return before, current_revision(engine)
+    finally:
+        engine.dispose()
+
+
+def resolved(revision: str) -> str | None:
+    """The full id `revision` names ("head", a unique prefix), None when it names none alone
+    (a relative one such as +1)."""
+    try:
+        script = _scripts().get_revision(revision)
+    except CommandError:
+        return None
+    return None if script is None else script.revision
 
 
 @cache

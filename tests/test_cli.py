@@ -54,6 +54,12 @@ def _use(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 @pytest.fixture
+def blank(empty: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """EXAMHALL_DATABASE_URL: an empty database, on each backend."""
+    yield from _use(empty, monkeypatch)
+
+
+@pytest.fixture
 def older(empty: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """EXAMHALL_DATABASE_URL: a database upgraded only as far as OLDER, on each backend."""
     upgrade(empty, OLDER)
@@ -445,3 +451,25 @@ def test_token_create_refuses_a_name_it_cannot_keep(upgraded: str, name: str, sa
     assert code == 0 and len(out.splitlines()) == 1  # the heading alone
     code, out, _ = run("token", "create", "--name", "y" * 100, "--scope", "admin")
     assert code == 0 and out.startswith("eh_")  # 100 characters is a name
+
+
+def test_db_upgrade_to_a_revision_it_cannot_find_is_one_line(upgraded: str) -> None:
+    """A traceback (Alembic's CommandError) in the trial."""
+    result = CliRunner().invoke(main, ["db", "upgrade", "--revision", "bogus"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Error: cannot upgrade ") and " to bogus: " in line
+    assert "Can't locate revision identified by 'bogus'" in line
+    assert current_revision(make_engine(upgraded)) == head_revision()
+
+
+def test_db_upgrade_to_an_older_revision_says_it_did_nothing(blank: str) -> None:
+    """It said "database at <older>" while the database stayed newer."""
+    code, _, err = run("db", "upgrade", "--revision", OLDER)
+    assert code == 0 and err == f"database at {OLDER}\n"
+    code, _, err = run("db", "upgrade")
+    assert code == 0 and err == "database at head\n"
+    code, _, err = run("db", "upgrade", "--revision", OLDER)
+    assert code == 0
+    assert err == f"database already at {head_revision()}, newer than {OLDER}; nothing done\n"
+    assert current_revision(make_engine(blank)) == head_revision()
