@@ -473,3 +473,17 @@ def test_db_upgrade_to_an_older_revision_says_it_did_nothing(blank: str) -> None
     assert code == 0
     assert err == f"database already at {head_revision()}, newer than {OLDER}; nothing done\n"
     assert current_revision(make_engine(blank)) == head_revision()
+
+
+def test_trusted_proxies_that_are_not_addresses_are_a_configuration_error(
+    database: str, monkeypatch: pytest.MonkeyPatch, started: list[dict[str, object]]
+) -> None:
+    monkeypatch.setenv("EXAMHALL_TRUSTED_PROXIES", "10.0.0.5,notanip")
+    get_settings.cache_clear()
+    code, _, err = run("serve")
+    assert code == 1 and started == []
+    assert err == (
+        "Error: the configuration is not valid: EXAMHALL_TRUSTED_PROXIES: 'notanip' is not an"
+        " IP address or a CIDR network: give the proxies' addresses or networks,"
+        " comma-separated (10.0.0.5, 192.0.2.0/24)\n"
+    )
