@@ -471,15 +471,34 @@ def token_list() -> None:
 
 
 @token.command("revoke")
-@click.argument("name_or_id")
-def token_revoke(name_or_id: str) -> None:
-    """Revoke an active token by its name or id."""
+@click.argument("name_or_id", required=False)
+@click.option("--id", "token_id", type=click.IntRange(min=1), help="The token's id alone.")
+@click.option("--name", help="The token's name alone.")
+def token_revoke(name_or_id: str | None, token_id: int | None, name: str | None) -> None:
+    """Revoke an active token by its name or id (NAME_OR_ID), or by --id or --name only.
+
+    A NAME_OR_ID that is the name of one active token and the id of another revokes
+    neither: exit 1, and say which with --id or --name."""
     from app.auth import tokens
 
+    if sum(given is not None for given in (name_or_id, token_id, name)) != 1:
+        raise click.UsageError("give one of NAME_OR_ID, --id and --name")
+    now = SystemClock().now()
     try:
         with _session() as session:
-            revoked = tokens.revoke(session, name_or_id, SystemClock().now())
+            if token_id is not None:
+                revoked = tokens.revoke_by_id(session, token_id, now)
+            elif name is not None:
+                revoked = tokens.revoke_by_name(session, name, now)
+            else:
+                assert name_or_id is not None
+                revoked = tokens.revoke(session, name_or_id, now)
             click.echo(f"revoked token {revoked.id} ({revoked.name})", err=True)
+    except tokens.Ambiguous as exc:
+        click.echo(
+            f"error: {exc.detail} Say which: --id {exc.numbered} or --name {name_or_id}", err=True
+        )
+        sys.exit(1)
     except AppError as exc:
         _fail(exc)
 

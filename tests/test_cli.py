@@ -487,3 +487,40 @@ def test_trusted_proxies_that_are_not_addresses_are_a_configuration_error(
         " IP address or a CIDR network: give the proxies' addresses or networks,"
         " comma-separated (10.0.0.5, 192.0.2.0/24)\n"
     )
+
+
+def _token_ids(listing: str) -> dict[str, int]:
+    """`token list`'s active tokens: name → id."""
+    rows = [line.split() for line in listing.splitlines()[1:]]
+    return {row[1]: int(row[0]) for row in rows if row[-1] == "active"}
+
+
+def test_token_revoke_never_guesses_between_an_id_and_a_name(upgraded: str) -> None:
+    """With a token named "5" and another whose id is 5, `token revoke 5` revoked the one
+    named "5": an operator who copied an id from `token list` revoked the wrong token."""
+    run("token", "create", "--name", "feed", "--scope", "results:read")
+    feed = _token_ids(run("token", "list")[1])["feed"]
+    run("token", "create", "--name", str(feed), "--scope", "admin")
+    named = _token_ids(run("token", "list")[1])[str(feed)]
+
+    code, out, err = run("token", "revoke", str(feed))
+    assert code == 1 and out == ""
+    assert err == (
+        f"error: '{feed}' is the name of token {named} and the id of token {feed} ('feed');"
+        f" nothing was revoked. Say which: --id {feed} or --name {feed}\n"
+    )
+    assert _token_ids(run("token", "list")[1]) == {"feed": feed, str(feed): named}
+
+    code, _, err = run("token", "revoke", "--id", str(feed))
+    assert code == 0 and err == f"revoked token {feed} (feed)\n"
+    assert _token_ids(run("token", "list")[1]) == {str(feed): named}
+    code, _, err = run("token", "revoke", str(feed))  # now only a name: no doubt
+    assert code == 0 and err == f"revoked token {named} ({feed})\n"
+
+    run("token", "create", "--name", "feed", "--scope", "results:read")
+    again = _token_ids(run("token", "list")[1])["feed"]
+    code, _, err = run("token", "revoke", "--name", "feed")
+    assert code == 0 and err == f"revoked token {again} (feed)\n"
+    assert run("token", "revoke", "--id", str(again))[0] == 1  # revoked already
+    assert run("token", "revoke")[0] == 2  # one of the three, not none
+    assert run("token", "revoke", "feed", "--id", "1")[0] == 2  # nor two

@@ -66,5 +66,5 @@ async def revoke(
 ) -> Response:
     user.require("tokens:manage")
     await posted(request, user)
-    tokens.revoke(db, str(token_id), clock.now())
+    tokens.revoke_by_id(db, token_id, clock.now())
     return see("/console/tokens?done=revoked")
