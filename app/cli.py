@@ -65,6 +65,12 @@ def _no_schema(orig: BaseException | None) -> bool:
     )
 
 
+def _setting(loc: tuple[int | str, ...]) -> str:
+    """The variable a settings error is about, as a prefix; none for a check across settings
+    (a model validator's error has no location, and its message names the variables)."""
+    return f"EXAMHALL_{'_'.join(str(p) for p in loc).upper()}: " if loc else ""
+
+
 class _Commands(click.Group):
     """Every command's errors as one line on stderr and exit status 1, never a traceback: a
     database URL that is not one, a database that cannot be reached or has no schema yet, a
@@ -76,13 +82,12 @@ class _Commands(click.Group):
         except ValidationError as exc:
             if exc.title != Settings.__name__:  # not the settings: say what, not "configuration"
                 problems = "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+                    (f"{'.'.join(str(p) for p in e['loc'])}: " if e["loc"] else "") + e["msg"]
+                    for e in exc.errors()
                 )
                 raise click.ClickException(f"{exc.title} is not valid: {problems}") from None
             problems = "; ".join(
-                f"EXAMHALL_{'_'.join(str(p) for p in e['loc']).upper()}:"
-                f" {e['msg'].removeprefix('Value error, ')}"
-                for e in exc.errors()
+                _setting(e["loc"]) + e["msg"].removeprefix("Value error, ") for e in exc.errors()
             )
             raise click.ClickException(f"the configuration is not valid: {problems}") from None
         except (ArgumentError, NoSuchModuleError) as exc:

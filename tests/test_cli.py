@@ -524,3 +524,49 @@ def test_token_revoke_never_guesses_between_an_id_and_a_name(upgraded: str) -> N
     assert run("token", "revoke", "--id", str(again))[0] == 1  # revoked already
     assert run("token", "revoke")[0] == 2  # one of the three, not none
     assert run("token", "revoke", "feed", "--id", "1")[0] == 2  # nor two
+
+
+def test_a_check_across_settings_is_named_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The secret key's check (a model validator: no location) read "EXAMHALL_: EXAMHALL_..."."""
+    monkeypatch.setenv("EXAMHALL_ENV", "production")
+    monkeypatch.setenv("EXAMHALL_SECRET_KEY", "too-short")
+    get_settings.cache_clear()
+    try:
+        code, _, err = run("staff", "list")
+    finally:
+        get_settings.cache_clear()
+    assert code == 1
+    assert err.startswith(
+        "Error: the configuration is not valid: EXAMHALL_SECRET_KEY must be a random value of"
+        " at least 32 characters when EXAMHALL_ENV=production"
+    )
+    assert "EXAMHALL_:" not in err and err.count("\n") == 1
+
+
+def test_a_check_across_a_models_fields_is_not_given_an_empty_name() -> None:
+    import click
+    from pydantic import BaseModel, model_validator
+
+    from app.cli import _Commands
+
+    class Window(BaseModel):
+        start: int
+        end: int
+
+        @model_validator(mode="after")
+        def _ordered(self) -> "Window":
+            if self.end < self.start:
+                raise ValueError("end before start")
+            return self
+
+    @click.group(cls=_Commands)
+    def group() -> None:
+        pass
+
+    @group.command()
+    def refuse() -> None:
+        Window(start=2, end=1)
+
+    result = CliRunner().invoke(group, ["refuse"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: Window is not valid: Value error, end before start\n"
