@@ -247,7 +247,9 @@ def _report(problems: list[object]) -> None:
 @banks.command("validate")
 @click.argument("directory", default="question_banks", type=click.Path(path_type=Path))
 def banks_validate(directory: Path) -> None:
-    """Check every bank file; exit 0 when clean, else list each problem with file and line."""
+    """Check every bank file; exit 0 when clean, else list each problem with file and line.
+
+    DIRECTORY is the banks folder; default: question_banks, in the working directory."""
     from app.banks.service import check
 
     bank, problems = check(directory)
@@ -266,7 +268,9 @@ def banks_validate(directory: Path) -> None:
 @banks.command("load")
 @click.argument("directory", default="question_banks", type=click.Path(path_type=Path))
 def banks_load(directory: Path) -> None:
-    """Load or refresh the specifications and banks, all or nothing; idempotent."""
+    """Load or refresh the specifications and banks, all or nothing; idempotent.
+
+    DIRECTORY is the banks folder; default: question_banks, in the working directory."""
     from app.banks.service import BankProblems, check, load_dir
 
     checked, problems = check(directory)
@@ -297,7 +301,9 @@ def banks_load(directory: Path) -> None:
 @banks.command("cues")
 @click.argument("directory", default="question_banks", type=click.Path(path_type=Path))
 def banks_cues(directory: Path) -> None:
-    """Per unit: absolutes in keys and distractors, and what test-wise strategies would score."""
+    """Per unit: absolutes in keys and distractors, and what test-wise strategies would score.
+
+    DIRECTORY is the banks folder; default: question_banks, in the working directory."""
     from app.banks import cues
     from app.banks.reader import read_dir
 
@@ -315,7 +321,9 @@ def banks_cues(directory: Path) -> None:
 @banks.command("schema")
 @click.argument("directory", default="question_banks/schema", type=click.Path(path_type=Path))
 def banks_schema(directory: Path) -> None:
-    """Write the JSON Schemas of the bank file kinds (for editors and reviewers)."""
+    """Write the JSON Schemas of the bank file kinds (for editors and reviewers).
+
+    DIRECTORY is where; default: question_banks/schema, in the working directory."""
     from app.banks.service import json_schemas
 
     directory.mkdir(parents=True, exist_ok=True)

@@ -570,3 +570,17 @@ def test_a_check_across_a_models_fields_is_not_given_an_empty_name() -> None:
     result = CliRunner().invoke(group, ["refuse"])
     assert result.exit_code == 1
     assert result.stderr == "Error: Window is not valid: Value error, end before start\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "default"),
+    [
+        ("load", "default: question_banks, in the working directory"),
+        ("validate", "default: question_banks, in the working directory"),
+        ("cues", "default: question_banks, in the working directory"),
+        ("schema", "default: question_banks/schema, in the working directory"),
+    ],
+)
+def test_banks_help_says_which_folder_is_read_by_default(command: str, default: str) -> None:
+    code, out, _ = run("banks", command, "--help")
+    assert code == 0 and "DIRECTORY" in out and default in " ".join(out.split())
