@@ -584,3 +584,28 @@ def test_a_check_across_a_models_fields_is_not_given_an_empty_name() -> None:
 def test_banks_help_says_which_folder_is_read_by_default(command: str, default: str) -> None:
     code, out, _ = run("banks", command, "--help")
     assert code == 0 and "DIRECTORY" in out and default in " ".join(out.split())
+
+
+def test_banks_export_and_import_refuse_an_out_in_a_folder_that_does_not_exist(
+    upgraded: str, tmp_path: Path
+) -> None:
+    """Both made every missing folder on the way (as root, `--out /nonexistent/dir/z.zip`
+    made /nonexistent): a mistyped path is refused, named, and nothing is made."""
+    assert run("banks", "load", _one_unit(tmp_path))[0] == 0
+    source = tmp_path / "q.gift"
+    source.write_text("::Q1:: Which? {=this ~not this ~nor this}\n")
+    missing = tmp_path / "nonexistent"
+    commands = [
+        ["banks", "export", "F/503/0358", "--out", str(missing / "dir" / "z.zip")],
+        ["banks", "import", str(source), "--unit", "F/503/0358", "--out", str(missing / "x.yaml")],
+    ]
+    for command in commands:
+        before = sorted(tmp_path.rglob("*"))
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), command
+        (line,) = result.stderr.strip().splitlines()
+        out = Path(command[command.index("--out") + 1])
+        assert line.startswith(f"error: {out}: cannot be written: the folder {out.parent}")
+        assert "does not exist" in line
+        assert sorted(tmp_path.rglob("*")) == before and not missing.exists()
+    assert run(*commands[0][:-1], str(tmp_path / "z.zip"))[0] == 0  # an existing folder
