@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DBAPIError,
     NoSuchModuleError,
     OperationalError,
     ProgrammingError,
@@ -48,9 +49,26 @@ def _where(url: str) -> str:
         return "(not a URL)"
 
 
+# PostgreSQL's undefined_table and undefined_column.
+_UNDEFINED = ("42P01", "42703")
+
+
 def _no_schema(orig: BaseException | None) -> bool:
-    """A table missing: SQLite's "no such table", PostgreSQL's undefined_table (42P01)."""
-    return "no such table" in str(orig) or getattr(orig, "sqlstate", "") == "42P01"
+    """A table or a column missing: a database never upgraded, or upgraded only as far as an
+    older revision than this code's (SQLite's "no such table"/"no such column", PostgreSQL's
+    42P01/42703)."""
+    said = str(orig)
+    return (
+        "no such table" in said
+        or "no such column" in said
+        or getattr(orig, "sqlstate", "") in _UNDEFINED
+    )
+
+
+def _setting(loc: tuple[int | str, ...]) -> str:
+    """The variable a settings error is about, as a prefix; none for a check across settings
+    (a model validator's error has no location, and its message names the variables)."""
+    return f"EXAMHALL_{'_'.join(str(p) for p in loc).upper()}: " if loc else ""
 
 
 class _Commands(click.Group):
@@ -64,13 +82,12 @@ class _Commands(click.Group):
         except ValidationError as exc:
             if exc.title != Settings.__name__:  # not the settings: say what, not "configuration"
                 problems = "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+                    (f"{'.'.join(str(p) for p in e['loc'])}: " if e["loc"] else "") + e["msg"]
+                    for e in exc.errors()
                 )
                 raise click.ClickException(f"{exc.title} is not valid: {problems}") from None
             problems = "; ".join(
-                f"EXAMHALL_{'_'.join(str(p) for p in e['loc']).upper()}:"
-                f" {e['msg'].removeprefix('Value error, ')}"
-                for e in exc.errors()
+                _setting(e["loc"]) + e["msg"].removeprefix("Value error, ") for e in exc.errors()
             )
             raise click.ClickException(f"the configuration is not valid: {problems}") from None
         except (ArgumentError, NoSuchModuleError) as exc:
@@ -105,13 +122,29 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option(
+    "--revision",
+    default="head",
+    show_default=True,
+    help="A revision id (or a unique prefix of one); an upgrade never goes back.",
+)
 def db_upgrade(revision: str) -> None:
     """Migrate the database (EXAMHALL_DATABASE_URL) to the latest schema."""
-    from app.migrate import upgrade
+    from alembic.util import CommandError
 
-    upgrade(get_settings().database_url, revision)
-    click.echo(f"database at {revision}", err=True)
+    from app.migrate import resolved, upgrade_from
+
+    url = get_settings().database_url
+    try:
+        before, after = upgrade_from(url, revision)
+    except CommandError as exc:  # no such revision, or one this database cannot reach
+        raise click.ClickException(f"cannot upgrade {_where(url)} to {revision}: {exc}") from None
+    target = resolved(revision)
+    if before is not None and before == after and target is not None and target != after:
+        # Alembic's upgrade to an older revision does nothing: say so, not "database at" it.
+        click.echo(f"database already at {after}, newer than {revision}; nothing done", err=True)
+    else:
+        click.echo(f"database at {revision}", err=True)
 
 
 @main.command()
@@ -151,6 +184,7 @@ def serve(
     from app.ops import logs, metrics
 
     settings = get_settings()  # fail here, clearly, on a bad configuration
+    _refuse_another_schema(settings.database_url)
     if workers > 1 and settings.is_sqlite:
         click.echo(
             "note: several workers on SQLite share one writer; PostgreSQL scales further", err=True
@@ -175,6 +209,24 @@ def serve(
     )
 
 
+def _refuse_another_schema(url: str) -> None:
+    """Refuse to serve a schema at another revision than this code's: its requests would fail
+    with 500s, some after their writes landed. A database with no schema at all, or one that
+    cannot be reached, is left to start as it did (and /readyz says why it is not ready)."""
+    from app.migrate import not_at_head, revision_on
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = revision_on(conn)
+    except DBAPIError:
+        return
+    finally:
+        engine.dispose()
+    if current is not None and (why := not_at_head(current)):
+        raise click.ClickException(f"not serving the database {_where(url)}: its {why}")
+
+
 def _has(module: str) -> bool:
     import importlib.util
 
@@ -195,7 +247,9 @@ def _report(problems: list[object]) -> None:
 @banks.command("validate")
 @click.argument("directory", default="question_banks", type=click.Path(path_type=Path))
 def banks_validate(directory: Path) -> None:
-    """Check every bank file; exit 0 when clean, else list each problem with file and line."""
+    """Check every bank file; exit 0 when clean, else list each problem with file and line.
+
+    DIRECTORY is the banks folder; default: question_banks, in the working directory."""
     from app.banks.service import check
 
     bank, problems = check(directory)
@@ -214,7 +268,9 @@ def banks_validate(directory: Path) -> None:
 @banks.command("load")
 @click.argument("directory", default="question_banks", type=click.Path(path_type=Path))
 def banks_load(directory: Path) -> None:
-    """Load or refresh the specifications and banks, all or nothing; idempotent."""
+    """Load or refresh the specifications and banks, all or nothing; idempotent.
+
+    DIRECTORY is the banks folder; default: question_banks, in the working directory."""
     from app.banks.service import BankProblems, check, load_dir
 
     checked, problems = check(directory)
@@ -245,7 +301,9 @@ def banks_load(directory: Path) -> None:
 @banks.command("cues")
 @click.argument("directory", default="question_banks", type=click.Path(path_type=Path))
 def banks_cues(directory: Path) -> None:
-    """Per unit: absolutes in keys and distractors, and what test-wise strategies would score."""
+    """Per unit: absolutes in keys and distractors, and what test-wise strategies would score.
+
+    DIRECTORY is the banks folder; default: question_banks, in the working directory."""
     from app.banks import cues
     from app.banks.reader import read_dir
 
@@ -263,7 +321,9 @@ def banks_cues(directory: Path) -> None:
 @banks.command("schema")
 @click.argument("directory", default="question_banks/schema", type=click.Path(path_type=Path))
 def banks_schema(directory: Path) -> None:
-    """Write the JSON Schemas of the bank file kinds (for editors and reviewers)."""
+    """Write the JSON Schemas of the bank file kinds (for editors and reviewers).
+
+    DIRECTORY is where; default: question_banks/schema, in the working directory."""
     from app.banks.service import json_schemas
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -387,7 +447,11 @@ def token() -> None:
 
 
 @token.command("create")
-@click.option("--name", required=True, help="Who or what will use the token.")
+@click.option(
+    "--name",
+    required=True,
+    help="Who or what will use the token: at most 100 characters, no tabs or new lines.",
+)
 @click.option(
     "--scope", "scopes", multiple=True, required=True, help="admin or results:read; repeatable."
 )
@@ -420,15 +484,34 @@ def token_list() -> None:
 
 
 @token.command("revoke")
-@click.argument("name_or_id")
-def token_revoke(name_or_id: str) -> None:
-    """Revoke an active token by its name or id."""
+@click.argument("name_or_id", required=False)
+@click.option("--id", "token_id", type=click.IntRange(min=1), help="The token's id alone.")
+@click.option("--name", help="The token's name alone.")
+def token_revoke(name_or_id: str | None, token_id: int | None, name: str | None) -> None:
+    """Revoke an active token by its name or id (NAME_OR_ID), or by --id or --name only.
+
+    A NAME_OR_ID that is the name of one active token and the id of another revokes
+    neither: exit 1, and say which with --id or --name."""
     from app.auth import tokens
 
+    if sum(given is not None for given in (name_or_id, token_id, name)) != 1:
+        raise click.UsageError("give one of NAME_OR_ID, --id and --name")
+    now = SystemClock().now()
     try:
         with _session() as session:
-            revoked = tokens.revoke(session, name_or_id, SystemClock().now())
+            if token_id is not None:
+                revoked = tokens.revoke_by_id(session, token_id, now)
+            elif name is not None:
+                revoked = tokens.revoke_by_name(session, name, now)
+            else:
+                assert name_or_id is not None
+                revoked = tokens.revoke(session, name_or_id, now)
             click.echo(f"revoked token {revoked.id} ({revoked.name})", err=True)
+    except tokens.Ambiguous as exc:
+        click.echo(
+            f"error: {exc.detail} Say which: --id {exc.numbered} or --name {name_or_id}", err=True
+        )
+        sys.exit(1)
     except AppError as exc:
         _fail(exc)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -121,6 +122,32 @@ class Settings(BaseSettings):
         with none configured, X-Forwarded-For is ignored and the peer is the client."""
         trusted = [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
         return {"proxy_headers": bool(trusted), "forwarded_allow_ips": ",".join(trusted) or None}
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        # uvicorn would take a word that is not an address as a host name to trust, and a
+        # network with host bits set as such a word: it trusts neither, and says nothing.
+        for entry in (p.strip() for p in value.split(",")):
+            if not entry:
+                continue
+            if entry == "*":
+                raise ValueError(
+                    "'*' would believe every client's X-Forwarded-For (sign-in throttling and"
+                    " the journal would see whatever address a client claims): list the proxies"
+                )
+            try:
+                ipaddress.ip_network(entry)
+            except ValueError:
+                try:
+                    network = ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"{entry!r} is not an IP address or a CIDR network: give the proxies'"
+                        " addresses or networks, comma-separated (10.0.0.5, 192.0.2.0/24)"
+                    ) from None
+                raise ValueError(f"{entry!r} has host bits set: the network is {network}") from None
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -15,8 +15,13 @@ from app.clock import MovableClock
 from app.config import get_settings
 from app.db import make_engine
 from app.main import create_app
-from app.migrate import current_revision, head_revision
-from tests.conftest import make_settings
+from app.migrate import current_revision, head_revision, upgrade
+from tests.conftest import make_settings, postgres_database
+
+BANKS = str(Path(__file__).resolve().parents[1] / "question_banks")
+# An older revision than the code's (before pretest items, reading time, result pass marks):
+# the one a new user's trial upgraded to.
+OLDER = "3d8a6f1c2e57"
 
 
 @pytest.fixture
@@ -27,6 +32,45 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
     yield url
     get_settings.cache_clear()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend: PostgreSQL's made afresh beside the test database
+    (named with the suffix _old, whichever revision a test then upgrades it to)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cli.db'}"
+        return
+    with postgres_database("old") as url:
+        yield url
+
+
+def _use(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("EXAMHALL_DATABASE_URL", url)
+    monkeypatch.setenv("EXAMHALL_ENV", "development")
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def blank(empty: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """EXAMHALL_DATABASE_URL: an empty database, on each backend."""
+    yield from _use(empty, monkeypatch)
+
+
+@pytest.fixture
+def older(empty: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """EXAMHALL_DATABASE_URL: a database upgraded only as far as OLDER, on each backend."""
+    upgrade(empty, OLDER)
+    yield from _use(empty, monkeypatch)
+
+
+@pytest.fixture
+def upgraded(empty: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """EXAMHALL_DATABASE_URL: a database at the head revision, on each backend."""
+    upgrade(empty)
+    yield from _use(empty, monkeypatch)
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -298,3 +342,270 @@ def test_only_the_settings_are_called_the_configuration() -> None:
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert "configuration" not in result.stderr and "EXAMHALL_" not in result.stderr
     assert "OptionFile is not valid: text: String should have at most 600" in result.stderr
+
+
+def _one_unit(tmp_path: Path) -> str:
+    """A banks folder holding the qualification and one unit's bank (quicker to check)."""
+    import shutil
+
+    units = tmp_path / "banks" / "600-8065-6" / "units"
+    units.mkdir(parents=True)
+    shutil.copy(Path(BANKS) / "600-8065-6" / "qualification.yaml", units.parent)
+    shutil.copy(Path(BANKS) / "600-8065-6" / "units" / "F-503-0358.yaml", units)
+    return str(units.parent.parent)
+
+
+def test_a_database_at_an_older_revision_is_one_line_never_a_traceback(
+    older: str, tmp_path: Path
+) -> None:
+    """A column the code reads that an older schema lacks (PostgreSQL's undefined_column,
+    SQLite's "no such column") is the missing-schema message, as a missing table is: the
+    trial met a traceback from each of these on PostgreSQL."""
+    banks = _one_unit(tmp_path)
+    for command in (["banks", "load", banks], ["journal", "verify"], ["results", "re-sign"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1, (command, result.output)
+        assert isinstance(result.exception, SystemExit), (command, result.exception)
+        error = result.stderr.splitlines()[-1]
+        assert error.startswith("Error: ") and "Traceback" not in result.output
+        assert "has no examhall schema (or an older one): run `examhall db upgrade`" in error
+    assert current_revision(make_engine(older)) == OLDER  # nothing changed it
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """uvicorn.run replaced: each call's options, instead of a server."""
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_, **options: calls.append(options))
+    return calls
+
+
+def test_serve_refuses_a_schema_older_than_the_code(
+    older: str, started: list[dict[str, object]]
+) -> None:
+    """The trial's server answered 500s (and landed some writes) on a database at an older
+    revision; /readyz knew. Now serve names both revisions and what to run, and does not start."""
+    result = CliRunner().invoke(main, ["serve", "--port", "8330"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert started == []
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Error: not serving the database ")
+    assert f"schema is at {OLDER}, not {head_revision()}: run `examhall db upgrade`" in line
+    upgrade(older)
+    result = CliRunner().invoke(main, ["serve", "--port", "8330"])
+    assert result.exit_code == 0, result.output
+    assert [options["port"] for options in started] == [8330]
+
+
+def test_serve_on_a_database_with_no_schema_starts_as_before(
+    database: str, started: list[dict[str, object]]
+) -> None:
+    """No schema at all (`make run` upgrades before it serves) is left as it was: the check
+    is for a schema some revisions behind."""
+    result = CliRunner().invoke(main, ["serve", "--port", "8330"])
+    assert result.exit_code == 0, result.output
+    assert len(started) == 1
+
+
+def test_serve_refuses_a_schema_a_newer_release_upgraded(
+    database: str, started: list[dict[str, object]]
+) -> None:
+    """`db upgrade` cannot help there (a rollback of the code, not of the database)."""
+    from sqlalchemy import text
+
+    upgrade(database)
+    engine = make_engine(database)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'f0f0f0f0f0f0'"))
+    engine.dispose()
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 1 and started == []
+    assert "schema is at f0f0f0f0f0f0, not " in result.stderr
+    assert "a revision this release does not know" in result.stderr
+    assert "db upgrade" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("x" * 300, "at most 100 characters; this one has 300"),
+        (
+            "AB\tlive",
+            "cannot hold a control character (a tab, a new line...): U+0009 at character 3",
+        ),
+        ("AB\nlive", "U+000A at character 3"),
+        ("feed\u202e", "U+202E at character 5"),  # a right-to-left override
+        ("  ", "A token needs a name."),
+    ],
+)
+def test_token_create_refuses_a_name_it_cannot_keep(upgraded: str, name: str, said: str) -> None:
+    """A 300-character name was a traceback on PostgreSQL (varchar(100)); a tab was stored
+    and broke `token list`'s columns. Each is one line, exit 1, and nothing is created."""
+    result = CliRunner().invoke(main, ["token", "create", "--name", name, "--scope", "admin"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.stdout == "" and result.stderr.startswith("error: ") and said in result.stderr
+    assert result.stderr.count("\n") == 1
+    code, out, _ = run("token", "list")
+    assert code == 0 and len(out.splitlines()) == 1  # the heading alone
+    code, out, _ = run("token", "create", "--name", "y" * 100, "--scope", "admin")
+    assert code == 0 and out.startswith("eh_")  # 100 characters is a name
+
+
+def test_db_upgrade_to_a_revision_it_cannot_find_is_one_line(upgraded: str) -> None:
+    """A traceback (Alembic's CommandError) in the trial."""
+    result = CliRunner().invoke(main, ["db", "upgrade", "--revision", "bogus"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Error: cannot upgrade ") and " to bogus: " in line
+    assert "Can't locate revision identified by 'bogus'" in line
+    assert current_revision(make_engine(upgraded)) == head_revision()
+
+
+def test_db_upgrade_to_an_older_revision_says_it_did_nothing(blank: str) -> None:
+    """It said "database at <older>" while the database stayed newer."""
+    code, _, err = run("db", "upgrade", "--revision", OLDER)
+    assert code == 0 and err == f"database at {OLDER}\n"
+    code, _, err = run("db", "upgrade")
+    assert code == 0 and err == "database at head\n"
+    code, _, err = run("db", "upgrade", "--revision", OLDER)
+    assert code == 0
+    assert err == f"database already at {head_revision()}, newer than {OLDER}; nothing done\n"
+    assert current_revision(make_engine(blank)) == head_revision()
+
+
+def test_trusted_proxies_that_are_not_addresses_are_a_configuration_error(
+    database: str, monkeypatch: pytest.MonkeyPatch, started: list[dict[str, object]]
+) -> None:
+    monkeypatch.setenv("EXAMHALL_TRUSTED_PROXIES", "10.0.0.5,notanip")
+    get_settings.cache_clear()
+    code, _, err = run("serve")
+    assert code == 1 and started == []
+    assert err == (
+        "Error: the configuration is not valid: EXAMHALL_TRUSTED_PROXIES: 'notanip' is not an"
+        " IP address or a CIDR network: give the proxies' addresses or networks,"
+        " comma-separated (10.0.0.5, 192.0.2.0/24)\n"
+    )
+
+
+def _token_ids(listing: str) -> dict[str, int]:
+    """`token list`'s active tokens: name → id."""
+    rows = [line.split() for line in listing.splitlines()[1:]]
+    return {row[1]: int(row[0]) for row in rows if row[-1] == "active"}
+
+
+def test_token_revoke_never_guesses_between_an_id_and_a_name(upgraded: str) -> None:
+    """With a token named "5" and another whose id is 5, `token revoke 5` revoked the one
+    named "5": an operator who copied an id from `token list` revoked the wrong token."""
+    run("token", "create", "--name", "feed", "--scope", "results:read")
+    feed = _token_ids(run("token", "list")[1])["feed"]
+    run("token", "create", "--name", str(feed), "--scope", "admin")
+    named = _token_ids(run("token", "list")[1])[str(feed)]
+
+    code, out, err = run("token", "revoke", str(feed))
+    assert code == 1 and out == ""
+    assert err == (
+        f"error: '{feed}' is the name of token {named} and the id of token {feed} ('feed');"
+        f" nothing was revoked. Say which: --id {feed} or --name {feed}\n"
+    )
+    assert _token_ids(run("token", "list")[1]) == {"feed": feed, str(feed): named}
+
+    code, _, err = run("token", "revoke", "--id", str(feed))
+    assert code == 0 and err == f"revoked token {feed} (feed)\n"
+    assert _token_ids(run("token", "list")[1]) == {str(feed): named}
+    code, _, err = run("token", "revoke", str(feed))  # now only a name: no doubt
+    assert code == 0 and err == f"revoked token {named} ({feed})\n"
+
+    run("token", "create", "--name", "feed", "--scope", "results:read")
+    again = _token_ids(run("token", "list")[1])["feed"]
+    code, _, err = run("token", "revoke", "--name", "feed")
+    assert code == 0 and err == f"revoked token {again} (feed)\n"
+    assert run("token", "revoke", "--id", str(again))[0] == 1  # revoked already
+    assert run("token", "revoke")[0] == 2  # one of the three, not none
+    assert run("token", "revoke", "feed", "--id", "1")[0] == 2  # nor two
+
+
+def test_a_check_across_settings_is_named_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The secret key's check (a model validator: no location) read "EXAMHALL_: EXAMHALL_..."."""
+    monkeypatch.setenv("EXAMHALL_ENV", "production")
+    monkeypatch.setenv("EXAMHALL_SECRET_KEY", "too-short")
+    get_settings.cache_clear()
+    try:
+        code, _, err = run("staff", "list")
+    finally:
+        get_settings.cache_clear()
+    assert code == 1
+    assert err.startswith(
+        "Error: the configuration is not valid: EXAMHALL_SECRET_KEY must be a random value of"
+        " at least 32 characters when EXAMHALL_ENV=production"
+    )
+    assert "EXAMHALL_:" not in err and err.count("\n") == 1
+
+
+def test_a_check_across_a_models_fields_is_not_given_an_empty_name() -> None:
+    import click
+    from pydantic import BaseModel, model_validator
+
+    from app.cli import _Commands
+
+    class Window(BaseModel):
+        start: int
+        end: int
+
+        @model_validator(mode="after")
+        def _ordered(self) -> "Window":
+            if self.end < self.start:
+                raise ValueError("end before start")
+            return self
+
+    @click.group(cls=_Commands)
+    def group() -> None:
+        pass
+
+    @group.command()
+    def refuse() -> None:
+        Window(start=2, end=1)
+
+    result = CliRunner().invoke(group, ["refuse"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: Window is not valid: Value error, end before start\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "default"),
+    [
+        ("load", "default: question_banks, in the working directory"),
+        ("validate", "default: question_banks, in the working directory"),
+        ("cues", "default: question_banks, in the working directory"),
+        ("schema", "default: question_banks/schema, in the working directory"),
+    ],
+)
+def test_banks_help_says_which_folder_is_read_by_default(command: str, default: str) -> None:
+    code, out, _ = run("banks", command, "--help")
+    assert code == 0 and "DIRECTORY" in out and default in " ".join(out.split())
+
+
+def test_banks_export_and_import_refuse_an_out_in_a_folder_that_does_not_exist(
+    upgraded: str, tmp_path: Path
+) -> None:
+    """Both made every missing folder on the way (as root, `--out /nonexistent/dir/z.zip`
+    made /nonexistent): a mistyped path is refused, named, and nothing is made."""
+    assert run("banks", "load", _one_unit(tmp_path))[0] == 0
+    source = tmp_path / "q.gift"
+    source.write_text("::Q1:: Which? {=this ~not this ~nor this}\n")
+    missing = tmp_path / "nonexistent"
+    commands = [
+        ["banks", "export", "F/503/0358", "--out", str(missing / "dir" / "z.zip")],
+        ["banks", "import", str(source), "--unit", "F/503/0358", "--out", str(missing / "x.yaml")],
+    ]
+    for command in commands:
+        before = sorted(tmp_path.rglob("*"))
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), command
+        (line,) = result.stderr.strip().splitlines()
+        out = Path(command[command.index("--out") + 1])
+        assert line.startswith(f"error: {out}: cannot be written: the folder {out.parent}")
+        assert "does not exist" in line
+        assert sorted(tmp_path.rglob("*")) == before and not missing.exists()
+    assert run(*commands[0][:-1], str(tmp_path / "z.zip"))[0] == 0  # an existing folder

@@ -41,3 +41,26 @@ def test_default_database_is_a_sqlite_file_in_the_working_directory(
     monkeypatch.delenv("EXAMHALL_DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
     assert Settings().database_url == f"sqlite:///{tmp_path / 'examhall.db'}"
+
+
+@pytest.mark.parametrize(
+    "proxies", ["", "127.0.0.1", "10.0.0.0/8, 192.0.2.7", "::1,2001:db8::/32", "10.0.0.1,"]
+)
+def test_trusted_proxies_are_addresses_or_networks(proxies: str) -> None:
+    assert Settings(trusted_proxies=proxies).trusted_proxies == proxies
+
+
+@pytest.mark.parametrize(
+    ("proxies", "said"),
+    [
+        ("notanip", "'notanip' is not an IP address or a CIDR network"),
+        ("10.0.0.5, lb.internal", "'lb.internal' is not an IP address"),
+        ("10.0.0.1/8", "'10.0.0.1/8' has host bits set: the network is 10.0.0.0/8"),
+        ("*", "'*' would believe every client's X-Forwarded-For"),
+    ],
+)
+def test_trusted_proxies_that_are_not_addresses_are_refused(proxies: str, said: str) -> None:
+    """uvicorn took each of these as a host name to trust, and trusted nothing, silently."""
+    with pytest.raises(ValidationError, match="trusted_proxies") as refused:
+        Settings(trusted_proxies=proxies)
+    assert said in str(refused.value)

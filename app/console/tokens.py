@@ -54,9 +54,7 @@ async def create(request: Request, user: ConsoleDep, db: DbDep, clock: ClockDep)
     scopes = [str(s) for s in form.getlist("scopes")]
     try:
         with db.begin_nested():
-            token, plaintext = tokens.create_token(
-                db, values.get("name", "")[:100], scopes, clock.now()
-            )
+            token, plaintext = tokens.create_token(db, values.get("name", ""), scopes, clock.now())
     except AppError as exc:
         return _page(request, db, user, error=exc.detail, values=values)
     return _page(request, db, user, created=(token, plaintext))
@@ -68,5 +66,5 @@ async def revoke(
 ) -> Response:
     user.require("tokens:manage")
     await posted(request, user)
-    tokens.revoke(db, str(token_id), clock.now())
+    tokens.revoke_by_id(db, token_id, clock.now())
     return see("/console/tokens?done=revoked")

@@ -12,11 +12,15 @@ from app.interchange.model import Unwritable
 def write_all(out: Path, data: bytes, beside: dict[str, bytes] | None = None) -> None:
     """`out` last and atomically (a .tmp file replaced into place), after the files `beside` it
     (names relative to its folder). On an OSError, the folders and files this call made are
-    removed and Unwritable says why."""
+    removed and Unwritable says why. `out`'s folder must exist: a mistyped path is refused, never
+    made (as root, `--out /nonexistent/x.zip` made /nonexistent)."""
+    if not out.parent.exists():
+        raise Unwritable(
+            str(out), f"cannot be written: the folder {out.parent} does not exist (make it first)"
+        )
     made: list[Path] = []
     tmp = out.with_name(out.name + ".tmp")
     try:
-        _folders(out.parent, made)
         for name, content in (beside or {}).items():
             target = out.parent / name
             _folders(target.parent, made)

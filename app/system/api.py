@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from app.errors import ServiceUnavailable
 from app.limits import Stats
-from app.migrate import head_revision, revision_on
+from app.migrate import not_at_head, revision_on
 
 router = APIRouter(tags=["system"])
 
@@ -60,11 +60,8 @@ def readyz(request: Request) -> Ready:
             current = revision_on(conn)  # one query: the database answers, at this revision
     except Exception as exc:  # any driver error means not ready; the reason is logged, not shown
         raise ServiceUnavailable("The database cannot be reached.") from exc
-    head = head_revision()
-    if current != head:
-        raise ServiceUnavailable(
-            f"The database schema is at {current}, not {head}: run `examhall db upgrade`."
-        )
+    if why := not_at_head(current):
+        raise ServiceUnavailable(f"The database {why}.")
     load: Stats = request.app.state.load
     return Ready(
         status="ready",

@@ -455,3 +455,38 @@ def test_a_file_larger_than_json_bodies_reaches_the_importer(room: Room, db: Ses
         "/api/v1/candidates/import", content=b"x" * 2_200_000, headers=room.admin()
     )
     assert huge.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("x" * 101, "at most 100 characters; this one has 101"), ("AB\tlive", "U+0009")],
+)
+def test_a_token_name_it_cannot_keep_is_a_422_and_nothing_is_made(
+    room: Room, console: SignIn, name: str, said: str
+) -> None:
+    """The form cut a long name to 100 characters without a word, and kept a tab."""
+    csrf = console("administrator")
+    before = room.client.get("/console/tokens").text.count("/revoke")
+    page = room.client.post(
+        "/console/tokens", data={"csrf_token": csrf, "name": name, "scopes": ["results:read"]}
+    )
+    assert page.status_code == 422 and said in page.text
+    assert 'id="new-token" readonly' not in page.text
+    assert room.client.get("/console/tokens").text.count("/revoke") == before
+
+
+def test_revoking_by_id_in_the_console_never_takes_a_token_so_named(
+    room: Room, console: SignIn
+) -> None:
+    """The form posts the token's id; the service looked the id up as a name first."""
+    csrf = console("administrator")
+    listing_page = room.client.get("/console/tokens").text
+    first = listing_page.split('action="/console/tokens/')[1].split("/revoke")[0]
+    made = room.client.post(
+        "/console/tokens", data={"csrf_token": csrf, "name": first, "scopes": ["results:read"]}
+    )
+    value = made.text.split('id="new-token" readonly value="')[1].split('"')[0]
+    room.client.post(f"/console/tokens/{first}/revoke", data={"csrf_token": csrf})
+    results = "/api/v1/results"
+    assert room.client.get(results, headers=room.admin()).status_code == 401  # the room's token
+    assert room.client.get(results, headers={"Authorization": f"Bearer {value}"}).status_code == 200
