@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.errors import BadRequest, Conflict, Invalid
+from app.idempotency import repository
 from app.idempotency.models import IdempotentRequest
 
 KEPT = timedelta(hours=24)  # a retry after this is a new request
@@ -61,12 +61,8 @@ def claim(
     if not _KEY.match(key):
         raise BadRequest(f"{HEADER} is 1 to 255 visible ASCII characters (a UUID, say).")
     hashed = digest(body)
-    db.execute(
-        delete(IdempotentRequest).where(
-            IdempotentRequest.token_id == token_id, IdempotentRequest.created_at < now - KEPT
-        )
-    )
-    found = _find(db, token_id, operation, key)
+    repository.forget_before(db, token_id, now - KEPT)
+    found = repository.find(db, token_id, operation, key)
     if found is None:
         row = IdempotentRequest(
             token_id=token_id,
@@ -94,13 +90,3 @@ def claim(
             f"This {HEADER} was used for a different request: use a new key for a new request.",
         )
     return Claim(None, (found.status_code, found.response))
-
-
-def _find(db: Session, token_id: int, operation: str, key: str) -> IdempotentRequest | None:
-    return db.scalar(
-        select(IdempotentRequest).where(
-            IdempotentRequest.token_id == token_id,
-            IdempotentRequest.operation == operation,
-            IdempotentRequest.key == key,
-        )
-    )
