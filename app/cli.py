@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -485,7 +486,9 @@ def token_list() -> None:
 
 @token.command("revoke")
 @click.argument("name_or_id", required=False)
-@click.option("--id", "token_id", type=click.IntRange(min=1), help="The token's id alone.")
+@click.option(
+    "--id", "token_id", type=click.IntRange(min=1, max=2**31 - 1), help="The token's id alone."
+)
 @click.option("--name", help="The token's name alone.")
 def token_revoke(name_or_id: str | None, token_id: int | None, name: str | None) -> None:
     """Revoke an active token by its name or id (NAME_OR_ID), or by --id or --name only.
@@ -509,7 +512,9 @@ def token_revoke(name_or_id: str | None, token_id: int | None, name: str | None)
             click.echo(f"revoked token {revoked.id} ({revoked.name})", err=True)
     except tokens.Ambiguous as exc:
         click.echo(
-            f"error: {exc.detail} Say which: --id {exc.numbered} or --name {name_or_id}", err=True
+            f"error: {exc.detail} Say which: --id {exc.numbered} or --name"
+            f" {shlex.quote(name_or_id or '')}",
+            err=True,
         )
         sys.exit(1)
     except AppError as exc:

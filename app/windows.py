@@ -49,7 +49,10 @@ def _moment(value: str | None, name: str, *, end_of_day: bool) -> datetime | Non
         ) from exc
     if parsed.tzinfo is None:
         raise Invalid.field(name, f"Give '{name}' with its UTC offset, e.g. 2026-06-01T09:00:00Z.")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 moved past the calendar's end by its offset
+        raise Invalid.field(name, f"'{name}' is outside the years this service keeps.") from None
 
 
 _UNENCODED_PLUS = re.compile(r"\d \d\d:?\d\d$")

@@ -524,6 +524,12 @@ def test_token_revoke_never_guesses_between_an_id_and_a_name(upgraded: str) -> N
     assert run("token", "revoke", "--id", str(again))[0] == 1  # revoked already
     assert run("token", "revoke")[0] == 2  # one of the three, not none
     assert run("token", "revoke", "feed", "--id", "1")[0] == 2  # nor two
+    # names that only look like ids (a review): read as names, never a traceback
+    run("token", "create", "--name", "\u00b2", "--scope", "results:read")
+    code, _, err = run("token", "revoke", "\u00b2")
+    assert code == 0 and err.startswith("revoked token") and "(\u00b2)" in err
+    assert run("token", "revoke", "9" * 30)[0] == 1  # no such token, one line
+    assert run("token", "revoke", "--id", "9" * 30)[0] == 2  # out of range, click's own usage
 
 
 def test_a_check_across_settings_is_named_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -109,7 +109,7 @@ def revoke(db: Session, name_or_id: str, now: datetime) -> ApiToken:
     """Revoke an active token by its name or numeric id; Ambiguous when it is the name of one
     and the id of another (an id copied from `token list` must not revoke a token named so)."""
     by_name = active_by_name(db, name_or_id)
-    by_id = _active_by_id(db, int(name_or_id)) if name_or_id.isdigit() else None
+    by_id = _active_by_id(db, int(name_or_id)) if _an_id(name_or_id) else None
     if by_name is not None and by_id is not None and by_name.id != by_id.id:
         raise Ambiguous(name_or_id, by_name, by_id)
     token = by_name or by_id
@@ -132,6 +132,11 @@ def revoke_by_name(db: Session, name: str, now: datetime) -> ApiToken:
     if token is None:
         raise NotFound(f"No active token named {name!r}.")
     return _revoke(db, token, now)
+
+
+def _an_id(text: str) -> bool:
+    """ASCII digits that fit an id ('\u00b2'.isdigit() is true, and int() refuses it)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def _active_by_id(db: Session, token_id: int) -> ApiToken | None:

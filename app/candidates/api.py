@@ -45,6 +45,7 @@ CSV_TYPES = frozenset(
     {
         "text/csv",
         "application/csv",
+        "application/vnd.ms-excel",  # what Windows often calls a .csv file
         "text/plain",
         "application/octet-stream",
         "application/x-www-form-urlencoded",

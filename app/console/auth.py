@@ -6,12 +6,19 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.auth import cookies
-from app.console.deps import ConsoleDep, Renewing, base_context, see, session_state
+from app.console.deps import (
+    ConsoleDep,
+    Renewing,
+    base_context,
+    seconds_left,
+    see,
+    session_state,
+)
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
-from app.errors import AppError
+from app.errors import AppError, Unauthorized
 from app.sittings import listing
 from app.staff import service as staff
 from app.web import render
@@ -26,11 +33,19 @@ def _safe_next(target: str) -> str:
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request, settings: SettingsDep) -> Response:
+def sign_in_page(request: Request, settings: SettingsDep, db: DbDep) -> Response:
     next_path = _safe_next(request.query_params.get("next", ""))
-    if session_state(settings, cookies.read_stamped(request, settings, cookies.CONSOLE)) == "live":
+    stamped = cookies.read_stamped(request, settings, cookies.CONSOLE)
+    # Only a sign-in whose account still works goes on: a disabled one's cookie sent the
+    # browser between here and the page it asked for until it gave up.
+    if (
+        session_state(settings, stamped) == "live"
+        and stamped is not None
+        and staff.get_active(db, int(stamped[0].get("sub", 0))) is not None
+    ):
         return see(next_path)
-    ended = request.query_params.get("ended") == "idle"
+    ended = request.query_params.get("ended", "")
+    ended = ended if ended in ("idle", "expired") else ""
     context: dict[str, Any] = {"error": None, "values": {}, "next": next_path, "ended": ended}
     return render(request, "console/sign_in.html", context)
 
@@ -65,6 +80,18 @@ async def sign_in(
     payload = {"sub": account.id, "csrf": cookies.new_csrf_token(), "iat": int(time.time())}
     cookies.issue(response, settings, cookies.CONSOLE, payload)
     return response
+
+
+@router.get("/session")
+def session_left(request: Request, settings: SettingsDep) -> Response:
+    """How many seconds the sign-in holds without another request; read without renewing it
+    (the page asks before it warns, or says the sign-in has ended: another tab may have used
+    it meanwhile). 401 when there is none."""
+    stamped = cookies.read_stamped(request, settings, cookies.CONSOLE)
+    if session_state(settings, stamped) != "live" or stamped is None:
+        raise Unauthorized("Not signed in to the console.")
+    left = seconds_left(settings, stamped)
+    return JSONResponse({"seconds_left": int(left)}, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/alive")

@@ -52,19 +52,30 @@ class ConsoleUser:
 RENEW_AFTER = 60  # seconds: a request renews the sign-in's signature at most this often
 
 
-def session_state(settings: Settings, stamped: tuple[dict[str, Any], float] | None) -> str:
-    """'none' (no sign-in), 'idle' (too long without a request, or past its whole length), or
-    'live'. The signature's age is the time since the last request; `iat` the sign-in's."""
-    if stamped is None:
-        return "none"
+def seconds_left(settings: Settings, stamped: tuple[dict[str, Any], float]) -> float:
+    """How long the sign-in holds without another request: the idle time left, or the time
+    left of its whole length if that ends first. The signature's age is the time since the last
+    request; `iat` the sign-in's."""
     payload, signed_at = stamped
     now = time.time()
     started = float(payload.get("iat", signed_at))
-    if now - signed_at > settings.console_idle_minutes * 60:
-        return "idle"
-    if now - started > settings.staff_session_minutes * 60:
-        return "idle"
-    return "live"
+    return min(
+        settings.console_idle_minutes * 60 - (now - signed_at),
+        settings.staff_session_minutes * 60 - (now - started),
+    )
+
+
+def session_state(settings: Settings, stamped: tuple[dict[str, Any], float] | None) -> str:
+    """'none' (no sign-in), 'idle' (too long without a request), 'expired' (past its whole
+    length) or 'live'."""
+    if stamped is None:
+        return "none"
+    if seconds_left(settings, stamped) >= 0:
+        return "live"
+    payload, signed_at = stamped
+    started = float(payload.get("iat", signed_at))
+    over = time.time() - started > settings.staff_session_minutes * 60
+    return "expired" if over else "idle"
 
 
 def console_user(request: Request, db: DbDep, settings: SettingsDep) -> ConsoleUser:
@@ -75,7 +86,7 @@ def console_user(request: Request, db: DbDep, settings: SettingsDep) -> ConsoleU
         account = staff.get_active(db, int(stamped[0].get("sub", 0)))
     if stamped is None or account is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        ended = "&ended=idle" if state == "idle" else ""
+        ended = f"&ended={state}" if state in ("idle", "expired") else ""
         raise Redirect("/console/sign-in?next=" + quote(target, safe="") + ended)
     payload, signed_at = stamped
     if time.time() - signed_at >= RENEW_AFTER:

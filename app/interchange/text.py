@@ -85,9 +85,10 @@ def element_text(element: etree._Element, skip: frozenset[str] = frozenset()) ->
 
 def lost(element: etree._Element, skip: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """(kind, reason) for the first content of an element that a bank item cannot hold (maths,
-    drawings, sound, video, embedded frames, a link to a sound or video file, a link to a
-    document or page), else None."""
+    drawings, sound, video, embedded frames, a link to a sound or video file), else None; a
+    link to a document or page only when nothing worse is lost (its words stay)."""
     pending = [element]
+    link: tuple[str, str] | None = None
     while pending:
         node = pending.pop()
         name = _local(node.tag)
@@ -103,14 +104,14 @@ def lost(element: etree._Element, skip: frozenset[str] = frozenset()) -> tuple[s
                 f"{path.rsplit('/', 1)[-1]} (a sound or video linked from the "
                 "question) cannot be kept: the question would have nothing to play",
             )
-        if path:  # a document or page the question points to: only the link's words stay
-            return (
+        if path and link is None:
+            link = (
                 "link",
                 f"the link to {path.replace('@@PLUGINFILE@@/', '')} cannot be kept (a bank "
                 "item holds text only): its words stay, without what they point to",
             )
         pending.extend(reversed(node))
-    return None
+    return link
 
 
 def html_lost(markup: str) -> tuple[str, str] | None:

@@ -62,6 +62,8 @@ MESSAGES = {
     "category": "Choose a category from the list.",
     "candidate_number": "Choose the candidate from the list.",
 }
+# Time added keeps a shorter reason than a void or a re-admission (ExtraTimeIn).
+EXTRA_TIME_MESSAGES = {**MESSAGES, "reason": "Give the reason in at most 500 characters."}
 DONE = {
     "start": "Session started: candidates can now sign in.",
     "close": "Session closed. Every exam still open was submitted as it stood.",
@@ -195,7 +197,8 @@ class Room:
         register and leaves no trace."""
         now = self.clock.now()
         try:
-            body = await forms.parse(self.request, self.page.csrf, schema, MESSAGES)
+            messages = EXTRA_TIME_MESSAGES if schema is ExtraTimeIn else MESSAGES
+            body = await forms.parse(self.request, self.page.csrf, schema, messages)
             with self.db.begin_nested():
                 action(self.db, self.page.staff, body, now)
         except AppError as exc:
@@ -351,7 +354,7 @@ def confirm(
         # Asked about only as the server would take it: the minutes read in full (1000 was
         # cut to "100" and added), and a value it would refuse is refused here, before "Yes".
         try:
-            body = forms.validated(query, ExtraTimeIn, MESSAGES)
+            body = forms.validated(query, ExtraTimeIn, EXTRA_TIME_MESSAGES)
         except AppError as exc:
             context["error"] = exc.detail
             return render(request, "invigilator/session.html", context, status_code=exc.status)

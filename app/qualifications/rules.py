@@ -8,6 +8,7 @@ every maximum and every bar, and keeps the one with the fewest unmet rules, then
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations, product
@@ -298,11 +299,17 @@ def left_out(rules: Rules, counted: frozenset[str], urn: str) -> str | None:
             return (
                 f"{name} counts units from at most {_count(group.max_groups, 'group')} of its own"
             )
-    before = set(_evaluate(rules, counted).unmet)
-    added = [reason for reason in _evaluate(rules, with_it).unmet if reason not in before]
+    # A rule unmet before stays the same rule when only its counts move ("16 credits needed;
+    # 13 counted" is the rule "16 credits needed; 15 counted" was): compared without figures.
+    before = {_shape(reason) for reason in _evaluate(rules, counted).unmet}
+    added = [r for r in _evaluate(rules, with_it).unmet if _shape(r) not in before]
     if added:
         return f"counting it would leave a rule unmet ({added[0]})"
     return "not needed by the best combination"
+
+
+def _shape(reason: str) -> str:
+    return re.sub(r"\d+", "#", reason)
 
 
 def _groups_holding(group: Group, urn: str) -> Iterator[Group]:

@@ -38,9 +38,13 @@
 })();
 
 // The idle timeout (console_idle_minutes): the server ends a sign-in after that long without a
-// request. Using the page (a key, a click, typing in a form) counts: it renews the sign-in at
-// most once a minute, so a long form being filled in is never lost to the timeout. Two minutes
-// before the end a dialog says so and offers to stay signed in (WCAG 2.2.1, Timing Adjustable).
+// request, and after its whole length in any case. Using the page (a key, a click, typing in a
+// form) counts: it renews the sign-in at most once a minute, so a long form being filled in is
+// never lost to the timeout. Before it warns, and before it says the sign-in has ended, the
+// page asks the server how long is left (GET /console/session, which renews nothing: another
+// tab may have used the sign-in meanwhile). Two minutes before the end a dialog says so and
+// offers to stay signed in (WCAG 2.2.1, Timing Adjustable). Only the server's "no sign-in" (a
+// 401, or a redirect to the sign-in page) ends it here: a busy or unreachable server does not.
 (function () {
   "use strict";
   var dialog = document.getElementById("session-warning");
@@ -49,8 +53,12 @@
   var csrf = dialog.getAttribute("data-csrf");
   var WARN = 120 * 1000;
   var RENEW_AFTER = 60 * 1000;
-  // This page's own request renewed the sign-in, or one up to a minute before it did.
-  var touched = Date.now() - RENEW_AFTER;
+  var ASK_EVERY = 30 * 1000;
+  // When the sign-in ends if nothing more is done, by this page's reckoning. This page's own
+  // request renewed it, or one up to a minute before it did.
+  var endsAt = Date.now() + idle - RENEW_AFTER;
+  var renewedAt = Date.now() - RENEW_AFTER;
+  var askedAt = 0;
   var ended = false;
   var stay = dialog.querySelector(".session-stay");
   var close = dialog.querySelector(".session-close");
@@ -70,6 +78,9 @@
     if (!dialog.open) dialog.showModal();
     link.focus();
   }
+  function gone(response) {
+    return response.status === 401 || response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400);
+  }
 
   function renew() {
     if (ended) return Promise.resolve();
@@ -78,17 +89,33 @@
     return fetch("/console/alive", { method: "POST", body: body, redirect: "manual", credentials: "same-origin" })
       .then(function (response) {
         if (response.status === 204) {
-          touched = sent;
+          renewedAt = sent;
+          endsAt = sent + idle;
           if (dialog.open) dialog.close();
-        } else {
-          end();  // a redirect to the sign-in: the sign-in had already ended
-        }
+        } else if (gone(response)) {
+          end();
+        }  // busy (503), refused (403: a newer sign-in in another tab) or the like: next time
       })
       .catch(function () { /* offline: try again with the next activity */ });
   }
 
+  function ask() {
+    askedAt = Date.now();
+    var sent = Date.now();
+    return fetch("/console/session", { redirect: "manual", credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (gone(response)) { end(); return; }
+        if (!response.ok) return;
+        return response.json().then(function (data) {
+          endsAt = sent + data.seconds_left * 1000;
+          if (endsAt - Date.now() > WARN && dialog.open) dialog.close();
+        });
+      })
+      .catch(function () { /* unreachable: keep this page's reckoning */ });
+  }
+
   function activity() {
-    if (!ended && !dialog.open && Date.now() - touched > RENEW_AFTER) renew();
+    if (!ended && !dialog.open && Date.now() - renewedAt > RENEW_AFTER) renew();
   }
   ["keydown", "pointerdown", "input"].forEach(function (name) {
     document.addEventListener(name, activity, { capture: true, passive: true });
@@ -102,12 +129,14 @@
 
   window.setInterval(function () {
     if (ended) return;
-    var left = idle - (Date.now() - touched);
-    if (left <= 0) {
-      end();
-    } else if (left <= WARN && !dialog.open) {
-      dialog.showModal();
-      stay.focus();
+    var left = endsAt - Date.now();
+    if (left > WARN) return;
+    if (Date.now() - askedAt > (left <= 0 ? 5000 : ASK_EVERY)) {
+      ask().then(function () {
+        if (ended) return;
+        var now = endsAt - Date.now();
+        if (now <= WARN && now > 0 && !dialog.open) { dialog.showModal(); stay.focus(); }
+      });
     }
   }, 5000);
 })();

@@ -815,6 +815,9 @@
     if (submitting) return;
     submitting = true;
     announcer.textContent = "Time is up. Your answers are being submitted.";
+    /* No new answer after zero (the server's grace is for saves already on their way): the
+       paper is inert while the server is asked, and comes back only if time is left. */
+    if (view) view.inert = true;
     flush();
     setTimeout(confirmEnd, readOutbox().length ? 2500 : 500);
   }
@@ -823,6 +826,8 @@
       if (status !== "in_progress") { submitting = false; return; }  /* ended, or paused */
       if (left() > 0) {
         submitting = false;
+        if (view) view.inert = false;
+        announcer.textContent = "";
         say("Your time is not up: the exam goes on. The clock shows the time you have left.");
         return;
       }
@@ -929,6 +934,9 @@
      sent, and the other tab showed a different answer as chosen. The newest tab is the one
      answered in; any other hides its paper and says so, with a way to take over. */
   var elsewhere = false;
+  /* When this page was opened: of two tabs, the later opened is the one in use (two opened at
+     the same moment, a restored session, must not both hide). */
+  var openedAt = (performance.timeOrigin || Date.now()) + performance.now();
   var tabId = Math.random().toString(36).slice(2);
   var tabs = window.BroadcastChannel && view ? new BroadcastChannel("examhall.tab." + attemptId) : null;
   function usedElsewhere() {
@@ -942,16 +950,23 @@
     ]);
     view.parentNode.insertBefore(box, view);
     box.querySelector("button").addEventListener("click", function () {
-      tabs.postMessage({ kind: "active", tab: tabId });
-      window.location.reload();  /* every answer, as the server and the other tab left them */
+      /* The reloaded page says it is the one in use; nothing is hidden elsewhere before it
+         has loaded (offline without a kept copy, no tab would show the paper). */
+      window.location.reload();
     });
     box.focus();
   }
   if (tabs) {
     tabs.onmessage = function (event) {
-      if (event.data && event.data.kind === "active" && event.data.tab !== tabId) usedElsewhere();
+      var d = event.data;
+      if (!d || d.kind !== "active" || d.tab === tabId) return;
+      if (d.openedAt > openedAt) usedElsewhere();
+      else if (!elsewhere) tabs.postMessage({ kind: "active", tab: tabId, openedAt: openedAt });  /* newer here */
     };
-    tabs.postMessage({ kind: "active", tab: tabId });
+    tabs.postMessage({ kind: "active", tab: tabId, openedAt: openedAt });
+    /* Back from the browser's back-forward cache: a page kept in memory, perhaps hidden by a
+       tab since closed. Load it afresh: it then says it is the one in use. */
+    window.addEventListener("pageshow", function (event) { if (event.persisted) window.location.reload(); });
   }
 
   /* ---------- start ---------- */

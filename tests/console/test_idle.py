@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
 from app.config import Settings
 from app.console.deps import Renewing
+from app.staff import service as staff
 from tests.console.conftest import SignIn
 
 Later = Callable[[float], None]
@@ -82,7 +85,7 @@ def test_a_sign_in_ends_after_its_whole_length_however_busy(
         assert client.get("/console", follow_redirects=False).status_code == 200
     later(settings.staff_session_minutes * 60 - used + 5)
     ended = client.get("/console", follow_redirects=False)
-    assert ended.status_code == 303 and "ended=idle" in ended.headers["location"]
+    assert ended.status_code == 303 and "ended=expired" in ended.headers["location"]
 
 
 def test_the_page_renews_the_sign_in_without_leaving(
@@ -95,6 +98,49 @@ def test_the_page_renews_the_sign_in_without_leaving(
     assert kept.status_code == 204 and len(console_cookies(kept)) == 1
     later(settings.console_idle_minutes * 60 - 10)
     assert client.get("/console", follow_redirects=False).status_code == 200
+
+
+def test_the_page_reads_the_time_left_without_renewing_it(
+    client: TestClient, console: SignIn, settings: Settings, later: Later
+) -> None:
+    assert client.get("/console/session").status_code == 401
+    console("results_officer")
+    later(600)
+    left = client.get("/console/session")
+    assert left.status_code == 200 and console_cookies(left) == []  # read, not renewed
+    assert abs(left.json()["seconds_left"] - (settings.console_idle_minutes * 60 - 600)) <= 2
+    later(settings.console_idle_minutes * 60)
+    assert client.get("/console/session").status_code == 401
+
+
+def test_the_whole_length_is_said_as_such(
+    client: TestClient, console: SignIn, settings: Settings, later: Later
+) -> None:
+    console("results_officer")
+    step = settings.console_idle_minutes * 60 - 60
+    for _ in range(settings.staff_session_minutes * 60 // step):
+        later(step)
+        client.get("/console", follow_redirects=False)
+    left = client.get("/console/session")
+    if left.status_code == 200:  # the end is near: the page's reckoning includes it
+        assert left.json()["seconds_left"] <= settings.staff_session_minutes * 60 % step + 2
+        later(step)
+    ended = client.get("/console", follow_redirects=False)
+    assert ended.headers["location"].endswith("&ended=expired")
+    page = client.get(ended.headers["location"])
+    assert "a sign-in lasts at most 8 hours" in page.text
+
+
+def test_a_disabled_accounts_cookie_does_not_bounce_between_pages(
+    client: TestClient, console: SignIn, db: Session
+) -> None:
+    """A review: the sign-in page sent a live cookie on to the page asked for, whose account
+    was disabled since, which sent it back: a loop until the browser gave up."""
+    console("results_officer")
+    staff.disable(db, datetime.now(UTC), username="results_officer.user")
+    db.flush()
+    page = client.get("/console/sign-in?next=%2Fconsole", follow_redirects=False)
+    assert page.status_code == 200 and "staff sign-in" in page.text
 
 
 def test_signing_out_is_not_undone_by_the_renewal(

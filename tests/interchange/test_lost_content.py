@@ -151,3 +151,8 @@ def test_a_linked_document_is_said_with_its_name(tmp_path: Path) -> None:
     lost = _lost(_moodle(tmp_path, stem))
     assert lost.startswith("the link to policy.pdf cannot be kept")
     assert "its words stay" in lost
+
+
+def test_a_link_does_not_hide_maths_after_it(tmp_path: Path) -> None:
+    stem = '<p>See <a href="https://example.org/law">the act</a>. ' + MATHML[3:]
+    assert _lost(_moodle(tmp_path, stem)).startswith("MathML cannot be kept")

@@ -190,3 +190,28 @@ def test_a_unit_over_a_groups_maximum_says_which_maximum() -> None:
     k = judge(by_credits, {u.urn for u in units})
     [out] = {u.urn for u in units} - k.counted
     assert left_out(by_credits, k.counted, out) == "Group R counts at most 7 credits"
+
+
+def test_the_reason_is_the_rule_a_unit_would_break_not_a_count_it_moves() -> None:
+    """A review: the total's line ("100 credits needed; 20 counted") changes its figures when a
+    unit is added, and was given as the reason, though counting the unit helps it."""
+    units = [
+        UnitInfo("A/000/0001", 3, 10, "A"),
+        *(UnitInfo(f"B/000/000{i}", 3, 10, "B") for i in (1, 2, 3)),
+    ]
+    tree = {
+        "code": "R",
+        "title": "root",
+        "mandatory": True,
+        "min_credits": 100,
+        "groups": [
+            {"code": "A", "title": "a", "mandatory": True, "min_units": 1},
+            {"code": "B", "title": "b", "mandatory": False, "min_units": 2},
+        ],
+    }
+    rules = build(tree, units, [], 100, None, None)
+    j = judge(rules, {"A/000/0001", "B/000/0001"})
+    assert j.counted == {"A/000/0001"}
+    assert left_out(rules, j.counted, "B/000/0001") == (
+        "counting it would leave a rule unmet (Group B: at least 2 units needed; 1 counted)"
+    )

@@ -52,6 +52,10 @@ def test_running_a_session_from_the_pages(room: Room) -> None:
         )
         assert refused.status_code == 422 and "from 1 to 240" in refused.text, minutes
         assert "Yes, add the time" not in refused.text
+    long = room.client.get(
+        f"{url}/confirm?action=extra_time&candidate=N001&minutes=5&reason={'x' * 501}"
+    )
+    assert long.status_code == 422 and "at most 500 characters" in long.text
     assert room.client.get(f"{url}/confirm?action=nonsense").url.path == url
     assert room.client.post(url, data={"csrf_token": token, "action": "start"}).status_code == 405
     started = room.client.post(f"{url}/start", data={"csrf_token": token})

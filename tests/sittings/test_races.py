@@ -164,6 +164,42 @@ def test_saves_racing_submit_pause_and_close_are_never_acknowledged_after_the_en
     _check_every_attempt(fresh, savers)
 
 
+def test_a_room_pause_racing_the_close_is_never_journalled_after_it(
+    live: tuple[FastAPI, dict[str, str], str], fresh: Engine
+) -> None:
+    """A review: the room's pause read the session open, a close committed, and the pause was
+    journalled after the close. The sitting's row is locked first by both."""
+    app, codes, _ = live
+    for n in range(4):
+        signed_in(app, f"K{n:03d}", codes)
+    staffs = [_staff(app) for _ in range(3)]
+    start = threading.Barrier(len(staffs) + 1)
+
+    def pause_and_resume(pair: tuple[TestClient, dict[str, str]]) -> set[int]:
+        client, header = pair
+        start.wait()
+        seen = set()
+        for action in ("pause", "resume") * 6:
+            seen.add(client.post(f"/api/v1/sessions/1/{action}", headers=header).status_code)
+        return seen
+
+    closer, header = _staff(app)
+    with ThreadPoolExecutor(len(staffs)) as pool:
+        futures = [pool.submit(pause_and_resume, pair) for pair in staffs]
+        start.wait()
+        assert closer.post("/api/v1/sessions/1/close", headers=header).status_code == 200
+        statuses = set().union(*(f.result() for f in futures))
+    assert statuses <= {200, 409}, statuses
+    with fresh.connect() as conn:
+        events = conn.scalars(
+            select(JournalEntry.event)
+            .where(JournalEntry.chain == "sitting:1")
+            .order_by(JournalEntry.seq)
+        ).all()
+    after = events[events.index("session_closed") + 1 :]
+    assert not {"room_paused", "room_resumed"} & set(after), events
+
+
 def test_saves_racing_a_timeout_stop_at_the_deadline(
     live: tuple[FastAPI, dict[str, str], str], fresh: Engine
 ) -> None:

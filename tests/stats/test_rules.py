@@ -191,6 +191,9 @@ def test_window() -> None:
     assert service.window("2026-06-01t09:00:00z", None).start == june.replace(hour=9)
     # the last day there is, whole: no end (its end of day is past datetime.max)
     assert service.window(None, "9999-12-31") == service.Window(None, None)
+    for edge in (("0001-01-01T00:00:00+01:00", None), (None, "9999-12-31T23:59:59-01:00")):
+        with pytest.raises(Invalid, match="outside the years"):  # was an OverflowError: a 500
+            service.window(*edge)
     for bad in (("2026-06-01T09:00", None), ("soon", None), (None, "10000-01-01")):
         with pytest.raises(Invalid):
             service.window(*bad)
