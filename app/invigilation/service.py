@@ -199,7 +199,7 @@ def start(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> None
 def close(db: Session, staff: StaffUser, sitting_id: int, now: datetime) -> None:
     """Close the session, submitting every attempt in progress or paused as it stands."""
     sitting = get_sitting(db, staff, sitting_id)
-    db.refresh(sitting, with_for_update=True)  # the sitting, then its attempts: as a room pause
+    db.refresh(sitting, with_for_update={"key_share": True})  # the sitting, then its attempts
     if sitting.status == SittingStatus.CLOSED:
         return
     for locked in lifecycle.lock_all(db, Attempt.sitting_id == sitting.id):
@@ -305,7 +305,10 @@ def _open_sitting(db: Session, staff: StaffUser, sitting_id: int, verb: str) -> 
     """A room acts only while its session is open (a closed room's journal took a pause after
     its close; a scheduled one has no clock running)."""
     sitting = get_sitting(db, staff, sitting_id)
-    db.refresh(sitting, with_for_update=True)  # a close waits, or has ended: read as it is now
+    # A close waits, or has ended: read as it is now. NO KEY UPDATE: a candidate's journal
+    # entry checks its key (FOR KEY SHARE) under its attempt's lock, which FOR UPDATE would
+    # make wait for a close that waits for that attempt (a deadlock).
+    db.refresh(sitting, with_for_update={"key_share": True})
     if sitting.status != SittingStatus.OPEN:
         state = "closed" if sitting.status == SittingStatus.CLOSED else "not started yet"
         raise sittings.SessionNotOpen(

@@ -101,13 +101,13 @@
 
   function ask() {
     askedAt = Date.now();
-    var sent = Date.now();
     return fetch("/console/session", { redirect: "manual", credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
         if (gone(response)) { end(); return; }
         if (!response.ok) return;
         return response.json().then(function (data) {
-          endsAt = sent + data.seconds_left * 1000;
+          /* From its arrival: the server counted just before; a few milliseconds late at most. */
+          endsAt = Date.now() + data.seconds_left * 1000;
           if (endsAt - Date.now() > WARN && dialog.open) dialog.close();
         });
       })
