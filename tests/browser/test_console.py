@@ -7,14 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from app.cli import main
 from app.config import get_settings
@@ -274,45 +273,51 @@ def test_the_skip_link_passes_the_console_navigation(
     assert focused.evaluate("e => !e.closest('nav') && !!e.closest('main')"), focused.inner_html()
 
 
+def _server_says(page: Page, left: dict[str, int | None]) -> None:
+    """GET /console/session answers what the test says: seconds left, or None for a sign-in
+    that has ended (401). The server's own rules are tests/console/test_idle.py's."""
+
+    def answer(route: Route) -> None:
+        if left["seconds"] is None:
+            route.fulfill(status=401, json={"status": 401, "title": "Not authenticated"})
+        else:
+            route.fulfill(status=200, json={"seconds_left": left["seconds"]})
+
+    page.route("**/console/session", answer)
+
+
 def test_the_idle_timeout_warns_and_lets_the_user_stay(
-    live_db: LiveServer,
-    admin: str,
-    context: BrowserContext,
-    artifacts_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    live_db: LiveServer, admin: str, context: BrowserContext, artifacts_dir: Path
 ) -> None:
     """WCAG 2.2.1: two minutes before the console's idle timeout a dialog says so, takes the
     focus and offers to stay signed in; staying renews the sign-in without leaving the page
-    (what was typed stays); left alone, the dialog says the sign-in has ended. Time moves on
-    both sides: the page's under Playwright's clock, the server's wall clock by an offset."""
-    real, offset = time.time, [0.0]
-    monkeypatch.setattr(time, "time", lambda: real() + offset[0])
+    (what was typed stays); left alone, the dialog says the sign-in has ended. The page's
+    time is Playwright's clock; what the server says of the sign-in is the test's."""
     page = context.new_page()
     page.clock.install()
-
-    def later(seconds: int) -> None:
-        offset[0] += seconds
-        page.clock.run_for(seconds * 1000)
-
+    left: dict[str, int | None] = {"seconds": 90}
+    _server_says(page, left)
     staff_sign_in(page, live_db, admin)
     page.goto(live_db.url + "/console/results")
     page.get_by_label("Submitted from (date)").fill("2026-01-02")
     idle = get_settings().console_idle_minutes * 60
     dialog = page.get_by_role("dialog", name="You will be signed out soon")
-    later(idle - 200)
+    page.clock.run_for((idle - 200) * 1000)
     expect(dialog).to_be_hidden()
-    for _ in range(22):  # to 90 s left, both clocks in step (the page asks before it warns)
-        later(5)
+    with page.expect_response(lambda r: r.url.endswith("/console/session")):
+        page.clock.run_for(100_000)  # the page asks the server before it warns
     expect(dialog).to_be_visible()
     expect(page.get_by_role("button", name="Stay signed in")).to_be_focused()
     checked(page)
     shot(page, artifacts_dir, "idle-warning")
     with page.expect_response(lambda r: r.url.endswith("/console/alive")) as renewed:
         page.keyboard.press("Enter")
-    assert renewed.value.status == 204
+    assert renewed.value.status == 204  # renewed for real
     expect(dialog).to_be_hidden()
     expect(page.get_by_label("Submitted from (date)")).to_have_value("2026-01-02")
-    later(idle + 10)
+    left["seconds"] = None  # meanwhile the sign-in has ended
+    with page.expect_response(lambda r: r.url.endswith("/console/session")):
+        page.clock.run_for((idle - 100) * 1000)
     ended = page.get_by_role("dialog", name="You have been signed out")
     expect(ended).to_be_visible()
     expect(ended.get_by_role("link", name="Sign in again")).to_be_focused()
@@ -324,23 +329,19 @@ def test_the_idle_timeout_warns_and_lets_the_user_stay(
 
 
 def test_another_tabs_use_keeps_this_one_from_warning(
-    live_db: LiveServer, admin: str, context: BrowserContext, monkeypatch: pytest.MonkeyPatch
+    live_db: LiveServer, admin: str, context: BrowserContext
 ) -> None:
     """A review: a console tab left open beside one in use warned at 28 minutes and said
     "signed out" at 30 while the sign-in held. The page asks the server before either."""
-    real, offset = time.time, [0.0]
-    monkeypatch.setattr(time, "time", lambda: real() + offset[0])
     page = context.new_page()
     page.clock.install()
+    _server_says(page, {"seconds": 1500})  # the other tab renewed it
     staff_sign_in(page, live_db, admin)
     page.goto(live_db.url + "/console/results")
     idle = get_settings().console_idle_minutes * 60
-    offset[0] += idle - 300
-    assert context.request.get(live_db.url + "/console/candidates").ok  # the other tab, renewing
-    offset[0] += 200
-    page.clock.run_for((idle - 100) * 1000)
+    with page.expect_response(lambda r: r.url.endswith("/console/session")):
+        page.clock.run_for((idle - 100) * 1000)
     page.clock.run_for(10_000)
-    page.wait_for_timeout(500)
     expect(page.get_by_role("dialog")).to_be_hidden()
 
 
