@@ -5,19 +5,19 @@ and the page can renew it without leaving (POST /console/alive)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-from starlette.routing import BaseRoute
 
 from app.config import Settings
 from app.console.deps import Renewing
 from app.staff import service as staff
 from tests.console.conftest import SignIn
+from tests.system.test_routes import walk
 
 Later = Callable[[float], None]
 
@@ -155,17 +155,7 @@ def test_signing_out_is_not_undone_by_the_renewal(
     assert client.get("/console", follow_redirects=False).status_code == 303
 
 
-def _routes(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[tuple[str, BaseRoute]]:
-    for route in routes:
-        included = getattr(route, "original_router", None)
-        if included is not None:  # FastAPI keeps an included router whole
-            context = getattr(route, "include_context", None)
-            yield from _routes(included.routes, prefix + (getattr(context, "prefix", "") or ""))
-        elif hasattr(route, "path"):
-            yield prefix + route.path, route
-
-
 def test_every_console_route_renews_the_sign_in(app: FastAPI) -> None:
-    console = [(p, r) for p, r in _routes(app.router.routes) if p.startswith("/console")]
+    console = [(p, r) for p, r in walk(app.router.routes) if p.startswith("/console")]
     assert len(console) > 40
     assert [p for p, r in console if not isinstance(r, Renewing)] == []

@@ -21,18 +21,24 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     return create_app(make_settings(f"sqlite:///{tmp_path_factory.mktemp('routes')}/x.db"))
 
 
-def _flat(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[tuple[str, set[str]]]:
-    """(full path, methods) of every route, in the order they are tried. An included router
+def walk(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[tuple[str, BaseRoute]]:
+    """(full path, route) of every route, in the order they are tried. An included router
     (FastAPI keeps it whole) is walked in place, under its prefix."""
     for route in routes:
         included = getattr(route, "original_router", None)
         if included is not None:
             context = getattr(route, "include_context", None)
-            yield from _flat(included.routes, prefix + (getattr(context, "prefix", "") or ""))
+            yield from walk(included.routes, prefix + (getattr(context, "prefix", "") or ""))
             continue
         path = getattr(route, "path", None)
         if path is not None:
-            yield prefix + path, set(getattr(route, "methods", None) or {"GET"})
+            yield prefix + path, route
+
+
+def _flat(routes: Sequence[BaseRoute]) -> Iterator[tuple[str, set[str]]]:
+    """(full path, methods) of every route, in the order they are tried."""
+    for path, route in walk(routes):
+        yield path, set(getattr(route, "methods", None) or {"GET"})
 
 
 def _sample(path: str) -> str:
