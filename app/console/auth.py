@@ -41,7 +41,7 @@ def sign_in_page(request: Request, settings: SettingsDep, db: DbDep) -> Response
     if (
         session_state(settings, stamped) == "live"
         and stamped is not None
-        and staff.get_active(db, int(stamped[0].get("sub", 0))) is not None
+        and staff.signed_in(db, stamped[0]) is not None
     ):
         return see(next_path)
     ended = request.query_params.get("ended", "")
@@ -77,18 +77,27 @@ async def sign_in(
             request, "console/sign_in.html", context, status_code=exc.status, headers=exc.headers
         )
     response = see(next_path)
-    payload = {"sub": account.id, "csrf": cookies.new_csrf_token(), "iat": int(time.time())}
+    payload = {
+        "sub": account.id,
+        "csrf": cookies.new_csrf_token(),
+        "iat": int(time.time()),
+        "epoch": account.session_epoch,
+    }
     cookies.issue(response, settings, cookies.CONSOLE, payload)
     return response
 
 
 @router.get("/session")
-def session_left(request: Request, settings: SettingsDep) -> Response:
+def session_left(request: Request, settings: SettingsDep, db: DbDep) -> Response:
     """How many seconds the sign-in holds without another request; read without renewing it
     (the page asks before it warns, or says the sign-in has ended: another tab may have used
-    it meanwhile). 401 when there is none."""
+    it meanwhile, or signed out). 401 when there is none."""
     stamped = cookies.read_stamped(request, settings, cookies.CONSOLE)
-    if session_state(settings, stamped) != "live" or stamped is None:
+    if (
+        session_state(settings, stamped) != "live"
+        or stamped is None
+        or staff.signed_in(db, stamped[0]) is None
+    ):
         raise Unauthorized("Not signed in to the console.")
     left = seconds_left(settings, stamped)
     return JSONResponse({"seconds_left": int(left)}, headers={"Cache-Control": "no-store"})
@@ -103,8 +112,15 @@ async def alive(request: Request, user: ConsoleDep, settings: SettingsDep) -> Re
 
 
 @router.post("/sign-out", response_class=HTMLResponse)
-async def sign_out(request: Request, user: ConsoleDep, settings: SettingsDep) -> Response:
+async def sign_out(
+    request: Request, user: ConsoleDep, settings: SettingsDep, db: DbDep
+) -> Response:
+    """Ends the sign-in on the server, not only in this browser: every cookie of the account
+    (other tabs and devices, a copy, a renewal still in flight) stops working at once."""
     await cookies.signed_form(request, user.csrf)
+    account = staff.get_active(db, user.id)
+    if account is not None:
+        staff.end_sign_ins(account)
     response = see("/console/sign-in")
     cookies.clear(response, settings, cookies.CONSOLE)
     return response

@@ -83,7 +83,7 @@ def console_user(request: Request, db: DbDep, settings: SettingsDep) -> ConsoleU
     state = session_state(settings, stamped)
     account = None
     if stamped is not None and state == "live":
-        account = staff.get_active(db, int(stamped[0].get("sub", 0)))
+        account = staff.signed_in(db, stamped[0])
     if stamped is None or account is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         ended = f"&ended={state}" if state in ("idle", "expired") else ""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -19,3 +19,7 @@ class StaffAccount(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Every console cookie carries the epoch it was issued in; signing out, a password reset
+    # and disabling the account move it on, which ends every sign-in the account holds at once
+    # (a copied cookie, or a renewal landing after the sign-out, included).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -45,6 +45,7 @@ def set_password(db: Session, *, username: str, password: str) -> StaffAccount:
         raise Invalid.field("username", f"No staff account {username!r}.")
     check_strength(password)
     account.password_hash = hash_password(password)
+    end_sign_ins(account)  # whoever knew the old password is signed out too
     db.flush()
     return account
 
@@ -56,8 +57,28 @@ def disable(db: Session, now: datetime, *, username: str) -> StaffAccount:
         raise Invalid.field("username", f"No staff account {username!r}.")
     if account.disabled_at is None:
         account.disabled_at = now
+        end_sign_ins(account)
         db.flush()
     return account
+
+
+def end_sign_ins(account: StaffAccount) -> None:
+    """End every console sign-in this account holds, on every device, at once: its cookies
+    carry the epoch they were issued in, and it moves on."""
+    account.session_epoch += 1
+
+
+def signed_in(db: Session, payload: dict[str, object] | None) -> StaffAccount | None:
+    """The active account behind a console cookie's payload, unless it has signed out (or had
+    its password reset) since the cookie was issued. A cookie without an epoch is from before
+    the console's sign-out ended sign-ins on the server: read as signed out."""
+    if payload is None:
+        return None
+    subject, epoch = payload.get("sub"), payload.get("epoch")
+    if type(subject) is not int or type(epoch) is not int:
+        return None
+    account = get_active(db, subject)
+    return account if account is not None and account.session_epoch == epoch else None
 
 
 def get_active(db: Session, account_id: int) -> StaffAccount | None:

@@ -4,6 +4,7 @@ and staff accounts of each role signed in through the console's own sign-in page
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 import pytest
@@ -39,3 +40,19 @@ def console(client: TestClient, db: Session, clock: MovableClock) -> SignIn:
         return csrf_of(page.text)
 
     return sign_in
+
+
+Later = Callable[[float], None]
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> Later:
+    """later(seconds): the wall clock (signatures' and the cookies' ages) moves on."""
+    real = time.time
+    offset = [0.0]
+    monkeypatch.setattr(time, "time", lambda: real() + offset[0])
+
+    def move(seconds: float) -> None:
+        offset[0] += seconds
+
+    return move

@@ -4,11 +4,8 @@ and the page can renew it without leaving (POST /console/alive)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -16,23 +13,8 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.console.deps import Renewing
 from app.staff import service as staff
-from tests.console.conftest import SignIn
+from tests.console.conftest import Later, SignIn
 from tests.system.test_routes import walk
-
-Later = Callable[[float], None]
-
-
-@pytest.fixture
-def later(monkeypatch: pytest.MonkeyPatch) -> Later:
-    """later(seconds): the wall clock (signatures' and the cookies' ages) moves on."""
-    real = time.time
-    offset = [0.0]
-    monkeypatch.setattr(time, "time", lambda: real() + offset[0])
-
-    def move(seconds: float) -> None:
-        offset[0] += seconds
-
-    return move
 
 
 def console_cookies(response: object) -> list[str]:
