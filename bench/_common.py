@@ -98,6 +98,22 @@ def refuse_busy_ports(ports: Sequence[int]) -> None:
         )
 
 
+@contextmanager
+def database(work: Path, postgres: bool) -> Iterator[str]:
+    """A fresh database for one measurement: SQLite in `work`, or (postgres) the benchmark's
+    own PostgreSQL database beside EXAMHALL_TEST_POSTGRES_URL's, dropped afterwards."""
+    if not postgres:
+        yield sqlite_url(work)
+        return
+    base = postgres_base_url()
+    if not base:
+        raise SystemExit("set EXAMHALL_TEST_POSTGRES_URL")
+    try:
+        yield fresh_postgres(base)
+    finally:
+        drop_postgres(base)
+
+
 def drop_postgres(base_url: str, name: str = BENCH_DB_NAME) -> None:
     from sqlalchemy import text
     from sqlalchemy.engine import make_url

@@ -18,15 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _common import (
-    drop_postgres,
-    fresh_postgres,
-    postgres_base_url,
-    seed,
-    sqlite_url,
-    table,
-    workspace,
-)
+from _common import database, seed, table, workspace
 
 
 def _cpu_ms(poll: Callable[[], object], rounds: int = 5, each: int = 100) -> float:
@@ -74,17 +66,8 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for pages in args.pages:
-        with workspace() as work:
-            if args.postgres:
-                base = postgres_base_url()
-                if not base:
-                    raise SystemExit("set EXAMHALL_TEST_POSTGRES_URL")
-                try:
-                    figures = measure(fresh_postgres(base), work, pages)
-                finally:
-                    drop_postgres(base)
-            else:
-                figures = measure(sqlite_url(work), work, pages)
+        with workspace() as work, database(work, args.postgres) as url:
+            figures = measure(url, work, pages)
         rows += [(name, f"{ms:.3f}") for name, ms in figures]
     print(table(["", "worker CPU ms per poll"], rows))
 
