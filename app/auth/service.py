@@ -46,9 +46,7 @@ def staff_account(db: Session, payload: dict[str, object] | None) -> Invigilator
 
 def sign_out_staff(db: Session, invigilator_id: int) -> None:
     """End every cookie this account holds, on every device."""
-    account = centres.get_invigilator(db, invigilator_id)
-    if account is not None:
-        account.session_epoch += 1
+    centres.end_invigilator_sign_ins(db, invigilator_id)
 
 
 def login_invigilator(

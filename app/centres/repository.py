@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.centres.models import Centre, Invigilator
@@ -45,4 +45,15 @@ def invigilators_of(db: Session, centre_id: int) -> list[Invigilator]:
             .where(Invigilator.centre_id == centre_id)
             .order_by(Invigilator.username)
         )
+    )
+
+
+def next_session_epoch(db: Session, invigilator_id: int) -> None:
+    """Move the invigilator's sign-in epoch on in the database itself (`session_epoch + 1`, not
+    a value read earlier: two sign-outs at once both count)."""
+    db.execute(
+        update(Invigilator)
+        .where(Invigilator.id == invigilator_id)
+        .values(session_epoch=Invigilator.session_epoch + 1)
+        .execution_options(synchronize_session="fetch")
     )

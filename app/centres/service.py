@@ -61,6 +61,11 @@ def get_invigilator(db: Session, invigilator_id: int) -> Invigilator | None:
     return db.get(Invigilator, invigilator_id)
 
 
+def end_invigilator_sign_ins(db: Session, invigilator_id: int) -> None:
+    """Every cookie this invigilator holds stops working (their sign-in epoch moves on)."""
+    repository.next_session_epoch(db, invigilator_id)
+
+
 def get_centre_by_id(db: Session, centre_id: int) -> Centre:
     centre = repository.centre_by_id(db, centre_id)
     if centre is None:

@@ -120,7 +120,7 @@ async def sign_out(
     await cookies.signed_form(request, user.csrf)
     account = staff.get_active(db, user.id)
     if account is not None:
-        staff.end_sign_ins(account)
+        staff.end_sign_ins(db, account)
     response = see("/console/sign-in")
     cookies.clear(response, settings, cookies.CONSOLE)
     return response

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.auth import cookies
@@ -77,14 +78,14 @@ def test_signing_out_ends_the_accounts_sign_ins_on_other_devices(
     app: FastAPI, client: TestClient, console: SignIn, db: Session
 ) -> None:
     console("administrator")
-    with TestClient(app, raise_server_exceptions=False) as laptop:
-        page = laptop.post(
-            "/console/sign-in", data={"username": "administrator.user", "password": PASSWORD}
-        )
-        assert page.status_code == 200 and _signed_in(laptop)
-        laptop.post(
-            "/console/sign-out", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False
-        )
+    laptop = TestClient(app, raise_server_exceptions=False)  # no lifespan of its own
+    page = laptop.post(
+        "/console/sign-in", data={"username": "administrator.user", "password": PASSWORD}
+    )
+    assert page.status_code == 200 and _signed_in(laptop)
+    laptop.post(
+        "/console/sign-out", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False
+    )
     assert not _signed_in(client)
     # and signing in again works as before
     again = client.post(
@@ -111,19 +112,30 @@ def test_a_password_reset_or_disabling_the_account_ends_its_sign_ins(
     db.flush()
     assert not _signed_in(client)
     console("exam_officer")
-    staff.disable(db, datetime.now(UTC), username="exam_officer.user")
+    before = _cookie(client)
+    account = staff.disable(db, datetime.now(UTC), username="exam_officer.user")
     db.flush()
     assert not _signed_in(client)
+    account.disabled_at = None  # enabled again (by hand: there is no command for it)
+    db.flush()
+    _with(client, before)
+    assert not _signed_in(client)  # the sign-in ended with the disabling, not only while it lasted
 
 
 def test_a_cookie_from_before_the_upgrade_reads_as_signed_out(
-    client: TestClient, console: SignIn, settings: Settings
+    client: TestClient, console: SignIn, settings: Settings, db: Session
 ) -> None:
     """Issued before sign-ins carried an epoch: validly signed, but nothing to check it by."""
     console("results_officer")
-    account = {"sub": 1, "csrf": "x" * 32, "iat": int(time.time())}
-    _with(client, cookies.signed(settings, cookies.CONSOLE, account))
+    account = staff.find_active(db, "results_officer.user")
+    assert account is not None
+    payload = {"sub": account.id, "csrf": "x" * 32, "iat": int(time.time())}
+    _with(client, cookies.signed(settings, cookies.CONSOLE, payload))
     assert not _signed_in(client)
+    # the same cookie with the account's epoch is a sign-in: only the epoch was missing
+    payload["epoch"] = account.session_epoch
+    _with(client, cookies.signed(settings, cookies.CONSOLE, payload))
+    assert _signed_in(client)
 
 
 def _account(epoch: int = 3, disabled: bool = False) -> StaffAccount:
@@ -169,3 +181,26 @@ def test_which_cookies_are_signed_in(
 ) -> None:
     found = staff.signed_in(_One(account), payload)  # type: ignore[arg-type]
     assert (found is account) is signed_in
+
+
+def test_the_epoch_moves_on_in_the_database_not_from_a_value_read_earlier(
+    client: TestClient, console: SignIn, db: Session
+) -> None:
+    """A password reset reads the account, then spends the hashing's time: a sign-out that
+    commits meanwhile must not be undone by the reset writing back the epoch it read."""
+    console("results_officer")
+    account = staff.find_active(db, "results_officer.user")
+    assert account is not None
+    read = account.session_epoch
+    # another transaction's sign-out, committed while this one held the account as read
+    db.execute(
+        update(StaffAccount)
+        .where(StaffAccount.id == account.id)
+        .values(session_epoch=StaffAccount.session_epoch + 1)
+        .execution_options(synchronize_session=False)
+    )
+    assert account.session_epoch == read  # this session still holds the value it read
+    staff.end_sign_ins(db, account)
+    db.flush()
+    db.expire_all()
+    assert staff.find_active(db, "results_officer.user").session_epoch == read + 2  # type: ignore[union-attr]
