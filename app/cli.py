@@ -589,6 +589,29 @@ def staff_disable(username: str) -> None:
     click.echo(f"disabled {username}", err=True)
 
 
+@main.group()
+def invigilator() -> None:
+    """Invigilators' accounts (created by the API, POST /api/v1/centres/{code}/invigilators, or
+    the console)."""
+
+
+@invigilator.command("password")
+@click.option("--centre", required=True, help="The centre's code.")
+@click.option("--username", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read it from the first line of stdin.")
+def invigilator_password(centre: str, username: str, password_stdin: bool) -> None:
+    """Set a new password for an invigilator; every sign-in they hold ends at once."""
+    from app.centres import service as centres
+
+    password = _new_password(password_stdin)
+    try:
+        with _session() as session:
+            centres.set_invigilator_password(session, centre, username, password)
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"password changed for {username} at {centre}", err=True)
+
+
 @staff.command("list")
 def staff_list() -> None:
     """List staff accounts and their roles."""

@@ -238,6 +238,58 @@ def test_staff_accounts_from_the_cli(database: str) -> None:
         assert refused.status_code == 401
 
 
+def test_an_invigilators_password_reset_from_the_cli(database: str) -> None:
+    run("db", "upgrade")
+    app = create_app(make_settings(database), clock=MovableClock())
+    old, new = "an old enough password", "a brand new passphrase"
+    with TestClient(app) as client:
+        token = _admin_token()
+        bearer = {"Authorization": f"Bearer {token}"}
+        made = client.post("/api/v1/centres", json={"code": "C9", "name": "Leeds"}, headers=bearer)
+        assert made.status_code == 201, made.text
+        added = client.post(
+            "/api/v1/centres/C9/invigilators",
+            json={"username": "ann", "password": old},
+            headers=bearer,
+        )
+        assert added.status_code == 201, added.text
+        sign_in = {"centre": "C9", "username": "ann"}
+        signed = client.post("/api/v1/auth/invigilator", json={**sign_in, "password": old})
+        assert signed.status_code == 200, signed.text
+        assert client.get("/api/v1/auth/invigilator").status_code == 200
+        missing = CliRunner().invoke(
+            main,
+            ["invigilator", "password", "--centre", "C9", "--username", "bob", "--password-stdin"],
+            input=new + "\n",
+        )
+        assert missing.exit_code == 1 and "No invigilator 'bob'" in missing.stderr
+        short = CliRunner().invoke(
+            main,
+            ["invigilator", "password", "--centre", "C9", "--username", "ann", "--password-stdin"],
+            input="short\n",
+        )
+        assert short.exit_code == 1 and "at least 10" in short.stderr
+        assert client.get("/api/v1/auth/invigilator").status_code == 200  # nothing changed
+        reset = CliRunner().invoke(
+            main,
+            ["invigilator", "password", "--centre", "c9", "--username", "ann", "--password-stdin"],
+            input=new + "\n",
+        )
+        assert reset.exit_code == 0, reset.output
+        assert new not in reset.output
+        assert client.get("/api/v1/auth/invigilator").status_code == 401  # signed out
+        refused = client.post("/api/v1/auth/invigilator", json={**sign_in, "password": old})
+        assert refused.status_code == 401
+        taken = client.post("/api/v1/auth/invigilator", json={**sign_in, "password": new})
+        assert taken.status_code == 200, taken.text
+
+
+def _admin_token() -> str:
+    code, out, _ = run("token", "create", "--name", "admin", "--scope", "admin")
+    assert code == 0
+    return out.strip()
+
+
 def test_demo_loads_once_and_prints_every_sign_in(database: str) -> None:
     run("db", "upgrade")
     code, _, _ = run("banks", "load", "question_banks")

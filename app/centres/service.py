@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.auth.passwords import check_strength, hash_password
 from app.centres import repository
 from app.centres.models import Centre, Invigilator
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Invalid, NotFound
 
 
 def create_centre(db: Session, code: str, name: str, now: datetime) -> Centre:
@@ -59,6 +59,19 @@ def find_invigilator(db: Session, centre_code: str, username: str) -> Invigilato
 
 def get_invigilator(db: Session, invigilator_id: int) -> Invigilator | None:
     return db.get(Invigilator, invigilator_id)
+
+
+def set_invigilator_password(
+    db: Session, centre_code: str, username: str, password: str
+) -> Invigilator:
+    """Replace an invigilator's password (the CLI's reset): every sign-in they hold ends."""
+    account = find_invigilator(db, centre_code, username)
+    if account is None:
+        raise Invalid.field("username", f"No invigilator {username!r} at centre {centre_code!r}.")
+    check_strength(password)
+    account.password_hash = hash_password(password)
+    end_invigilator_sign_ins(db, account.id)
+    return account
 
 
 def end_invigilator_sign_ins(db: Session, invigilator_id: int) -> None:
