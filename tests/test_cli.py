@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
 from app.cli import main
@@ -257,24 +257,12 @@ def test_an_invigilators_password_reset_from_the_cli(database: str) -> None:
         signed = client.post("/api/v1/auth/invigilator", json={**sign_in, "password": old})
         assert signed.status_code == 200, signed.text
         assert client.get("/api/v1/auth/invigilator").status_code == 200
-        missing = CliRunner().invoke(
-            main,
-            ["invigilator", "password", "--centre", "C9", "--username", "bob", "--password-stdin"],
-            input=new + "\n",
-        )
+        missing = _reset_invigilator("C9", "bob", new)
         assert missing.exit_code == 1 and "No invigilator 'bob'" in missing.stderr
-        short = CliRunner().invoke(
-            main,
-            ["invigilator", "password", "--centre", "C9", "--username", "ann", "--password-stdin"],
-            input="short\n",
-        )
+        short = _reset_invigilator("C9", "ann", "short")
         assert short.exit_code == 1 and "at least 10" in short.stderr
         assert client.get("/api/v1/auth/invigilator").status_code == 200  # nothing changed
-        reset = CliRunner().invoke(
-            main,
-            ["invigilator", "password", "--centre", "c9", "--username", "ann", "--password-stdin"],
-            input=new + "\n",
-        )
+        reset = _reset_invigilator("c9", "ann", new)
         assert reset.exit_code == 0, reset.output
         assert new not in reset.output
         assert client.get("/api/v1/auth/invigilator").status_code == 401  # signed out
@@ -282,6 +270,11 @@ def test_an_invigilators_password_reset_from_the_cli(database: str) -> None:
         assert refused.status_code == 401
         taken = client.post("/api/v1/auth/invigilator", json={**sign_in, "password": new})
         assert taken.status_code == 200, taken.text
+
+
+def _reset_invigilator(centre: str, username: str, password: str) -> Result:
+    command = ["invigilator", "password", "--centre", centre, "--username", username]
+    return CliRunner().invoke(main, [*command, "--password-stdin"], input=password + "\n")
 
 
 def _admin_token() -> str:

@@ -9,14 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.auth import cookies
-from app.console.deps import (
-    ConsoleDep,
-    Renewing,
-    base_context,
-    seconds_left,
-    see,
-    session_state,
-)
+from app.console.deps import ConsoleDep, Renewing, base_context, live_account, seconds_left, see
 from app.deps import AddressDep, ClockDep, DbDep, SettingsDep
 from app.errors import AppError, Unauthorized
 from app.sittings import listing
@@ -38,11 +31,7 @@ def sign_in_page(request: Request, settings: SettingsDep, db: DbDep) -> Response
     stamped = cookies.read_stamped(request, settings, cookies.CONSOLE)
     # Only a sign-in whose account still works goes on: a disabled one's cookie sent the
     # browser between here and the page it asked for until it gave up.
-    if (
-        session_state(settings, stamped) == "live"
-        and stamped is not None
-        and staff.signed_in(db, stamped[0]) is not None
-    ):
+    if live_account(db, settings, stamped) is not None:
         return see(next_path)
     ended = request.query_params.get("ended", "")
     ended = ended if ended in ("idle", "expired") else ""
@@ -93,11 +82,7 @@ def session_left(request: Request, settings: SettingsDep, db: DbDep) -> Response
     (the page asks before it warns, or says the sign-in has ended: another tab may have used
     it meanwhile, or signed out). 401 when there is none."""
     stamped = cookies.read_stamped(request, settings, cookies.CONSOLE)
-    if (
-        session_state(settings, stamped) != "live"
-        or stamped is None
-        or staff.signed_in(db, stamped[0]) is None
-    ):
+    if stamped is None or live_account(db, settings, stamped) is None:
         raise Unauthorized("Not signed in to the console.")
     left = seconds_left(settings, stamped)
     return JSONResponse({"seconds_left": int(left)}, headers={"Cache-Control": "no-store"})
@@ -118,9 +103,7 @@ async def sign_out(
     """Ends the sign-in on the server, not only in this browser: every cookie of the account
     (other tabs and devices, a copy, a renewal still in flight) stops working at once."""
     await cookies.signed_form(request, user.csrf)
-    account = staff.get_active(db, user.id)
-    if account is not None:
-        staff.end_sign_ins(db, account)
+    staff.end_sign_ins(db, user.id)
     response = see("/console/sign-in")
     cookies.clear(response, settings, cookies.CONSOLE)
     return response

@@ -17,12 +17,14 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 
 from app.auth import cookies
 from app.config import Settings
 from app.deps import DbDep, SettingsDep
 from app.errors import Forbidden
 from app.staff import service as staff
+from app.staff.models import StaffAccount
 from app.staff.roles import ROLE_LABELS, Permission, allows
 from app.web import Redirect
 
@@ -78,13 +80,21 @@ def session_state(settings: Settings, stamped: tuple[dict[str, Any], float] | No
     return "expired" if over else "idle"
 
 
+def live_account(
+    db: Session, settings: Settings, stamped: tuple[dict[str, Any], float] | None
+) -> StaffAccount | None:
+    """The account of a live console sign-in: within its idle time and its whole length, the
+    account active, and not signed out since the cookie was issued (its epoch)."""
+    if stamped is None or session_state(settings, stamped) != "live":
+        return None
+    return staff.signed_in(db, stamped[0])
+
+
 def console_user(request: Request, db: DbDep, settings: SettingsDep) -> ConsoleUser:
     stamped = cookies.read_stamped(request, settings, cookies.CONSOLE)
-    state = session_state(settings, stamped)
-    account = None
-    if stamped is not None and state == "live":
-        account = staff.signed_in(db, stamped[0])
+    account = live_account(db, settings, stamped)
     if stamped is None or account is None:
+        state = session_state(settings, stamped)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         ended = f"&ended={state}" if state in ("idle", "expired") else ""
         raise Redirect("/console/sign-in?next=" + quote(target, safe="") + ended)

@@ -45,7 +45,7 @@ def set_password(db: Session, *, username: str, password: str) -> StaffAccount:
         raise Invalid.field("username", f"No staff account {username!r}.")
     check_strength(password)
     account.password_hash = hash_password(password)
-    end_sign_ins(db, account)  # whoever knew the old password is signed out too
+    end_sign_ins(db, account.id)  # whoever knew the old password is signed out too
     db.flush()
     return account
 
@@ -57,15 +57,15 @@ def disable(db: Session, now: datetime, *, username: str) -> StaffAccount:
         raise Invalid.field("username", f"No staff account {username!r}.")
     if account.disabled_at is None:
         account.disabled_at = now
-        end_sign_ins(db, account)
+        end_sign_ins(db, account.id)
         db.flush()
     return account
 
 
-def end_sign_ins(db: Session, account: StaffAccount) -> None:
+def end_sign_ins(db: Session, account_id: int) -> None:
     """End every console sign-in this account holds, on every device, at once: its cookies
     carry the epoch they were issued in, and it moves on."""
-    repository.next_epoch(db, account.id)
+    repository.next_epoch(db, account_id)
 
 
 def signed_in(db: Session, payload: dict[str, object] | None) -> StaffAccount | None:

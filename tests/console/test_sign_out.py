@@ -200,7 +200,7 @@ def test_the_epoch_moves_on_in_the_database_not_from_a_value_read_earlier(
         .execution_options(synchronize_session=False)
     )
     assert account.session_epoch == read  # this session still holds the value it read
-    staff.end_sign_ins(db, account)
+    staff.end_sign_ins(db, account.id)
     db.flush()
     db.expire_all()
     assert staff.find_active(db, "results_officer.user").session_epoch == read + 2  # type: ignore[union-attr]
