@@ -11,20 +11,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
-from sqlalchemy.orm import Session
 
 from app.auth import cookies
 from app.config import Settings
 from app.deps import DbDep, SettingsDep
 from app.errors import Forbidden
 from app.staff import service as staff
-from app.staff.models import StaffAccount
 from app.staff.roles import ROLE_LABELS, Permission, allows
 from app.web import Redirect
 
@@ -80,9 +78,20 @@ def session_state(settings: Settings, stamped: tuple[dict[str, Any], float] | No
     return "expired" if over else "idle"
 
 
+class Account(Protocol):
+    """What the console reads of a staff account (it does not handle ORM models)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+
+
 def live_account(
-    db: Session, settings: Settings, stamped: tuple[dict[str, Any], float] | None
-) -> StaffAccount | None:
+    db: DbDep, settings: Settings, stamped: tuple[dict[str, Any], float] | None
+) -> Account | None:
     """The account of a live console sign-in: within its idle time and its whole length, the
     account active, and not signed out since the cookie was issued (its epoch)."""
     if stamped is None or session_state(settings, stamped) != "live":
