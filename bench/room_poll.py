@@ -1,6 +1,8 @@
 """The room loop's one-second poll, in process: what one poll over N open pages costs the
 worker's CPU when nothing changed (the usual second), against a bare `SELECT 1` in the same
 kind of read transaction (the poll's fixed cost: a checkout, BEGIN, a round trip, the end).
+The poll is the feed the loop uses on that database (app/sittings/events.py): on SQLite the
+changes past the last number read, on PostgreSQL each open page's number compared.
 
     .venv/bin/python bench/room_poll.py                        # SQLite
     EXAMHALL_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/examhall_x \\
@@ -36,27 +38,33 @@ def measure(url: str, work: Path, pages: int) -> list[tuple[str, float]]:
     from sqlalchemy import select, text
 
     from app.db import make_engine, make_sessionmaker, transaction
-    from app.sittings import repository
+    from app.sittings import events
     from app.sittings.models import Attempt
 
     seed(url, work, units=["F/503/0358"], candidates=pages, sessions=max(1, pages // 64))
-    factory = make_sessionmaker(make_engine(url))
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    # The feed the room's loop uses on this database (events.Cursor on SQLite, events.Compare
+    # on PostgreSQL), every attempt an open page, each read once already.
+    feed = events.Compare() if engine.dialect.name == "postgresql" else events.Cursor()
     with transaction(factory, write=False) as db:
         ids = list(db.scalars(select(Attempt.id)))
-        prints = {i: "" for i in ids}
-        for row, printed in repository.changed_pages(db, repository.seen_prints(prints)):
-            prints[row.id] = printed
-    seen = repository.seen_prints(prints)
+    for attempt_id in ids:
+        feed.add(attempt_id)
+    for _ in range(2):
+        with transaction(factory, write=False) as db:
+            feed.changed(db)
 
     def poll() -> None:
         with transaction(factory, write=False) as db:
-            assert repository.changed_pages(db, seen) == []
+            assert feed.changed(db) == []
 
     def bare() -> None:
         with transaction(factory, write=False) as db:
             db.connection().execute(text("SELECT 1")).all()
 
-    return [(f"poll, {len(ids):,} pages, none changed", _cpu_ms(poll)), ("SELECT 1", _cpu_ms(bare))]
+    name = f"poll ({type(feed).__name__}), {len(ids):,} pages, none changed"
+    return [(name, _cpu_ms(poll)), ("SELECT 1", _cpu_ms(bare))]
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ from typing import Protocol
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.db import transaction
@@ -90,12 +91,12 @@ class RoomEvents:
         self.app = app
         self.subscribers: dict[int, set[Subscriber]] = {}
         self.seen: dict[int, tuple[object, ...]] = {}  # attempt id -> last fingerprint sent
-        # attempt id -> its fingerprint as the database last wrote it out ("" until read), and
-        # those as changed_pages' parameters, rebuilt only when they change
-        # (The loop thread opens and closes pages while poll runs in a worker thread: _lock.)
-        self.prints: dict[int, str] = {}
-        self._seen_param: dict[str, object] | None = None
-        self._lock = threading.Lock()
+        # What changed in the database since the last poll (one of the two feeds below)
+        self.feed: Feed = Compare() if app.state.engine.dialect.name == "postgresql" else Cursor()
+        # The pages whose presence is written on each turn (attempt id % presence_every):
+        # turn -> attempt id -> its streams' devices, kept as pages open and close, so that
+        # a second's turn reads its own pages, not every open page's.
+        self.by_turn: dict[int, dict[int, set[Subscriber]]] = {}
         self.task: asyncio.Task[None] | None = None
         self.polls = 0  # for tests and the benchmark
         # Every page is sent its state again each resync_every polls, changed or not: the page
@@ -114,12 +115,13 @@ class RoomEvents:
 
     def add(self, sub: Subscriber, fingerprint: tuple[object, ...]) -> None:
         """Follow this page from now on (its state as last sent: `fingerprint`)."""
-        self.subscribers.setdefault(sub.attempt_id, set()).add(sub)
+        subs = self.subscribers.setdefault(sub.attempt_id, set())
+        if not subs:
+            self.feed.add(sub.attempt_id)
+        subs.add(sub)
         self.seen.setdefault(sub.attempt_id, fingerprint)
-        with self._lock:
-            if sub.attempt_id not in self.prints:
-                self.prints[sub.attempt_id] = ""
-                self._seen_param = None
+        turn = self.by_turn.setdefault(sub.attempt_id % self.presence_every, {})
+        turn[sub.attempt_id] = subs
 
     def unsubscribe(self, sub: Subscriber) -> None:
         subs = self.subscribers.get(sub.attempt_id)
@@ -128,9 +130,8 @@ class RoomEvents:
             if not subs:
                 del self.subscribers[sub.attempt_id]
                 self.seen.pop(sub.attempt_id, None)
-                with self._lock:
-                    self.prints.pop(sub.attempt_id, None)
-                    self._seen_param = None
+                self.by_turn.get(sub.attempt_id % self.presence_every, {}).pop(sub.attempt_id, None)
+                self.feed.remove(sub.attempt_id)
 
     async def run(self) -> None:
         while self.subscribers:
@@ -163,22 +164,14 @@ class RoomEvents:
         # list() first: the loop's thread opens and closes pages while this runs.
         due = self.due(list(self.subscribers))
         with transaction(self.app.state.sessionmaker, write=False) as db:
-            # Only the pages whose fingerprint the database finds changed: usually none.
-            with self._lock:
-                if self._seen_param is None:
-                    self._seen_param = repository.seen_prints(self.prints)
-                seen = self._seen_param
-            changed = repository.changed_pages(db, seen)
-            with self._lock:
-                for row, text in changed:
-                    if row.id in self.prints:  # still open: not closed while this ran
-                        self.prints[row.id] = text
-                        self._seen_param = None
-            rows = [row for row, _ in changed]
-            if due:
-                rows += repository.page_states(db, due)
+            rows = repository.page_states(db, due) if due else []
+            # Only the pages the database finds changed: usually none. (Last: a feed moves on
+            # once it has read.)
+            rows += self.feed.changed(db)
         resync = set(due)
         for row in rows:
+            if row.id not in self.seen:  # no page of it open here (or closed since)
+                continue
             print_ = repository.fingerprint(row)
             if self.seen.get(row.id) == print_ and row.id not in resync:
                 continue
@@ -197,16 +190,96 @@ class RoomEvents:
         `turn`, only the pages whose turn it is (by attempt id, as the resyncs): one in
         presence_every each second, not every page at once, whose write held thousands of rows
         locked together, and each save on one of them waited for it."""
-        every = self.presence_every
+        if turn is None:
+            pages = list(self.subscribers.values())  # list(): the loop's thread changes them
+        else:
+            pages = list(self.by_turn.get(turn, {}).values())
         pairs = [
-            (s.attempt_id, s.device_hash)
-            for subs in list(self.subscribers.values())  # the loop's thread changes them
-            for s in tuple(subs)
-            if s.device_hash and (turn is None or s.attempt_id % every == turn)
+            (s.attempt_id, s.device_hash) for subs in pages for s in tuple(subs) if s.device_hash
         ]
         if pairs:
             with transaction(self.app.state.sessionmaker) as db:
                 repository.mark_pages_seen(db, pairs, self.app.state.clock.now())
+
+
+class Feed(Protocol):
+    """What changed in the database since the last poll, for the room's loop: the pages' rows
+    (any attempt's, open here or not: the loop keeps its own)."""
+
+    def add(self, attempt_id: int) -> None: ...
+    def remove(self, attempt_id: int) -> None: ...
+    def changed(self, db: Session) -> list[repository.PageRow]: ...
+
+
+class Cursor:
+    """SQLite: the changes past the last number read (repository.pages_changed_since: its
+    writes are serial, so that is every change), and each page opened since the last poll read
+    once, in the same snapshot (a change made between its stream's first read and the page
+    joining here may be numbered below the cursor already)."""
+
+    def __init__(self) -> None:
+        self.since: int | None = None
+        self.fresh: set[int] = set()
+        self._lock = threading.Lock()  # the loop's thread opens pages while a poll runs
+
+    def add(self, attempt_id: int) -> None:
+        with self._lock:
+            self.fresh.add(attempt_id)
+
+    def remove(self, attempt_id: int) -> None:
+        with self._lock:
+            self.fresh.discard(attempt_id)
+
+    def changed(self, db: Session) -> list[repository.PageRow]:
+        with self._lock:
+            fresh, self.fresh = list(self.fresh), set()
+        try:
+            rows: list[repository.PageRow] = []
+            if self.since is None:
+                since = repository.last_page_seq(db)
+            else:
+                rows, since = repository.pages_changed_since(db, self.since)
+            if fresh:
+                rows += repository.page_states(db, fresh)
+            self.since = since  # only once everything is read
+            return rows
+        except BaseException:
+            with self._lock:  # read them at the next poll instead
+                self.fresh.update(fresh)
+            raise
+
+
+class Compare:
+    """PostgreSQL: each open page's number against the one last read (repository.changed_pages:
+    numbers there are not in commit order, so no cursor); a new page's, NOT_READ, differs."""
+
+    def __init__(self) -> None:
+        self.seqs: dict[int, int] = {}
+        self._param: dict[str, object] | None = None  # rebuilt only when the pages change
+        self._lock = threading.Lock()
+
+    def add(self, attempt_id: int) -> None:
+        with self._lock:
+            self.seqs[attempt_id] = repository.NOT_READ
+            self._param = None
+
+    def remove(self, attempt_id: int) -> None:
+        with self._lock:
+            if self.seqs.pop(attempt_id, None) is not None:
+                self._param = None
+
+    def changed(self, db: Session) -> list[repository.PageRow]:
+        with self._lock:
+            if self._param is None:
+                self._param = repository.seen_seqs(self.seqs)
+            seen = self._param
+        changed = repository.changed_pages(db, seen)
+        with self._lock:
+            for row, seq in changed:
+                if row.id in self.seqs:  # still open: not closed while this ran
+                    self.seqs[row.id] = seq
+                    self._param = None
+        return [row for row, _ in changed]
 
 
 def hub(app: FastAPI) -> RoomEvents:

@@ -107,6 +107,11 @@ class Attempt(Base):
     readmitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # awaiting sign-in
     refused_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     refused_device_hash: Mapped[str | None] = mapped_column(String(64))
+    # The order in which what the exam page shows (repository.FINGERPRINT) last changed: the
+    # database's own trigger moves it in the transaction that changes any of those columns,
+    # whoever writes them (migration 3c1e5a7d9b02). Never written here; read by the room's
+    # loop (events.py), so not loaded with the object.
+    page_seq: Mapped[int] = mapped_column(BigInteger, server_default="0", index=True, deferred=True)
 
     sitting: Mapped[Sitting] = relationship(back_populates="attempts")
     items: Mapped[list[PaperItem]] = relationship(

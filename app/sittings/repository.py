@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Integer,
     Row,
@@ -662,47 +663,55 @@ def page_states(db: Session, attempt_ids: list[int]) -> list[PageRow]:
     ]
 
 
-# The FINGERPRINT as one string the database builds: the room's loop sends back, each second,
-# the string it was last given for each open page, and the database returns only the pages
-# whose string differs, usually none. (Reading every open page's fingerprint to compare here
-# cost a row and a tuple per page per second: bench/room_poll.py, bench/README.md §1.)
-# The string is only ever compared with one the same database built, never parsed.
-_EMPTY, _BAR = literal_column("''", String), literal_column("'|'", String)  # SQL, not binds
-_PRINT_TEXT: ColumnElement[str] = func.coalesce(cast(_attempts.c[FINGERPRINT[0]], String), _EMPTY)
-for _name in FINGERPRINT[1:]:
-    _PRINT_TEXT = _PRINT_TEXT + _BAR + func.coalesce(cast(_attempts.c[_name], String), _EMPTY)
+# What changed since the last poll: attempts.page_seq, which the database's trigger moves in
+# the transaction that changes any FINGERPRINT column (migration 3c1e5a7d9b02).
+#
+# SQLite: one writer at a time, the trigger numbering inside the write, so the numbers grow in
+# commit order and a reader that has seen n has seen every change numbered n or less: the rows
+# past the last number read are every change since, found by the index whatever the number of
+# open pages (usually none). Comparing every open page each second cost the worker 1.1 ms a
+# second at 1,024 pages (bench/room_poll.py).
+_SEQ = _attempts.c.page_seq
+_LAST_SEQ = select(func.coalesce(func.max(_SEQ), 0))
+_SINCE = select(*_PAGE_COLUMNS, _SEQ).where(bindparam("since") < _SEQ).order_by(_SEQ)
 
 
-# The pages given as one JSON object {"attempt id": "fingerprint string"}, built once per change
-# to the set of pages: an array parameter of 256 ids and 256 strings cost PostgreSQL's client
-# 0.38 ms a poll to bind, more than the query (`json_each_text` reads the one text instead).
-_SEEN_JSON = bindparam("seen_json", type_=String)
-_SEEN = {
-    "postgresql": func.json_each_text(cast(_SEEN_JSON, postgresql.JSON)).table_valued(
-        "key", "value"
-    ),
-    "sqlite": func.json_each(_SEEN_JSON).table_valued("key", "value"),
-}
-_CHANGED = {
-    dialect: select(*_PAGE_COLUMNS, _PRINT_TEXT).where(
-        _attempts.c.id == cast(seen.c.key, Integer),
-        _PRINT_TEXT.is_distinct_from(seen.c.value),
-    )
-    for dialect, seen in _SEEN.items()
-}
+def last_page_seq(db: Session) -> int:
+    """The latest change's number (where a reader of pages_changed_since starts)."""
+    return int(db.connection().execute(_LAST_SEQ).scalar_one())
 
 
-def seen_prints(prints: dict[int, str]) -> dict[str, Any]:
-    """changed_pages' parameter for these pages (attempt id -> the string last read, "" for a
-    page not read yet): built once per change to the set, not once a second."""
-    return {"seen_json": json.dumps({str(i): text for i, text in prints.items()})}
+def pages_changed_since(db: Session, since: int) -> tuple[list[PageRow], int]:
+    """SQLite only (see above): every attempt whose page state changed after change number
+    `since`, whether or not a page of it is open here, and the number to read from next."""
+    rows = db.connection().execute(_SINCE, {"since": since}).all()
+    return [PageRow(*row[:-1]) for row in rows], (rows[-1][-1] if rows else since)
 
 
-def changed_pages(db: Session, seen: dict[str, Any]) -> list[tuple[PageRow, str]]:
-    """The pages whose fingerprint is not the one given (seen_prints): each one's PageRow and
-    its fingerprint string as now. One statement, whatever the number of pages."""
-    connection = db.connection()
-    rows = connection.execute(_CHANGED[connection.dialect.name], seen)
+# PostgreSQL: two transactions take their numbers in one order and may commit in the other, so
+# a reader past n may not have seen n - 1 yet; the number of each open page is compared
+# instead, in one statement: the pages given as one JSON object {"attempt id": number last
+# read}, built once per change to the set of pages (an array parameter of 256 ids and 256
+# values cost PostgreSQL's client 0.38 ms a poll to bind, more than the query).
+_SEEN = func.json_each_text(cast(bindparam("seen_json", type_=String), postgresql.JSON))
+_SEEN_PAGES = _SEEN.table_valued("key", "value")
+_CHANGED = select(*_PAGE_COLUMNS, _SEQ).where(
+    _attempts.c.id == cast(_SEEN_PAGES.c.key, Integer),
+    cast(_SEEN_PAGES.c.value, BigInteger) != _SEQ,
+)
+NOT_READ = -1  # a page whose number was not read yet: differs from any
+
+
+def seen_seqs(seqs: dict[int, int]) -> dict[str, Any]:
+    """changed_pages' parameter for these pages (attempt id -> the number last read, or
+    NOT_READ): built once per change to the set, not once a second."""
+    return {"seen_json": json.dumps({str(i): seq for i, seq in seqs.items()})}
+
+
+def changed_pages(db: Session, seen: dict[str, Any]) -> list[tuple[PageRow, int]]:
+    """PostgreSQL: the pages whose number is not the one given (seen_seqs): each one's PageRow
+    and its number now. One statement, whatever the number of pages."""
+    rows = db.connection().execute(_CHANGED, seen)
     return [(PageRow(*row[:-1]), row[-1]) for row in rows]
 
 

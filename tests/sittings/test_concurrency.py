@@ -424,3 +424,50 @@ def test_results_voided_before_the_corrections_feed_are_backfilled(
         "/api/v1/results/corrections", headers={"Authorization": f"Bearer {token}"}
     )
     assert [c["reason"] for c in feed.json()["corrections"]] == ["Notes found in the toilets"]
+
+
+def test_a_page_change_committed_after_a_later_numbered_one_is_still_sent(
+    live: tuple[FastAPI, dict[str, str], str], fresh: Engine
+) -> None:
+    """Why PostgreSQL's room feed compares each open page's number (attempts.page_seq) instead
+    of reading past a cursor, as SQLite's does: on two real connections, the first transaction
+    takes its number, the second takes the next and commits first. A reader past the second's
+    number has not seen the first's, and never would; the feed that compares sends both."""
+    from app.db import transaction
+    from app.sittings import events, repository
+    from app.sittings.models import Attempt
+
+    if fresh.dialect.name != "postgresql":
+        pytest.skip("SQLite's writers number their changes one after another, in commit order")
+    app, codes, _ = live
+    for number in ("K000", "K001"):
+        signed_in(app, number, codes)
+    factory = app.state.sessionmaker
+    hub = events.RoomEvents(app)
+    hub.resync_every, hub.polls = 10**9, 1000  # no page's resync turn in this test
+    with transaction(factory, write=False) as db:
+        attempts = list(db.scalars(select(Attempt).where(Attempt.device_hash.is_not(None))))
+        for attempt in attempts:
+            sub = events.Subscriber(attempt.id, attempt.device_hash, attempt.admission)
+            hub.add(sub, repository.fingerprint(attempt))
+        since = repository.last_page_seq(db)
+    first_id, second_id = sorted(a.id for a in attempts)
+    assert hub.poll() == {}
+
+    def pause(attempt_id: int) -> Any:
+        return update(Attempt).where(Attempt.id == attempt_id).values(status="paused")
+
+    with fresh.connect() as first:
+        first.execute(pause(first_id))  # numbered now, committed last
+        with fresh.begin() as second:
+            second.execute(pause(second_id))
+        assert list(hub.poll()) == [second_id]
+        with transaction(factory, write=False) as db:
+            rows, cursor = repository.pages_changed_since(db, since)
+        assert [row.id for row in rows] == [second_id]
+        first.commit()
+    with transaction(factory, write=False) as db:
+        numbered = db.scalar(select(Attempt.page_seq).where(Attempt.id == first_id))
+        assert numbered is not None and numbered < cursor
+        assert repository.pages_changed_since(db, cursor)[0] == []  # a cursor misses it
+    assert list(hub.poll()) == [first_id]  # the comparison does not

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.db import transaction
 from app.sittings import events, repository
@@ -48,7 +48,6 @@ def test_a_frame_goes_only_to_the_page_whose_state_changed(room: Room) -> None:
     # The first poll reads each new page's fingerprint as the database writes it out; the
     # page was sent its state when its stream opened, so nothing is sent now.
     assert off_turn(hub, attempt_ids).poll() == {}
-    assert all(hub.prints[i] for i in attempt_ids)
     assert off_turn(hub, attempt_ids).poll() == {}  # nothing changed: nothing sent
 
     staff = room.invigilate()
@@ -101,7 +100,7 @@ def test_presence_marks_every_open_page_of_its_own_device_in_one_write(room: Roo
             # N004's stream comes from a device that no longer holds the paper.
             device = "0" * 64 if n == 1 else attempt.device_hash
             sub = events.Subscriber(attempt_id, device, attempt.admission)
-            hub.subscribers.setdefault(attempt_id, set()).add(sub)
+            hub.add(sub, repository.fingerprint(attempt))
             attempt.page_seen_at = attempt.last_seen_at = None
         submitted = db.get(Attempt, attempt_ids[2])
         assert submitted is not None
@@ -124,55 +123,103 @@ def test_presence_marks_every_open_page_of_its_own_device_in_one_write(room: Roo
         assert third.page_seen_at is None
 
 
-def test_the_database_finds_a_change_in_each_fingerprint_column_and_only_there(
+def page_seq(factory: Any, attempt_id: int) -> int:
+    with transaction(factory, write=False) as db:
+        return db.execute(select(Attempt.page_seq).where(Attempt.id == attempt_id)).scalar_one()
+
+
+def test_the_database_numbers_a_change_in_each_fingerprint_column_and_only_there(
     room: Room,
 ) -> None:
-    """changed_pages compares the fingerprint strings in the database: a change in any one
-    FINGERPRINT column (NULL to a time and back included) is found, in that attempt alone; a
-    column the page does not follow (last_seen_at) is not a change."""
+    """The trigger (migration 3c1e5a7d9b02) gives an attempt the next number when any
+    FINGERPRINT column changes (NULL to a time and back included), in that attempt alone; a
+    column the page does not follow (last_seen_at), or a column written with the value it had,
+    is not a change. The room's feed on this database finds each change, and only it."""
     _, ids = signed_in(room, "N001", "N002")
     app = room.client.app
     factory = app.state.sessionmaker  # type: ignore[attr-defined]
+    hub = events.RoomEvents(app)  # type: ignore[arg-type]
+    feed = hub.feed
+    for attempt_id in ids:
+        feed.add(attempt_id)
 
-    def changed(prints: dict[int, str]) -> dict[int, str]:
+    def changed() -> list[int]:
         with transaction(factory, write=False) as db:
-            found = repository.changed_pages(db, repository.seen_prints(prints))
-        return {row.id: text for row, text in found}
+            return sorted(row.id for row in feed.changed(db))
 
-    prints = changed({i: "" for i in ids})  # a page not read yet differs from anything
-    assert sorted(prints) == sorted(ids) and all(prints.values())
-    assert changed(prints) == {}
+    changed()  # the first read: every new page, and where the feed starts
+    assert changed() == []
     later = room.clock.now().replace(microsecond=0)
-    edits: list[dict[str, object]] = [
-        {"status": AttemptStatus.PAUSED},
-        {"allowed_seconds": 3601},
-        {"paused_seconds": 61},
-        {"admission": 7},
-        {"break_started_at": later},
-        {"break_started_at": None},
-        {"reading_until": later},
-        {"last_seen_at": later},  # not followed by the page
+    edits: list[tuple[dict[str, object], bool]] = [
+        ({"status": AttemptStatus.PAUSED}, True),
+        ({"allowed_seconds": 3601}, True),
+        ({"paused_seconds": 61}, True),
+        ({"admission": 7}, True),
+        ({"break_started_at": later}, True),
+        ({"break_started_at": None}, True),
+        ({"reading_until": later}, True),
+        ({"last_seen_at": later, "page_seen_at": later}, False),  # not followed by the page
+        ({"status": AttemptStatus.PAUSED, "admission": 7}, False),  # written as they are
     ]
-    for values in edits:
+    last = max(page_seq(factory, i) for i in ids)
+    other = page_seq(factory, ids[1])
+    for values, is_change in edits:
         with transaction(factory) as db:
             db.execute(update(Attempt).where(Attempt.id == ids[0]).values(**values))
-        found = changed(prints)
-        if "last_seen_at" in values:
-            assert found == {}, values
+        now = page_seq(factory, ids[0])
+        assert page_seq(factory, ids[1]) == other, values
+        if not is_change:
+            assert now == last and changed() == [], values
             continue
-        assert list(found) == [ids[0]], values
-        assert found[ids[0]] != prints[ids[0]]
-        prints.update(found)
-        assert changed(prints) == {}, values
+        assert now > last, values
+        last = now
+        assert changed() == [ids[0]], values
+        assert changed() == [], values
+
+
+def test_a_bulk_update_numbers_each_attempt_it_changes(room: Room) -> None:
+    """The sweeper and the room's close change many attempts in one statement: each gets its
+    own number, all past every earlier one."""
+    _, ids = signed_in(room, "N001", "N002", "N003")
+    factory = room.client.app.state.sessionmaker  # type: ignore[attr-defined]
+    before = max(page_seq(factory, i) for i in ids)
+    with transaction(factory) as db:
+        db.execute(update(Attempt).where(Attempt.id.in_(ids)).values(status=AttemptStatus.PAUSED))
+    after = [page_seq(factory, i) for i in ids]
+    assert len(set(after)) == 3 and min(after) > before
+
+
+def test_a_page_that_joins_after_its_change_was_read_is_sent_it(room: Room) -> None:
+    """A page's stream reads its first state, the invigilator pauses it, and a poll reads that
+    change before the page has joined the loop: the page, once joined, is still sent it (its
+    first poll reads it again), on either database's feed."""
+    session, ids = signed_in(room, "N001", "N002")
+    app = room.client.app
+    factory = app.state.sessionmaker  # type: ignore[attr-defined]
+    hub = off_turn(events.RoomEvents(app), ids)  # type: ignore[arg-type]
+    with transaction(factory, write=False) as db:
+        first, second = (db.get(Attempt, i) for i in ids)
+        assert first is not None and second is not None
+        hub.add(events.Subscriber(ids[0], first.device_hash, 0), repository.fingerprint(first))
+        as_opened = repository.fingerprint(second)  # N002's stream's first read
+    assert off_turn(hub, ids).poll() == {}
+    staff = room.invigilate()
+    assert room.act(staff, session["id"], "candidates/N002/pause").status_code == 200
+    assert off_turn(hub, ids).poll() == {}  # read, but N002's page is not here yet
+    hub.add(events.Subscriber(ids[1], second.device_hash, 0), as_opened)
+    frames = off_turn(hub, ids).poll()
+    assert list(frames) == [ids[1]]
+    assert json.loads(frames[ids[1]][0].split("data: ", 1)[1])["status"] == "paused"
+    assert off_turn(hub, ids).poll() == {}
 
 
 @pytest.mark.parametrize(
     "statement, parameters",
     [
-        (repository._CHANGED["sqlite"], ('{"1": ""}',)),
+        (repository._SINCE, (0,)),
         (repository._MARK_SEEN_JSON, ("2026-12-06", "2026-12-06", '[[1, "d"]]', "a", "b")),
     ],
-    ids=["changed_pages", "mark_pages_seen"],
+    ids=["pages_changed_since", "mark_pages_seen"],
 )
 def test_the_room_loops_statements_look_each_page_up_by_its_key_on_sqlite(
     room: Room, statement: object, parameters: tuple[str, ...]
@@ -186,4 +233,5 @@ def test_the_room_loops_statements_look_each_page_up_by_its_key_on_sqlite(
     with app.state.engine.connect() as connection:  # type: ignore[attr-defined]
         plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters).all()
     details = " ".join(str(row[-1]) for row in plan)
-    assert "SCAN attempts" not in details and "PRIMARY KEY" in details, details
+    assert "SCAN attempts" not in details, details
+    assert "PRIMARY KEY" in details or "ix_attempts_page_seq" in details, details

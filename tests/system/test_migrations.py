@@ -52,3 +52,18 @@ def test_candidate_numbers_differing_only_in_case_cannot_both_be_stored(engine: 
         conn.execute(insert(Candidate).values(candidate_number="FD-0001", created_at=now, **row))
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(insert(Candidate).values(candidate_number="fd-0001", created_at=now, **row))
+
+
+def test_the_trigger_that_numbers_page_changes_is_there_at_head(engine: Engine) -> None:
+    """attempts_page_seq (migration 3c1e5a7d9b02) numbers each change to what an exam page
+    shows; the room's loop finds changes by it. A later migration that rebuilds the attempts
+    table on SQLite drops the trigger with the table: it must create it again."""
+    if engine.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'attempts'"
+    else:
+        query = (
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'attempts'::regclass"
+            " AND NOT tgisinternal"
+        )
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql(query).scalars().all() == ["attempts_page_seq"]
