@@ -50,6 +50,9 @@ class Base(DeclarativeBase):
 # Write requests on SQLite take the write lock at BEGIN: a deferred transaction that reads and
 # then writes can fail at once with SQLITE_BUSY instead of waiting its turn.
 WRITE = {"examhall_write": True}
+# A hint: a write whose loss in a power cut harms nothing (see hint_write).
+HINT = {**WRITE, "examhall_hint": True}
+_SYNCHRONOUS = "examhall_synchronous"  # the level a SQLite connection was last set to
 
 
 # One writer at a time per SQLite engine, queued in the process: SQLite admits one writer, and
@@ -88,11 +91,19 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged answer survives power loss
         cursor.close()
+        _record.info[_SYNCHRONOUS] = "FULL"
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        write = conn.get_execution_options().get("examhall_write")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = conn.get_execution_options()
+        # Each transaction at its own level, whatever the connection's last one was: a hint's
+        # NORMAL (committed to the WAL without an fsync; the next FULL commit's fsync covers
+        # it) never outlives its transaction. Set only when it changes (a statement).
+        level = "NORMAL" if options.get("examhall_hint") else "FULL"
+        if conn.info.get(_SYNCHRONOUS) != level:
+            conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+            conn.info[_SYNCHRONOUS] = level
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("examhall_write") else "BEGIN")
 
 
 # Connections a server keeps beyond its request cap: the background sweeper's, and one spare.
@@ -228,13 +239,33 @@ def bare_then_full(
 
 
 @contextmanager
+def hint_write(factory: sessionmaker[Session]) -> Iterator[Bare]:
+    """A write transaction on a bare connection for a hint: a write whose loss in a power cut
+    harms nothing, because it is written again within seconds (the open exam pages' presence).
+    Its commit does not wait for the disk (SQLite: synchronous=NORMAL, the WAL written but not
+    fsynced; PostgreSQL: synchronous_commit off, the WAL flushed within a moment): each second's
+    presence on SQLite cost an fsync. Every other transaction waits for the disk as before;
+    committed when the block is left normally, rolled back otherwise."""
+    bind = factory.kw["bind"]
+    with writer_slot(bind), _connection(bind, HINT) as (connection, transaction):
+        try:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            yield Bare(connection)
+        except BaseException:
+            transaction.rollback()
+            raise
+        transaction.commit()
+
+
+@contextmanager
 def _connection(
-    bind: Engine | Connection,
+    bind: Engine | Connection, options: dict[str, bool] = WRITE
 ) -> Iterator[tuple[Connection, RootTransaction | NestedTransaction]]:
     if isinstance(bind, Connection):  # bound to an open transaction (the tests'): a savepoint
         yield bind, bind.begin_nested()
         return
-    with bind.connect().execution_options(**WRITE) as connection:
+    with bind.connect().execution_options(**options) as connection:
         yield connection, connection.begin()
 
 

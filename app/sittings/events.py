@@ -29,7 +29,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.db import transaction
+from app.db import hint_write, transaction
 from app.sittings import devices, repository, service, tickets, timing
 from app.sittings.deps import ticket_of
 
@@ -197,9 +197,9 @@ class RoomEvents:
         pairs = [
             (s.attempt_id, s.device_hash) for subs in pages for s in tuple(subs) if s.device_hash
         ]
-        if pairs:
-            with transaction(self.app.state.sessionmaker) as db:
-                repository.mark_pages_seen(db, pairs, self.app.state.clock.now())
+        if pairs:  # a hint: written again within PRESENCE_SECONDS, not worth an fsync
+            with hint_write(self.app.state.sessionmaker) as work:
+                repository.mark_pages_seen(work, pairs, self.app.state.clock.now())
 
 
 class Feed(Protocol):

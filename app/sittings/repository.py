@@ -771,7 +771,7 @@ def mark_seen(db: Work, attempt_id: int, now: datetime) -> None:
     db.connection().execute(_MARK_SEEN, {"attempt": attempt_id, "now": now})
 
 
-def mark_pages_seen(db: Session, pairs: list[tuple[int, str]], now: datetime) -> None:
+def mark_pages_seen(db: Work, pairs: list[tuple[int, str]], now: datetime) -> None:
     """The exam pages of these (attempt, device) pairs are open now: one statement for all,
     built once (the room's loop runs it every PRESENCE_SECONDS)."""
     connection = db.connection()

@@ -35,11 +35,15 @@ def _changed(is_not: str) -> str:
     return ' OR '.join(f'NEW.{c} {is_not} OLD.{c}' for c in FOLLOWED)
 
 
+# SQLite: the numbers from a row of counters, never from max(page_seq) + 1, which would give
+# out again the numbers of attempts deleted by hand (and a reader past them would skip them).
 SQLITE_TRIGGER = f"""
 CREATE TRIGGER attempts_page_seq AFTER UPDATE OF {', '.join(FOLLOWED)} ON attempts
 FOR EACH ROW WHEN {_changed('IS NOT')}
 BEGIN
-    UPDATE attempts SET page_seq = (SELECT max(page_seq) FROM attempts) + 1 WHERE id = NEW.id;
+    UPDATE counters SET value = value + 1 WHERE name = 'page_seq';
+    UPDATE attempts SET page_seq = (SELECT value FROM counters WHERE name = 'page_seq')
+    WHERE id = NEW.id;
 END
 """
 
@@ -69,6 +73,7 @@ def upgrade() -> None:
         for statement in POSTGRESQL:
             op.execute(statement)
     else:
+        op.execute("INSERT INTO counters (name, value) VALUES ('page_seq', 0)")
         op.execute(SQLITE_TRIGGER)
 
 
@@ -79,6 +84,7 @@ def downgrade() -> None:
         op.execute('DROP SEQUENCE attempts_page_seq_order')
     else:
         op.execute('DROP TRIGGER attempts_page_seq')
+        op.execute("DELETE FROM counters WHERE name = 'page_seq'")
     with op.batch_alter_table('attempts', schema=None, recreate='never') as batch_op:
         batch_op.drop_index('ix_attempts_page_seq')
         batch_op.drop_column('page_seq')

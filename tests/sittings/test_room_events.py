@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from app.db import transaction
 from app.sittings import events, repository
@@ -187,6 +187,24 @@ def test_a_bulk_update_numbers_each_attempt_it_changes(room: Room) -> None:
         db.execute(update(Attempt).where(Attempt.id.in_(ids)).values(status=AttemptStatus.PAUSED))
     after = [page_seq(factory, i) for i in ids]
     assert len(set(after)) == 3 and min(after) > before
+
+
+def test_numbers_are_never_given_out_again_after_an_attempt_is_deleted(room: Room) -> None:
+    """An attempt deleted by hand took the highest number with it: the next change is still
+    numbered past it, or a reader already past it would skip that change."""
+    _, ids = signed_in(room, "N001", "N002")
+    factory = room.client.app.state.sessionmaker  # type: ignore[attr-defined]
+
+    def pause(attempt_id: int) -> None:
+        with transaction(factory) as db:
+            db.execute(update(Attempt).where(Attempt.id == attempt_id).values(status="paused"))
+
+    pause(ids[0])
+    highest = page_seq(factory, ids[0])
+    with transaction(factory) as db:
+        db.execute(delete(Attempt).where(Attempt.id == ids[0]))
+    pause(ids[1])
+    assert page_seq(factory, ids[1]) > highest
 
 
 def test_a_page_that_joins_after_its_change_was_read_is_sent_it(room: Room) -> None:
