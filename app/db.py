@@ -249,7 +249,9 @@ def hint_write(factory: sessionmaker[Session]) -> Iterator[Bare]:
     bind = factory.kw["bind"]
     with writer_slot(bind), _connection(bind, HINT) as (connection, transaction):
         try:
-            if connection.dialect.name == "postgresql":
+            # Not in a savepoint of a transaction open around it (the tests'): SET LOCAL would
+            # last until the outer transaction's end, and so apply to its commit.
+            if connection.dialect.name == "postgresql" and not isinstance(bind, Connection):
                 connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
             yield Bare(connection)
         except BaseException:

@@ -190,9 +190,17 @@ def wrk(server: Server, kind: str, data: Path, args: argparse.Namespace) -> Shot
     return Shot(rate, r["p99"] / 1000, errors, r["requests"], cpu_ms)
 
 
+def _split(server: Server, before: dict[str, int], after: dict[str, int]) -> tuple[float, float]:
+    """CPU seconds between two readings: the event loop's (the main thread's) and the rest's
+    (the thread pool's: the room loop's poll and presence, requests' work)."""
+    main = str(server.process.pid)
+    loop = (after.get(main, 0) - before.get(main, 0)) / 1e9
+    return loop, cpu_seconds_between(before, after) - loop
+
+
 async def _hold_streams(
     server: Server, people: list[dict[str, object]], seconds: float
-) -> tuple[float, float, int]:
+) -> tuple[tuple[float, float], tuple[float, float], int]:
     """Open every candidate's exam-page event stream (GET /api/v1/attempt/events, what the
     page keeps open in its steady state), wait until each has sent its first frame, and read
     them for `seconds`: the server's CPU over that time, the CPU of the same time idle just
@@ -224,7 +232,7 @@ async def _hold_streams(
 
     idle_before = server.cpu_ns_by_thread()
     await asyncio.sleep(seconds)
-    idle = cpu_seconds_between(idle_before, server.cpu_ns_by_thread())
+    idle = _split(server, idle_before, server.cpu_ns_by_thread())
     stop = asyncio.Event()
     opened = [asyncio.Event() for _ in people]
     tasks = [asyncio.create_task(page(p, o, stop)) for p, o in zip(people, opened, strict=True)]
@@ -232,7 +240,7 @@ async def _hold_streams(
     await asyncio.sleep(2)  # the opening writes done; the loop in its steady state
     frames, before = 0, server.cpu_ns_by_thread()
     await asyncio.sleep(seconds)
-    busy = cpu_seconds_between(before, server.cpu_ns_by_thread())
+    busy = _split(server, before, server.cpu_ns_by_thread())
     stop.set()
     for task in tasks:
         task.cancel()
@@ -248,7 +256,15 @@ def page_steady_state(
     import asyncio
 
     busy, idle, frames = asyncio.run(_hold_streams(server, people, seconds))
-    return 1000 * max(0.0, busy - idle) / len(people) * (30 / seconds), frames
+    print(
+        f"  server CPU over {seconds:g} s: streams open {1000 * sum(busy):.0f} ms (event loop"
+        f" {1000 * busy[0]:.0f}, threads {1000 * busy[1]:.0f}), idle just before"
+        f" {1000 * sum(idle):.0f} ms (event loop {1000 * idle[0]:.0f}, threads"
+        f" {1000 * idle[1]:.0f})",
+        flush=True,
+    )
+    net = sum(busy) - sum(idle)
+    return 1000 * max(0.0, net) / len(people) * (30 / seconds), frames
 
 
 def clear_flags(url: str) -> None:

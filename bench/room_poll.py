@@ -53,11 +53,14 @@ def measure(url: str, work: Path, pages: int) -> list[tuple[str, float]]:
         feed.add(attempt_id)
     for _ in range(2):
         with transaction(factory, write=False) as db:
-            feed.changed(db)
+            _, done = feed.changed(db)
+        done()
 
     def poll() -> None:
         with transaction(factory, write=False) as db:
-            assert feed.changed(db) == []
+            rows, done = feed.changed(db)
+        done()
+        assert rows == []
 
     def bare() -> None:
         with transaction(factory, write=False) as db:

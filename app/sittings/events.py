@@ -4,22 +4,23 @@ and the start of the clock reach the page within about a second, over server-sen
 Why a push and not a poll (bench/room_events.py measures both): a page polling every 2 s
 makes 15 requests per 30 s, so a national sitting of 10,000 candidates costs 5,000 requests
 a second, each a signed-cookie check and a database read. Here each worker keeps one stream
-per open exam page and ONE loop that reads, once a second, a narrow fingerprint of the
-attempts its pages show (one indexed query however many are open), and writes their presence
-every PRESENCE_SECONDS in one statement. The streams cost memory, not requests: a page's
-steady state is its answers and nothing else. State lives in the database, so any worker or
-instance can hold any page's stream; a change made on one worker reaches a stream held by
-another at its next poll.
+per open exam page and ONE loop that asks the database, once a second, which of the attempts
+its pages show changed (the Feed below: one query however many are open, usually returning
+nothing), and writes their presence every PRESENCE_SECONDS in one statement. The streams
+cost memory, not requests: a page's steady state is its answers and nothing else. State lives
+in the database, so any worker or instance can hold any page's stream; a change made on one
+worker reaches a stream held by another at its next poll.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -114,14 +115,19 @@ class RoomEvents:
             self.task = asyncio.create_task(self.run())
 
     def add(self, sub: Subscriber, fingerprint: tuple[object, ...]) -> None:
-        """Follow this page from now on (its state as last sent: `fingerprint`)."""
+        """Follow this page from now on (its state as last sent: `fingerprint`), and have the
+        next poll read its attempt again (a change may have been read between the stream's
+        first read and now). Another page of the same attempt already open here (a second
+        tab, a reload) that was sent another state: the next read sends all of them the
+        state as it is then."""
         subs = self.subscribers.setdefault(sub.attempt_id, set())
-        if not subs:
-            self.feed.add(sub.attempt_id)
         subs.add(sub)
-        self.seen.setdefault(sub.attempt_id, fingerprint)
+        seen = self.seen.setdefault(sub.attempt_id, fingerprint)
+        if seen != fingerprint:
+            self.seen[sub.attempt_id] = ()  # matches no state: sent at the next read
         turn = self.by_turn.setdefault(sub.attempt_id % self.presence_every, {})
         turn[sub.attempt_id] = subs
+        self.feed.add(sub.attempt_id)  # last: a poll that sees it finds it in seen
 
     def unsubscribe(self, sub: Subscriber) -> None:
         subs = self.subscribers.get(sub.attempt_id)
@@ -143,12 +149,17 @@ class RoomEvents:
                         sub.queue.put_nowait(sent)
             except Exception:  # a busy database: try again at the next tick
                 log.exception("room events poll failed")
+        self.feed.reset()  # no poll runs now, and a page that opens later is read afresh
 
     def tick(self) -> dict[int, tuple[str, int]]:
         """A second's work, in one trip to a worker thread: the poll, then the presence of the
-        pages whose turn it is (each page's every PRESENCE_SECONDS)."""
+        pages whose turn it is (each page's every PRESENCE_SECONDS). The poll's frames are
+        sent even when the presence write fails (the feed has moved past their changes)."""
         frames = self.poll()
-        self.present(turn=self.polls % self.presence_every)
+        try:
+            self.present(turn=self.polls % self.presence_every)
+        except Exception:  # a busy database: the next turn's write, or this page's next one
+            log.exception("room events presence write failed")
         return frames
 
     def poll(self) -> dict[int, tuple[str, int]]:
@@ -164,10 +175,10 @@ class RoomEvents:
         # list() first: the loop's thread opens and closes pages while this runs.
         due = self.due(list(self.subscribers))
         with transaction(self.app.state.sessionmaker, write=False) as db:
-            rows = repository.page_states(db, due) if due else []
-            # Only the pages the database finds changed: usually none. (Last: a feed moves on
-            # once it has read.)
-            rows += self.feed.changed(db)
+            # Only the pages the database finds changed: usually none (first: see Feed).
+            rows, done = self.feed.changed(db)
+            if due:  # after: on PostgreSQL a later statement may read newer rows, never older
+                rows += repository.page_states(db, due)
         resync = set(due)
         for row in rows:
             if row.id not in self.seen:  # no page of it open here (or closed since)
@@ -177,6 +188,7 @@ class RoomEvents:
                 continue
             self.seen[row.id] = print_
             out[row.id] = (frame("state", state_of(row, now)), row.admission)
+        done()
         return out
 
     def due(self, attempt_ids: list[int]) -> list[int]:
@@ -202,13 +214,27 @@ class RoomEvents:
                 repository.mark_pages_seen(work, pairs, self.app.state.clock.now())
 
 
-class Feed(Protocol):
-    """What changed in the database since the last poll, for the room's loop: the pages' rows
-    (any attempt's, open here or not: the loop keeps its own)."""
+Done = Callable[[], None]
 
-    def add(self, attempt_id: int) -> None: ...
-    def remove(self, attempt_id: int) -> None: ...
-    def changed(self, db: Session) -> list[repository.PageRow]: ...
+
+class Feed(Protocol):
+    """What changed in the database since the last poll, for the room's loop.
+
+    `changed` is the poll's first statement: it notes which pages are open before it reads
+    (so its read is newer than each of those pages' own first read), and returns only their
+    rows, with `done`, which the poll calls once it has made their frames: the feed moves on
+    only then (a poll that fails reads the same changes again at the next)."""
+
+    def add(self, attempt_id: int) -> None:
+        """A page of this attempt opened here: read it at the next poll."""
+
+    def remove(self, attempt_id: int) -> None:
+        """The attempt's last page here closed."""
+
+    def reset(self) -> None:
+        """The loop stopped (no page open): start afresh when it runs again."""
+
+    def changed(self, db: Session) -> tuple[list[repository.PageRow], Done]: ...
 
 
 class Cursor:
@@ -219,34 +245,46 @@ class Cursor:
 
     def __init__(self) -> None:
         self.since: int | None = None
-        self.fresh: set[int] = set()
+        self.open: set[int] = set()
+        # attempt id -> when it joined (a count): read at the next poll, and kept for the one
+        # after if it left and joined again while that poll ran
+        self.fresh: dict[int, int] = {}
+        self._joined = itertools.count()
         self._lock = threading.Lock()  # the loop's thread opens pages while a poll runs
 
     def add(self, attempt_id: int) -> None:
         with self._lock:
-            self.fresh.add(attempt_id)
+            self.open.add(attempt_id)
+            self.fresh[attempt_id] = next(self._joined)
 
     def remove(self, attempt_id: int) -> None:
         with self._lock:
-            self.fresh.discard(attempt_id)
+            self.open.discard(attempt_id)
+            self.fresh.pop(attempt_id, None)
 
-    def changed(self, db: Session) -> list[repository.PageRow]:
+    def reset(self) -> None:
+        self.since = None  # not thousands of old changes read when the loop starts again
+
+    def changed(self, db: Session) -> tuple[list[repository.PageRow], Done]:
         with self._lock:
-            fresh, self.fresh = list(self.fresh), set()
-        try:
-            rows: list[repository.PageRow] = []
-            if self.since is None:
-                since = repository.last_page_seq(db)
-            else:
-                rows, since = repository.pages_changed_since(db, self.since)
-            if fresh:
-                rows += repository.page_states(db, fresh)
-            self.since = since  # only once everything is read
-            return rows
-        except BaseException:
-            with self._lock:  # read them at the next poll instead
-                self.fresh.update(fresh)
-            raise
+            fresh, open_now = dict(self.fresh), set(self.open)
+        rows: list[repository.PageRow] = []
+        if self.since is None:
+            since = repository.last_page_seq(db)
+        else:
+            changed, since = repository.pages_changed_since(db, self.since)
+            rows = [row for row in changed if row.id in open_now]
+        if fresh:
+            rows += repository.page_states(db, list(fresh))
+
+        def done() -> None:
+            self.since = since
+            with self._lock:
+                for attempt_id, joined in fresh.items():
+                    if self.fresh.get(attempt_id) == joined:
+                        del self.fresh[attempt_id]
+
+        return rows, done
 
 
 class Compare:
@@ -268,18 +306,25 @@ class Compare:
             if self.seqs.pop(attempt_id, None) is not None:
                 self._param = None
 
-    def changed(self, db: Session) -> list[repository.PageRow]:
+    def reset(self) -> None:
+        """Nothing to forget: the numbers are the open pages'."""
+
+    def changed(self, db: Session) -> tuple[list[repository.PageRow], Done]:
         with self._lock:
             if self._param is None:
                 self._param = repository.seen_seqs(self.seqs)
-            seen = self._param
+            seen, asked = self._param, dict(self.seqs)
         changed = repository.changed_pages(db, seen)
-        with self._lock:
-            for row, seq in changed:
-                if row.id in self.seqs:  # still open: not closed while this ran
-                    self.seqs[row.id] = seq
-                    self._param = None
-        return [row for row, _ in changed]
+
+        def done() -> None:
+            with self._lock:
+                for row, seq in changed:
+                    # still open, and not opened again since (then it is read again)
+                    if row.id in asked and self.seqs.get(row.id) == asked[row.id]:
+                        self.seqs[row.id] = seq
+                        self._param = None
+
+        return [row for row, _ in changed], done
 
 
 def hub(app: FastAPI) -> RoomEvents:

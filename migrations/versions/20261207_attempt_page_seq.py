@@ -8,8 +8,8 @@ so the rows past the last number read are every change since; on PostgreSQL they
 transactions commit in either order), so each open page's number is compared instead.
 
 A later migration that rebuilds the attempts table on SQLite (a batch "move and copy") drops
-the trigger with the table, and must create it again (tests/test_migrations.py checks it is
-there at head).
+the trigger with the table, and must create it again (tests/system/test_migrations.py checks
+it is there at head).
 
 Revision ID: 3c1e5a7d9b02
 Revises: 9a3c5e7f1b24
@@ -36,11 +36,13 @@ def _changed(is_not: str) -> str:
 
 
 # SQLite: the numbers from a row of counters, never from max(page_seq) + 1, which would give
-# out again the numbers of attempts deleted by hand (and a reader past them would skip them).
+# out again the numbers of attempts deleted by hand (and a reader past them would skip them);
+# the row made again if it was deleted (or every change to a page would fail on NULL).
 SQLITE_TRIGGER = f"""
 CREATE TRIGGER attempts_page_seq AFTER UPDATE OF {', '.join(FOLLOWED)} ON attempts
 FOR EACH ROW WHEN {_changed('IS NOT')}
 BEGIN
+    INSERT OR IGNORE INTO counters (name, value) VALUES ('page_seq', 0);
     UPDATE counters SET value = value + 1 WHERE name = 'page_seq';
     UPDATE attempts SET page_seq = (SELECT value FROM counters WHERE name = 'page_seq')
     WHERE id = NEW.id;

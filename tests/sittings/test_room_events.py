@@ -45,8 +45,8 @@ def test_a_frame_goes_only_to_the_page_whose_state_changed(room: Room) -> None:
             assert attempt is not None
             sub = events.Subscriber(attempt_id, attempt.device_hash, attempt.admission)
             hub.add(sub, repository.fingerprint(attempt))
-    # The first poll reads each new page's fingerprint as the database writes it out; the
-    # page was sent its state when its stream opened, so nothing is sent now.
+    # The first poll reads each new page again; the page was sent that state when its
+    # stream opened, so nothing is sent now.
     assert off_turn(hub, attempt_ids).poll() == {}
     assert off_turn(hub, attempt_ids).poll() == {}  # nothing changed: nothing sent
 
@@ -113,6 +113,11 @@ def test_presence_marks_every_open_page_of_its_own_device_in_one_write(room: Roo
     with transaction(factory, write=False) as db:
         untouched = [db.get(Attempt, i) for i in attempt_ids]
         assert all(a is not None and a.page_seen_at is None for a in untouched)
+    # N003's own turn writes N003's page alone.
+    hub.present(turn=attempt_ids[0] % hub.presence_every)
+    with transaction(factory, write=False) as db:
+        marked = [db.get(Attempt, i) for i in attempt_ids]
+        assert [a is not None and a.page_seen_at == now for a in marked] == [True, False, False]
     hub.present()  # every page
     with transaction(factory, write=False) as db:
         seen = {i: db.get(Attempt, i) for i in attempt_ids}
@@ -145,7 +150,9 @@ def test_the_database_numbers_a_change_in_each_fingerprint_column_and_only_there
 
     def changed() -> list[int]:
         with transaction(factory, write=False) as db:
-            return sorted(row.id for row in feed.changed(db))
+            rows, done = feed.changed(db)
+        done()
+        return sorted(row.id for row in rows)
 
     changed()  # the first read: every new page, and where the feed starts
     assert changed() == []
@@ -187,6 +194,66 @@ def test_a_bulk_update_numbers_each_attempt_it_changes(room: Room) -> None:
         db.execute(update(Attempt).where(Attempt.id.in_(ids)).values(status=AttemptStatus.PAUSED))
     after = [page_seq(factory, i) for i in ids]
     assert len(set(after)) == 3 and min(after) > before
+
+
+def opened(room: Room, hub: events.RoomEvents, *attempt_ids: int) -> None:
+    """Pages of these attempts open on the hub, as their streams would, read once."""
+    factory = room.client.app.state.sessionmaker  # type: ignore[attr-defined]
+    with transaction(factory, write=False) as db:
+        for attempt_id in attempt_ids:
+            attempt = db.get(Attempt, attempt_id)
+            assert attempt is not None
+            sub = events.Subscriber(attempt_id, attempt.device_hash, attempt.admission)
+            hub.add(sub, repository.fingerprint(attempt))
+    assert off_turn(hub, list(attempt_ids)).poll() == {}
+
+
+def test_a_poll_that_fails_after_reading_a_change_sends_it_at_the_next(
+    room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feed moves past a change only once the poll has made its frame: a poll that reads
+    the change and then fails (here the resync's read) leaves it for the next poll."""
+    session, ids = signed_in(room, "N001", "N002")
+    hub = events.RoomEvents(room.client.app)  # type: ignore[arg-type]
+    opened(room, hub, *ids)
+    staff = room.invigilate()
+    assert room.act(staff, session["id"], "candidates/N001/pause").status_code == 200
+
+    def down(*_: object) -> list[repository.PageRow]:
+        raise RuntimeError("the database went away mid-poll")
+
+    hub.polls = ids[1] % hub.resync_every - 1  # the next poll resyncs N002's page
+    with monkeypatch.context() as patched:
+        patched.setattr(repository, "page_states", down)
+        with pytest.raises(RuntimeError):
+            hub.poll()
+    frames = off_turn(hub, ids).poll()
+    assert list(frames) == [ids[0]]
+    assert json.loads(frames[ids[0]][0].split("data: ", 1)[1])["status"] == "paused"
+
+
+def test_a_second_page_of_an_open_attempt_that_missed_a_change_is_sent_it(room: Room) -> None:
+    """A second tab (or a reload whose old stream is still open) read its first state before a
+    change that the loop then read and sent to the first tab: the next poll sends the state
+    as it is to both, not only at the next resync."""
+    session, ids = signed_in(room, "N001", "N002")
+    app = room.client.app
+    factory = app.state.sessionmaker  # type: ignore[attr-defined]
+    hub = events.RoomEvents(app)  # type: ignore[arg-type]
+    opened(room, hub, ids[0])
+    with transaction(factory, write=False) as db:
+        attempt = db.get(Attempt, ids[0])
+        assert attempt is not None
+        second_tab = events.Subscriber(ids[0], attempt.device_hash, attempt.admission)
+        as_opened = repository.fingerprint(attempt)
+    staff = room.invigilate()
+    assert room.act(staff, session["id"], "candidates/N001/pause").status_code == 200
+    assert list(off_turn(hub, ids).poll()) == [ids[0]]  # to the first tab
+    hub.add(second_tab, as_opened)
+    frames = off_turn(hub, ids).poll()
+    assert list(frames) == [ids[0]]
+    assert json.loads(frames[ids[0]][0].split("data: ", 1)[1])["status"] == "paused"
+    assert off_turn(hub, ids).poll() == {}
 
 
 def test_numbers_are_never_given_out_again_after_an_attempt_is_deleted(room: Room) -> None:
@@ -232,18 +299,22 @@ def test_a_page_that_joins_after_its_change_was_read_is_sent_it(room: Room) -> N
 
 
 @pytest.mark.parametrize(
-    "statement, parameters",
+    "statement, parameters, search",
     [
-        (repository._SINCE, (0,)),
-        (repository._MARK_SEEN_JSON, ("2026-12-06", "2026-12-06", '[[1, "d"]]', "a", "b")),
+        (repository._SINCE, (0,), "USING INDEX ix_attempts_page_seq (page_seq>?)"),
+        (
+            repository._MARK_SEEN_JSON,
+            ("2026-12-06", "2026-12-06", '[[1, "d"]]', "a", "b"),
+            "USING INTEGER PRIMARY KEY",
+        ),
     ],
     ids=["pages_changed_since", "mark_pages_seen"],
 )
-def test_the_room_loops_statements_look_each_page_up_by_its_key_on_sqlite(
-    room: Room, statement: object, parameters: tuple[str, ...]
+def test_the_room_loops_statements_find_their_rows_by_an_index_on_sqlite(
+    room: Room, statement: object, parameters: tuple[str, ...], search: str
 ) -> None:
-    """The open pages drive the room loop's statements (SQLite's plan: a primary-key search
-    per page, not a scan of every attempt of every sitting)."""
+    """The room loop's statements on SQLite: the changes by the index on their numbers, the
+    open pages' presence by primary key; never a scan of every attempt of every sitting."""
     app = room.client.app
     if app.state.engine.dialect.name != "sqlite":  # type: ignore[attr-defined]
         pytest.skip("PostgreSQL's plan depends on its statistics (the JSON join is the same)")
@@ -251,5 +322,4 @@ def test_the_room_loops_statements_look_each_page_up_by_its_key_on_sqlite(
     with app.state.engine.connect() as connection:  # type: ignore[attr-defined]
         plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters).all()
     details = " ".join(str(row[-1]) for row in plan)
-    assert "SCAN attempts" not in details, details
-    assert "PRIMARY KEY" in details or "ix_attempts_page_seq" in details, details
+    assert "SCAN attempts" not in details and search in details, details
