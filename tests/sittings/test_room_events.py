@@ -39,15 +39,9 @@ def test_a_frame_goes_only_to_the_page_whose_state_changed(room: Room) -> None:
     app = room.client.app
     assert isinstance(room.client, TestClient)
     hub = events.RoomEvents(app)  # type: ignore[arg-type]
-    with transaction(app.state.sessionmaker, write=False) as db:  # type: ignore[attr-defined]
-        for attempt_id in attempt_ids:
-            attempt = db.get(Attempt, attempt_id)
-            assert attempt is not None
-            sub = events.Subscriber(attempt_id, attempt.device_hash, attempt.admission)
-            hub.add(sub, repository.fingerprint(attempt))
     # The first poll reads each new page again; the page was sent that state when its
-    # stream opened, so nothing is sent now.
-    assert off_turn(hub, attempt_ids).poll() == {}
+    # stream opened, so nothing is sent now (opened() checks it).
+    opened(room, hub, *attempt_ids)
     assert off_turn(hub, attempt_ids).poll() == {}  # nothing changed: nothing sent
 
     staff = room.invigilate()
