@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from app.clock import Clock
 from app.config import Settings
 from app.db import Bare, bare_then_full, read_then_write, unit_of_work
 
 T = TypeVar("T")
+P = ParamSpec("P")
+
+# The hot paths' threads. Their requests hold a slot of the cap (app.limits) for as long as
+# they work, so no more than the cap use these threads at once; the size is a bound above it.
+HOT_THREADS = 64
+_hot_pool = ThreadPoolExecutor(HOT_THREADS, thread_name_prefix="examhall-hot")
+
+
+async def in_thread(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`fn` on a thread of the hot paths' pool, in a copy of this request's context (its
+    request id): what starlette's run_in_threadpool does, through asyncio's executor rather
+    than anyio's worker threads, whose capacity limiter and cancel scope cost a quarter as
+    much again as the hop itself (bench/README.md §1, session 19). A request is not
+    cancelled while it works (uvicorn lets it finish); were it cancelled, its unit of work
+    would still run to its end, committed or rolled back, on its thread."""
+    loop = asyncio.get_running_loop()
+    call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+    return await loop.run_in_executor(_hot_pool, call)
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -48,14 +69,14 @@ class Database:
     ) -> T:
         """`read` in a read transaction, and `write` only if `read` returns None (see
         app.db.read_then_write): on SQLite, a heartbeat that changes nothing takes no lock."""
-        return await run_in_threadpool(read_then_write, self.factory, read, write)
+        return await in_thread(read_then_write, self.factory, read, write)
 
     async def write_quiet(
         self, quiet: Callable[[Bare], T | None], full: Callable[[Session], T]
     ) -> T:
         """`quiet` on a bare connection and, only when it returns None, `full` in a Session
         joined to the same write transaction (app.db.bare_then_full): one thread hop."""
-        return await run_in_threadpool(bare_then_full, self.factory, quiet, full)
+        return await in_thread(bare_then_full, self.factory, quiet, full)
 
 
 @dataclass(frozen=True, slots=True)

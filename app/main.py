@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
@@ -45,6 +46,13 @@ from app.system.api import router as system_router
 from app.web import STATIC_DIR, Redirect
 from app.webhooks.api import router as webhooks_router
 from app.webhooks.worker import Worker as WebhookWorker
+
+TELEMETRY_OFF: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
 
 
 def create_app(
@@ -85,6 +93,9 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # served by app.apidocs: no CDN, under the same policy as every page
         redoc_url=None,
+        # Operations are Prometheus metrics and JSON logs (app.ops). FastAPI's own OpenTelemetry
+        # hooks, left on, look up the global providers on every request to find them unset.
+        telemetry=TELEMETRY_OFF,
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()

@@ -179,15 +179,50 @@ def wrk(server: Server, kind: str, data: Path, args: argparse.Namespace) -> Shot
         str(LUA),
         base,
     ]
+    spy = _profile(server, kind, args)
     cpu_before = server.cpu_seconds()
     out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     cpu = server.cpu_seconds() - cpu_before
+    if spy is not None:
+        spy.wait()
     line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
     r = json.loads(line.removeprefix("WRKJSON "))
     errors = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
     rate = r["requests"] / (r["duration_us"] / 1e6)
     cpu_ms = 1000 * cpu / r["requests"] if r["requests"] else float("nan")
     return Shot(rate, r["p99"] / 1000, errors, r["requests"], cpu_ms)
+
+
+def _profile(server: Server, kind: str, args: argparse.Namespace) -> subprocess.Popen[bytes] | None:
+    """With --profile: py-spy records the product's threads while wrk drives it, one collapsed
+    stack file per path and run (`--profile DIR`; `flamegraph.pl` or speedscope read them).
+    Off by default: sampling costs the server CPU, so a profiled run's figures are not the
+    benchmark's."""
+    if not args.profile or kind.startswith(("floor", "hello")):
+        return None
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    out = Path(args.profile) / f"{kind}-{next(_PROFILES)}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        spy,
+        "record",
+        "-p",
+        str(server.process.pid),
+        "-d",
+        str(max(1, args.duration - 1)),
+        "-r",
+        "100",
+        "--threads",
+        "--gil",
+        "-f",
+        "raw",
+        "-o",
+        str(out),
+    ]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+_PROFILES = itertools.count(1)
 
 
 def _split(server: Server, before: dict[str, int], after: dict[str, int]) -> tuple[float, float]:
@@ -470,6 +505,12 @@ def main() -> None:
         " (the req/s ratios then mean nothing; the CPU columns do)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="record each product run with py-spy into DIR (pip install py-spy; the figures of"
+        " a profiled run are not the benchmark's)",
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
     args.only = set(args.only.split(","))

@@ -86,6 +86,23 @@ SWEEP_SECONDS = Histogram(
 )
 
 
+_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    """Count one answered request and its latency. The labelled series are looked up once per
+    method, route and status, not on every request (`labels()` takes a lock and builds keys)."""
+    key = (method, route, status)
+    series = _children.get(key)
+    if series is None:
+        series = _children[key] = (
+            REQUESTS.labels(method, route, str(status)),
+            LATENCY.labels(method, route),
+        )
+    series[0].inc()
+    series[1].observe(seconds)
+
+
 def watch_pool(engine: Engine, size: int) -> None:
     """Keep the pool gauges current from the pool's own events."""
     POOL_SIZE.set(size)

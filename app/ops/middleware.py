@@ -117,25 +117,26 @@ class Observe:
             metrics.IN_FLIGHT.dec()
             elapsed = time.perf_counter() - started
             method, route = scope["method"], _route(scope)
-            metrics.REQUESTS.labels(method, route, str(status)).inc()
-            metrics.LATENCY.labels(method, route).observe(elapsed)
+            metrics.observe_request(method, route, status, elapsed)
             runtime.flush()
-            if self.access_log:
-                access_log.info(
-                    "%s %s %d",
-                    method,
-                    scope["path"],
-                    status,
-                    extra={
-                        "method": method,
-                        "path": scope["path"],
-                        "route": route,
-                        "status": status,
-                        "ms": round(elapsed * 1000, 2),
-                        "client": (scope.get("client") or ("", 0))[0],
-                    },
-                )
+            if self.access_log and access_log.isEnabledFor(logging.INFO):
+                path = scope["path"]
+                client = (scope.get("client") or ("", 0))[0]
+                _log_access(method, path, route, status, round(elapsed * 1000, 2), client)
             request_id.reset(token)
+
+
+def _log_access(method: str, path: str, route: str, status: int, ms: float, client: str) -> None:
+    """One access line, made as `access_log.info(...)` would make it but without looking up the
+    caller's file and line, which no access line shows: a fifth of the line's cost, paid on
+    the event loop for every request."""
+    record = access_log.makeRecord(
+        access_log.name, logging.INFO, "", 0, "%s %s %d", (method, path, status), None
+    )
+    fields = vars(record)
+    fields["method"], fields["path"], fields["route"] = method, path, route
+    fields["status"], fields["ms"], fields["client"] = status, ms, client
+    access_log.handle(record)
 
 
 class Working:

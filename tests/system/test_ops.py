@@ -169,3 +169,115 @@ def test_the_young_generations_threshold_is_a_setting_and_zero_leaves_pythons() 
         assert Settings.model_fields["gc_young_threshold"].default == 50_000  # a server's
     finally:
         gc.set_threshold(*saved)
+
+
+class _Kept(logging.Handler):
+    """Keeps each line as the server's handler would write it, formatted when emitted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def test_each_request_writes_one_access_line_with_its_fields(client: TestClient) -> None:
+    kept = _Kept()
+    access = logging.getLogger("examhall.access")
+    level = access.level
+    access.addHandler(kept)
+    access.setLevel(logging.INFO)
+    try:
+        response = client.get("/api/v1/sessions/123456/journal")
+    finally:
+        access.removeHandler(kept)
+        access.setLevel(level)
+    [line] = [json.loads(text) for text in kept.lines]
+    assert line["msg"] == f"GET /api/v1/sessions/123456/journal {response.status_code}"
+    assert line["method"] == "GET" and line["status"] == response.status_code
+    assert line["path"] == "/api/v1/sessions/123456/journal"
+    assert line["route"] == "/api/v1/sessions/{session_id}/journal"
+    assert line["request_id"] == response.headers["x-request-id"]
+    assert isinstance(line["ms"], float) and line["client"] == "testclient"
+
+
+def test_requests_are_counted_one_each_per_route_and_status(client: TestClient) -> None:
+    from prometheus_client import REGISTRY
+
+    labels = {"method": "GET", "route": "/healthz", "status": "200"}
+    latency = {"method": "GET", "route": "/healthz"}
+
+    def counts() -> tuple[float, float]:
+        total = REGISTRY.get_sample_value("examhall_http_requests_total", labels) or 0.0
+        timed = REGISTRY.get_sample_value("examhall_http_request_duration_seconds_count", latency)
+        return total, timed or 0.0
+
+    before = counts()
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 200
+    after = counts()
+    assert (after[0] - before[0], after[1] - before[1]) == (3.0, 3.0)
+
+
+def test_fastapis_opentelemetry_is_off_and_costs_a_request_no_lookup(
+    client: TestClient, monkeypatch: object
+) -> None:
+    """examhall's operations are Prometheus and JSON logs: FastAPI's own OpenTelemetry hooks,
+    on by default, looked up the global providers on every request."""
+    from opentelemetry import _logs, metrics, trace
+
+    looked: list[str] = []
+    for module, name in (
+        (trace, "get_tracer_provider"),
+        (metrics, "get_meter_provider"),
+        (_logs, "get_logger_provider"),
+    ):
+        original = getattr(module, name)
+
+        def spy(*a: object, _o: object = original, _n: str = name) -> object:
+            looked.append(_n)
+            return _o(*a)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, name, spy)  # type: ignore[attr-defined]
+    assert client.get("/healthz").status_code == 200
+    assert looked == []
+
+
+def test_a_hot_paths_work_runs_on_its_pool_in_the_requests_context() -> None:
+    import asyncio
+    import threading
+
+    from app.deps import in_thread
+
+    def work(x: int) -> tuple[int, str | None, str]:
+        return x * 2, request_id.get(), threading.current_thread().name
+
+    def fails() -> None:
+        raise LookupError("from the thread")
+
+    async def main() -> tuple[tuple[int, str | None, str], BaseException | None]:
+        token = request_id.set("rid-7")
+        try:
+            done = await in_thread(work, 21)
+            try:
+                await in_thread(fails)
+            except LookupError as exc:
+                return done, exc
+            return done, None
+        finally:
+            request_id.reset(token)
+
+    (value, rid, thread), error = asyncio.run(main())
+    assert value == 42 and rid == "rid-7" and thread.startswith("examhall-hot")
+    assert isinstance(error, LookupError) and str(error) == "from the thread"
+
+
+def test_the_timestamp_is_the_records_own_second_and_millisecond() -> None:
+    formatter = JsonFormatter()
+    for created in (1_765_000_000.25, 1_765_000_000.999, 1_765_000_001.0, 1_765_000_000.5):
+        record = logging.LogRecord("examhall", logging.INFO, "x", 1, "m", None, None)
+        record.created, record.msecs = created, (created - int(created)) * 1000
+        expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(created)))
+        assert json.loads(formatter.format(record))["ts"] == f"{expected}.{int(record.msecs):03d}Z"
