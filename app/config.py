@@ -24,6 +24,8 @@ PLACEHOLDER_SECRETS = {
     DEVELOPMENT_SECRET,
 }
 MIN_SECRET_LENGTH = 32
+# EXAMHALL_MAX_CONCURRENT_REQUESTS at most: the hot paths' threads are bounded by it (app.deps).
+MAX_REQUEST_CAP = 1000
 
 
 def _default_database_url() -> str:
@@ -39,7 +41,7 @@ class Settings(BaseSettings):
     https: bool = False
     sweeper: bool = True  # submit timed-out attempts in the background
     # Requests working on the database at once per worker (0: chosen for the database).
-    max_concurrent_requests: int = Field(default=0, ge=0, le=1000)
+    max_concurrent_requests: int = Field(default=0, ge=0, le=MAX_REQUEST_CAP)
     # Operations: a JSON access-log line per request; the bearer token /metrics asks of a
     # scraper that is not on this host (unset: only 127.0.0.1 and ::1 may read it).
     access_log: bool = True

@@ -6,39 +6,56 @@ import asyncio
 import contextvars
 import functools
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
-from app.config import Settings
+from app.config import MAX_REQUEST_CAP, Settings
 from app.db import Bare, bare_then_full, read_then_write, unit_of_work
 
 T = TypeVar("T")
 P = ParamSpec("P")
 
-# The hot paths' threads. Their requests hold a slot of the cap (app.limits) for as long as
-# they work, so no more than the cap use these threads at once; the size is a bound above it.
-HOT_THREADS = 64
-_hot_pool = ThreadPoolExecutor(HOT_THREADS, thread_name_prefix="examhall-hot")
+# The hot paths' threads, made as they are needed: no more are ever busy at once than the
+# requests let through the cap (app.limits), so the bound is the cap's own upper bound and the
+# pool is never a second, hidden queue behind it.
+_hot_pool = ThreadPoolExecutor(MAX_REQUEST_CAP, thread_name_prefix="examhall-hot")
 
 
 async def in_thread(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """`fn` on a thread of the hot paths' pool, in a copy of this request's context (its
     request id): what starlette's run_in_threadpool does, through asyncio's executor rather
     than anyio's worker threads, whose capacity limiter and cancel scope cost a quarter as
-    much again as the hop itself (bench/README.md §1, session 19). A request is not
-    cancelled while it works (uvicorn lets it finish); were it cancelled, its unit of work
-    would still run to its end, committed or rolled back, on its thread."""
-    loop = asyncio.get_running_loop()
+    much again as the hop itself (bench/README.md §1, session 19). As there, a request that is
+    cancelled while its work runs ends only when the work has: its slot of the cap, and its
+    answer, are not given up while its transaction may still commit."""
     call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
-    return await loop.run_in_executor(_hot_pool, call)
+    work = _hot_pool.submit(call)
+    future = asyncio.wrap_future(work)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        await _finished(work, future)
+        raise
 
 
-async def get_settings_dep(request: Request) -> Settings:
+async def _finished(work: Future[Any], future: asyncio.Future[Any]) -> None:
+    """Wait for `work` to end, however often the waiter is cancelled meanwhile; work that has
+    not started is dropped at once, as anyio drops a wait for its limiter."""
+    if work.cancel():
+        return
+    while not future.done():
+        try:
+            await asyncio.wait([future])
+        except asyncio.CancelledError:
+            continue
+
+
+def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

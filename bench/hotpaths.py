@@ -195,12 +195,15 @@ def wrk(server: Server, kind: str, data: Path, args: argparse.Namespace) -> Shot
 
 def _profile(server: Server, kind: str, args: argparse.Namespace) -> subprocess.Popen[bytes] | None:
     """With --profile: py-spy records the product's threads while wrk drives it, one collapsed
-    stack file per path and run (`--profile DIR`; `flamegraph.pl` or speedscope read them).
-    Off by default: sampling costs the server CPU, so a profiled run's figures are not the
-    benchmark's."""
+    stack file per path and run (`--profile DIR`; `flamegraph.pl` or speedscope read them),
+    only the samples in which a thread holds the GIL (--gil: where the interpreter's time
+    goes, not where threads wait), py-spy's own messages beside it (.log). Off by default:
+    sampling costs the server CPU, so a profiled run's figures are not the benchmark's."""
     if not args.profile or kind.startswith(("floor", "hello")):
         return None
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
     out = Path(args.profile) / f"{kind}-{next(_PROFILES)}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     command = [
@@ -219,7 +222,8 @@ def _profile(server: Server, kind: str, args: argparse.Namespace) -> subprocess.
         "-o",
         str(out),
     ]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with out.with_suffix(".log").open("wb") as log:
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
 
 _PROFILES = itertools.count(1)
@@ -508,8 +512,8 @@ def main() -> None:
     parser.add_argument(
         "--profile",
         metavar="DIR",
-        help="record each product run with py-spy into DIR (pip install py-spy; the figures of"
-        " a profiled run are not the benchmark's)",
+        help="record each product run with py-spy into DIR, the samples holding the GIL (pip"
+        " install py-spy; the figures of a profiled run are not the benchmark's)",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()

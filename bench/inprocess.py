@@ -129,7 +129,7 @@ async def run(args: argparse.Namespace, work: Path) -> None:
     import floor as bare_floor
 
     floor_call = Caller(bare_floor.build(url))
-    people, attempts = [], []
+    people, attempts, devices = [], [], []
     for number, code in seeded.candidates():
         body = json.dumps({"candidate_number": number, "access_code": code}).encode()
         status, headers, out = await call("POST", "/api/v1/auth/candidate", body)
@@ -137,6 +137,11 @@ async def run(args: argparse.Namespace, work: Path) -> None:
         signed = json.loads(out)
         people.append((cookie_header(headers), signed["csrf_token"].encode(), number, code))
         attempts.append(signed["attempt_id"])
+        devices.append(
+            b"; ".join(
+                c for c in cookie_header(headers).split(b"; ") if c.startswith(b"examhall_device=")
+            )
+        )
     papers = []  # each candidate's options, question by question (papers differ)
     for cookie, csrf, _, _ in people:
         auth = [(b"cookie", cookie), (b"x-csrf-token", csrf)]
@@ -175,8 +180,9 @@ async def run(args: argparse.Namespace, work: Path) -> None:
             body = json.dumps({"flagged": i // len(people) // npos % 2 == 0}).encode()
             return "PUT", f"/api/v1/attempt/flags/{position}", body, auth
         if path == "sign-in":
+            # from the candidate's own device, as the page signs in again (bench/wrk/hot.lua)
             body = json.dumps({"candidate_number": number, "access_code": code}).encode()
-            return "POST", "/api/v1/auth/candidate", body, []
+            return "POST", "/api/v1/auth/candidate", body, [(b"cookie", devices[i % len(people)])]
         if path == "paper":
             return "GET", "/api/v1/attempt", b"", auth
         return "GET", "/api/v1/attempt/clock", b"", [*auth, (b"x-examhall-page", b"1")]

@@ -86,12 +86,19 @@ SWEEP_SECONDS = Histogram(
 )
 
 
+# The methods that get a series of their own; any other a client sends is counted as OTHER
+# (uvicorn's h11 parser, the fallback without httptools, accepts any token as a method).
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Labelled series are never removed, so the children found stay the registry's own.
 _children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     """Count one answered request and its latency. The labelled series are looked up once per
-    method, route and status, not on every request (`labels()` takes a lock and builds keys)."""
+    method, route and status, not on every request (`labels()` takes a lock and builds keys).
+    The route is a template or "unmatched" and the status the app's, never the client's."""
+    if method not in METHODS:
+        method = "OTHER"
     key = (method, route, status)
     series = _children.get(key)
     if series is None:

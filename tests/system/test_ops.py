@@ -281,3 +281,69 @@ def test_the_timestamp_is_the_records_own_second_and_millisecond() -> None:
         record.created, record.msecs = created, (created - int(created)) * 1000
         expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(created)))
         assert json.loads(formatter.format(record))["ts"] == f"{expected}.{int(record.msecs):03d}Z"
+
+
+def test_a_cancelled_hot_path_ends_only_when_its_work_has() -> None:
+    """As anyio's run_sync: cancelling the request while its unit of work runs does not free
+    its slot of the cap (or answer it) before the work, which may commit, has ended."""
+    import asyncio
+    import threading
+
+    from app.deps import in_thread
+
+    started, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def work() -> None:
+        started.set()
+        release.wait(10)
+        order.append("work ended")
+
+    async def main() -> None:
+        task = asyncio.create_task(in_thread(work))
+        while not started.is_set():
+            await asyncio.sleep(0.001)
+        task.cancel()
+        await asyncio.sleep(0.05)
+        assert not task.done()  # cancelled, still waiting for its work
+        task.cancel()  # a second cancellation changes nothing
+        await asyncio.sleep(0.05)
+        assert not task.done()
+        release.set()
+        try:
+            await task
+        except asyncio.CancelledError:
+            order.append("request ended")
+
+    asyncio.run(main())
+    assert order == ["work ended", "request ended"]
+
+
+def test_work_not_yet_started_is_dropped_when_its_request_is_cancelled() -> None:
+    import asyncio
+    from concurrent.futures import Future
+
+    from app.deps import _finished
+
+    async def main() -> bool:
+        work: Future[None] = Future()  # queued, not running
+        await _finished(work, asyncio.wrap_future(work))
+        return work.cancelled()
+
+    assert asyncio.run(main())
+
+
+def test_a_method_no_route_knows_is_counted_as_other() -> None:
+    from prometheus_client import REGISTRY
+
+    from app.ops.metrics import observe_request
+
+    labels = {"method": "OTHER", "route": "unmatched", "status": "405"}
+    before = REGISTRY.get_sample_value("examhall_http_requests_total", labels) or 0.0
+    observe_request("BREW", "unmatched", 405, 0.001)
+    observe_request("X" * 40, "unmatched", 405, 0.001)
+    assert REGISTRY.get_sample_value("examhall_http_requests_total", labels) == before + 2
+    assert (
+        REGISTRY.get_sample_value("examhall_http_requests_total", {**labels, "method": "BREW"})
+        is None
+    )
