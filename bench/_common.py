@@ -8,6 +8,7 @@ temporary directory, and on PostgreSQL the benchmarks create and drop a database
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import secrets
@@ -226,6 +227,23 @@ def seed(
             out.codes.update(scheduling.codes_of(db, sitting))
     engine.dispose()
     return out
+
+
+def paper_lines(url: str) -> dict[int, list[tuple[int, list[str]]]]:
+    """Each attempt's paper as stored: (line id, option ids in the order shown), by position."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT attempt_id, position, id, option_order FROM paper_items ORDER BY 1, 2")
+        ).all()
+    engine.dispose()
+    lines: dict[int, list[tuple[int, list[str]]]] = {}
+    for attempt_id, _, line_id, order in rows:
+        options = json.loads(order) if isinstance(order, str) else order
+        lines.setdefault(attempt_id, []).append((line_id, options))
+    return lines
 
 
 # --- the server under test -----------------------------------------------------------------

@@ -51,6 +51,7 @@ from _common import (
     drop_postgres,
     floor,
     fresh_postgres,
+    paper_lines,
     postgres_base_url,
     seed,
     serve,
@@ -110,8 +111,6 @@ def lua_data(path: Path, people: list[dict[str, object]]) -> None:
 def sign_in_all(
     base: str, seeded_people: list[tuple[str, str]], url: str
 ) -> list[dict[str, object]]:
-    from sqlalchemy import create_engine, text
-
     people = []
     with httpx.Client(base_url=base, timeout=30) as client:
         for number, code in seeded_people:
@@ -132,16 +131,7 @@ def sign_in_all(
                     "device": f"examhall_device={jar['examhall_device']}",
                 }
             )
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT attempt_id, position, id, option_order FROM paper_items ORDER BY 1, 2")
-        ).all()
-    engine.dispose()
-    lines: dict[int, list[tuple[int, list[str]]]] = {}
-    for attempt_id, _, line_id, order in rows:
-        options = json.loads(order) if isinstance(order, str) else order
-        lines.setdefault(attempt_id, []).append((line_id, options))
+    lines = paper_lines(url)
     for p in people:
         paper = lines[int(str(p["attempt"]))]
         p["npos"] = len(paper)

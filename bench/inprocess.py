@@ -33,7 +33,7 @@ for entry in (ROOT, ROOT / "bench"):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 
-from _common import SECRET, seed, sqlite_url, workspace  # noqa: E402
+from _common import SECRET, paper_lines, seed, sqlite_url, workspace  # noqa: E402
 
 UNIT = "F/503/0358"
 PATHS = ("save", "flag", "sign-in", "paper", "clock")
@@ -142,39 +142,23 @@ async def run(args: argparse.Namespace, work: Path) -> None:
                 c for c in cookie_header(headers).split(b"; ") if c.startswith(b"examhall_device=")
             )
         )
-    papers = []  # each candidate's options, question by question (papers differ)
-    for cookie, csrf, _, _ in people:
-        auth = [(b"cookie", cookie), (b"x-csrf-token", csrf)]
-        status, _, out = await call("GET", "/api/v1/attempt", headers=auth)
-        assert status == 200, out
-        papers.append([[o["id"] for o in q["options"]] for q in json.loads(out)["items"]])
+    stored = paper_lines(url)
+    papers = [stored[a] for a in attempts]  # (line id, option ids) by position: papers differ
     npos = min(len(paper) for paper in papers)
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT attempt_id, id FROM paper_items ORDER BY attempt_id, position")
-        ).all()
-    engine.dispose()
-    by_attempt: dict[int, list[int]] = {}
-    for attempt_id, line_id in rows:
-        by_attempt.setdefault(attempt_id, []).append(line_id)
-    lines = [by_attempt[a] for a in attempts]
 
     def request(path: str, i: int) -> tuple[str, str, bytes, list[tuple[bytes, bytes]]]:
         cookie, csrf, number, code = people[i % len(people)]
         auth = [(b"cookie", cookie), (b"x-csrf-token", csrf)]
         position = i // len(people) % npos + 1
         if path == "save":
-            options = papers[i % len(people)][position - 1]
+            options = papers[i % len(people)][position - 1][1]
             option = options[i % len(options)]
             body = json.dumps({"option_id": option, "seq": 10**6 + i}).encode()
             return "PUT", f"/api/v1/attempt/answers/{position}", body, auth
         if path == "floor-save":
-            options = papers[i % len(people)][position - 1]
+            line_id, options = papers[i % len(people)][position - 1]
             body = json.dumps({"option_id": options[i % len(options)], "seq": 10**6 + i}).encode()
-            return "PUT", f"/floor/answers/{lines[i % len(people)][position - 1]}", body, []
+            return "PUT", f"/floor/answers/{line_id}", body, []
         if path == "flag":
             # each pass over the paper sets the opposite of the last: every request changes one
             body = json.dumps({"flagged": i // len(people) // npos % 2 == 0}).encode()
