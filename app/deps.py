@@ -55,7 +55,7 @@ async def _finished(work: Future[Any], future: asyncio.Future[Any]) -> None:
             continue
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -347,3 +347,14 @@ def test_a_method_no_route_knows_is_counted_as_other() -> None:
         REGISTRY.get_sample_value("examhall_http_requests_total", {**labels, "method": "BREW"})
         is None
     )
+
+
+def test_the_apps_own_dependencies_cost_no_thread_hop() -> None:
+    """FastAPI runs a sync dependency on its thread pool: reading the app's settings, clock or
+    call must stay on the event loop."""
+    import inspect
+
+    from app import deps
+
+    for dependency in (deps.get_settings_dep, deps.get_clock, deps.get_call):
+        assert inspect.iscoroutinefunction(dependency), dependency.__name__
