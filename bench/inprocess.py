@@ -33,7 +33,7 @@ for entry in (ROOT, ROOT / "bench"):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 
-from _common import SECRET, paper_lines, seed, sqlite_url, workspace  # noqa: E402
+from _common import SECRET, database, paper_lines, seed, workspace  # noqa: E402
 
 UNIT = "F/503/0358"
 PATHS = ("save", "flag", "sign-in", "paper", "clock")
@@ -99,8 +99,7 @@ def cookie_header(headers: list[tuple[bytes, bytes]]) -> bytes:
     )
 
 
-async def run(args: argparse.Namespace, work: Path) -> None:
-    url = sqlite_url(work)
+async def run(args: argparse.Namespace, work: Path, url: str) -> None:
     seeded = seed(url, work, units=[UNIT], candidates=args.candidates, sessions=1)
     os.environ.update(
         {
@@ -212,11 +211,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--candidates", type=int, default=64)
+    parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres: a database of its own beside EXAMHALL_TEST_POSTGRES_URL's "
+        "(EXAMHALL_BENCH_DB); the CPU measured is this process's, as the server's is in "
+        "bench/hotpaths.py, not PostgreSQL's",
+    )
     args = parser.parse_args()
     import uvloop
 
-    with workspace() as work:
-        uvloop.run(run(args, work))
+    with workspace() as work, database(work, args.backend == "postgres") as url:
+        uvloop.run(run(args, work, url))
 
 
 if __name__ == "__main__":

@@ -127,10 +127,7 @@ class Renewing(APIRoute):
             own = f"{cookies.CONSOLE.name}=".encode()
             sets = any(k == b"set-cookie" and v.startswith(own) for k, v in response.headers.raw)
             if renewed and not sets:
-                settings = request.app.state.settings
-                response.set_cookie(
-                    cookies.CONSOLE.name, renewed, **cookies.options(settings, cookies.CONSOLE)
-                )
+                cookies.put(response, request.app.state.settings, cookies.CONSOLE, renewed)
             return response
 
         return renewing

@@ -110,12 +110,7 @@ def schedule_session(
 
 
 @router.post("/auth/candidate", response_model=CandidateLoginOut, tags=["candidate"])
-async def login_candidate(
-    body: CandidateLogin,
-    request: Request,
-    response: Response,
-    call: CallDep,
-) -> CandidateLoginOut:
+async def login_candidate(body: CandidateLogin, request: Request, call: CallDep) -> Response:
     settings, clock = call.settings, call.clock
     address, user_agent = address_of(request), user_agent_of(request)
     device = devices.device_id(request)
@@ -153,10 +148,16 @@ async def login_candidate(
         # guesses are counted as its own, not the room's (see service.login).
         exc.headers["set-cookie"] = devices.cookie_header(settings, device)
         raise
-    csrf = tickets.issue(response, settings, attempt, device)
-    return CandidateLoginOut(
-        csrf_token=csrf, attempt_id=attempt.id, admission=service.admission_state(attempt)
+    # The response is built here, its cookies on it, as the save's is (json_response): no
+    # second response for FastAPI to validate the model through and copy the cookies from.
+    csrf = cookies.new_csrf_token()
+    response = json_response(
+        CandidateLoginOut(
+            csrf_token=csrf, attempt_id=attempt.id, admission=service.admission_state(attempt)
+        )
     )
+    tickets.issue(response, settings, attempt, device, csrf=csrf)
+    return response
 
 
 def attempt_out(view: service.PaperView) -> AttemptOut:

@@ -24,6 +24,7 @@ from typing import Protocol
 
 from fastapi import Request, Response
 
+from app.auth import cookies
 from app.config import Settings
 from app.errors import Conflict, Unauthorized
 from app.sittings import status
@@ -78,15 +79,7 @@ def cookie_header(settings: Settings, device: str) -> str:
 
 
 def remember(response: Response, settings: Settings, device: str) -> None:
-    response.set_cookie(
-        COOKIE,
-        device,
-        max_age=COOKIE_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=settings.https,
-        path="/",
-    )
+    cookies.set_cookie(response, COOKIE, device, COOKIE_MAX_AGE, secure=settings.https)
 
 
 def digest(device: str) -> str:

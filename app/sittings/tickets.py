@@ -43,9 +43,12 @@ def read(request: Request, settings: Settings) -> Ticket | None:
     )
 
 
-def issue(response: Response, settings: Settings, attempt: Signed, device: str) -> str:
-    """Sign the candidate in on this device; returns the CSRF token for the session."""
-    csrf = cookies.new_csrf_token()
+def issue(
+    response: Response, settings: Settings, attempt: Signed, device: str, *, csrf: str = ""
+) -> str:
+    """Sign the candidate in on this device; returns the session's CSRF token (`csrf`, or a
+    new one: a response whose body carries the token makes it first)."""
+    csrf = csrf or cookies.new_csrf_token()
     payload = {
         "attempt": attempt.id,
         "csrf": csrf,
