@@ -108,6 +108,18 @@ def _configure_sqlite(engine: Engine) -> None:
 
 # Connections a server keeps beyond its request cap: the background sweeper's, and one spare.
 POOL_SPARE = 2
+# /readyz's own connections, apart from the requests' pool: a readiness check must never wait
+# behind the work it reports on (a balancer that cannot get an answer in its check timeout
+# takes the server out, and under load every server at once). One is kept; a second is made
+# only while two checks overlap. A check that waits PROBE_WAIT for one reads as not ready.
+PROBE_CONNECTIONS = 1
+PROBE_WAIT = 2.0
+
+
+def make_probe_engine(url: str) -> Engine:
+    return make_engine(
+        url, pool_size=PROBE_CONNECTIONS, max_overflow=PROBE_CONNECTIONS, pool_timeout=PROBE_WAIT
+    )
 
 
 def make_engine(url: str, *, request_cap: int | None = None, **kwargs: Any) -> Engine:

@@ -24,7 +24,7 @@ from app.centres.api import router as centres_router
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.console.router import router as console_router
-from app.db import POOL_SPARE, make_engine, make_sessionmaker
+from app.db import POOL_SPARE, make_engine, make_probe_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.home.pages import router as home_router
 from app.invigilation.api import router as invigilation_router
@@ -61,10 +61,12 @@ def create_app(
     settings = settings or get_settings()
     secretbox.configure(settings)  # seals signing keys and webhook secrets
     limit = settings.max_concurrent_requests or default_limit(settings.is_sqlite)
+    probe = engine  # an engine passed in (tests) serves /readyz too
     if engine is None:
         # The pool holds a connection for every request the cap lets work at once.
         engine = make_engine(settings.database_url, request_cap=limit)
         metrics.watch_pool(engine, limit + POOL_SPARE)
+        probe = make_probe_engine(settings.database_url)
     metrics.CAP.set(limit)
     runtime.watch_gc()
     runtime.tune_collector(settings.gc_young_threshold)
@@ -85,6 +87,8 @@ def create_app(
             task.cancel()
         await events.close_all(app)
         app.state.engine.dispose()
+        if app.state.probe_engine is not app.state.engine:
+            app.state.probe_engine.dispose()
 
     app = FastAPI(
         title="examhall",
@@ -100,6 +104,7 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.engine = engine
+    app.state.probe_engine = probe
     app.state.sessionmaker = make_sessionmaker(engine)
 
     app.state.load = Stats(limit)

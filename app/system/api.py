@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
+from app.deps import in_thread
 from app.errors import ServiceUnavailable
 from app.limits import Stats
 from app.migrate import not_at_head, revision_on
@@ -47,17 +48,20 @@ def healthz() -> Health:
         }
     },
 )
-def readyz(request: Request) -> Ready:
+async def readyz(request: Request) -> Ready:
     """The database answers and its schema is at the head revision (else 503). How busy the
     worker is (requests at work, queued, its slots, and whether it is saturated) is reported,
     not failed on: a readiness check that fails under load takes every server out of the
     balancer at once when all are busy, and a busy sitting then gets only 503s (issue 12's
     10,000-candidate run did exactly that behind HAProxy). Balancing by least connections
     already sends new work to the least busy server."""
-    engine: Engine = request.app.state.engine
+    # Nor does the check wait behind the work it reports on: it asks the database on a
+    # connection of its own (app.db.PROBE_CONNECTIONS), not one of the requests' pool, from
+    # the hot paths' threads (app.deps.in_thread), not the thread pool that page loads and
+    # stream openings queue for.
+    engine: Engine = request.app.state.probe_engine
     try:
-        with engine.connect() as conn:
-            current = revision_on(conn)  # one query: the database answers, at this revision
+        current = await in_thread(_revision, engine)
     except Exception as exc:  # any driver error means not ready; the reason is logged, not shown
         raise ServiceUnavailable("The database cannot be reached.") from exc
     if why := not_at_head(current):
@@ -71,3 +75,8 @@ def readyz(request: Request) -> Ready:
         limit=load.limit,
         saturated=load.saturated,
     )
+
+
+def _revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return revision_on(conn)  # one query: the database answers, at this revision

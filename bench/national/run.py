@@ -67,7 +67,7 @@ def plan(candidates: int, server_cores: float, postgres_cores: float) -> str:
     """What `candidates` need, from the measured cores per candidate sitting (this machine's):
     everything a sitting costs (sign-in, paper, answers, the open stream, the sweeper) counted
     per candidate-second, so the streams' cost is in it though they make no requests."""
-    from app.db import POOL_SPARE
+    from app.db import POOL_SPARE, PROBE_CONNECTIONS
     from app.limits import default_limit
 
     cap = default_limit(is_sqlite=False)  # the product's own, as served here
@@ -77,8 +77,8 @@ def plan(candidates: int, server_cores: float, postgres_cores: float) -> str:
     return (
         f"{candidates:>7,} candidates: {candidates * REQUESTS_PER_CANDIDATE:,.0f} saves/s and"
         f" {candidates:,} open streams; app {app_cores:.1f} cores = {workers} workers (one per"
-        f" core, 2+ instances), {workers * (cap + POOL_SPARE)} database connections; PostgreSQL"
-        f" {db_cores:.1f} cores"
+        f" core, 2+ instances), {workers * (cap + POOL_SPARE + PROBE_CONNECTIONS)} database"
+        f" connections; PostgreSQL {db_cores:.1f} cores"
     )
 
 
@@ -360,8 +360,34 @@ def main() -> None:
         ok = report(work, out_lines, url, cpu, wall, peak_backends, loads, servers, args)
         print(timeline(work, started_at, args))
         print(server_side(servers))
+        print(taken_out(work))
     if not ok:
         sys.exit(1)
+
+
+def taken_out(work: Path) -> str:
+    """How often the balancers took a server out, and why, from what each one logged (HAProxy
+    runs with -db and says "Server examhall/i0 is DOWN, reason: Layer7 timeout, ..."): while
+    every server of a backend is out, each of its requests gets the balancer's own 503."""
+    downs: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    empty = 0
+    for log in sorted(work.glob("lb*/balancer.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            if " is DOWN" in line and "Server " in line:
+                downs[line.split("Server ", 1)[1].split(" ", 1)[0]] += 1
+                if "reason: " in line:
+                    reasons[line.split("reason: ", 1)[1].split(",", 1)[0]] += 1
+            elif "has no server available" in line:
+                empty += 1
+    if not downs:
+        return "balancers: no server taken out"
+    each = ", ".join(f"{name} {n}" for name, n in sorted(downs.items()))
+    why = ", ".join(f"{reason} {n}" for reason, n in reasons.most_common())
+    return (
+        f"balancers: servers taken out {sum(downs.values())} times ({each}; {why}); "
+        f"a backend left with no server {empty} times"
+    )
 
 
 def percentile(times: Counter[int], q: float) -> float:

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from app.clock import MovableClock
-from app.db import make_engine
+from app.db import PROBE_CONNECTIONS, make_engine
 from app.main import create_app
 from app.migrate import alembic_config, head_revision, revision_on, upgrade
 from tests.conftest import make_settings, postgres_database
@@ -108,3 +108,41 @@ def test_the_schemas_revision_is_one_select_and_alembic_tells_the_rest(
             assert revision_on(conn) == head.down_revision
     finally:
         fresh.dispose()
+
+
+def test_readyz_answers_while_every_request_connection_is_taken(empty: str) -> None:
+    """Every connection of the requests' pool held (a full cap, the sweeper, a stream
+    opening): /readyz still answers, on a connection of its own. On the requests' pool it
+    waited out the pool's 30-s timeout and then said 503, and HAProxy, its check timing out
+    first, took every busy server out (session 20's 10,000-candidate run)."""
+    upgrade(empty)
+    app = create_app(make_settings(empty), clock=MovableClock())
+    with TestClient(app) as client:
+        engine = app.state.engine
+        assert app.state.probe_engine is not engine
+        held = [engine.connect() for _ in range(engine.pool.size())]
+        try:
+            response = client.get("/readyz")
+        finally:
+            for conn in held:
+                conn.close()
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "ready"
+
+
+def test_readyz_waits_a_bounded_time_for_its_own_connection(empty: str) -> None:
+    """The probe's own connections all held (checks piling up on a database that no longer
+    answers): a check is 503 after PROBE_WAIT, not a wait without end."""
+    upgrade(empty)
+    app = create_app(make_settings(empty), clock=MovableClock())
+    with TestClient(app) as client:
+        probe = app.state.probe_engine
+        held = [probe.connect() for _ in range(2 * PROBE_CONNECTIONS)]  # the kept and the extra
+        try:
+            response = client.get("/readyz")
+        finally:
+            for conn in held:
+                conn.close()
+        assert response.status_code == 503
+        assert response.json()["detail"] == "The database cannot be reached."
+        assert client.get("/readyz").status_code == 200  # and ready again once they are back
