@@ -343,12 +343,14 @@ def main() -> None:
         reader = threading.Thread(target=pump, daemon=True)
         reader.start()
         locust_cpu = 0.0
+        pools: list[tuple[float, float]] = []
         while proc.poll() is None:
             time.sleep(5)
             locust_pids = tree(proc.pid)
             locust_cpu = max(locust_cpu, cpu_of(locust_pids))
             loads.append(float(Path("/proc/loadavg").read_text().split()[0]))
             peak_backends = max(peak_backends, backends(url))
+            pools.extend(pool_use(servers))
         reader.join(5)
         wall = time.perf_counter() - t0
         cpu = {
@@ -361,8 +363,46 @@ def main() -> None:
         print(timeline(work, started_at, args))
         print(server_side(servers))
         print(taken_out(work))
+        print(pool_report(pools))
     if not ok:
         sys.exit(1)
+
+
+def pool_use(servers: list[Server]) -> list[tuple[float, float]]:
+    """Each server's request pool now: (connections in use, pool size), from its /metrics."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    seen = []
+    for server in servers:
+        try:
+            with urllib.request.urlopen(f"{server.base_url}/metrics", timeout=2) as r:
+                text = r.read().decode()
+        except OSError:
+            continue  # a server too busy to answer in 2 s: the latency tables say so
+        values = {
+            sample.name: sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name in ("examhall_db_pool_in_use", "examhall_db_pool_size")
+        }
+        if len(values) == 2:
+            seen.append((values["examhall_db_pool_in_use"], values["examhall_db_pool_size"]))
+    return seen
+
+
+def pool_report(samples: list[tuple[float, float]]) -> str:
+    """How full the servers' request pools were, read every 5 s: a pool with every connection
+    in use makes the next request wait for one, inside the cap."""
+    if not samples:
+        return "request pools: not read"
+    full = sum(1 for used, size in samples if used >= size)
+    peak = max(used for used, _ in samples)
+    return (
+        f"request pools (every 5 s, each server): peak {peak:.0f} of {samples[0][1]:.0f} in use;"
+        f" every connection in use in {full} of {len(samples)} readings"
+    )
 
 
 def taken_out(work: Path) -> str:
