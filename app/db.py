@@ -110,15 +110,20 @@ def _configure_sqlite(engine: Engine) -> None:
 POOL_SPARE = 2
 # /readyz's own connections, apart from the requests' pool: a readiness check must never wait
 # behind the work it reports on (a balancer that cannot get an answer in its check timeout
-# takes the server out, and under load every server at once). One is kept; a second is made
-# only while two checks overlap. A check that waits PROBE_WAIT for one reads as not ready.
-PROBE_CONNECTIONS = 1
+# takes the server out, and under load every server at once). At most two: one kept, a second
+# made only while two checks overlap. A check that waits PROBE_WAIT for one reads as not ready,
+# and on PostgreSQL so does one that cannot connect within it (libpq's connect_timeout; no
+# server-side statement_timeout, which PgBouncer would refuse as a startup parameter).
+PROBE_CONNECTIONS = 2
 PROBE_WAIT = 2.0
 
 
 def make_probe_engine(url: str) -> Engine:
+    kwargs: dict[str, Any] = {}
+    if make_url(url).get_backend_name() == "postgresql":
+        kwargs["connect_args"] = {"connect_timeout": int(PROBE_WAIT)}
     return make_engine(
-        url, pool_size=PROBE_CONNECTIONS, max_overflow=PROBE_CONNECTIONS, pool_timeout=PROBE_WAIT
+        url, pool_size=1, max_overflow=PROBE_CONNECTIONS - 1, pool_timeout=PROBE_WAIT, **kwargs
     )
 
 

@@ -20,9 +20,10 @@ from app.db import Bare, bare_then_full, read_then_write, unit_of_work
 T = TypeVar("T")
 P = ParamSpec("P")
 
-# The hot paths' threads, made as they are needed: no more are ever busy at once than the
-# requests let through the cap (app.limits), so the bound is the cap's own upper bound and the
-# pool is never a second, hidden queue behind it.
+# The hot paths' threads, made as they are needed: no more are busy at once than the requests
+# let through the cap (app.limits), so the bound is the cap's own upper bound and the pool is
+# never a second, hidden queue behind it; beside them, /readyz's checks (uncapped: one thread
+# a check, for milliseconds, or at most app.db.PROBE_WAIT waiting for its connection).
 _hot_pool = ThreadPoolExecutor(MAX_REQUEST_CAP, thread_name_prefix="examhall-hot")
 
 
