@@ -255,6 +255,17 @@ def bare_then_full(
         return result
 
 
+def bare_read(factory: sessionmaker[Session], read: Callable[[Bare], T]) -> T:
+    """`read` on a bare connection in a read transaction (on SQLite a deferred BEGIN: no write
+    lock, no wait for a writer), ended before this returns; no ORM Session. `read` must not
+    write: its transaction is rolled back."""
+    with _connection(factory.kw["bind"], {}) as (connection, transaction):
+        try:
+            return read(Bare(connection))
+        finally:
+            transaction.rollback()
+
+
 @contextmanager
 def hint_write(factory: sessionmaker[Session]) -> Iterator[Bare]:
     """A write transaction on a bare connection for a hint: a write whose loss in a power cut

@@ -636,6 +636,30 @@ class PageRow:
 
 _PAGE_COLUMNS = [_attempts.c[name] for name in PageRow.__dataclass_fields__]
 _PAGE_STATES = select(*_PAGE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class OpeningPage(PageRow):
+    """An attempt as its exam page's stream opens (events._open): what the page is sent, and
+    what says whether opening it writes (the presence columns, and the admission)."""
+
+    last_seen_at: datetime | None
+    device_hash: str | None
+    page_seen_at: datetime | None
+    admitted_at: datetime | None
+
+
+_OPENING = select(*(_attempts.c[name] for name in OpeningPage.__dataclass_fields__)).where(
+    _attempts.c.id == bindparam("attempt")
+)
+
+
+def opening_page(db: Work, attempt_id: int) -> OpeningPage | None:
+    """One narrow read by primary key, no ORM object (see OpeningPage)."""
+    row = db.connection().execute(_OPENING, {"attempt": attempt_id}).first()
+    return None if row is None else OpeningPage(**row._mapping)
+
+
 # PostgreSQL takes the ids as one array parameter: a 5,000-id IN list is 5,000 bound
 # parameters to render, send and plan each second (bench/room_events.py: 5,000 fingerprints
 # cost 40-64 ms of the worker's CPU that way, 18 ms as an array). SQLite takes them as one JSON

@@ -25,6 +25,7 @@ from app.sittings.status import AttemptStatus, SittingStatus
 from app.sittings.tickets import Ticket
 
 REFUSALS_LOGGED_EVERY = timedelta(minutes=1)
+SIGNED_OUT = "This sign-in is no longer valid; sign in again."
 
 
 class SessionNotOpen(Conflict):
@@ -266,7 +267,7 @@ def load(db: Session, ticket: Ticket, now: datetime, *, lock: bool = False) -> A
         lifecycle.lock(db, ticket.attempt_id) if lock else repository.attempt(db, ticket.attempt_id)
     )
     if attempt is None:
-        raise Unauthorized("This sign-in is no longer valid; sign in again.")
+        raise Unauthorized(SIGNED_OUT)
     devices.admitted(attempt, ticket.admission)
     if timing.expired(attempt, now, timing.GRACE) or timing.reading_over(attempt, now):
         attempt = lifecycle.relock(db, attempt) if not lock else attempt
@@ -323,7 +324,7 @@ def heartbeat_read(db: Session, ticket: Ticket, now: datetime, page: bool) -> Cl
     devices.SEEN_EVERY); None when it must write (presence due, or time ran out)."""
     state = repository.clock_state(db, ticket.attempt_id)
     if state is None:
-        raise Unauthorized("This sign-in is no longer valid; sign in again.")
+        raise Unauthorized(SIGNED_OUT)
     devices.admitted(state, ticket.admission)
     if not quiet(state, state.last_seen_at, now) or (
         page and devices.page_report_due(state, ticket.device_hash, now)
@@ -404,7 +405,7 @@ def paper_read(db: Session, ticket: Ticket, now: datetime) -> PaperView | None:
     """The paper from a read transaction, or None when loading it must write something."""
     head = repository.paper_head(db, ticket.attempt_id)
     if head is None:
-        raise Unauthorized("This sign-in is no longer valid; sign in again.")
+        raise Unauthorized(SIGNED_OUT)
     state = head.clock
     devices.admitted(state, ticket.admission)
     if not quiet(state, state.last_seen_at, now) or (

@@ -95,7 +95,16 @@ def expired(attempt: Clocked, now: datetime, grace: timedelta = timedelta(0)) ->
     )
 
 
-def reading_over(attempt: Attempt, now: datetime) -> bool:
+class Reading(Protocol):
+    """What says whether the reading time is over: an Attempt, or a plain row of it."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def reading_until(self) -> datetime | None: ...
+
+
+def reading_over(attempt: Reading, now: datetime) -> bool:
     """Signed in and still on the instructions when the session's reading limit ran out."""
     return (
         attempt.status == AttemptStatus.NOT_STARTED

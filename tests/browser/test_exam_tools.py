@@ -72,7 +72,11 @@ def select_words(page: Page, words: str, part: tuple[int, int] | None = None) ->
 
 
 def display(page: Page, size: str, scheme: str) -> None:
-    page.locator("summary").click()
+    settings = page.locator("details.display-settings")
+    settings.locator("summary").click()
+    # told apart from "the radio is not visible", a CI failure seen once (7 Dec) and not
+    # reproduced since, alone or beside a national sitting's load: did the settings not open?
+    expect(settings).to_have_js_property("open", True)
     page.locator(f"#size-{size}").check()
     page.locator(f"#scheme-{scheme}").check()
     # the page the form leads to, not the one it left: the class may already be the one asked

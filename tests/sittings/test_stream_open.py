@@ -1,0 +1,134 @@
+"""Opening the exam page's event stream (events._open): one read, presence as a hint when it is
+due, and the full path (a Session, the attempt locked) whenever opening the page settles or
+notes anything else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.db import transaction
+from app.errors import Unauthorized
+from app.journal.models import JournalEntry
+from app.sittings import events, repository
+from app.sittings.devices import MovedElsewhere
+from app.sittings.models import Attempt
+from app.sittings.status import AttemptStatus
+from app.sittings.tickets import Ticket
+from tests.sittings.conftest import Room, code
+
+
+def seated(room: Room, number: str = "N001") -> tuple[Any, Ticket]:
+    """A candidate signed in (no page open yet): the app, and the ticket their cookie holds."""
+    session = room.open_session([number])
+    _, attempt_id = room.sign_in(number, code(session, number))
+    app = room.client.app
+    attempt = stored(app, attempt_id)
+    return app, Ticket(attempt_id, "csrf", attempt.admission, attempt.device_hash)
+
+
+def stored(app: Any, attempt_id: int) -> Attempt:
+    with transaction(app.state.sessionmaker, write=False) as db:
+        attempt = db.get(Attempt, attempt_id)
+        assert attempt is not None
+        db.expunge(attempt)
+        return attempt
+
+
+def sent(first: str) -> dict[str, Any]:
+    assert first.startswith("event: state\n")
+    return dict(json.loads(first.split("data: ", 1)[1]))
+
+
+def no_full_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> None:
+        raise AssertionError("the full path was taken")
+
+    monkeypatch.setattr(events, "_open_full", refuse)
+
+
+def test_the_first_opening_marks_the_page_seen_on_the_quiet_path(
+    room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, ticket = seated(room)
+    assert stored(app, ticket.attempt_id).page_seen_at is None  # signed in, no page yet
+    room.clock.advance(seconds=3)
+    now = room.clock.now()
+    no_full_path(monkeypatch)
+    first, fingerprint = events._open(app, ticket)
+    attempt = stored(app, ticket.attempt_id)
+    assert attempt.page_seen_at == now and attempt.last_seen_at == now
+    assert fingerprint == repository.fingerprint(attempt)
+    state = sent(first)
+    assert state["status"] == AttemptStatus.IN_PROGRESS
+    assert state["remaining_seconds"] == attempt.allowed_seconds - 3
+    assert state["admission"] == attempt.admission
+
+
+def test_a_reopening_within_seen_every_writes_nothing(
+    room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, ticket = seated(room)
+    events._open(app, ticket)
+    opened_at = stored(app, ticket.attempt_id).page_seen_at
+    room.clock.advance(seconds=10)  # a dropped stream, reopened: presence is not due yet
+    no_full_path(monkeypatch)
+
+    def no_write(*_: object) -> None:
+        raise AssertionError("presence written")
+
+    monkeypatch.setattr(repository, "mark_pages_seen", no_write)
+    first, _ = events._open(app, ticket)
+    assert stored(app, ticket.attempt_id).page_seen_at == opened_at
+    assert sent(first)["status"] == AttemptStatus.IN_PROGRESS
+
+
+def test_a_stream_from_a_device_that_does_not_hold_the_paper_is_not_its_page(
+    room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, ticket = seated(room)
+    no_full_path(monkeypatch)
+    first, _ = events._open(app, Ticket(ticket.attempt_id, "csrf", ticket.admission, "0" * 64))
+    assert stored(app, ticket.attempt_id).page_seen_at is None
+    assert sent(first)["status"] == AttemptStatus.IN_PROGRESS
+
+
+def test_opening_after_the_end_submits_the_attempt_first(room: Room) -> None:
+    app, ticket = seated(room)
+    allowed = stored(app, ticket.attempt_id).allowed_seconds
+    room.clock.advance(seconds=allowed + 60)
+    first, fingerprint = events._open(app, ticket)
+    attempt = stored(app, ticket.attempt_id)
+    assert attempt.status == AttemptStatus.SUBMITTED
+    assert sent(first)["status"] == AttemptStatus.SUBMITTED
+    assert fingerprint == repository.fingerprint(attempt)
+
+
+def test_opening_after_a_silence_counts_the_time_lost(room: Room) -> None:
+    """Presence due and the candidate silent past DISCONNECTED_AFTER while the clock ran: the
+    full path notes it, as any other request from the page would."""
+    app, ticket = seated(room)
+    room.clock.advance(seconds=100)
+    first, _ = events._open(app, ticket)
+    attempt = stored(app, ticket.attempt_id)
+    assert attempt.lost_seconds == 100
+    assert attempt.page_seen_at == room.clock.now()
+    with transaction(app.state.sessionmaker, write=False) as db:
+        journal = db.scalars(select(JournalEntry.event).order_by(JournalEntry.id)).all()
+    assert journal[-1] == "reconnected"
+    assert sent(first)["status"] == AttemptStatus.IN_PROGRESS
+
+
+def test_a_superseded_sign_in_or_a_missing_attempt_opens_no_stream(room: Room) -> None:
+    app, ticket = seated(room)
+    with transaction(app.state.sessionmaker) as db:
+        attempt = db.get(Attempt, ticket.attempt_id)
+        assert attempt is not None
+        attempt.admission += 1  # the paper was given to a later sign-in
+    with pytest.raises(MovedElsewhere):
+        events._open(app, ticket)
+    with pytest.raises(Unauthorized):
+        events._open(app, Ticket(ticket.attempt_id + 1000, "csrf", 0, ticket.device_hash))
