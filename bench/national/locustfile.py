@@ -34,6 +34,7 @@ candidate's arrival within Locust's once-a-second batch of users).
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 import json
 import os
@@ -47,6 +48,7 @@ from typing import Any
 
 import gevent
 from gevent.event import Event
+from locust import argument_parser as locust_arguments
 from locust import constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
@@ -81,6 +83,15 @@ TIMES_BIN = 10  # seconds
 # With --processes, a file that counts the roster lines taken (claims.py); run.py makes one
 # per run. Without it each process takes every N-th line, which may leave one untaken.
 CLAIMS = os.environ.get("EXAMHALL_CLAIMS", "")
+
+# Locust's worker (2.47), on each spawn message from its master (about once a second while users
+# are spawned, so all through the arrivals), keeps the master's options that are not Locust's
+# own with `k not in argument_parser.default_args_dict()` inside a dict comprehension: the
+# whole argument parser is built again for each of its ~90 options, each second. py-spy on a
+# worker during the 10,000-candidate ramp put 79 % of its CPU there, the load generator taking
+# the machine's cores from the servers it measures (bench/README.md §2, session 21). The
+# defaults do not change within a process: built once (the callers only test membership).
+locust_arguments.default_args_dict = functools.cache(locust_arguments.default_args_dict)
 
 _roster: list[tuple[str, str, str]] = []
 _next = itertools.count()

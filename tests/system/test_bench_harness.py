@@ -163,3 +163,37 @@ def test_every_roster_line_goes_to_one_candidate_across_locust_processes(tmp_pat
     taken = [int(n) for p in processes for n in p.communicate(timeout=60)[0].split()]
     assert all(p.returncode == 0 for p in processes)
     assert sorted(taken) == list(range(900))
+
+
+def test_locusts_workers_build_their_default_options_once() -> None:
+    """Locust's worker filters its master's options through default_args_dict() once per
+    option on every spawn message: the whole argument parser built ~90 times a second through
+    the arrivals, 79 % of a worker's CPU (session 21). The locustfile builds it once; the
+    defaults it answers are Locust's own. In a process of its own: Locust patches the process
+    it is imported into with gevent."""
+    script = (
+        "import importlib.util, sys\n"
+        "from locust import argument_parser as ap\n"
+        "built = []\n"
+        "setup = ap.setup_parser_arguments\n"
+        "ap.setup_parser_arguments = lambda parser: (built.append(1), setup(parser))[1]\n"
+        "expected = ap.default_args_dict()\n"
+        f"sys.path.insert(0, {str(BENCH / 'national')!r})\n"
+        f"spec = importlib.util.spec_from_file_location('locustfile', {str(LOCUSTFILE)!r})\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(module)\n"
+        "built.clear()\n"
+        "options = dict.fromkeys(expected, None) | {'roster_offset': 0}\n"
+        "for _ in range(3):  # three spawn messages, as runners.WorkerRunner filters them\n"
+        "    custom = {k: v for k, v in options.items() if k not in ap.default_args_dict()}\n"
+        "assert custom == {'roster_offset': 0}, custom\n"
+        "assert ap.default_args_dict() == expected\n"
+        "print(len(built), len(options))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    built, options = (int(n) for n in done.stdout.split())
+    assert options > 50  # the comprehension asks once per option...
+    assert built == 1  # ...and the parser is built once, not once per option and message
