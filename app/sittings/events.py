@@ -46,6 +46,15 @@ PRESENCE_SECONDS = 15.0  # well inside devices.DISCONNECTED_AFTER (45 s)
 # the default resync (50 s), so that it is never needed then, and no extra write is spent.
 KEEPALIVE_SECONDS = 55.0
 RETRY_MS = 2000  # EventSource reconnects this soon after a dropped stream
+# Streams opened at once, per worker: each takes a connection of the requests' pool for its
+# first read, outside the request cap (a stream is not counted against it: it is open for the
+# whole sitting), so this bounds how many of the pool's connections openings can take from the
+# capped requests: the one spare it keeps (app.db.POOL_SPARE). An opening costs about 2 ms, so
+# one at a time opens several hundred a second; when a room's pages all reconnect at once
+# (a network back, a balancer restarted) the rest wait on the event loop, costing nothing. (Not
+# bounded, a reconnection storm in the 10,000-candidate run queued hundreds of openings for
+# the pool's connections ahead of the saves: bench/README.md §2, session 21.)
+OPENING_AT_ONCE = 1
 
 
 class PageState(timing.Clocked, Protocol):
@@ -101,6 +110,7 @@ class RoomEvents:
         # a second's turn reads its own pages, not every open page's.
         self.by_turn: dict[int, dict[int, set[Subscriber]]] = {}
         self.task: asyncio.Task[None] | None = None
+        self.opening = asyncio.Semaphore(OPENING_AT_ONCE)
         self.polls = 0  # for tests and the benchmark
         # Every page is sent its state again each resync_every polls, changed or not: the page
         # counts down from its last frame by its own monotonic clock (performance.now()), and
@@ -110,6 +120,12 @@ class RoomEvents:
         resync = app.state.settings.page_resync_seconds
         self.resync_every = max(1, round(resync / POLL_SECONDS))
         self.presence_every = max(1, round(PRESENCE_SECONDS / POLL_SECONDS))
+
+    async def open(self, ticket: tickets.Ticket) -> tuple[str, tuple[object, ...]]:
+        """A page's stream opening (_open), OPENING_AT_ONCE at a time, on the hot paths'
+        threads: its first frame and the fingerprint of the state it shows."""
+        async with self.opening:
+            return await in_thread(_open, self.app, ticket)
 
     def subscribe(self, sub: Subscriber, fingerprint: tuple[object, ...]) -> None:
         self.add(sub, fingerprint)
@@ -390,9 +406,9 @@ async def attempt_events(request: Request) -> StreamingResponse:
     app = request.app
     # The candidate's own check: 401 without a sign-in, 403 for another kind of caller.
     ticket = ticket_of(request, app.state.settings)
-    first, fingerprint = await in_thread(_open, app, ticket)
-    sub = Subscriber(ticket.attempt_id, ticket.device_hash, ticket.admission)
     events = hub(app)
+    first, fingerprint = await events.open(ticket)
+    sub = Subscriber(ticket.attempt_id, ticket.device_hash, ticket.admission)
     events.subscribe(sub, fingerprint)
 
     async def stream() -> AsyncIterator[str]:

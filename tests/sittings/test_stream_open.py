@@ -4,7 +4,10 @@ notes anything else."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -132,3 +135,35 @@ def test_a_superseded_sign_in_or_a_missing_attempt_opens_no_stream(room: Room) -
         events._open(app, ticket)
     with pytest.raises(Unauthorized):
         events._open(app, Ticket(ticket.attempt_id + 1000, "csrf", 0, ticket.device_hash))
+
+
+def test_streams_open_one_at_a_time_and_the_rest_wait_on_the_event_loop(
+    room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A room's pages reconnecting at once: each opening takes a connection of the requests'
+    pool outside the request cap, so no more than OPENING_AT_ONCE run together (unbounded,
+    hundreds queued for the pool's connections ahead of the saves in the 10,000-candidate run);
+    every one is answered."""
+    app, ticket = seated(room)
+    hub = events.RoomEvents(app)
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def slow_open(_: Any, opened: Ticket) -> tuple[str, tuple[object, ...]]:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.02)
+        with lock:
+            running -= 1
+        return f"frame {opened.attempt_id}", ()
+
+    monkeypatch.setattr(events, "_open", slow_open)
+
+    async def reconnect_storm() -> list[tuple[str, tuple[object, ...]]]:
+        return await asyncio.gather(*(hub.open(ticket) for _ in range(12)))
+
+    opened = asyncio.run(reconnect_storm())
+    assert opened == [(f"frame {ticket.attempt_id}", ())] * 12
+    assert most == events.OPENING_AT_ONCE == 1
