@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The exam page's event stream stays open for the whole sitting: it works on the database only
-# when it opens (briefly, in the thread pool) and from the one shared loop in sittings.events.
+# when it opens (briefly, one opening at a time per worker: sittings.events.OPENING_AT_ONCE)
+# and from the one shared loop in sittings.events.
 UNLIMITED_PREFIXES = (
     "/static/",
     "/healthz",
