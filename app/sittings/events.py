@@ -51,9 +51,11 @@ RETRY_MS = 2000  # EventSource reconnects this soon after a dropped stream
 # whole sitting), so this bounds how many of the pool's connections openings can take from the
 # capped requests: the one spare it keeps (app.db.POOL_SPARE). An opening costs about 2 ms, so
 # one at a time opens several hundred a second; when a room's pages all reconnect at once
-# (a network back, a balancer restarted) the rest wait on the event loop, costing nothing. (Not
-# bounded, a reconnection storm in the 10,000-candidate run queued hundreds of openings for
-# the pool's connections ahead of the saves: bench/README.md §2, session 21.)
+# (a network back, a balancer restarted) the rest wait on the event loop, costing nothing.
+# Unbounded on the hot paths' threads (whose bound is the cap's upper bound), every opening of
+# a reconnection storm could wait for the pool's connections ahead of the saves; the
+# 10,000-candidate run that had that fell over with its streams dropping and its pools full,
+# though what it queued was not measured (bench/README.md §2, session 21).
 OPENING_AT_ONCE = 1
 
 
@@ -358,9 +360,10 @@ def _open(app: FastAPI, ticket: tickets.Ticket) -> tuple[str, tuple[object, ...]
     opening after a sign-in, a reopening after devices.SEEN_EVERY) that presence as a hint, as
     the room's loop writes it (an UPDATE that waits for no disk, and touches the attempt only
     while this device holds it and it is not over). Anything else that opening the page
-    writes (presence, the clock's end, the reading time's) takes the full path. The full path
-    for every opening cost a first opening 2.7 ms of the server's CPU, a third of a
-    candidate's arrival (bench/README.md §2, session 21)."""
+    writes (the candidate's presence after a silence, the clock's end, the reading time's)
+    takes the full path. The full path for every opening cost a first opening 2.89 ms of the
+    server's CPU against 2.33 this way, about a quarter of a candidate's arrival
+    (bench/README.md §2, session 21)."""
     factory, now = app.state.sessionmaker, app.state.clock.now()
     page = bare_read(factory, lambda db: repository.opening_page(db, ticket.attempt_id))
     if page is None:
