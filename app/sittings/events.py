@@ -48,9 +48,11 @@ KEEPALIVE_SECONDS = 55.0
 RETRY_MS = 2000  # EventSource reconnects this soon after a dropped stream
 # Streams opened at once, per worker: each takes a connection of the requests' pool for its
 # first read, outside the request cap (a stream is not counted against it: it is open for the
-# whole sitting), so this bounds how many of the pool's connections openings can take from the
-# capped requests: the one spare it keeps (app.db.POOL_SPARE). An opening costs about 2 ms, so
-# one at a time opens several hundred a second; when a room's pages all reconnect at once
+# whole sitting), as the sweeper, the room's loop and the webhook worker do; this bounds the
+# openings' share of the connections beyond the cap to one (the pool keeps app.db.POOL_SPARE,
+# 2, beyond the cap: when all of these are busy at once, one waits). An opening costs about
+# 2 ms of CPU, so one at a time opens a few hundred a second on an idle worker (fewer when a
+# slow one waits for a lock: they queue behind it); when a room's pages all reconnect at once
 # (a network back, a balancer restarted) the rest wait on the event loop, costing nothing.
 # Unbounded on the hot paths' threads (whose bound is the cap's upper bound), every opening of
 # a reconnection storm could wait for the pool's connections ahead of the saves; the

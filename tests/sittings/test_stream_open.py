@@ -8,6 +8,7 @@ import asyncio
 import json
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -108,6 +109,51 @@ def test_opening_after_the_end_submits_the_attempt_first(room: Room) -> None:
     assert attempt.status == AttemptStatus.SUBMITTED
     assert sent(first)["status"] == AttemptStatus.SUBMITTED
     assert fingerprint == repository.fingerprint(attempt)
+
+
+def present(app: Any, attempt_id: int, **columns: Any) -> None:
+    """Set columns of the attempt as stored (presence kept fresh by the room's loop, say)."""
+    with transaction(app.state.sessionmaker) as db:
+        attempt = db.get(Attempt, attempt_id)
+        assert attempt is not None
+        for name, value in columns.items():
+            setattr(attempt, name, value)
+
+
+def test_a_reopening_just_after_the_end_submits_though_the_page_was_seen(room: Room) -> None:
+    """Time up with presence fresh (the room's loop wrote it a moment ago): the end alone takes
+    the full path, and the page is told it is over."""
+    app, ticket = seated(room)
+    allowed = stored(app, ticket.attempt_id).allowed_seconds
+    room.clock.advance(seconds=allowed + 10)  # past the deadline and its grace (5 s)
+    present(app, ticket.attempt_id, last_seen_at=room.clock.now(), page_seen_at=room.clock.now())
+    first, _ = events._open(app, ticket)
+    assert stored(app, ticket.attempt_id).status == AttemptStatus.SUBMITTED
+    assert sent(first)["status"] == AttemptStatus.SUBMITTED
+
+
+def test_a_reopening_on_the_instructions_after_the_reading_time_starts_the_clock(
+    room: Room,
+) -> None:
+    """A page on the instructions, its presence fresh, reopening once the session's reading
+    time has run out: the full path starts the clock from the reading time's end."""
+    app, ticket = seated(room)
+    now = room.clock.now()
+    present(
+        app,
+        ticket.attempt_id,
+        status=AttemptStatus.NOT_STARTED,
+        started_at=None,
+        deadline_at=None,
+        reading_until=now + timedelta(seconds=10),
+    )
+    room.clock.advance(seconds=15)
+    present(app, ticket.attempt_id, last_seen_at=room.clock.now(), page_seen_at=room.clock.now())
+    first, _ = events._open(app, ticket)
+    attempt = stored(app, ticket.attempt_id)
+    assert attempt.status == AttemptStatus.IN_PROGRESS
+    assert attempt.started_at == now + timedelta(seconds=10) and attempt.reading_until is None
+    assert sent(first)["status"] == AttemptStatus.IN_PROGRESS
 
 
 def test_opening_after_a_silence_counts_the_time_lost(room: Room) -> None:

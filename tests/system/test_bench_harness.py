@@ -172,8 +172,11 @@ def test_locusts_workers_build_their_default_options_once() -> None:
     defaults it answers are Locust's own. In a process of its own: Locust patches the process
     it is imported into with gevent."""
     script = (
-        "import importlib.util, sys\n"
-        "from locust import argument_parser as ap\n"
+        "import importlib.util, inspect, sys\n"
+        "from locust import argument_parser as ap, runners\n"
+        "# the worker looks the function up on the module at each call, so it gets the patch\n"
+        "source = inspect.getsource(runners.WorkerRunner.handle_message)\n"
+        "assert 'argument_parser.default_args_dict()' in source\n"
         "built = []\n"
         "setup = ap.setup_parser_arguments\n"
         "ap.setup_parser_arguments = lambda parser: (built.append(1), setup(parser))[1]\n"
